@@ -1,0 +1,40 @@
+# xinyong: two commands for a new user — `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: setup demo demo-build serve test lint bench vendor clean
+
+setup: $(STAMP)
+
+# Idempotent: re-installs only when pyproject.toml or constraints.txt change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,spark]"
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/xinyong demo
+
+demo-build: setup
+	$(BIN)/xinyong demo build
+
+serve: setup
+	$(BIN)/xinyong serve
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: setup
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

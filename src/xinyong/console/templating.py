@@ -1,0 +1,28 @@
+"""One Jinja2 environment for every domain's pages.
+
+Each domain keeps its templates beside its code in `src/xinyong/<domain>/templates/`; the loader
+searches them all, so `{% extends "base.html" %}` works everywhere. Autoescaping is on: any text
+from a file or a user (HTML, `=HYPERLINK(...)`) is rendered as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _template_dirs() -> list[str]:
+    return [str(p) for p in sorted(PACKAGE.glob("*/templates")) if p.is_dir()]
+
+
+env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(default=True))
+templates = Jinja2Templates(env=env)
+
+
+def render(request: Request, name: str, **context) -> object:
+    return templates.TemplateResponse(request, name, context)

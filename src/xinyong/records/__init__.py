@@ -1,0 +1,1 @@
+"""Credit records (信用信息): one fact about a subject, with provenance."""

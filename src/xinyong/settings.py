@@ -1,0 +1,51 @@
+"""Settings read from the environment (XINYONG_*).
+
+Every setting is documented in docs/settings.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# The repository root when installed in editable mode (make setup); user-editable YAML lives there.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide configuration; build with `Settings.from_env()`."""
+
+    database_url: str = "sqlite:///var/xinyong.db"
+    data_dir: Path = Path("var")
+    catalogue_dir: Path = REPO_ROOT / "catalogue"
+    models_dir: Path = REPO_ROOT / "models"
+    programmes_dir: Path = REPO_ROOT / "programmes"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = "dev-secret-change-me"
+    max_upload_mb: int = 200
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(_env("XINYONG_DATA_DIR", "var"))
+        return cls(
+            database_url=_env("XINYONG_DATABASE_URL", f"sqlite:///{data_dir / 'xinyong.db'}"),
+            data_dir=data_dir,
+            catalogue_dir=Path(_env("XINYONG_CATALOGUE_DIR", str(REPO_ROOT / "catalogue"))),
+            models_dir=Path(_env("XINYONG_MODELS_DIR", str(REPO_ROOT / "models"))),
+            programmes_dir=Path(_env("XINYONG_PROGRAMMES_DIR", str(REPO_ROOT / "programmes"))),
+            host=_env("XINYONG_HOST", "127.0.0.1"),
+            port=int(_env("XINYONG_PORT", "8000")),
+            secret_key=_env("XINYONG_SECRET_KEY", "dev-secret-change-me"),
+            max_upload_mb=int(_env("XINYONG_MAX_UPLOAD_MB", "200")),
+        )
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,1 @@
+"""Operational store: SQLAlchemy 2 engine, sessions and Alembic migrations."""

@@ -1,0 +1,20 @@
+"""Imports every domain's models so Base.metadata is complete (Alembic and tests use this)."""
+
+from __future__ import annotations
+
+import importlib
+
+from xinyong.store.base import Base
+
+# One line per domain that owns tables. Add a domain here when it gains a models.py.
+MODEL_MODULES = [
+    "xinyong.subjects.models",
+    "xinyong.records.models",
+    "xinyong.ingest.models",
+]
+
+
+def load_all_models() -> type[Base]:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base

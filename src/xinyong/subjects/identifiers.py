@@ -1,0 +1,137 @@
+"""Identifier validation: USCC (统一社会信用代码, GB 32100-2015) and citizen ID (居民身份证号, GB 11643-1999).
+
+python-stdnum does the check-character arithmetic; this module adds the normalisation departments
+need (full-width characters, lower case, stray spaces) and bilingual reasons a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@dataclass(frozen=True)
+class IdCheck:
+    """Outcome of checking one identifier."""
+
+    raw: str
+    kind: str  # "uscc" | "citizen_id" | "unknown"
+    value: str | None  # normalised, when valid
+    reason_zh: str | None = None
+    reason_en: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.value is not None
+
+    @property
+    def division_code(self) -> str | None:
+        """Administrative division (行政区划) code: USCC chars 3-8, citizen ID chars 1-6."""
+        if not self.value:
+            return None
+        return self.value[2:8] if self.kind == "uscc" else self.value[:6]
+
+    def reason(self) -> str:
+        return f"{self.reason_zh} / {self.reason_en}" if self.reason_zh else ""
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width digits/letters (１２０ＡＢＣ) and ideographic spaces become ASCII (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def clean_code(text: str) -> str:
+    return "".join(to_halfwidth(text).split()).upper()
+
+
+def check_uscc(raw: str) -> IdCheck:
+    code = clean_code(raw)
+    if len(code) != 18:
+        return IdCheck(raw, "uscc", None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}")
+    bad = sorted({c for c in code if c not in USCC_ALPHABET})
+    if bad:
+        chars = "".join(bad)
+        return IdCheck(raw, "uscc", None, f"含非法字符 {chars}（不得含 I O Z S V）",
+                       f"illegal characters {chars} (I, O, Z, S, V are not used)")
+    try:
+        return IdCheck(raw, "uscc", uscc.validate(code))
+    except InvalidChecksum:
+        want = uscc.calc_check_digit(code[:17])
+        return IdCheck(raw, "uscc", None, f"校验码错误，应为 {want}", f"wrong check character, expected {want}")
+    except ValidationError as exc:
+        return IdCheck(raw, "uscc", None, "结构不符合 GB 32100-2015", f"invalid structure: {exc}")
+
+
+def check_citizen_id(raw: str) -> IdCheck:
+    code = clean_code(raw)
+    if len(code) != 18:
+        return IdCheck(raw, "citizen_id", None, f"长度应为18位，实为{len(code)}位",
+                       f"length must be 18, got {len(code)}")
+    try:
+        return IdCheck(raw, "citizen_id", ric.validate(code))
+    except InvalidChecksum:
+        want = ric.calc_check_digit(code)
+        return IdCheck(raw, "citizen_id", None, f"校验码错误，应为 {want}", f"wrong check digit, expected {want}")
+    except InvalidComponent:
+        return IdCheck(raw, "citizen_id", None, "出生日期无效", "impossible birth date")
+    except (InvalidFormat, InvalidLength, ValidationError):
+        return IdCheck(raw, "citizen_id", None, "格式错误（前17位应为数字）", "format error (17 digits then a check)")
+
+
+def looks_like_citizen_id(code: str) -> bool:
+    """17 digits, then a digit or X, with a plausible birth year in chars 7-10.
+
+    The birth date itself is checked later so that "1949-13-31" is reported as an impossible
+    date rather than as a USCC with a wrong check character.
+    """
+    if len(code) != 18 or not code[:17].isdigit() or code[17] not in "0123456789X":
+        return False
+    return 1850 <= int(code[6:10]) <= 2100
+
+
+def check_any(raw: str) -> IdCheck:
+    """Classify and check: 18 digits with a birth date → citizen ID, otherwise USCC."""
+    code = clean_code(raw)
+    if not code:
+        return IdCheck(raw, "unknown", None, "代码为空", "code is empty")
+    if looks_like_citizen_id(code) and not _valid_uscc(code):
+        return check_citizen_id(code)
+    return check_uscc(code)
+
+
+def _valid_uscc(code: str) -> bool:
+    try:
+        uscc.validate(code)
+    except ValidationError:
+        return False
+    return True
+
+
+def make_uscc(body17: str) -> str:
+    """Append the GB 32100-2015 check character (used by the demo generator and tests)."""
+    return body17 + uscc.calc_check_digit(body17)
+
+
+def make_citizen_id(body17: str) -> str:
+    return body17 + ric.calc_check_digit(body17 + "0")
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明 (personal names on public pages)."""
+    if len(name) <= 1:
+        return "*"
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id_number(code: str) -> str:
+    """120101********1234: keep the division code and the last four."""
+    if len(code) < 10:
+        return "*" * len(code)
+    return code[:6] + "*" * (len(code) - 10) + code[-4:]
