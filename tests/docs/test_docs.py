@@ -52,7 +52,7 @@ def _yaml_ids(folder: Path) -> list[str]:
     import yaml
 
     ids = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if isinstance(data, dict) and "id" in data:
             ids.append(str(data["id"]))
