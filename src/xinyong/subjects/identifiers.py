@@ -54,17 +54,20 @@ def check_uscc(raw: str) -> IdCheck:
     if len(code) != 18:
         return IdCheck(raw, "uscc", None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}")
     bad = sorted({c for c in code if c not in USCC_ALPHABET})
+    # GB 32100-2015 uses digits and capitals except I, O, Z, S, V. stdnum additionally demands
+    # digits in the first two places, which rejects real registration codes such as Y1 / N2,
+    # so only the check-character arithmetic is taken from it.
     if bad:
         chars = "".join(bad)
         return IdCheck(raw, "uscc", None, f"含非法字符 {chars}（不得含 I O Z S V）",
                        f"illegal characters {chars} (I, O, Z, S, V are not used)")
-    try:
-        return IdCheck(raw, "uscc", uscc.validate(code))
-    except InvalidChecksum:
-        want = uscc.calc_check_digit(code[:17])
+    if not code[2:8].isdigit():
+        return IdCheck(raw, "uscc", None, "第3-8位应为行政区划代码（数字）",
+                       "characters 3-8 must be the administrative division code (digits)")
+    want = uscc.calc_check_digit(code[:17])
+    if code[17] != want:
         return IdCheck(raw, "uscc", None, f"校验码错误，应为 {want}", f"wrong check character, expected {want}")
-    except ValidationError as exc:
-        return IdCheck(raw, "uscc", None, "结构不符合 GB 32100-2015", f"invalid structure: {exc}")
+    return IdCheck(raw, "uscc", code)
 
 
 def check_citizen_id(raw: str) -> IdCheck:
@@ -99,17 +102,14 @@ def check_any(raw: str) -> IdCheck:
     code = clean_code(raw)
     if not code:
         return IdCheck(raw, "unknown", None, "代码为空", "code is empty")
-    if looks_like_citizen_id(code) and not _valid_uscc(code):
-        return check_citizen_id(code)
+    if looks_like_citizen_id(code):
+        person = check_citizen_id(code)
+        if person.valid:
+            return person
+        # An all-digit USCC can look like an ID number; accept it if its own check holds.
+        org = check_uscc(code)
+        return org if org.valid else person
     return check_uscc(code)
-
-
-def _valid_uscc(code: str) -> bool:
-    try:
-        uscc.validate(code)
-    except ValidationError:
-        return False
-    return True
 
 
 def make_uscc(body17: str) -> str:
