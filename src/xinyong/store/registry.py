@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "xinyong.subjects.models",
     "xinyong.records.models",
     "xinyong.ingest.models",
+    "xinyong.ledger.models",
 ]
 
 

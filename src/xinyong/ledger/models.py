@@ -1,0 +1,51 @@
+"""Transparency-log tables (透明日志): leaves, perfect-subtree nodes and signed tree heads.
+
+Integer keys are plain INTEGER on SQLite so they alias the rowid (no second B-tree to maintain
+on bulk append) and BIGINT on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from xinyong.store.base import Base
+
+BigInt = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class LedgerLeaf(Base):
+    """One appended event. `data` is the canonical serialisation; `leaf_hash` = SHA-256(0x00||data)."""
+
+    __tablename__ = "ledger_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    event_type: Mapped[str] = mapped_column(String(48))
+    record_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerNode(Base):
+    """The hash of a perfect subtree at level >= 1, keyed by merkle.NodeKey.node_id."""
+
+    __tablename__ = "ledger_nodes"
+
+    node_id: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerHead(Base):
+    """A signed tree head (STH, 签名树头): Ed25519 over the bytes documented in docs/ledger.md."""
+
+    __tablename__ = "ledger_heads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger)
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -1,0 +1,52 @@
+"""append_events writes leaves and subtree nodes that reproduce the RFC 6962 root, on both stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from xinyong.ledger import merkle, service
+from xinyong.ledger.models import LedgerLeaf
+from xinyong.store.db import session_scope
+
+AT = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def _events(start: int, stop: int) -> list[dict[str, object]]:
+    return [{"type": "record.collected", "record_id": f"{i:064x}", "source": "市场监管局"} for i in range(start, stop)]
+
+
+def test_batches_append_contiguous_leaves_with_a_correct_root(engine):
+    with session_scope(engine) as s:
+        first = service.append_events(s, _events(0, 300), at=AT)
+    with session_scope(engine) as s:
+        second = service.append_events(s, _events(300, 333), at=AT)
+    assert first + second == list(range(333))
+    with session_scope(engine) as s:
+        rows = s.execute(select(LedgerLeaf.data, LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index)).all()
+        keys = merkle.root_plan(service.tree_size(s))
+        stored_root = merkle.evaluate([keys], service.fetch_nodes(s, set(keys)))[0]
+    assert [bytes(h) for _, h in rows] == [merkle.leaf_hash(bytes(d)) for d, _ in rows]
+    assert stored_root == merkle.root_from_leaves(bytes(d) for d, _ in rows)
+
+
+def test_leaf_data_is_canonical_json_with_the_given_time(engine):
+    with session_scope(engine) as s:
+        [index] = service.append_events(s, [{"type": "record.collected", "z": 1, "a": "天津"}], at=AT)
+        data = bytes(s.get(LedgerLeaf, index).data)
+    assert data == '{"a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'.encode()
+
+
+def test_rolled_back_transaction_leaves_no_leaf(engine):
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        service.append_events(s, _events(0, 10), at=AT)
+        raise RuntimeError("batch failed")
+    with session_scope(engine) as s:
+        assert service.tree_size(s) == 0
+
+
+def test_event_without_type_is_refused(engine):
+    with pytest.raises(service.LedgerError, match="type"), session_scope(engine) as s:
+        service.append_events(s, [{"record_id": "x"}], at=AT)
