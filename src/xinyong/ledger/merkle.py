@@ -22,6 +22,7 @@ _sha256 = hashlib.sha256
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
 EMPTY_ROOT = _sha256(b"").digest()
+HASH_SIZE = 32
 
 
 class NodeKey(NamedTuple):
@@ -178,6 +179,8 @@ def verify_inclusion(
         raise ProofError(
             f"leaf index {leaf_index} is outside a tree of size {tree_size} / 叶序号超出树大小"
         )
+    if len(leaf) != HASH_SIZE:
+        raise ProofError(f"a leaf hash has {HASH_SIZE} bytes, not {len(leaf)} / 叶哈希长度应为 32 字节")
     fn, sn, r = leaf_index, tree_size - 1, leaf
     for p in proof:
         if sn == 0:
@@ -293,3 +296,15 @@ class Frontier:
 
     def root(self) -> bytes:
         return fold_right([h for _, h in self.stack]) if self.stack else EMPTY_ROOT
+
+
+def tree_nodes(leaf_hashes: Sequence[bytes]) -> dict[NodeKey, bytes]:
+    """Every perfect subtree of an in-memory tree (level 0 included): the same nodes the store
+    keeps, for auditors and tests that hold all leaves."""
+    nodes = {NodeKey(0, i): h for i, h in enumerate(leaf_hashes)}
+    level, row = 0, list(leaf_hashes)
+    while len(row) > 1:
+        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row) - 1, 2)]
+        level += 1
+        nodes.update({NodeKey(level, i): h for i, h in enumerate(row)})
+    return nodes
