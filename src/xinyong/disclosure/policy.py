@@ -1,0 +1,421 @@
+"""The disclosure policy (信息披露规则): one decision used by every surface.
+
+Pages, API, exports, reports and the CLI ask this module what a viewer may see. It has two
+equivalent forms:
+
+* `record_visible` / `subject_visible` — plain Python over one row, the *reference*;
+* `record_filter` / `subject_filter` — SQL where-clauses over `Record` joined to `Subject`, which
+  listing code must use, so the store (not a Python loop) decides what a viewer may list.
+
+tests/disclosure/ checks both forms against each other for every viewer × disclosure level ×
+district × publicity combination, on SQLite and PostgreSQL. The matrix is documented in
+docs/disclosure.md; change both forms and that page together.
+
+Vocabulary:
+* disclosure level (公开属性) of a record: ``public`` (社会公开), ``authorised`` (授权查询),
+  ``government`` (政务共享). Anything else is treated as the most restricted level.
+* publicity window (公示期): a record is inside it when ``publicity_until`` is null or on/after the
+  as-of date. After it ends (expiry or credit repair) the record leaves every public surface.
+* personal data (个人信息): names and ID numbers of natural persons, phone numbers, a person's
+  address. Masked (张*明, 120101********1234, 138****5678) unless the viewer may see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from xinyong.records.models import Record
+from xinyong.subjects.identifiers import check_uscc, mask_id_number, mask_name
+from xinyong.subjects.models import Subject
+
+ROLES: dict[str, str] = {
+    "public": "社会公众",
+    "city_admin": "市级管理员",
+    "district_officer": "区诚信办",
+    "department": "行业部门",
+    "bank": "金融机构",
+    "subject": "信用主体",
+}
+LOGIN_ROLES = tuple(r for r in ROLES if r != "public")
+
+PUBLIC_LEVEL = "public"
+AUTHORISED_LEVEL = "authorised"
+GOVERNMENT_LEVEL = "government"
+LEVELS = (PUBLIC_LEVEL, AUTHORISED_LEVEL, GOVERNMENT_LEVEL)
+
+# Subjects whose very existence is personal data. Every other kind (enterprises, individual
+# businesses, government bodies, villages, carriers) is on a public register, so its card is public.
+PRIVATE_SUBJECT_KINDS = frozenset({"person"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking. Built from a login (accounts.deps.current_viewer) or by the CLI."""
+
+    role: str  # one of ROLES
+    user_id: str | None = None
+    district_code: str | None = None  # district_officer: the one district it runs
+    kinds: frozenset[str] | None = None  # department: the record kinds it supplies
+    subject_id: str | None = None  # subject: the subject account's own subject
+    username: str | None = None
+
+    PUBLIC: ClassVar[Viewer]
+    OPERATOR: ClassVar[Viewer]
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"未知角色 {self.role!r} / unknown role {self.role!r}; one of {sorted(ROLES)}")
+
+    @property
+    def is_public(self) -> bool:
+        return self.role == "public"
+
+    @property
+    def label(self) -> str:
+        """Who, for the access log and page headers: 'username (role)'."""
+        return f"{self.username or self.user_id or 'anonymous'} ({self.role})"
+
+
+Viewer.PUBLIC = Viewer(role="public")
+# The operator at the CLI works with the database's own rights (issue #3 §6): the full view.
+Viewer.OPERATOR = Viewer(role="city_admin", user_id="cli", username="cli")
+PUBLIC = Viewer.PUBLIC
+OPERATOR = Viewer.OPERATOR
+
+
+# --------------------------------------------------------------------------- reference (Python)
+
+
+def in_publicity(record: Any, as_of: dt.date) -> bool:
+    return record.publicity_until is None or record.publicity_until >= as_of
+
+
+def _publicly_disclosed(record: Any, as_of: dt.date) -> bool:
+    return record.disclosure == PUBLIC_LEVEL and in_publicity(record, as_of)
+
+
+def _own_district(viewer: Viewer, subject: Any) -> bool:
+    return (
+        viewer.role == "district_officer"
+        and viewer.district_code is not None
+        and subject.district_code == viewer.district_code
+    )
+
+
+def _own_subject(viewer: Viewer, subject_id: str | None) -> bool:
+    return viewer.role == "subject" and viewer.subject_id is not None and subject_id == viewer.subject_id
+
+
+def record_visible(viewer: Viewer, record: Any, subject: Any, as_of: dt.date) -> bool:
+    """May `viewer` see `record` (of `subject`) as of `as_of`? The reference for `record_filter`.
+
+    Whether the subject itself may be seen is a separate question (`subject_visible`); surfaces
+    check that first and answer 404 when it fails.
+    """
+    role = viewer.role
+    if role == "city_admin":
+        return True
+    if role == "district_officer":
+        return _own_district(viewer, subject) or _publicly_disclosed(record, as_of)
+    if role == "department":
+        return record.kind in (viewer.kinds or ()) or _publicly_disclosed(record, as_of)
+    if role == "bank":
+        return record.disclosure in (PUBLIC_LEVEL, AUTHORISED_LEVEL) and in_publicity(record, as_of)
+    if role == "subject":
+        return _own_subject(viewer, record.subject_id) or _publicly_disclosed(record, as_of)
+    return _publicly_disclosed(record, as_of)
+
+
+def subject_visible(viewer: Viewer, subject: Any) -> bool:
+    """May `viewer` know that `subject` exists? False must look exactly like "not found" (404)."""
+    if viewer.role == "city_admin":
+        return True
+    if _own_district(viewer, subject) or _own_subject(viewer, subject.id):
+        return True
+    return subject.kind not in PRIVATE_SUBJECT_KINDS
+
+
+def sees_personal_data(viewer: Viewer, subject: Any | None) -> bool:
+    """Unmasked names / ID numbers of the subject's people: the city, the subject's own district
+    office and the subject itself. Departments get it only inside records of their own kinds
+    (see `present_record`), banks and the public never."""
+    if viewer.role == "city_admin":
+        return True
+    if subject is None:
+        return False
+    return _own_district(viewer, subject) or _own_subject(viewer, subject.id)
+
+
+def full_archive(viewer: Viewer, subject: Any) -> bool:
+    """True when the viewer sees the subject's whole archive (non-public records included);
+    such reads must be written to the access log (查询留痕) with `accounts.deps.log_access`."""
+    return sees_personal_data(viewer, subject)
+
+
+# --------------------------------------------------------------------------- the same policy in SQL
+
+
+def _sql_in_publicity(as_of: dt.date) -> ColumnElement[bool]:
+    return or_(Record.publicity_until.is_(None), Record.publicity_until >= as_of)
+
+
+def _sql_publicly_disclosed(as_of: dt.date) -> ColumnElement[bool]:
+    return and_(Record.disclosure == PUBLIC_LEVEL, _sql_in_publicity(as_of))
+
+
+def _sql_own_district(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.role != "district_officer" or viewer.district_code is None:
+        return false()
+    # The explicit IS NOT NULL keeps the clause two-valued (NULL district → false, not unknown),
+    # so it stays correct under NOT as well.
+    return and_(Subject.district_code.is_not(None), Subject.district_code == viewer.district_code)
+
+
+def _sql_own_subject(viewer: Viewer, column: Any) -> ColumnElement[bool]:
+    if viewer.role != "subject" or viewer.subject_id is None:
+        return false()
+    return column == viewer.subject_id
+
+
+def record_filter(viewer: Viewer, as_of: dt.date) -> ColumnElement[bool]:
+    """`record_visible` as a where-clause; the query must join `Subject` on `Record.subject_id`.
+
+    Usage: ``select(Record).join(Subject, Subject.id == Record.subject_id)
+    .where(record_filter(viewer, as_of), subject_filter(viewer))``.
+    """
+    role = viewer.role
+    if role == "city_admin":
+        return true()
+    if role == "district_officer":
+        return or_(_sql_own_district(viewer), _sql_publicly_disclosed(as_of))
+    if role == "department":
+        kinds = sorted(viewer.kinds or ())
+        own_kinds = Record.kind.in_(kinds) if kinds else false()
+        return or_(own_kinds, _sql_publicly_disclosed(as_of))
+    if role == "bank":
+        return and_(Record.disclosure.in_([PUBLIC_LEVEL, AUTHORISED_LEVEL]), _sql_in_publicity(as_of))
+    if role == "subject":
+        return or_(_sql_own_subject(viewer, Record.subject_id), _sql_publicly_disclosed(as_of))
+    return _sql_publicly_disclosed(as_of)
+
+
+def subject_filter(viewer: Viewer) -> ColumnElement[bool]:
+    """`subject_visible` as a where-clause over `Subject`."""
+    if viewer.role == "city_admin":
+        return true()
+    return or_(
+        _sql_own_district(viewer),
+        _sql_own_subject(viewer, Subject.id),
+        Subject.kind.not_in(sorted(PRIVATE_SUBJECT_KINDS)),
+    )
+
+
+# --------------------------------------------------------------------------- presentation (masking)
+
+# Field names (catalogue fields and raw source columns) that hold a person's name or ID number.
+PERSON_NAME_KEYS = frozenset(
+    {
+        "legal_rep",
+        "legal_representative",
+        "person_name",
+        "party_name",
+        "operator",
+        "operator_name",
+        "contact",
+        "contact_name",
+        "responsible_person",
+        "principal",
+        "patient",
+        "patient_name",
+        "subject_name",
+        "counterparty",
+        "姓名",
+        "行政相对人名称",
+        "法定代表人",
+        "法人代表",
+        "负责人",
+        "经营者",
+        "经营者姓名",
+        "当事人",
+        "当事人姓名",
+        "联系人",
+        "投资人",
+        "患者",
+        "患者姓名",
+        "户主",
+    }
+)
+PERSON_ID_KEYS = frozenset(
+    {
+        "id_number",
+        "citizen_id",
+        "person_id_number",
+        "legal_rep_id",
+        "legal_rep_id_number",
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "证件号码",
+        "法定代表人证件号码",
+        "法定代表人身份证号",
+    }
+)
+PHONE_KEYS = frozenset(
+    {"phone", "mobile", "telephone", "contact_phone", "电话", "手机", "联系电话", "手机号"}
+)
+
+# 18-character citizen IDs: 6-digit division, a plausible birth date, 3 digits, check digit/X.
+_ID_RE = re.compile(
+    r"(?<![0-9A-Za-z])(\d{6})((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
+    r"(\d{3}[0-9Xx])(?![0-9A-Za-z])"
+)
+_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def _is_valid_uscc(code: str) -> bool:
+    return check_uscc(code).valid
+
+
+def mask_text(text: str, names: Iterable[str] = ()) -> str:
+    """Mask ID numbers, mobile numbers and the given person names wherever they occur in `text`.
+
+    An 18-digit code that is a valid USCC is an enterprise's public code and is left alone.
+    """
+
+    def _id(m: re.Match[str]) -> str:
+        code = m.group(0)
+        return code if _is_valid_uscc(code) else mask_id_number(code.upper())
+
+    out = _ID_RE.sub(_id, text)
+    out = _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
+    # Longest first, so 欧阳小明 is masked before a shorter name contained in it.
+    for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
+        out = out.replace(name, mask_name(name))
+    return out
+
+
+def mask_value(key: str | None, value: Any, names: Iterable[str] = ()) -> Any:
+    """Mask one value of a record's fields/original, recursing into lists and mappings."""
+    names = tuple(names)
+    if isinstance(value, Mapping):
+        return {k: mask_value(str(k), v, names) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(key, v, names) for v in value]
+    if not isinstance(value, str):
+        return value
+    if key in PERSON_ID_KEYS:
+        return mask_id_number(value.strip())
+    if key in PERSON_NAME_KEYS:
+        # A name field may hold a company (法定代表人 is always a person; 当事人 may be a firm).
+        return mask_name(value.strip()) if _looks_like_person_name(value) else mask_text(value, names)
+    if key in PHONE_KEYS:
+        digits = value.strip()
+        return (
+            digits[:3] + "*" * max(len(digits) - 7, 0) + digits[-4:]
+            if len(digits) >= 7
+            else "*" * len(digits)
+        )
+    return mask_text(value, names)
+
+
+def _looks_like_person_name(value: str) -> bool:
+    """Chinese personal names are 2-4 characters; anything longer (公司, 店) is an organisation."""
+    v = value.strip()
+    return 1 < len(v) <= 4 and not any(w in v for w in ("公司", "店", "厂", "中心", "局", "委", "社", "馆"))
+
+
+def _personal_names(subject: Any | None) -> tuple[str, ...]:
+    if subject is None:
+        return ()
+    names = [subject.legal_rep] if subject.legal_rep else []
+    if subject.kind in PRIVATE_SUBJECT_KINDS and subject.name:
+        names.append(subject.name)
+    return tuple(names)
+
+
+def present_subject(viewer: Viewer, subject: Any) -> dict[str, Any]:
+    """Identity fields of a subject, masked unless the viewer may see personal data.
+
+    Callers must have checked `subject_visible` first. Values keep their Python types (dates stay
+    `datetime.date`); FastAPI and Jinja render them.
+    """
+    out: dict[str, Any] = {
+        "id": subject.id,
+        "kind": subject.kind,
+        "name": subject.name,
+        "uscc": subject.uscc,
+        "id_number": subject.id_number,
+        "local_code": subject.local_code,
+        "division_code": subject.division_code,
+        "district_code": subject.district_code,
+        "legal_rep": subject.legal_rep,
+        "industry": subject.industry,
+        "address": subject.address,
+        "registered_on": subject.registered_on,
+        "pilot": subject.pilot,
+        "parent_id": subject.parent_id,
+        "attributes": dict(subject.attributes or {}),
+        "source": subject.source,
+        "masked": False,
+    }
+    if sees_personal_data(viewer, subject):
+        return out
+    names = _personal_names(subject)
+    person = subject.kind in PRIVATE_SUBJECT_KINDS
+    out.update(
+        name=mask_name(subject.name) if person else mask_text(subject.name, names),
+        id_number=mask_id_number(subject.id_number) if subject.id_number else None,
+        legal_rep=mask_name(subject.legal_rep) if subject.legal_rep else None,
+        address=None if person else subject.address,
+        attributes=mask_value(None, out["attributes"], names),
+        masked=True,
+    )
+    return out
+
+
+def present_record(viewer: Viewer, record: Any, subject: Any | None = None) -> dict[str, Any]:
+    """A record's fields with personal data masked unless the viewer may see it.
+
+    Pass the record's `subject` when you have it: it lets the subject's own district office and
+    the subject itself see names unmasked, and lets masking find the legal representative's and a
+    person's name inside free text. Without it only the city (and a department, for its own kinds)
+    sees unmasked data — the safe side.
+    """
+    out: dict[str, Any] = {
+        "id": record.id,
+        "kind": record.kind,
+        "subject_id": record.subject_id,
+        "source": record.source,
+        "source_record_id": record.source_record_id,
+        "occurred_on": record.occurred_on,
+        "publicity_until": record.publicity_until,
+        "valid_until": record.valid_until,
+        "severity": record.severity,
+        "polarity": record.polarity,
+        "disclosure": record.disclosure,
+        "amount": record.amount,
+        "fields": dict(record.fields or {}),
+        "original": dict(record.original or {}),
+        "first_seen": record.first_seen,
+        "last_seen": record.last_seen,
+        "masked": False,
+    }
+    if subject is not None and subject.id != record.subject_id:
+        raise ValueError("present_record: subject does not own the record")
+    own_kind = viewer.role == "department" and record.kind in (viewer.kinds or ())
+    if sees_personal_data(viewer, subject) or own_kind:
+        return out
+    names = _personal_names(subject)
+    out.update(
+        fields=mask_value(None, out["fields"], names),
+        original=mask_value(None, out["original"], names),
+        source_record_id=mask_text(record.source_record_id, names) if record.source_record_id else None,
+        masked=True,
+    )
+    return out
