@@ -30,6 +30,8 @@ class Settings:
     port: int = 8000
     secret_key: str = "dev-secret-change-me"
     max_upload_mb: int = 200
+    ledger_key: str = ""  # Ed25519 signing key of the transparency log (PEM, hex seed or a path)
+    ledger_sth_interval: int = 3600  # seconds before a request signs a fresh tree head
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,6 +46,8 @@ class Settings:
             port=int(_env("XINYONG_PORT", "8000")),
             secret_key=_env("XINYONG_SECRET_KEY", "dev-secret-change-me"),
             max_upload_mb=int(_env("XINYONG_MAX_UPLOAD_MB", "200")),
+            ledger_key=_env("XINYONG_LEDGER_KEY", ""),
+            ledger_sth_interval=int(_env("XINYONG_LEDGER_STH_INTERVAL", "3600")),
         )
 
 
