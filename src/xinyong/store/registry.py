@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "xinyong.records.models",
     "xinyong.ingest.models",
     "xinyong.ledger.models",
+    "xinyong.accounts.models",
 ]
 
 
