@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from xinyong.records.models import Record
-from xinyong.subjects.identifiers import check_uscc, mask_id_number, mask_name
+from xinyong.subjects.identifiers import check_citizen_id, check_uscc, mask_id_number, mask_name
 from xinyong.subjects.models import Subject
 
 ROLES: dict[str, str] = {
@@ -278,19 +278,19 @@ _ID_RE = re.compile(
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
-def _is_valid_uscc(code: str) -> bool:
-    return check_uscc(code).valid
+def _keep_as_uscc(code: str) -> bool:
+    """An all-digit code that is a valid USCC and not a valid citizen ID is an enterprise's public
+    code. When it is valid as both, mask it: hiding a firm's code is harmless, leaking a person's
+    ID is not."""
+    return check_uscc(code).valid and not check_citizen_id(code).valid
 
 
 def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Mask ID numbers, mobile numbers and the given person names wherever they occur in `text`.
-
-    An 18-digit code that is a valid USCC is an enterprise's public code and is left alone.
-    """
+    """Mask ID numbers, mobile numbers and the given person names wherever they occur in `text`."""
 
     def _id(m: re.Match[str]) -> str:
         code = m.group(0)
-        return code if _is_valid_uscc(code) else mask_id_number(code.upper())
+        return code if _keep_as_uscc(code) else mask_id_number(code.upper())
 
     out = _ID_RE.sub(_id, text)
     out = _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
