@@ -1,0 +1,273 @@
+"""Spec → one Ibis expression over the logical tables `subjects`, `records`, `manual_scores` and
+`record_status` (never a backend's catalog names, so the same expression runs on DuckDB and Spark).
+
+Engine-agreement rules (DESIGN §7) are enforced here, not hoped for:
+- dates are integer day numbers (`*_day` = days since 1970-01-01) in the snapshot, so no backend
+  ever casts a date or calls now(); the as-of date is a literal integer;
+- all arithmetic is integer (points in units of 10^-decimals, money in cents), rounding is explicit
+  (half up) and divisions are floor divisions of non-negative integers;
+- every record indicator is one conditional aggregate of a single GROUP BY over the records, and
+  "latest" picks max(zero-padded day ‖ value), so ties break on the value, never on row order;
+- nulls are coalesced where the spec defines a value (count → 0) and never sorted.
+
+`semantics.py`'s pure-Python evaluator implements the same rules record by record; the
+differential test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from xinyong.evaluation import semantics as sem
+from xinyong.evaluation.schemas import Indicator, ModelSpec
+
+SUBJECTS_SCHEMA = {"id": "string", "kind": "string", "district_code": "string", "parent_id": "string"}
+RECORDS_CORE = {
+    "id": "string", "kind": "string", "subject_id": "string", "occurred_day": "int32",
+    "publicity_until_day": "int32", "valid_until_day": "int32", "severity": "string",
+    "polarity": "string", "disclosure": "string", "source": "string", "amount": "float64",
+}
+MANUAL_SCHEMA = {"subject_id": "string", "model_id": "string", "indicator_id": "string",
+                 "value_milli": "int64", "effective_day": "int32", "seq": "int64"}
+STATUS_SCHEMA = {"record_id": "string", "status": "string", "effective_day": "int32"}
+
+
+def records_schema(fields: set[str]) -> dict[str, str]:
+    return {**RECORDS_CORE, **{sem.field_column(f): "string" for f in sorted(fields)}}
+
+
+def fields_used(specs: list[ModelSpec]) -> set[str]:
+    """Catalogue fields (stored as f_<name> string columns) that the models read."""
+    out: set[str] = set()
+    for spec in specs:
+        for ind in spec.indicators:
+            out |= {f.field for f in ind.filters if f.field not in RECORDS_CORE}
+            if ind.field and ind.field not in RECORDS_CORE:
+                out.add(ind.field)
+    return out
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Unbound logical tables; engines resolve them by name."""
+
+    subjects: ir.Table
+    records: ir.Table
+    manual_scores: ir.Table
+    record_status: ir.Table | None  # None when the snapshot has no repair/objection statuses yet
+
+    @classmethod
+    def logical(cls, fields: set[str], *, with_status: bool = False) -> Tables:
+        return cls(
+            subjects=ibis.table(SUBJECTS_SCHEMA, name="subjects"),
+            records=ibis.table(records_schema(fields), name="records"),
+            manual_scores=ibis.table(MANUAL_SCHEMA, name="manual_scores"),
+            record_status=ibis.table(STATUS_SCHEMA, name="record_status") if with_status else None,
+        )
+
+
+def _filter_expr(rec: ir.Table, ind: Indicator) -> ir.BooleanValue:
+    cond = rec.kind == ind.kind
+    for flt in ind.filters:
+        col = rec[sem.column_of(flt.field)]
+        if flt.equals is not None:
+            cond &= col == flt.equals
+        if flt.in_ is not None:
+            cond &= col.isin(list(flt.in_))
+        if flt.not_in is not None:
+            cond &= col.notin(list(flt.not_in))
+        if flt.at_least is not None:
+            num = col if flt.field == "amount" else col.try_cast("float64")
+            cond &= num >= flt.at_least
+    return cond
+
+
+def _cents(col: ir.Value, field: str) -> ir.IntegerValue:
+    num = col if field == "amount" else col.try_cast("float64")
+    return (num * 100).round().cast("int64")
+
+
+def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: int) -> dict[str, ir.Value]:
+    aggs: dict[str, ir.Value] = {}
+    for ind in spec.indicators:
+        if ind.source != "records":
+            continue
+        cond = _filter_expr(rec, ind)
+        if ind.window is not None:
+            cond &= rec.occurred_day.notnull() & (rec.occurred_day > as_of_day - ind.window.days)
+        if ind.only_valid:
+            cond &= rec.valid_until_day.isnull() | (rec.valid_until_day >= as_of_day)
+        name = f"a_{ind.id}"
+        if ind.aggregate in {"count", "exists"}:
+            aggs[name] = rec.id.count(where=cond)
+        elif ind.aggregate == "sum":
+            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).sum(where=cond)
+        elif ind.aggregate == "max":
+            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).max(where=cond)
+        elif ind.aggregate == "days_since":
+            aggs[name] = rec.occurred_day.max(where=cond & rec.occurred_day.notnull())
+        else:  # latest: max of (padded day ‖ value); the day is offset so it is always 7 digits
+            col = rec[sem.column_of(ind.field)]
+            key = (rec.occurred_day + sem.DAY_OFFSET).cast("string") + col
+            aggs[name] = key.max(where=cond & rec.occurred_day.notnull() & col.notnull())
+    return aggs
+
+
+def _value(ind: Indicator, raw: ir.Value, as_of_day: int) -> ir.Value:
+    """Aggregate → the indicator's value (null where the spec says 'missing')."""
+    if ind.aggregate in {"count", "tenant_count"}:
+        return raw.coalesce(0)
+    if ind.aggregate == "exists":
+        return ibis.cases((raw.coalesce(0) > 0, 1), else_=0).cast("int64")
+    if ind.aggregate == "sum":
+        return ibis.greatest(raw.coalesce(0), 0)
+    if ind.aggregate == "days_since":
+        return (as_of_day - raw).cast("int64")
+    if ind.aggregate == "latest":
+        return raw.substr(sem.DAY_DIGITS)
+    return raw
+
+
+def _points(spec: ModelSpec, ind: Indicator, value: ir.Value, scale: int) -> ir.IntegerValue:
+    missing = spec.units(ind.missing_points)
+    if ind.source == "manual":
+        lo, hi = spec.units(ind.manual_min), spec.units(ind.manual_max)
+        return ibis.least(ibis.greatest(value, lo), hi).coalesce(missing)
+    if ind.formula is not None:
+        f = ind.formula
+        step = sem.per_units(f.per, scale)
+        pts = spec.units(f.points) * (ibis.greatest(value, 0) // step)
+        cap = spec.units(f.cap)
+        capped = ibis.greatest(pts, cap) if f.points < 0 else ibis.least(pts, cap)
+        return ibis.cases((value.isnull(), missing), else_=capped).cast("int64")
+    branches = [(value.isnull(), missing)]
+    for band in ind.points:
+        if band.equals is not None:
+            branches.append((value == band.equals, spec.units(band.points)))
+            continue
+        cond = ibis.literal(True)
+        if band.min is not None:
+            cond &= value >= sem.threshold_units(band.min, scale)
+        if band.max is not None:
+            cond &= value < sem.threshold_units(band.max, scale)
+        branches.append((cond, spec.units(band.points)))
+    return ibis.cases(*branches, else_=spec.units(ind.else_points)).cast("int64")
+
+
+def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: int, models: dict[str, ModelSpec],
+                   depth: int) -> ir.Table | None:
+    tenant_inds = [i for i in spec.indicators if i.source == "tenants"]
+    if not tenant_inds:
+        return None
+    tm = tenant_inds[0].tenant_model  # schemas allow one tenant model per spec
+    tenants = compile_model(models[tm], as_of_day, tables=tables, models=models, depth=depth + 1)
+    tenants = tenants.filter(tenants.parent_id.notnull())
+    aggs = {}
+    for ind in tenant_inds:
+        n = tenants.subject_id.count()
+        if ind.aggregate == "tenant_count":
+            aggs[f"a_{ind.id}"] = n
+        elif ind.aggregate == "tenant_avg_score":
+            aggs[f"a_{ind.id}"] = tenants.score_units.sum() // n
+        else:
+            aggs[f"a_{ind.id}"] = (tenants.subject_id.count(where=tenants.grade.isin(list(ind.grades))) * 100) // n
+    return tenants.group_by(carrier_id=tenants.parent_id).aggregate(**aggs)
+
+
+def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: int) -> ir.Table | None:
+    manual = [i for i in spec.indicators if i.source == "manual"]
+    if not manual:
+        return None
+    ms = tables.manual_scores
+    ms = ms.filter((ms.model_id == spec.id) & (ms.effective_day <= as_of_day))
+    win = ibis.window(group_by=[ms.subject_id, ms.indicator_id],
+                      order_by=[ibis.desc(ms.effective_day), ibis.desc(ms.seq)])
+    latest = ms.mutate(rn=ibis.row_number().over(win)).filter(lambda t: t.rn == 0)
+    # milli-points → model units, rounded down (values were entered with ≤ decimals places)
+    div = 10 ** (4 - spec.decimals)
+    aggs = {f"a_{i.id}": (latest.value_milli // div).max(where=latest.indicator_id == i.id) for i in manual}
+    return latest.group_by(latest.subject_id).aggregate(**aggs)
+
+
+def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: dict[str, ModelSpec] | None = None,
+                  district: str | None = None, depth: int = 0) -> ir.Table:
+    """The whole evaluation as one expression: one row per subject of the model's kinds."""
+    if depth > 3:
+        raise ValueError(f"model `{spec.id}`: tenant models nest too deep (a cycle?)")
+    subj = tables.subjects
+    subj = subj.filter(subj.kind.isin(list(spec.subject_kinds)))
+    if district:
+        subj = subj.filter(subj.district_code == district)
+    rec = tables.records
+    kinds = sorted({i.kind for i in spec.indicators if i.source == "records"})
+    base = rec.kind.isin(kinds) & (rec.occurred_day.isnull() | (rec.occurred_day <= as_of_day))
+    base &= rec.publicity_until_day.isnull() | (rec.publicity_until_day >= as_of_day)
+    rec = rec.filter(base)
+    if tables.record_status is not None:
+        st = tables.record_status
+        repaired = st.filter((st.status == "repaired") & (st.effective_day <= as_of_day))
+        rec = rec.anti_join(repaired, rec.id == repaired.record_id)
+    wide = subj.select("id", "parent_id")
+    aggs = _record_aggregates(rec, spec, as_of_day)
+    if aggs:
+        grouped = rec.group_by(rec.subject_id).aggregate(**aggs)
+        wide = wide.left_join(grouped, wide.id == grouped.subject_id).drop("subject_id")
+    for extra, key in ((_manual_values(tables, spec, as_of_day), "subject_id"),
+                       (_tenant_values(tables, spec, as_of_day, models or {}, depth), "carrier_id")):
+        if extra is not None:
+            wide = wide.left_join(extra, wide.id == extra[key]).drop(key)
+    return _score(spec, wide, as_of_day, models or {})
+
+
+def _score(spec: ModelSpec, wide: ir.Table, as_of_day: int, models: dict[str, ModelSpec]) -> ir.Table:
+    cols: dict[str, ir.Value] = {"subject_id": wide.id, "parent_id": wide.parent_id}
+    values: dict[str, ir.Value] = {}
+    points: dict[str, ir.Value] = {}
+    for ind in spec.indicators:
+        raw = wide[f"a_{ind.id}"]
+        values[ind.id] = _value(ind, raw, as_of_day)
+        points[ind.id] = _points(spec, ind, values[ind.id], sem.value_scale(spec, ind, models))
+    dims: dict[str, ir.Value] = {}
+    for dim in spec.dimensions:
+        total = ibis.literal(spec.units(dim.base), type="int64")
+        for ind in spec.indicators:
+            if ind.dimension == dim.id:
+                total = total + points[ind.id]
+        dims[dim.id] = ibis.least(ibis.greatest(total, spec.units(dim.min)), spec.units(dim.max))
+    weighted = sum((sem.weight_basis_points(d.weight) * dims[d.id] for d in spec.dimensions), ibis.literal(0, "int64"))
+    score = ((weighted + sem.HALF) // sem.BASIS).cast("int64")
+    rank = ibis.cases(*[(score >= spec.units(b.lower), k) for k, b in enumerate(spec.decision_bands)
+                        if b.lower is not None], else_=len(spec.decision_bands) - 1)
+    veto_id: ir.Value = ibis.null("string")
+    for veto in reversed(spec.vetoes):  # reversed so the first listed veto wins the label
+        ind = spec.indicator(veto.indicator)
+        fired = (values[ind.id] >= sem.threshold_units(veto.at_least, sem.value_scale(spec, ind, models))).coalesce(False)
+        rank = ibis.cases((fired, ibis.greatest(rank, spec.grade_rank(veto.grade))), else_=rank)
+        veto_id = ibis.cases((fired, veto.id), else_=veto_id)
+    grade = ibis.cases(*[(rank == k, b.grade) for k, b in enumerate(spec.decision_bands)], else_=ibis.null("string"))
+    for ind in spec.indicators:
+        cols[f"v_{ind.id}"] = values[ind.id]
+        cols[f"p_{ind.id}"] = points[ind.id]
+    for dim in spec.dimensions:
+        cols[f"d_{dim.id}"] = dims[dim.id].cast("int64")
+    cols["score_units"] = score
+    cols["grade"] = grade
+    cols["veto"] = veto_id
+    for tag in spec.tags:
+        ind = spec.indicator(tag.indicator)
+        cols[f"t_{tag.id}"] = sem_tag(tag, values[ind.id], sem.value_scale(spec, ind, models))
+    return wide.select(**cols)
+
+
+def sem_tag(tag, value: ir.Value, scale: int) -> ir.BooleanValue:  # noqa: ANN001 - schemas.Tag
+    cond = ibis.literal(True)
+    if tag.equals is not None:
+        cond &= value == tag.equals
+    if tag.min is not None:
+        cond &= value >= sem.threshold_units(tag.min, scale)
+    if tag.max is not None:
+        cond &= value <= sem.threshold_floor(tag.max, scale)
+    return cond.coalesce(False)

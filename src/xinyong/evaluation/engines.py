@@ -1,0 +1,152 @@
+"""The one place where engines differ: how the logical tables are bound to the Parquet snapshot.
+
+Every engine reads the same layout (snapshot.py):
+
+    <snapshot>/subjects/*.parquet  records/*.parquet  manual_scores/*.parquet  [record_status/*.parquet]
+    <snapshot>/manifest.json
+
+Files written at different times may carry different `f_<field>` columns (the catalogue grows), so
+DuckDB reads with union_by_name and Spark with mergeSchema, and a column a model needs but no file
+has yet is added as NULL. When an incremental export re-exported a changed record, the manifest says
+`superseded` and the view keeps only the newest copy (highest `_part`). Moving from DuckDB to a Spark
+cluster is a matter of pointing at the same directory (a path on HDFS/S3 works the same way).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from xinyong.evaluation.compiler import MANUAL_SCHEMA, STATUS_SCHEMA, SUBJECTS_SCHEMA, records_schema
+
+ENGINES = ("duckdb", "spark", "python")
+_DUCK_TYPES = {"string": "VARCHAR", "int32": "INTEGER", "int64": "BIGINT", "float64": "DOUBLE"}
+_SPARK_TYPES = {"string": "string", "int32": "int", "int64": "bigint", "float64": "double"}
+
+
+def manifest(snapshot: Path) -> dict[str, Any]:
+    path = snapshot / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def has_status(snapshot: Path) -> bool:
+    return any((snapshot / "record_status").glob("*.parquet"))
+
+
+def table_schemas(fields: set[str], snapshot: Path) -> dict[str, dict[str, str]]:
+    out = {"subjects": SUBJECTS_SCHEMA, "records": records_schema(fields), "manual_scores": MANUAL_SCHEMA}
+    if has_status(snapshot):
+        out["record_status"] = STATUS_SCHEMA
+    return out
+
+
+def _files(snapshot: Path, name: str) -> list[Path]:
+    return sorted((snapshot / name).glob("*.parquet"))
+
+
+def _present_columns(files: list[Path]) -> set[str]:
+    cols: set[str] = set()
+    for f in files:
+        cols |= set(pq.read_schema(f).names)
+    return cols
+
+
+# ---------------------------------------------------------------- DuckDB
+
+
+def duckdb_connect(snapshot: Path, fields: set[str], *, threads: int | None = None) -> ibis.BaseBackend:
+    con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
+    superseded = bool(manifest(snapshot).get("superseded"))
+    for name, schema in table_schemas(fields, snapshot).items():
+        files = _files(snapshot, name)
+        if not files:
+            cols = ", ".join(f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"' for c, t in schema.items())
+            con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE false")
+            continue
+        present = _present_columns(files)
+        cols = ", ".join(
+            (f'CAST("{c}" AS {_DUCK_TYPES[t]}) AS "{c}"' if c in present else f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"')
+            for c, t in schema.items())
+        paths = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
+        src = f"read_parquet({paths}, union_by_name=true)"
+        if name == "records" and superseded and "_part" in present:
+            src = f"(SELECT * FROM {src} QUALIFY row_number() OVER (PARTITION BY id ORDER BY _part DESC) = 1)"
+        con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM {src}")
+    return con
+
+
+def run_duckdb(expr: ibis.Table, snapshot: Path, fields: set[str], *, threads: int | None = None) -> pa.Table:
+    con = duckdb_connect(snapshot, fields, threads=threads)
+    try:
+        return con.to_pyarrow(expr)
+    finally:
+        con.disconnect()
+
+
+# ---------------------------------------------------------------- Spark
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """A local SparkSession; on a cluster, build your own session and pass it to run_spark."""
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master(master).appName("xinyong-evaluate")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "8")
+            .getOrCreate())
+
+
+def spark_bind(session: Any, snapshot: Path, fields: set[str]) -> None:
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+    from pyspark.sql.window import Window
+
+    superseded = bool(manifest(snapshot).get("superseded"))
+    for name, schema in table_schemas(fields, snapshot).items():
+        files = _files(snapshot, name)
+        ddl = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in schema.items())
+        if not files:
+            session.createDataFrame([], ddl).createOrReplaceTempView(name)
+            continue
+        df = session.read.option("mergeSchema", "true").parquet(*[f.as_posix() for f in files])
+        if name == "records" and superseded and "_part" in df.columns:
+            w = Window.partitionBy("id").orderBy(F.col("_part").desc())
+            df = df.withColumn("_rn", F.row_number().over(w)).filter("_rn = 1")
+        cols = [(F.col(c) if c in df.columns else F.lit(None)).cast(_SPARK_TYPES[t]).alias(c) for c, t in schema.items()]
+        df.select(*cols).createOrReplaceTempView(name)
+
+
+def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], *, session: Any = None) -> pa.Table:
+    session = session or spark_session()
+    spark_bind(session, snapshot, fields)
+    con = ibis.pyspark.connect(session)
+    return con.to_pyarrow(expr)
+
+
+# ---------------------------------------------------------------- Python
+
+
+def read_rows(snapshot: Path, name: str, schema: dict[str, str], *, district: str | None = None,
+              subject_ids: set[str] | None = None) -> list[dict[str, Any]]:
+    """A logical table as dicts (via DuckDB, so dedupe and missing columns behave as for the engines)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        fields = {c[2:] for c in schema if c.startswith("f_")} if name == "records" else set()
+        ib = duckdb_connect(snapshot, fields)
+        table = ib.table(name)
+        if subject_ids is not None and "subject_id" in schema:
+            table = table.filter(table.subject_id.isin(sorted(subject_ids)))
+        if district and name == "subjects":
+            table = table.filter(table.district_code == district)
+        rows = ib.to_pyarrow(table).to_pylist()
+        ib.disconnect()
+        return rows
+    finally:
+        con.close()

@@ -1,0 +1,193 @@
+"""Incremental Parquet export of the operational store: the analytical snapshot every engine reads.
+
+Layout (see engines.py):
+- `records/part-NNNNNN.parquet`: only records whose `last_seen` is after the previous export's
+  watermark (new or changed since). Dates become integer day numbers (`occurred_day`, …), the
+  catalogue fields of `fields` become string columns `f_<name>`, and `_part` is the part number. When
+  a part re-exports an id that an earlier part holds, the manifest flags `superseded` and readers keep
+  the newest copy. `--full` rewrites one compact part.
+- `subjects/part-000000.parquet`, `manual_scores/part-000000.parquet`: rewritten each export (small).
+- `record_status/part-000000.parquet`: written only when the store has a `record_status` table
+  (record_id, status 'repaired' | 'objection', effective_on). No such table exists yet; when the repair
+  domain adds it, this export picks it up and the compiler excludes repaired records as of the date.
+- `manifest.json`: watermark, parts, superseded flag, export time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.orm import Session
+
+from xinyong.evaluation.compiler import MANUAL_SCHEMA, RECORDS_CORE, STATUS_SCHEMA, SUBJECTS_SCHEMA
+from xinyong.evaluation.semantics import day, field_column
+from xinyong.records.models import Record
+from xinyong.subjects.models import Subject
+
+_ARROW = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64()}
+CHUNK = 50_000
+
+
+def field_text(value: Any) -> str | None:
+    """Catalogue field values as the string the engines compare (numbers in plain decimal form)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | int | Decimal):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def record_row(rec: Record) -> dict[str, Any]:
+    """One Record → the snapshot row (also what the python engine evaluates for one subject)."""
+    row = {
+        "id": rec.id, "kind": rec.kind, "subject_id": rec.subject_id,
+        "occurred_day": day(rec.occurred_on), "publicity_until_day": day(rec.publicity_until),
+        "valid_until_day": day(rec.valid_until), "severity": rec.severity, "polarity": rec.polarity,
+        "disclosure": rec.disclosure, "source": rec.source,
+        "amount": float(rec.amount) if rec.amount is not None else None,
+    }
+    for key, value in (rec.fields or {}).items():
+        row[field_column(key)] = field_text(value)
+    return row
+
+
+def subject_row(s: Subject) -> dict[str, Any]:
+    return {"id": s.id, "kind": s.kind, "district_code": s.district_code, "parent_id": s.parent_id}
+
+
+def rows_to_table(rows: list[dict[str, Any]], schema: dict[str, str], *, extra_strings: bool = False) -> pa.Table:
+    cols = dict(schema)
+    if extra_strings:
+        for r in rows:
+            for k in r:
+                cols.setdefault(k, "string")
+    return pa.table({c: pa.array([r.get(c) for r in rows], type=_ARROW[t]) for c, t in cols.items()})
+
+
+def write_tables(out: Path, *, subjects: list[dict[str, Any]], records: list[dict[str, Any]],
+                 manual: list[dict[str, Any]] = (), status: list[dict[str, Any]] | None = None) -> Path:
+    """Write rows as a one-part snapshot (tests, the benchmark and the what-if evaluator use it)."""
+    for name in ("subjects", "records", "manual_scores", "record_status"):
+        (out / name).mkdir(parents=True, exist_ok=True)
+        for old in (out / name).glob("*.parquet"):
+            old.unlink()
+    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA), out / "subjects" / "part-000000.parquet")
+    recs = [{**r, "_part": 0} for r in records]
+    pq.write_table(rows_to_table(recs, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True),
+                   out / "records" / "part-000000.parquet")
+    pq.write_table(rows_to_table(list(manual), MANUAL_SCHEMA), out / "manual_scores" / "part-000000.parquet")
+    if status is not None:
+        pq.write_table(rows_to_table(status, STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
+    (out / "manifest.json").write_text(json.dumps({"version": 1, "parts": [0], "superseded": False}), encoding="utf-8")
+    return out
+
+
+@dataclass(frozen=True)
+class ExportStats:
+    records: int
+    subjects: int
+    manual_scores: int
+    part: int | None
+    superseded: bool
+
+
+def _chunks(session: Session, since: dt.datetime | None) -> Iterator[list[Record]]:
+    stmt = select(Record).order_by(Record.last_seen, Record.id)
+    if since is not None:
+        stmt = stmt.where(Record.last_seen > since)
+    batch: list[Record] = []
+    for rec in session.scalars(stmt.execution_options(yield_per=CHUNK)):
+        batch.append(rec)
+        if len(batch) >= CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_records(path: Path, part: int, chunks: Iterable[list[Record]]) -> tuple[int, dt.datetime | None]:
+    """Write the part; columns are the union of fields seen, so the writer starts after one pass."""
+    rows: list[dict[str, Any]] = []
+    watermark = None
+    for chunk in chunks:
+        for rec in chunk:
+            rows.append({**record_row(rec), "_part": part})
+            watermark = rec.last_seen if watermark is None or rec.last_seen > watermark else watermark
+    if rows:
+        pq.write_table(rows_to_table(rows, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True), path)
+    return len(rows), watermark
+
+
+def _overlaps(old_parts: list[Path], new_part: Path) -> bool:
+    import duckdb
+
+    if not old_parts:
+        return False
+    olds = "[" + ", ".join(f"'{p.as_posix()}'" for p in old_parts) + "]"
+    q = (f"SELECT count(*) FROM read_parquet('{new_part.as_posix()}') n "
+         f"JOIN read_parquet({olds}, union_by_name=true) o USING (id)")
+    return duckdb.sql(q).fetchone()[0] > 0
+
+
+def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int]:
+    from xinyong.evaluation.models import ManualScore
+
+    subjects = [subject_row(s) for s in session.scalars(select(Subject))]
+    (out / "subjects").mkdir(parents=True, exist_ok=True)
+    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA), out / "subjects" / "part-000000.parquet")
+    manual = [
+        {"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
+         "value_milli": m.value_milli, "effective_day": day(m.effective_on), "seq": m.id}
+        for m in session.scalars(select(ManualScore))
+    ]
+    (out / "manual_scores").mkdir(parents=True, exist_ok=True)
+    pq.write_table(rows_to_table(manual, MANUAL_SCHEMA), out / "manual_scores" / "part-000000.parquet")
+    if inspect(engine).has_table("record_status"):
+        status = [{"record_id": r[0], "status": r[1], "effective_day": day(r[2])} for r in session.execute(
+            text("SELECT record_id, status, effective_on FROM record_status"))]
+        (out / "record_status").mkdir(parents=True, exist_ok=True)
+        pq.write_table(rows_to_table(status, STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
+    return len(subjects), len(manual)
+
+
+def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportStats:
+    """Export new/changed records since the last export (all with `full`), plus subjects and manual scores."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "records").mkdir(exist_ok=True)
+    man_path = out / "manifest.json"
+    man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.exists() and not full else {}
+    if full:
+        for old in (out / "records").glob("*.parquet"):
+            old.unlink()
+    since = dt.datetime.fromisoformat(man["records_watermark"]) if man.get("records_watermark") else None
+    parts: list[int] = man.get("parts", [])
+    part = (max(parts) + 1) if parts else 0
+    path = out / "records" / f"part-{part:06d}.parquet"
+    with Session(engine) as session:
+        n, watermark = _write_records(path, part, _chunks(session, since))
+        n_subjects, n_manual = _export_small(engine, session, out)
+    superseded = bool(man.get("superseded"))
+    if n:
+        superseded = superseded or _overlaps([out / "records" / f"part-{p:06d}.parquet" for p in parts], path)
+        parts = [*parts, part]
+    new_man = {
+        "version": 1, "parts": parts, "superseded": superseded,
+        "records_watermark": (watermark or since).isoformat() if (watermark or since) else None,
+        "exported_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+    }
+    man_path.write_text(json.dumps(new_man, indent=1), encoding="utf-8")
+    return ExportStats(records=n, subjects=n_subjects, manual_scores=n_manual, part=part if n else None,
+                       superseded=superseded)
