@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "xinyong.ingest.models",
     "xinyong.ledger.models",
     "xinyong.accounts.models",
+    "xinyong.evaluation.models",
 ]
 
 
