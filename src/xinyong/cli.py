@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "xinyong.subjects.cli",
     "xinyong.ingest.cli",
     "xinyong.demo.cli",
+    "xinyong.ledger.cli",
+    "xinyong.archive.cli",
 ]
 
 

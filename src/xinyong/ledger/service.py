@@ -15,12 +15,14 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from xinyong.ledger import merkle
-from xinyong.ledger.models import LedgerLeaf, LedgerNode
+from xinyong.ledger import keys, merkle
+from xinyong.ledger.models import LedgerHead, LedgerLeaf, LedgerNode
+from xinyong.settings import Settings, get_settings
 
 # Event types other domains append (docs/ledger.md lists what each means).
 EVENT_TYPES = (
@@ -51,6 +53,10 @@ class LedgerError(ValueError):
     """Bad input to the ledger; the message is in Chinese and English."""
 
 
+class LedgerNotFound(LedgerError):
+    """The asked-for leaf, record or evidence is not in the log."""
+
+
 def _json_default(value: object) -> object:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -64,6 +70,11 @@ def format_at(at: dt.datetime) -> str:
     if at.tzinfo is not None:
         at = at.astimezone(dt.UTC).replace(tzinfo=None)
     return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(value: object) -> bytes:
+    """Sorted keys, no whitespace, UTF-8, non-ASCII as is."""
+    return _encoder.encode(value).encode("utf-8")
 
 
 def canonical_event(event: Mapping[str, object], at: str) -> bytes:
@@ -198,3 +209,377 @@ def record_event(
             f"unknown ledger event type {event_type!r}; known: {', '.join(EVENT_TYPES)} / 未知事件类型"
         )
     return append_event(session, {"type": event_type, "record_id": record_id, **details}, at=at)
+
+
+# --- tree heads ---------------------------------------------------------------------------------
+
+
+def root_at(session: Session, size: int) -> bytes:
+    """MTH of the first `size` leaves from O(log n) stored nodes."""
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    keys = merkle.root_plan(size)
+    return merkle.evaluate([keys], fetch_nodes(session, set(keys)))[0]
+
+
+def latest_head(session: Session) -> LedgerHead | None:
+    return session.execute(select(LedgerHead).order_by(LedgerHead.id.desc()).limit(1)).scalar()
+
+
+def sign_head(session: Session, *, key: Ed25519PrivateKey, at: dt.datetime | None = None) -> LedgerHead:
+    """Sign the current tree (size, root, time) and store the head."""
+    at = at or _now()
+    size = tree_size(session)
+    root = root_at(session, size)
+    stamp = int(at.timestamp() * 1000) if at.tzinfo else int(at.replace(tzinfo=dt.UTC).timestamp() * 1000)
+    head = LedgerHead(
+        tree_size=size,
+        root_hash=root,
+        timestamp_ms=stamp,
+        key_id=keys.key_id(key.public_key()),
+        signature=keys.sign_head(key, size, stamp, root),
+        signed_at=dt.datetime.fromtimestamp(stamp / 1000, dt.UTC).replace(tzinfo=None),
+    )
+    session.add(head)
+    session.flush()
+    return head
+
+
+def current_head(
+    session: Session,
+    *,
+    key: Ed25519PrivateKey,
+    interval_seconds: int,
+    at: dt.datetime | None = None,
+    min_size: int = 0,
+) -> LedgerHead:
+    """The latest head, signed afresh when it is older than the interval or smaller than min_size.
+
+    Lazy signing (instead of a timer): a head is produced exactly when someone asks for one, so a
+    quiet log costs nothing, several server workers never race a scheduler, and tests pass time."""
+    at = at or _now()
+    head = latest_head(session)
+    now_ms = int((at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp() * 1000)
+    if head is None or head.tree_size < min_size or now_ms - head.timestamp_ms >= interval_seconds * 1000:
+        return sign_head(session, key=key, at=at)
+    return head
+
+
+def head_document(head: LedgerHead) -> dict[str, object]:
+    """The JSON form of a signed tree head (docs/ledger.md)."""
+    return {
+        "tree_size": head.tree_size,
+        "timestamp": head.timestamp_ms,
+        "root_hash": bytes(head.root_hash).hex(),
+        "signature": bytes(head.signature).hex(),
+        "key_id": head.key_id,
+        "signed_at": format_at(head.signed_at),
+    }
+
+
+def head_for_size(session: Session, size: int) -> LedgerHead | None:
+    return session.execute(
+        select(LedgerHead).where(LedgerHead.tree_size == size).order_by(LedgerHead.id.desc()).limit(1)
+    ).scalar()
+
+
+# --- proofs -------------------------------------------------------------------------------------
+
+
+def _check_size(session: Session, size: int, what: str) -> int:
+    current = tree_size(session)
+    if size > current:
+        raise LedgerError(
+            f"{what} {size} is larger than the log ({current} leaves) / {what} {size} 大于当前日志大小 {current}"
+        )
+    return current
+
+
+def inclusion_proof(session: Session, *, leaf_index: int, tree_size_: int | None = None) -> dict[str, object]:
+    """Audit path of a leaf in the tree of `tree_size_` leaves (default: the whole log)."""
+    size = tree_size(session) if tree_size_ is None else tree_size_
+    _check_size(session, size, "tree_size")
+    if leaf_index < 0 or leaf_index >= size:
+        raise LedgerError(
+            f"leaf_index {leaf_index} is not below tree_size {size} / 叶序号 {leaf_index} 不小于树大小 {size}"
+        )
+    plan = merkle.inclusion_plan(leaf_index, size)
+    root_keys = merkle.root_plan(size)
+    nodes = fetch_nodes(session, merkle.plan_keys(plan) | set(root_keys) | {merkle.NodeKey(0, leaf_index)})
+    head = head_for_size(session, size)
+    return {
+        "leaf_index": leaf_index,
+        "tree_size": size,
+        "leaf_hash": nodes[merkle.NodeKey(0, leaf_index)].hex(),
+        "audit_path": [h.hex() for h in merkle.evaluate(plan, nodes)],
+        "root_hash": merkle.evaluate([root_keys], nodes)[0].hex(),
+        "sth": head_document(head) if head else None,
+    }
+
+
+def consistency_proof(session: Session, *, first: int, second: int) -> dict[str, object]:
+    """Proof that the tree of `second` leaves extends the tree of `first` leaves (0 < first <= second)."""
+    if first > second:
+        raise LedgerError(f"first {first} is larger than second {second} / first {first} 大于 second {second}")
+    if first <= 0:
+        raise LedgerError(
+            "first must be at least 1: a consistency proof from the empty tree is undefined (RFC 9162 "
+            "§2.1.4) / first 必须至少为 1：空树的一致性证明无定义"
+        )
+    _check_size(session, second, "second")
+    plan = merkle.consistency_plan(first, second)
+    first_keys, second_keys = merkle.root_plan(first), merkle.root_plan(second)
+    nodes = fetch_nodes(session, merkle.plan_keys(plan) | set(first_keys) | set(second_keys))
+    first_head, second_head = head_for_size(session, first), head_for_size(session, second)
+    return {
+        "first": first,
+        "second": second,
+        "first_root": merkle.evaluate([first_keys], nodes)[0].hex(),
+        "second_root": merkle.evaluate([second_keys], nodes)[0].hex(),
+        "consistency_path": [h.hex() for h in merkle.evaluate(plan, nodes)],
+        "first_sth": head_document(first_head) if first_head else None,
+        "second_sth": head_document(second_head) if second_head else None,
+    }
+
+
+def leaf_document(session: Session, leaf_index: int) -> dict[str, object]:
+    """One leaf as an outsider needs it: the exact bytes (hex) and their hash."""
+    leaf = session.get(LedgerLeaf, leaf_index)
+    if leaf is None:
+        raise LedgerNotFound(
+            f"no leaf {leaf_index}; the log has {tree_size(session)} leaves / 叶 {leaf_index} 不存在"
+        )
+    data = bytes(leaf.data)
+    return {
+        "leaf_index": leaf.leaf_index,
+        "event_type": leaf.event_type,
+        "record_id": leaf.record_id,
+        "leaf_hash": bytes(leaf.leaf_hash).hex(),
+        "data_hex": data.hex(),
+        "event": json.loads(data),
+    }
+
+
+def record_leaves(session: Session, record_id: str) -> list[LedgerLeaf]:
+    return list(
+        session.execute(
+            select(LedgerLeaf).where(LedgerLeaf.record_id == record_id).order_by(LedgerLeaf.leaf_index)
+        ).scalars()
+    )
+
+
+def record_proofs(
+    session: Session,
+    record_ids: Sequence[str],
+    *,
+    settings: Settings | None = None,
+    at: dt.datetime | None = None,
+) -> dict[str, dict[str, object]]:
+    """For each logged record: its latest leaf, the signed head covering it and the inclusion proof.
+
+    Used by the public credit card and PDF report. Signs a fresh head when the latest does not
+    cover a requested leaf yet (or is older than the interval). Records never logged are absent."""
+    if not record_ids:
+        return {}
+    latest: dict[str, int] = {}
+    for chunk_start in range(0, len(record_ids), 500):
+        chunk = list(record_ids[chunk_start : chunk_start + 500])
+        rows = session.execute(
+            select(LedgerLeaf.record_id, func.max(LedgerLeaf.leaf_index))
+            .where(LedgerLeaf.record_id.in_(chunk))
+            .group_by(LedgerLeaf.record_id)
+        )
+        latest.update({rid: int(idx) for rid, idx in rows})
+    if not latest:
+        return {}
+    settings = settings or get_settings()
+    head = current_head(
+        session,
+        key=keys.load_private_key(settings),
+        interval_seconds=settings.ledger_sth_interval,
+        at=at,
+        min_size=max(latest.values()) + 1,
+    )
+    sth = head_document(head)
+    out: dict[str, dict[str, object]] = {}
+    for rid, index in latest.items():
+        proof = inclusion_proof(session, leaf_index=index, tree_size_=head.tree_size)
+        out[rid] = {
+            "record_id": rid,
+            "leaf_index": index,
+            "tree_size": head.tree_size,
+            "root": sth["root_hash"],
+            "leaf_hash": proof["leaf_hash"],
+            "audit_path": proof["audit_path"],
+            "sth": sth,
+            "proof_url": f"/api/v1/ledger/proof/inclusion?leaf_index={index}&tree_size={head.tree_size}",
+            "leaf_url": f"/api/v1/ledger/leaves/{index}",
+        }
+    return out
+
+
+# --- record digests and store verification ------------------------------------------------------
+
+# Record columns a digest covers: the content, not operational timestamps (first/last seen change
+# on every re-import) nor the batch (carried in the event itself).
+DIGEST_COLUMNS = (
+    "id", "kind", "subject_id", "source", "source_record_id", "occurred_on", "publicity_until",
+    "valid_until", "severity", "polarity", "disclosure", "amount", "fields", "original",
+)
+
+
+def record_digest(values: Mapping[str, object]) -> str:
+    """SHA-256 (hex) of a record's content columns in canonical JSON; a Record or a mapping."""
+    get = values.get if isinstance(values, Mapping) else lambda name: getattr(values, name, None)
+    content = {name: get(name) for name in DIGEST_COLUMNS}
+    return hashlib.sha256(_encoder.encode(content).encode("utf-8")).hexdigest()
+
+
+def _norm(value: object) -> str:
+    return _encoder.encode(value)
+
+
+def _expected_state(datas: Sequence[bytes]) -> tuple[dict[str, object], str]:
+    """Fold a record's events in log order: the latest value of each compared column, last type."""
+    expected: dict[str, object] = {}
+    last_type = ""
+    for data in datas:
+        event = json.loads(data)
+        last_type = str(event.get("type", ""))
+        for column in RECORD_COLUMNS:
+            if column in event:
+                expected[column] = event[column]
+    return expected, last_type
+
+
+def _record_state(row: Mapping[str, object]) -> dict[str, object]:
+    state = {name: row.get(name) for name in RECORD_COLUMNS if name != "digest"}
+    state["digest"] = record_digest(row)
+    return state
+
+
+def _leaf_datas(session: Session, record_ids: Sequence[str]) -> dict[str, list[bytes]]:
+    out: dict[str, list[bytes]] = {}
+    rows = session.execute(
+        select(LedgerLeaf.record_id, LedgerLeaf.data)
+        .where(LedgerLeaf.record_id.in_(list(record_ids)))
+        .order_by(LedgerLeaf.leaf_index)
+    )
+    for rid, data in rows:
+        out.setdefault(rid, []).append(bytes(data))
+    return out
+
+
+def _verify_tree(session: Session, report: dict[str, list], public_key: Ed25519PublicKey | None) -> int:
+    """Leaf hashes, index gaps, stored nodes and signed heads against a recomputation."""
+    heads: dict[int, list[LedgerHead]] = {}
+    for head in session.execute(select(LedgerHead)).scalars():
+        heads.setdefault(head.tree_size, []).append(head)
+    frontier = merkle.Frontier()
+    expected = 0
+
+    def check_heads() -> None:
+        for head in heads.get(frontier.size, []):
+            good_root = bytes(head.root_hash) == frontier.root()
+            good_sig = public_key is None or head.key_id != keys.key_id(public_key) or keys.verify_head(
+                public_key, head.tree_size, head.timestamp_ms, bytes(head.root_hash), bytes(head.signature)
+            )
+            if not (good_root and good_sig):
+                report["bad_heads"].append({"id": head.id, "tree_size": head.tree_size,
+                                            "root_matches": good_root, "signature_valid": good_sig})
+
+    check_heads()
+    stmt = select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash, LedgerLeaf.data).order_by(LedgerLeaf.leaf_index)
+    chunk: list[bytes] = []
+    for index, stored_hash, data in session.execute(stmt.execution_options(yield_per=5000)):
+        if index != expected:
+            report["gaps"].append({"from": expected, "to": index - 1})
+            expected = index
+        expected += 1
+        h = merkle.leaf_hash(bytes(data))
+        if h != bytes(stored_hash):
+            report["bad_leaves"].append(index)
+        chunk.append(h)
+        if len(chunk) >= 5000:
+            _verify_nodes(session, frontier, chunk, report, check_heads)
+            chunk = []
+    _verify_nodes(session, frontier, chunk, report, check_heads)
+    return expected
+
+
+def _verify_nodes(session, frontier, hashes, report, check_heads) -> None:  # noqa: ANN001
+    made: list[tuple[int, bytes]] = []
+    for h in hashes:  # one at a time so every head size is checked exactly when reached
+        made += frontier.append([h])
+        check_heads()
+    for start in range(0, len(made), 5000):
+        part = dict(made[start : start + 5000])
+        stored = dict(session.execute(
+            select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(list(part)))
+        ).all())
+        report["bad_nodes"] += [nid for nid, h in part.items() if bytes(stored.get(nid, b"")) != h]
+
+
+def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None) -> dict[str, object]:
+    """Recompute the log and compare every record with it. Reports; never changes anything.
+
+    - gaps: missing leaf indexes; bad_leaves: stored hash != SHA-256(0x00||data);
+      bad_nodes: stored subtree hashes that differ from the recomputation; bad_heads: signed heads
+      whose root or signature does not match;
+    - changed: records whose row no longer matches the latest logged values (columns named);
+    - deleted: records in the log but not in the store (and not erased through the log);
+    - unlogged: records in the store that no leaf mentions."""
+    from xinyong.records.models import Record
+
+    report: dict[str, list] = {k: [] for k in ("gaps", "bad_leaves", "bad_nodes", "bad_heads", "changed",
+                                               "deleted", "unlogged")}
+    size = _verify_tree(session, report, public_key)
+    columns = [getattr(Record, name) for name in DIGEST_COLUMNS if name != "id"]
+    stmt = select(Record.id, Record.batch_id, *columns).order_by(Record.id).execution_options(yield_per=2000)
+    rows: list[Mapping[str, object]] = []
+    for row in session.execute(stmt).mappings():
+        rows.append(dict(row))
+        if len(rows) >= 2000:
+            _compare_records(session, rows, report)
+            rows = []
+    _compare_records(session, rows, report)
+    _find_deleted(session, report)
+    ok = not any(report.values())
+    return {"ok": ok, "tree_size": size, **report}
+
+
+def _compare_records(session: Session, rows: list[Mapping[str, object]], report: dict[str, list]) -> None:
+    if not rows:
+        return
+    logged = _leaf_datas(session, [str(r["id"]) for r in rows])
+    for row in rows:
+        rid = str(row["id"])
+        if rid not in logged:
+            report["unlogged"].append(rid)
+            continue
+        expected, last_type = _expected_state(logged[rid])
+        actual = _record_state(row)
+        if last_type == "record.erased":
+            report["changed"].append({"record_id": rid, "columns": ["(erased in the log)"]})
+            continue
+        diff = [c for c, v in expected.items() if _norm(v) != _norm(actual.get(c))]
+        if diff:
+            report["changed"].append({"record_id": rid, "columns": diff})
+
+
+def _find_deleted(session: Session, report: dict[str, list]) -> None:
+    from xinyong.records.models import Record
+
+    stmt = select(LedgerLeaf.record_id).where(LedgerLeaf.record_id.is_not(None)).distinct()
+    ids = [rid for (rid,) in session.execute(stmt)]
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        present = set(session.execute(select(Record.id).where(Record.id.in_(chunk))).scalars())
+        missing = [rid for rid in chunk if rid not in present]
+        if not missing:
+            continue
+        logged = _leaf_datas(session, missing)
+        for rid in missing:
+            _, last_type = _expected_state(logged[rid])
+            if last_type != "record.erased":
+                report["deleted"].append(rid)

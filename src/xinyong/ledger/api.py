@@ -1,0 +1,184 @@
+"""REST endpoints of the transparency log (透明日志). Anyone may read heads, proofs and leaves."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from sqlalchemy.orm import Session
+
+from xinyong.ledger import evidence, keys, service
+from xinyong.ledger.schemas import (
+    ConsistencyProof,
+    Evidence,
+    EvidenceCheck,
+    InclusionProof,
+    Leaf,
+    PublicKey,
+    RecordProof,
+    SignedTreeHead,
+)
+from xinyong.settings import Settings
+from xinyong.store.db import session_scope
+
+router = APIRouter(tags=["ledger"])
+API = "/api/v1/ledger"
+
+
+def _session(request: Request) -> Iterator[Session]:
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _fail(exc: service.LedgerError) -> HTTPException:
+    return HTTPException(status_code=404 if isinstance(exc, service.LedgerNotFound) else 400, detail=str(exc))
+
+
+def _head(session: Session, settings: Settings, min_size: int = 0):  # noqa: ANN202 - LedgerHead
+    return service.current_head(
+        session, key=keys.load_private_key(settings), interval_seconds=settings.ledger_sth_interval,
+        min_size=min_size,
+    )
+
+
+@router.get("/.well-known/xinyong-ledger-key", response_model=PublicKey)
+def public_key(settings: Settings = Depends(_settings)) -> dict:
+    """The Ed25519 public key that signs tree heads / 日志签名公钥."""
+    return keys.public_key_document(keys.load_private_key(settings).public_key())
+
+
+@router.get(f"{API}/sth", response_model=SignedTreeHead)
+def get_sth(session: Session = Depends(_session), settings: Settings = Depends(_settings)) -> dict:
+    """The latest signed tree head, signed afresh when older than XINYONG_LEDGER_STH_INTERVAL / 最新签名树头."""
+    return service.head_document(_head(session, settings))
+
+
+@router.get(f"{API}/proof/inclusion", response_model=InclusionProof)
+def get_inclusion(
+    leaf_index: int = Query(..., description="0-based leaf index"),
+    tree_size: int | None = Query(None, description="tree size (default: the whole log)"),
+    session: Session = Depends(_session),
+) -> dict:
+    """Audit path of a leaf / 包含证明."""
+    try:
+        return service.inclusion_proof(session, leaf_index=leaf_index, tree_size_=tree_size)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+
+
+@router.get(f"{API}/proof/consistency", response_model=ConsistencyProof)
+def get_consistency(
+    first: int = Query(..., description="older tree size, at least 1"),
+    second: int = Query(..., description="newer tree size"),
+    session: Session = Depends(_session),
+) -> dict:
+    """Proof that the log only grew between two sizes / 一致性证明."""
+    try:
+        return service.consistency_proof(session, first=first, second=second)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+
+
+@router.get(f"{API}/leaves/{{index}}", response_model=Leaf)
+def get_leaf(index: int, session: Session = Depends(_session)) -> dict:
+    """One leaf's exact bytes / 叶数据."""
+    try:
+        return service.leaf_document(session, index)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+
+
+@router.get(f"{API}/records/{{record_id}}", response_model=RecordProof)
+def get_record(
+    record_id: str, session: Session = Depends(_session), settings: Settings = Depends(_settings)
+) -> dict:
+    """A record's leaf, the signed head that covers it and the inclusion proof / 记录的日志证明."""
+    leaves = service.record_leaves(session, record_id)
+    if not leaves:
+        raise HTTPException(404, f"record {record_id} is not in the log / 记录 {record_id} 不在日志中")
+    latest = leaves[-1].leaf_index
+    head = _head(session, settings, min_size=latest + 1)
+    proof = service.inclusion_proof(session, leaf_index=latest, tree_size_=head.tree_size)
+    return {**proof, "record_id": record_id, "leaf_indexes": [leaf.leaf_index for leaf in leaves],
+            "sth": service.head_document(head)}
+
+
+async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
+    documents: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for role in evidence.ROLES:
+        upload, given = files.get(role), hashes.get(role)
+        if upload is not None and upload.filename:
+            digest = hashlib.sha256()
+            while chunk := await upload.read(1 << 20):
+                digest.update(chunk)
+            documents[role] = digest.hexdigest()
+            names[role] = upload.filename
+        elif given:
+            documents[role] = given
+    return documents, names
+
+
+@router.post(f"{API}/evidence", response_model=Evidence, status_code=201)
+async def post_evidence(
+    subject_id: str = Form(..., description="the merchant's subject id"),
+    contract: UploadFile | None = File(None), invoice: UploadFile | None = File(None),
+    payment: UploadFile | None = File(None), logistics: UploadFile | None = File(None),
+    business: UploadFile | None = File(None),
+    contract_sha256: str | None = Form(None), invoice_sha256: str | None = Form(None),
+    payment_sha256: str | None = Form(None), logistics_sha256: str | None = Form(None),
+    business_sha256: str | None = Form(None),
+    session: Session = Depends(_session),
+) -> dict:
+    """Record a trade-evidence bundle (五流合一: contract, invoice, payment, logistics, business), each
+    document as a file or its SHA-256 / 登记贸易存证."""
+    files = {"contract": contract, "invoice": invoice, "payment": payment, "logistics": logistics,
+             "business": business}
+    hashes = {"contract": contract_sha256, "invoice": invoice_sha256, "payment": payment_sha256,
+              "logistics": logistics_sha256, "business": business_sha256}
+    documents, names = await _documents(files, hashes)
+    try:
+        return evidence.record_evidence(session, subject_id=subject_id, documents=documents, filenames=names)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+
+
+@router.get(f"{API}/evidence/{{evidence_id}}", response_model=Evidence)
+def get_evidence(evidence_id: str, session: Session = Depends(_session)) -> dict:
+    """A trade-evidence bundle and its leaf / 查询存证."""
+    try:
+        return evidence.evidence_document(session, evidence_id)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+
+
+@router.post(f"{API}/evidence/{{evidence_id}}/check", response_model=EvidenceCheck)
+async def check_evidence(
+    evidence_id: str,
+    document: UploadFile | None = File(None, description="the document to check"),
+    sha256: str | None = Form(None, description="or its SHA-256"),
+    session: Session = Depends(_session),
+    settings: Settings = Depends(_settings),
+) -> dict:
+    """Is this the recorded document? With the inclusion proof of the evidence leaf / 核验单据."""
+    if document is not None and document.filename:
+        digest = hashlib.sha256()
+        while chunk := await document.read(1 << 20):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+    if not sha256:
+        raise HTTPException(400, "send a document file or its sha256 / 请提供单据文件或其 SHA-256")
+    try:
+        found = evidence.evidence_document(session, evidence_id)
+        head = _head(session, settings, min_size=int(found["leaf_index"]) + 1)
+        result = evidence.check_document(session, evidence_id, sha256=sha256, tree_size=head.tree_size)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
+    result["proof"]["sth"] = service.head_document(head)
+    return result
+

@@ -1,0 +1,154 @@
+"""Proofs served from the store, signed heads, record proofs and the tamper audit, on both stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from ledger_helpers import AT, SEED, add_records, add_subject
+from sqlalchemy import select, text
+
+from xinyong.ledger import keys, merkle, service
+from xinyong.ledger.models import LedgerLeaf
+from xinyong.store.db import session_scope
+
+KEY = keys._from_text(SEED)
+
+
+def _events(n: int, offset: int = 0) -> list[dict[str, object]]:
+    return [{"type": "record.collected", "record_id": f"{i:064x}"} for i in range(offset, offset + n)]
+
+
+@pytest.fixture
+def log(engine):
+    """A log of 45 leaves appended in three batches, and its leaf hashes."""
+    with session_scope(engine) as s:
+        for start, stop in ((0, 1), (1, 20), (20, 45)):
+            service.append_events(s, _events(stop - start, start), at=AT)
+        hashes = [bytes(h) for h in s.scalars(select(LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index))]
+    return engine, hashes
+
+
+def test_store_proofs_equal_in_memory_proofs_and_verify(log):
+    engine, hashes = log
+    nodes = merkle.tree_nodes(hashes)
+    with session_scope(engine) as s:
+        for size in (1, 2, 7, 32, 45):
+            root = merkle.root_from_leaf_hashes(hashes[:size])
+            for index in {0, size // 2, size - 1}:
+                proof = service.inclusion_proof(s, leaf_index=index, tree_size_=size)
+                assert proof["audit_path"] == [h.hex() for h in
+                                               merkle.evaluate(merkle.inclusion_plan(index, size), nodes)]
+                assert proof["root_hash"] == root.hex()
+                merkle.verify_inclusion(index, size, hashes[index],
+                                        [bytes.fromhex(p) for p in proof["audit_path"]], root)
+            cons = service.consistency_proof(s, first=size, second=45)
+            merkle.verify_consistency(size, 45, root, merkle.root_from_leaf_hashes(hashes),
+                                      [bytes.fromhex(p) for p in cons["consistency_path"]])
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"leaf_index": 45, "tree_size_": 45}, "leaf_index 45"),
+    ({"leaf_index": 0, "tree_size_": 46}, "larger than the log"),
+    ({"leaf_index": -1}, "leaf_index -1"),
+])
+def test_bad_inclusion_requests_are_refused(log, kwargs, message):
+    engine, _ = log
+    with session_scope(engine) as s, pytest.raises(service.LedgerError, match=message):
+        service.inclusion_proof(s, **kwargs)
+
+
+@pytest.mark.parametrize(("first", "second", "message"), [
+    (10, 9, "larger than second"), (0, 9, "at least 1"), (1, 46, "larger than the log")])
+def test_bad_consistency_requests_are_refused(log, first, second, message):
+    engine, _ = log
+    with session_scope(engine) as s, pytest.raises(service.LedgerError, match=message):
+        service.consistency_proof(s, first=first, second=second)
+
+
+def test_signed_head_verifies_and_is_reused_within_the_interval(log):
+    engine, hashes = log
+    with session_scope(engine) as s:
+        head = service.current_head(s, key=KEY, interval_seconds=60, at=AT)
+        assert head.tree_size == 45 and bytes(head.root_hash) == merkle.root_from_leaf_hashes(hashes)
+        assert keys.verify_head(KEY.public_key(), 45, head.timestamp_ms, bytes(head.root_hash),
+                                bytes(head.signature))
+        assert not keys.verify_head(KEY.public_key(), 44, head.timestamp_ms, bytes(head.root_hash),
+                                    bytes(head.signature))
+        same = service.current_head(s, key=KEY, interval_seconds=60, at=AT + dt.timedelta(seconds=59))
+        later = service.current_head(s, key=KEY, interval_seconds=60, at=AT + dt.timedelta(seconds=60))
+    assert same.id == head.id
+    assert later.id != head.id and later.timestamp_ms == head.timestamp_ms + 60_000
+
+
+def test_a_head_is_signed_when_a_requested_leaf_is_newer(log):
+    engine, _ = log
+    with session_scope(engine) as s:
+        head = service.current_head(s, key=KEY, interval_seconds=3600, at=AT)
+        service.append_events(s, _events(3, 45), at=AT)
+        newer = service.current_head(s, key=KEY, interval_seconds=3600, at=AT, min_size=48)
+    assert (head.tree_size, newer.tree_size) == (45, 48)
+
+
+def test_record_proofs_give_a_verifiable_proof_per_record(engine, tmp_path):
+    from ledger_helpers import make_settings
+
+    with session_scope(engine) as s:
+        add_subject(s)
+        records = add_records(s, 5)
+        proofs = service.record_proofs(s, [r.id for r in records] + ["not-logged"],
+                                       settings=make_settings("unused", tmp_path), at=AT)
+    assert set(proofs) == {r.id for r in records}
+    for rid, p in proofs.items():
+        sth = p["sth"]
+        assert keys.verify_head(KEY.public_key(), sth["tree_size"], sth["timestamp"],
+                                bytes.fromhex(sth["root_hash"]), bytes.fromhex(sth["signature"]))
+        merkle.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
+                                [bytes.fromhex(x) for x in p["audit_path"]], bytes.fromhex(p["root"]))
+        assert rid in p["proof_url"] or p["proof_url"].endswith(f"tree_size={p['tree_size']}")
+
+
+def test_verify_store_is_clean_after_normal_appends(engine):
+    with session_scope(engine) as s:
+        add_subject(s)
+        add_records(s, 6)
+        service.sign_head(s, key=KEY, at=AT)
+    with session_scope(engine) as s:
+        report = service.verify_store(s, public_key=KEY.public_key())
+    assert report["ok"], report
+    assert report["tree_size"] == 6
+
+
+def test_verify_store_reports_hand_edits_deletes_and_gaps(engine):
+    with session_scope(engine) as s:
+        add_subject(s)
+        records = add_records(s, 6)
+        service.sign_head(s, key=KEY, at=AT)
+    edited, deleted = records[1].id, records[4].id
+    with engine.begin() as conn:  # what an insider with SQL access could do
+        conn.execute(text("UPDATE records SET amount = 1 WHERE id = :id"), {"id": edited})
+        conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": deleted})
+        conn.execute(text("DELETE FROM ledger_leaves WHERE leaf_index = 2"))
+    with session_scope(engine) as s:
+        report = service.verify_store(s, public_key=KEY.public_key())
+    assert not report["ok"]
+    assert [c["record_id"] for c in report["changed"]] == [edited]
+    assert report["changed"][0]["columns"] == ["digest"]
+    assert report["deleted"] == [deleted]
+    assert report["gaps"] == [{"from": 2, "to": 2}]
+    assert records[2].id in report["unlogged"]
+
+
+def test_verify_store_reports_a_rewritten_leaf_and_node(engine):
+    with session_scope(engine) as s:
+        service.append_events(s, _events(8), at=AT)
+        service.sign_head(s, key=KEY, at=AT)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_leaves SET data = :d WHERE leaf_index = 3"), {"d": b"{}"})
+        conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE node_id = 1"), {"h": bytes(32)})
+    with session_scope(engine) as s:
+        report = service.verify_store(s, public_key=KEY.public_key())
+    assert report["bad_leaves"] == [3]
+    assert 1 in report["bad_nodes"]
+    # The signed head no longer matches the recomputed root: the edit is visible to every outsider.
+    assert report["bad_heads"] == [{"id": 1, "tree_size": 8, "root_matches": False, "signature_valid": True}]
