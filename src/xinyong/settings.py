@@ -32,6 +32,7 @@ class Settings:
     max_upload_mb: int = 200
     ledger_key: str = ""  # Ed25519 signing key of the transparency log (PEM, hex seed or a path)
     ledger_sth_interval: int = 3600  # seconds before a request signs a fresh tree head
+    cookie_secure: bool = False  # mark the session cookie Secure (always on when served over https)
     public_base_url: str = ""  # printed in QR codes and reports; empty: the request's own base URL
 
     @classmethod
@@ -49,6 +50,7 @@ class Settings:
             max_upload_mb=int(_env("XINYONG_MAX_UPLOAD_MB", "200")),
             ledger_key=_env("XINYONG_LEDGER_KEY", ""),
             ledger_sth_interval=int(_env("XINYONG_LEDGER_STH_INTERVAL", "3600")),
+            cookie_secure=_env("XINYONG_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
             public_base_url=_env("XINYONG_PUBLIC_BASE_URL", ""),
         )
 
