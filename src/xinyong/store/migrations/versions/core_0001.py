@@ -87,11 +87,13 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Integer(), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=True),
+        sa.Column("source", sa.String(length=100), nullable=True),
         sa.Column(
             "raw",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("raw_sha256", sa.String(length=64), nullable=True),
         sa.Column(
             "reasons",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -113,6 +115,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ingest_quarantine", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ingest_quarantine_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ingest_quarantine_raw_sha256"), ["raw_sha256"], unique=False)
 
     op.create_table(
         "records",
@@ -167,6 +170,7 @@ def downgrade() -> None:
 
     op.drop_table("records")
     with op.batch_alter_table("ingest_quarantine", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ingest_quarantine_raw_sha256"))
         batch_op.drop_index(batch_op.f("ix_ingest_quarantine_batch_id"))
 
     op.drop_table("ingest_quarantine")

@@ -1,0 +1,368 @@
+"""Row-at-a-time normalisation and validation: the reference implementation.
+
+The columnar pipeline (columnar.py) does the same work on whole columns; this module is what it
+falls back to for rows its vectorised checks flag, so every rejected row gets its reasons from
+here, in Chinese and English. A differential test keeps the two in agreement.
+
+Normalisation of a cell (every type):
+  1. Unicode NFKC (full-width digits/letters/punctuation → half-width, ideographic space → space);
+  2. control characters other than tab/newline/CR removed;
+  3. leading/trailing space, tab, CR, LF trimmed; an empty result is "missing".
+Then per type: `code` drops all whitespace and upper-cases ASCII; `date` → YYYY-MM-DD;
+`decimal` → canonical decimal text (no thousands separators, no leading/trailing zeros);
+`integer` → canonical integer text; `enum` → the catalogue value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from xinyong.catalogue.schemas import FieldSpec, KindSpec
+from xinyong.subjects.identifiers import check_citizen_id, check_uscc
+from xinyong.subjects.service import derive_kind, subject_id_for
+
+CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_RE = re.compile(CONTROL)
+_SPACE_RE = re.compile(r"[ \t\r\n]+")
+_TRIM = " \t\r\n"
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+DATE_RE = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+EXCEL_SERIAL_RE = re.compile(r"^(\d{5})(?:\.0+)?$")
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug folded in)
+DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
+INTEGER_RE = re.compile(r"^[+-]?\d{1,15}$")
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a row was rejected: the field (catalogue name, or "_row"/"_subject"), a stable code,
+    and the message in Chinese and English."""
+
+    field: str
+    code: str
+    zh: str
+    en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "zh": self.zh, "en": self.en}
+
+
+def clean_text(value: object) -> str | None:
+    """Steps 1-3 of the module docstring; None for missing."""
+    if value is None:
+        return None
+    text = _CONTROL_RE.sub("", unicodedata.normalize("NFKC", value_to_text(value))).strip(_TRIM)
+    return text or None
+
+
+def value_to_text(value: object) -> str:
+    """A cell as text: dates ISO, integral floats without `.0`, other values str()."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def code_text(text: str) -> str:
+    return _SPACE_RE.sub("", text).translate(_ASCII_UPPER)
+
+
+def enum_key(text: str) -> str:
+    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", text)).translate(_ASCII_LOWER)
+
+
+def parse_date(text: str) -> tuple[str | None, str | None]:
+    """(ISO date, None) or (None, error code "date_format" | "date_impossible")."""
+    m = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+    else:
+        serial = EXCEL_SERIAL_RE.match(text)
+        if not serial or not 20000 <= int(serial.group(1)) <= 80000:
+            return None, "date_format"
+        return (EXCEL_EPOCH + dt.timedelta(days=int(serial.group(1)))).isoformat(), None
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        return None, "date_impossible"
+    try:
+        return dt.date(y, mo, d).isoformat(), None
+    except ValueError:
+        return None, "date_impossible"
+
+
+def parse_decimal(text: str) -> tuple[str | None, str | None]:
+    """Canonical decimal text: "1,234.50" → "1234.5", "007" → "7"; negatives are rejected."""
+    plain = text.replace(",", "").replace(" ", "")
+    if plain.startswith("+"):
+        plain = plain[1:]
+    if not DECIMAL_RE.match(plain):
+        return None, "negative" if plain.startswith("-") and DECIMAL_RE.match(plain[1:]) else "decimal"
+    whole, _, frac = plain.partition(".")
+    whole = whole.lstrip("0") or "0"
+    frac = frac.rstrip("0")
+    return (f"{whole}.{frac}" if frac else whole), None
+
+
+def parse_integer(text: str) -> tuple[str | None, str | None]:
+    plain = text.replace(",", "").replace(" ", "")
+    if not INTEGER_RE.match(plain):
+        return None, "integer"
+    return str(int(plain)), None
+
+
+def enum_lookup(spec: FieldSpec) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in spec.values:
+        for alias in (v.value, v.label_zh, *v.aliases):
+            out[enum_key(alias)] = v.value
+    return out
+
+
+def normalise_value(spec: FieldSpec, text: str, enums: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """A cleaned, non-empty cell → (normalised text, None) or (None, error code)."""
+    if spec.type == "code":
+        return code_text(text), None
+    if spec.type == "date":
+        return parse_date(text)
+    if spec.type == "decimal":
+        return parse_decimal(text)
+    if spec.type == "integer":
+        return parse_integer(text)
+    if spec.type == "enum":
+        value = (enums if enums is not None else enum_lookup(spec)).get(enum_key(text))
+        return (value, None) if value else (None, "enum")
+    return text, None
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("必填项为空", "required value is missing"),
+    "date_format": ("无法识别的日期格式（应如 2023-05-01、2023/5/1、2023年5月1日、20230501）",
+                    "unrecognised date (use 2023-05-01, 2023/5/1, 2023年5月1日 or 20230501)"),
+    "date_impossible": ("日期不存在或超出 1900-2100", "impossible date or outside 1900-2100"),
+    "decimal": ("不是有效的数值", "not a valid number"),
+    "negative": ("金额不能为负数", "amount must not be negative"),
+    "integer": ("不是有效的整数", "not a valid integer"),
+    "enum": ("取值不在目录允许范围内", "value not allowed by the catalogue"),
+    "too_long": ("内容超过最大长度", "value is too long"),
+    "no_subject_id": ("缺少主体标识：统一社会信用代码、身份证号或本地编码至少填一项",
+                      "no subject identifier: give a USCC, an ID number or a local code"),
+    "columns": ("列数与表头不一致（文件可能被截断）", "column count differs from the header (truncated file?)"),
+    "json": ("不是有效的 JSON 对象", "not a valid JSON object"),
+}
+
+
+def reason(field_spec: FieldSpec | None, code: str, detail_zh: str = "", detail_en: str = "",
+           field_name: str | None = None) -> Reason:
+    zh, en = MESSAGES.get(code, (code, code))
+    label_zh = field_spec.label_zh if field_spec else ""
+    label_en = field_spec.label_en if field_spec else ""
+    name = field_name or (field_spec.name if field_spec else "_row")
+    return Reason(name, code, f"{label_zh}：{zh}{detail_zh}" if label_zh else zh + detail_zh,
+                  f"{label_en}: {en}{detail_en}" if label_en else en + detail_en)
+
+
+def _id_reason(spec: FieldSpec, value: str) -> Reason | None:
+    check = check_uscc(value) if spec.check == "uscc" else check_citizen_id(value) \
+        if spec.check == "citizen_id" else None
+    if check is None or check.valid:
+        return None
+    return Reason(spec.name, spec.check or "id", f"{spec.label_zh} {value}：{check.reason_zh}",
+                  f"{spec.label_en} {value}: {check.reason_en}")
+
+
+@dataclass
+class RowResult:
+    """A validated row: normalised fields and everything a Record needs, or the reasons it failed."""
+
+    values: dict[str, str] = field(default_factory=dict)  # all mapped fields, normalised
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+
+def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
+    """`mapped`: field name → raw cell (already mapped from headers). Every failing field gets
+    its own reason; nothing stops at the first problem."""
+    out = RowResult()
+    for f in spec.fields:
+        text = clean_text(mapped.get(f.name))
+        if text is None:
+            if f.required:
+                out.reasons.append(reason(f, "required"))
+            continue
+        value, error = normalise_value(f, text)
+        if error:
+            out.reasons.append(reason(f, error, f"（{text}）", f" ({text})"))
+            continue
+        assert value is not None
+        if len(value) > f.max_length:
+            out.reasons.append(reason(f, "too_long", f"（{len(value)} > {f.max_length}）",
+                                      f" ({len(value)} > {f.max_length})"))
+            continue
+        bad_id = _id_reason(f, value) if f.check else None
+        if bad_id:
+            out.reasons.append(bad_id)
+            continue
+        out.values[f.name] = value
+    s = spec.subject
+    if not (out.values.get(s.uscc) or out.values.get(s.id_number) or out.values.get(s.local_code)) and not any(
+        r.field in (s.uscc, s.id_number, s.local_code) for r in out.reasons
+    ):
+        out.reasons.append(reason(None, "no_subject_id", field_name="_subject"))
+    return out
+
+
+# --- from validated values to a record ---------------------------------------------------------
+
+NUMERIC_TYPES = ("decimal", "integer")
+
+
+def subject_of(spec: KindSpec, values: Mapping[str, str]) -> dict[str, Any]:
+    """Subject columns of a validated row. The primary identifier is the USCC, else the local code,
+    else the citizen ID; a citizen ID is kept on the subject only when it is the primary one (a
+    company's 证件号码 column holds its representative's ID, which belongs to a person)."""
+    s = spec.subject
+    uscc, local, person = values.get(s.uscc), values.get(s.local_code), values.get(s.id_number)
+    primary = uscc or local or person
+    assert primary is not None
+    kind = values.get(s.kind) or derive_kind(uscc=uscc, id_number=person, local_code=local)
+    namespace = "person" if primary == person and not uscc and not local else "org"
+    return {
+        "id": subject_id_for(namespace, primary), "kind": kind, "name": values.get(s.name) or primary,
+        "uscc": uscc, "id_number": person if namespace == "person" else None, "local_code": local,
+        "legal_rep": values.get(s.legal_rep),
+    }
+
+
+def record_fields(spec: KindSpec, values: Mapping[str, str]) -> dict[str, str]:
+    """The record's own fields (subject identity lives on the subject)."""
+    skip = spec.subject_field_names | _SUBJECT_EXTRA
+    return {k: v for k, v in values.items() if k not in skip}
+
+
+# Other subject-describing codes of the 双公示 layouts; kept in `original`, not in the record's fields.
+_SUBJECT_EXTRA = {"id_type", "org_code", "business_reg_no", "tax_reg_no", "institution_cert_no",
+                  "social_org_cert_no", "legal_rep_id_type", "legal_rep_id_number"}
+
+
+def json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def fields_json(spec: KindSpec, fields: Mapping[str, str]) -> str:
+    """Canonical JSON of the fields: keys sorted, no whitespace, UTF-8 kept, decimal/integer
+    fields as JSON numbers (their canonical text), everything else as strings."""
+    types = {f.name: f.type for f in spec.fields}
+    parts = [f"{json_string(k)}:{v if types.get(k) in NUMERIC_TYPES else json_string(v)}"
+             for k, v in sorted(fields.items())]
+    return "{" + ",".join(parts) + "}"
+
+
+def canonical_record(kind: str, source: str, subject_id: str, fields_text: str) -> str:
+    """{"fields":{…},"kind":…,"source":…,"subject":…} — sorted keys, compact. Its sha256 is Record.id."""
+    return (f'{{"fields":{fields_text},"kind":{json_string(kind)},"source":{json_string(source)},'
+            f'"subject":{json_string(subject_id)}}}')
+
+
+def record_id(canonical: str) -> str:
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def severity_of(spec: KindSpec, values: Mapping[str, str], amount: float | None) -> str | None:
+    if spec.severity is None:
+        return None
+    if spec.severity.field and values.get(spec.severity.field):
+        return values[spec.severity.field]
+    for rule in spec.severity.rules:
+        if rule.field:
+            if any(word in (values.get(rule.field) or "") for word in rule.contains_any):
+                return rule.severity
+        elif rule.amount_at_least is not None and amount is not None and amount >= rule.amount_at_least:
+            return rule.severity
+    return spec.severity.default
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months, clamped to the month's last day (2023-01-31 + 1 month → 2023-02-28)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def publicity_until(spec: KindSpec, occurred_on: str | None, valid_until: str | None,
+                    given: str | None, severity: str | None) -> str | None:
+    """A 公示截止期 given in the file wins; otherwise the kind's rule (see docs/catalogue.md)."""
+    if given:
+        return given
+    rule = spec.publicity
+    if rule.mode == "none":
+        return None
+    if rule.mode == "until_valid":
+        return valid_until
+    if not occurred_on:
+        return None
+    period = rule.period if rule.mode == "fixed" else rule.by_severity.get(severity or "general")
+    if period is None:
+        return None
+    return add_months(dt.date.fromisoformat(occurred_on), period.total_months).isoformat()
+
+
+def amount_of(spec: KindSpec, values: Mapping[str, str]) -> float | None:
+    if spec.amount is None or not values.get(spec.amount.field):
+        return None
+    return float(values[spec.amount.field]) * spec.amount.scale
+
+
+def original_json(raw: Mapping[str, object]) -> str:
+    """The row as given: header → cell text, empty cells left out, keys in file order."""
+    return json.dumps({k: value_to_text(v) for k, v in raw.items() if v is not None and v != ""},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def build_record(spec: KindSpec, source: str, values: Mapping[str, str]) -> dict[str, Any]:
+    """Everything of a Record but provenance (batch, original, first/last seen)."""
+    subject = subject_of(spec, values)
+    fields = record_fields(spec, values)
+    ftext = fields_json(spec, fields)
+    amount = amount_of(spec, values)
+    severity = severity_of(spec, values, amount)
+    occurred = values.get(spec.occurred_on) if spec.occurred_on else None
+    valid = values.get(spec.valid_until) if spec.valid_until else None
+    given = values.get(spec.publicity_until) if spec.publicity_until else None
+    return {
+        "id": record_id(canonical_record(spec.id, source, subject["id"], ftext)),
+        "kind": spec.id, "subject": subject, "source": source,
+        "source_record_id": values.get(spec.record_id) if spec.record_id else None,
+        "occurred_on": occurred, "valid_until": valid,
+        "publicity_until": publicity_until(spec, occurred, valid, given, severity),
+        "severity": severity, "polarity": spec.polarity, "disclosure": spec.disclosure,
+        "amount": amount, "fields_json": ftext,
+    }
