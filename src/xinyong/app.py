@@ -20,6 +20,12 @@ from xinyong.store.db import make_engine
 ROUTER_MODULES = [
     "xinyong.console.pages",
     "xinyong.ingest.api",
+    "xinyong.ledger.api",
+    "xinyong.archive.api",
+    "xinyong.archive.pages",
+    "xinyong.public.api",
+    "xinyong.public.pages",
+    "xinyong.reports.api",
     "xinyong.accounts.api",
     "xinyong.accounts.pages",
 ]

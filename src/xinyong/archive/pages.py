@@ -1,0 +1,65 @@
+"""Console pages: subject search/list with filters and the archive page (信用档案)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS
+from xinyong.archive.service import (
+    SubjectNotFound,
+    build_archive,
+    facet_values,
+    list_subjects,
+    pilot_names,
+)
+from xinyong.archive.web import current_viewer, db_session, log_read, parse_date
+from xinyong.console.templating import render
+from xinyong.subjects.models import SUBJECT_KINDS
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+
+@router.get("/subjects", response_class=HTMLResponse)
+def subject_list(
+    request: Request,
+    q: str | None = Query(None, max_length=100),
+    district: str | None = Query(None, max_length=6),
+    kind: str | None = Query(None, max_length=32),
+    pilot: str | None = Query(None, max_length=64),
+    industry: str | None = Query(None, max_length=100),
+    offset: int = Query(0, ge=0),
+    session: Session = Depends(db_session),
+):
+    from xinyong.programmes.service import load_districts
+
+    viewer = current_viewer(request)
+    f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
+         "industry": industry or None}
+    page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, **f)
+    next_url = "/subjects?" + urlencode({k: v for k, v in f.items() if v} | {"offset": offset + PAGE_SIZE})
+    return render(request, "archive_list.html", page=page, f=f, viewer=viewer, districts=load_districts(),
+                  kinds=SUBJECT_KINDS, facets=facet_values(session, viewer=viewer), pilot_names=pilot_names(),
+                  grades=[], next_url=next_url)
+
+
+@router.get("/subjects/{subject_id}", response_class=HTMLResponse)
+def archive_page(
+    request: Request,
+    subject_id: str,
+    as_of: str | None = Query(None),
+    session: Session = Depends(db_session),
+):
+    viewer = current_viewer(request)
+    day = parse_date(as_of)
+    try:
+        archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
+    except SubjectNotFound as exc:
+        raise HTTPException(status_code=404, detail=exc.message) from None
+    log_read(session, request, viewer, subject_id, surface="console:archive")
+    return render(request, "archive_page.html", a=archive, viewer=viewer, polarity_labels=POLARITY_LABELS,
+                  view_label=VIEW_LABELS.get(archive.view, archive.view), pilot_names=pilot_names())

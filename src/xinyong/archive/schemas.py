@@ -1,0 +1,146 @@
+"""Pydantic shapes of an archive (信用档案). The same object feeds the console page, the JSON API,
+the CLI and the PDF report, so every surface shows the same content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RecordStatus(StrEnum):
+    """Where a record stands on the as-of date (记录状态)."""
+
+    active = "active"  # 公示中/有效
+    expired = "expired"  # 已过公示期或有效期
+    repaired = "repaired"  # 已信用修复 (decided by the repair domain)
+    objection = "objection"  # 异议处理中 (decided by the objection domain)
+
+
+STATUS_LABELS: dict[RecordStatus, tuple[str, str]] = {
+    RecordStatus.active: ("有效", "active"),
+    RecordStatus.expired: ("已过期", "expired"),
+    RecordStatus.repaired: ("已修复", "repaired"),
+    RecordStatus.objection: ("异议中", "under objection"),
+}
+
+POLARITY_LABELS: dict[str, tuple[str, str]] = {
+    "positive": ("守信激励信息", "positive"),
+    "negative": ("失信约束信息", "negative"),
+    "neutral": ("基础与监管信息", "registration & supervision"),
+}
+
+
+VIEW_LABELS: dict[str, str] = {
+    "public": "公开版 public",
+    "department": "政务共享版 department",
+    "bank": "授权查询版 authorised",
+    "full": "完整版 full",
+}
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class FieldLabel(_Out):
+    name: str
+    label_zh: str
+    label_en: str
+
+
+class ArchiveRecord(_Out):
+    """One record as the viewer may see it. `fields` were passed through the disclosure policy
+    (personal fields masked for the public)."""
+
+    id: str
+    kind: str
+    status: RecordStatus
+    status_zh: str
+    polarity: str
+    severity: str | None
+    disclosure: str
+    occurred_on: dt.date | None
+    publicity_until: dt.date | None
+    valid_until: dt.date | None
+    source: str = Field(description="who supplied the record (数据来源)")
+    source_record_id: str | None
+    collected_on: dt.date = Field(description="date the platform first collected it (归集日期)")
+    amount: float | None
+    fields: dict[str, Any]
+
+
+class KindGroup(_Out):
+    kind: str
+    name_zh: str
+    name_en: str
+    polarity: str
+    field_labels: list[FieldLabel]
+    records: list[ArchiveRecord]
+    counts: dict[str, int]
+
+
+class SubjectView(_Out):
+    """Identity and registration facts (身份与登记信息), as presented to the viewer."""
+
+    id: str
+    kind: str
+    kind_zh: str
+    name: str
+    uscc: str | None = None
+    id_number: str | None = None
+    local_code: str | None = None
+    district_code: str | None = None
+    district_name: str | None = None
+    division_code: str | None = None
+    legal_rep: str | None = None
+    industry: str | None = None
+    address: str | None = None
+    registered_on: dt.date | None = None
+    pilot: str | None = None
+    source: str | None = None
+
+
+class GradeView(_Out):
+    """A grade from the evaluation domain, shown as it is given (model, grade, score, reasons)."""
+
+    model: str
+    grade: str
+    score: float | None = None
+    as_of: dt.date | None = None
+    reasons: list[Any] = Field(default_factory=list)
+
+
+class Archive(_Out):
+    subject: SubjectView
+    as_of: dt.date
+    view: str = Field(description="the disclosure level applied (public / department / subject / full …)")
+    groups: list[KindGroup]
+    grades: list[GradeView]
+    counts: dict[str, int] = Field(description="records per status")
+
+    def by_polarity(self, polarity: str) -> list[KindGroup]:
+        return [g for g in self.groups if g.polarity == polarity]
+
+
+class SubjectSummary(_Out):
+    """One row of a subject list/search."""
+
+    id: str
+    kind: str
+    kind_zh: str
+    name: str
+    uscc: str | None = None
+    district_code: str | None = None
+    district_name: str | None = None
+    industry: str | None = None
+    pilot: str | None = None
+
+
+class SubjectPage(_Out):
+    total: int
+    limit: int
+    offset: int
+    items: list[SubjectSummary]

@@ -1,0 +1,296 @@
+"""Build a subject's credit archive (信用档案, 一户一档) as of a date, for one viewer.
+
+One call, `build_archive`, serves the console page, the JSON API, the CLI and the PDF report, so
+every surface shows the same content. What the viewer may see is decided only by
+`xinyong.disclosure.policy`: the subject by `subject_filter`, the records by `record_filter`
+(SQL, so the store filters, not a Python loop), the values by `present_subject`/`present_record`.
+
+Record status (active / expired / repaired / under objection) is computed for the as-of date:
+`expired` when the publicity period (公示期) or validity (有效期) ended before it. Repair
+(信用修复) and objection (信用异议) decisions live in their own domains; such a domain registers a
+*status source* with `register_status_source`, and its answer overrides the date rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from xinyong.archive.schemas import (
+    STATUS_LABELS,
+    Archive,
+    ArchiveRecord,
+    FieldLabel,
+    GradeView,
+    KindGroup,
+    RecordStatus,
+    SubjectPage,
+    SubjectSummary,
+    SubjectView,
+)
+from xinyong.disclosure.policy import (
+    Viewer,
+    full_archive,
+    present_record,
+    present_subject,
+    record_filter,
+    subject_filter,
+)
+from xinyong.records.models import Record
+from xinyong.subjects.models import SUBJECT_KINDS, Subject
+
+# (session, record ids, as_of) -> {record id: status}; later sources win over earlier ones.
+StatusSource = Callable[[Session, Sequence[str], dt.date], Mapping[str, RecordStatus]]
+_STATUS_SOURCES: list[StatusSource] = []
+
+POLARITY_ORDER = {"positive": 0, "negative": 1, "neutral": 2}
+
+
+class SubjectNotFound(LookupError):
+    """Unknown subject, or one the viewer may not know of (the two must look the same: 404)."""
+
+    def __init__(self, subject_id: str) -> None:
+        super().__init__(subject_id)
+        self.subject_id = subject_id
+
+    @property
+    def message(self) -> str:
+        return f"信用主体不存在 / subject not found: {self.subject_id}"
+
+
+def register_status_source(source: StatusSource) -> None:
+    """Let a domain (repair, objection) mark records repaired / under objection."""
+    if source not in _STATUS_SOURCES:
+        _STATUS_SOURCES.append(source)
+
+
+def date_status(record: Any, as_of: dt.date) -> RecordStatus:
+    """Status from the record's own dates: expired once publicity or validity ended before as_of."""
+    ends = [d for d in (record.publicity_until, record.valid_until) if d is not None]
+    return RecordStatus.expired if any(d < as_of for d in ends) else RecordStatus.active
+
+
+def record_statuses(session: Session, records: Sequence[Any], as_of: dt.date) -> dict[str, RecordStatus]:
+    statuses = {r.id: date_status(r, as_of) for r in records}
+    ids = list(statuses)
+    for source in _STATUS_SOURCES:
+        statuses.update({k: RecordStatus(v) for k, v in source(session, ids, as_of).items() if k in statuses})
+    return statuses
+
+
+def view_level(viewer: Viewer, subject: Any) -> str:
+    """Name of the disclosure level an archive was built at (shown on pages and reports)."""
+    if full_archive(viewer, subject):
+        return "full"
+    return {"department": "department", "bank": "bank"}.get(viewer.role, "public")
+
+
+def visible_subject(session: Session, *, subject_id: str, viewer: Viewer) -> Subject:
+    """The subject if the viewer may know of it; otherwise SubjectNotFound (same as unknown)."""
+    subject = session.scalar(select(Subject).where(Subject.id == subject_id, subject_filter(viewer)))
+    if subject is None:
+        raise SubjectNotFound(subject_id)
+    return subject
+
+
+def visible_records_query(viewer: Viewer, subject_id: str, as_of: dt.date):  # noqa: ANN201 - Select
+    """The records of one subject the viewer may see as of the date (nothing that happened later)."""
+    return (
+        select(Record)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(
+            Record.subject_id == subject_id,
+            record_filter(viewer, as_of),
+            or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of),
+        )
+        .order_by(Record.kind, Record.occurred_on.desc(), Record.id)
+    )
+
+
+def subject_view(viewer: Viewer, subject: Subject) -> SubjectView:
+    shown = present_subject(viewer, subject)
+    return SubjectView(
+        **{k: shown.get(k) for k in SubjectView.model_fields if k not in ("kind_zh", "district_name")},
+        kind_zh=SUBJECT_KINDS.get(subject.kind, subject.kind),
+        district_name=district_names().get(subject.district_code or ""),
+    )
+
+
+def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer) -> Archive:
+    """The archive of `subject_id` as of `as_of`, as `viewer` may see it.
+
+    Raises SubjectNotFound for unknown subjects and for subjects the viewer may not know of.
+    Callers that serve a non-public view must log it (accounts.deps.log_access); the surfaces in
+    this package do.
+    """
+    subject = visible_subject(session, subject_id=subject_id, viewer=viewer)
+    records = list(session.scalars(visible_records_query(viewer, subject_id, as_of)))
+    statuses = record_statuses(session, records, as_of)
+    by_kind: dict[str, list[ArchiveRecord]] = {}
+    for rec in records:
+        by_kind.setdefault(rec.kind, []).append(_archive_record(viewer, rec, subject, statuses[rec.id]))
+    groups = [_group(kind, items) for kind, items in by_kind.items()]
+    groups.sort(key=lambda g: (POLARITY_ORDER.get(g.polarity, 3), kind_order(g.kind)))
+    counts = {s.value: sum(1 for v in statuses.values() if v == s) for s in RecordStatus}
+    return Archive(
+        subject=subject_view(viewer, subject),
+        as_of=as_of,
+        view=view_level(viewer, subject),
+        groups=groups,
+        grades=grades_for(session, subject_id=subject_id, as_of=as_of),
+        counts=counts,
+    )
+
+
+def _archive_record(viewer: Viewer, rec: Record, subject: Subject, status: RecordStatus) -> ArchiveRecord:
+    shown = present_record(viewer, rec, subject)
+    return ArchiveRecord(
+        id=rec.id,
+        kind=rec.kind,
+        status=status,
+        status_zh=STATUS_LABELS[status][0],
+        polarity=rec.polarity,
+        severity=rec.severity,
+        disclosure=rec.disclosure,
+        occurred_on=rec.occurred_on,
+        publicity_until=rec.publicity_until,
+        valid_until=rec.valid_until,
+        source=rec.source,
+        source_record_id=shown["source_record_id"],
+        collected_on=rec.first_seen.date(),
+        amount=rec.amount,
+        fields=shown["fields"],
+    )
+
+
+def _group(kind: str, items: list[ArchiveRecord]) -> KindGroup:
+    spec = kind_spec(kind)
+    if spec is None:
+        labels: list[FieldLabel] = []
+        name_zh = name_en = kind
+        polarity = items[0].polarity
+    else:
+        skip = spec.subject_field_names
+        labels = [FieldLabel(name=f.name, label_zh=f.label_zh, label_en=f.label_en)
+                  for f in spec.fields if f.name not in skip]
+        name_zh, name_en, polarity = spec.name_zh, spec.name_en, spec.polarity
+    counts = {s.value: sum(1 for r in items if r.status == s) for s in RecordStatus}
+    return KindGroup(kind=kind, name_zh=name_zh, name_en=name_en, polarity=polarity, field_labels=labels,
+                     records=items, counts=counts)
+
+
+def kind_spec(kind: str) -> Any | None:
+    from xinyong.catalogue.service import load_catalogue
+
+    return load_catalogue().kinds.get(kind)
+
+
+@lru_cache(maxsize=256)
+def kind_order(kind: str) -> int:
+    from xinyong.catalogue.service import load_catalogue
+
+    kinds = list(load_catalogue().kinds)
+    return kinds.index(kind) if kind in kinds else len(kinds)
+
+
+@lru_cache(maxsize=1)
+def district_names() -> dict[str, str]:
+    from xinyong.programmes.service import load_districts
+
+    return {d.code: d.name for d in load_districts()}
+
+
+def pilot_names() -> dict[str, str]:
+    """Pilot id → its Chinese name, from the district programmes (programmes/*.yaml)."""
+    from xinyong.programmes.service import load_programmes
+
+    out = {}
+    for prog in load_programmes():
+        pilot = getattr(prog, "pilot", None)
+        if pilot is not None and getattr(pilot, "id", None):
+            out[pilot.id] = getattr(pilot, "name_zh", None) or pilot.id
+    return out
+
+
+@lru_cache(maxsize=1)
+def _latest_grades() -> Callable[..., Any] | None:
+    # Looked up once: a failed import is not cached by Python and would hit the disk per request.
+    try:
+        from xinyong.evaluation.service import latest_grades
+    except ImportError:  # the evaluation domain is optional for the archive
+        return None
+    return latest_grades
+
+
+def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
+    """Latest grades from the evaluation domain, when that domain is installed."""
+    latest_grades = _latest_grades()
+    if latest_grades is None:
+        return []
+    out = []
+    for g in latest_grades(session, subject_id, as_of):
+        data = g if isinstance(g, Mapping) else getattr(g, "__dict__", {})
+        out.append(GradeView(
+            model=str(data.get("model") or data.get("model_id") or ""),
+            grade=str(data.get("grade") or ""),
+            score=data.get("score"),
+            as_of=data.get("as_of"),
+            reasons=list(data.get("reasons") or data.get("reason_codes") or []),
+        ))
+    return out
+
+
+# --------------------------------------------------------------------------- subject list / search
+
+
+def list_subjects(
+    session: Session,
+    *,
+    viewer: Viewer,
+    q: str | None = None,
+    district: str | None = None,
+    kind: str | None = None,
+    pilot: str | None = None,
+    industry: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> SubjectPage:
+    """Subjects the viewer may know of, filtered; `q` matches a name fragment or a code prefix."""
+    where = [subject_filter(viewer)]
+    if q and q.strip():
+        text = q.strip()
+        code = text.upper()
+        where.append(or_(Subject.name.contains(text, autoescape=True),
+                         Subject.uscc.startswith(code, autoescape=True),
+                         Subject.local_code == text))
+    for column, value in ((Subject.district_code, district), (Subject.kind, kind), (Subject.pilot, pilot),
+                          (Subject.industry, industry)):
+        if value:
+            where.append(column == value)
+    total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
+    rows = session.scalars(select(Subject).where(*where).order_by(Subject.name, Subject.id).limit(limit)
+                           .offset(offset))
+    names = district_names()
+    items = []
+    for s in rows:
+        shown = present_subject(viewer, s)
+        items.append(SubjectSummary(id=s.id, kind=s.kind, kind_zh=SUBJECT_KINDS.get(s.kind, s.kind),
+                                    name=shown["name"], uscc=shown["uscc"], district_code=s.district_code,
+                                    district_name=names.get(s.district_code or ""), industry=s.industry,
+                                    pilot=s.pilot))
+    return SubjectPage(total=total, limit=limit, offset=offset, items=items)
+
+
+def facet_values(session: Session, *, viewer: Viewer) -> dict[str, list[str]]:
+    """Distinct pilots and industries the viewer may filter by (for the list page's selects)."""
+    out = {}
+    for name, column in (("pilot", Subject.pilot), ("industry", Subject.industry)):
+        rows = session.scalars(select(column).where(subject_filter(viewer), column.is_not(None)).distinct()
+                               .order_by(column).limit(200))
+        out[name] = list(rows)
+    return out

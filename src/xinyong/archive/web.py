@@ -1,0 +1,47 @@
+"""HTTP plumbing shared by the archive, public and report surfaces: the as-of date parameter
+(422 naming the field), 404 for subjects the viewer may not know of, the access log (查询留痕) for
+every read beyond the public view, and the base URL printed in QR codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import HTTPException, Request
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of
+from xinyong.archive.service import SubjectNotFound
+from xinyong.disclosure.policy import Viewer
+
+__all__ = ["current_viewer", "db_session", "log_read", "not_found", "parse_date", "public_base_url"]
+
+
+def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None = None) -> dt.date:
+    """YYYY-MM-DD or 422 naming the field (in Chinese and English). Empty → default (today)."""
+    if raw is None or not raw.strip():
+        return default or dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise HTTPException(
+            status_code=422,
+            detail={"field": field, "value": raw[:40],
+                    "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / malformed date in `{field}`, "
+                               "expected YYYY-MM-DD"},
+        ) from None
+
+
+def not_found(exc: SubjectNotFound) -> HTTPException:
+    return HTTPException(status_code=404, detail=exc.message)
+
+
+def log_read(session: Session, request: Request, viewer: Viewer, subject_id: str, *, surface: str) -> None:
+    """查询留痕: every read by a logged-in viewer may include non-public records or personal data,
+    so it is logged with its purpose (`?purpose=` or X-Purpose). Public reads are not logged."""
+    log_access(session, viewer, subject_id, purpose_of(request), surface)
+
+
+def public_base_url(request: Request) -> str:
+    """Where QR codes point: XINYONG_PUBLIC_BASE_URL, else the address this request came to."""
+    configured = request.app.state.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")

@@ -1,0 +1,70 @@
+"""Public pages (no login): registry search, the credit card at /c/{id} and its QR codes.
+
+Everything here is rendered for the public viewer whoever is logged in, so a shop-window QR code
+always shows the same thing to every customer, and the card never needs a session lookup.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from xinyong.archive.service import SubjectNotFound, list_subjects
+from xinyong.archive.web import parse_date, public_base_url
+from xinyong.console.templating import render
+from xinyong.disclosure.policy import PUBLIC, subject_filter
+from xinyong.public.qr import card_url, qr_png, qr_svg
+from xinyong.public.service import build_card
+from xinyong.subjects.models import Subject
+
+router = APIRouter(include_in_schema=False)
+SEARCH_LIMIT = 20
+QR_CACHE = "public, max-age=86400"
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public_search(request: Request, q: str | None = Query(None, max_length=100)):
+    """公共信用信息查询: by name fragment or USCC prefix; at least two characters, so the registry
+    cannot be listed wholesale through this page."""
+    text = (q or "").strip()
+    page = None
+    if len(text) >= 2:
+        from sqlalchemy.orm import Session
+
+        with Session(bind=request.app.state.engine) as session:
+            page = list_subjects(session, viewer=PUBLIC, q=text, limit=SEARCH_LIMIT)
+    return render(request, "public_search.html", q=text, page=page, too_short=bool(text) and page is None)
+
+
+@router.get("/c/{subject_id}", response_class=HTMLResponse)
+def public_card(request: Request, subject_id: str, as_of: str | None = Query(None)):
+    """The public credit card (公开信用卡) a QR code points to. Stable URL: printed on stickers."""
+    day = parse_date(as_of)
+    with request.app.state.engine.connect() as conn:
+        try:
+            card = build_card(conn, subject_id=subject_id, as_of=day)
+        except SubjectNotFound as exc:
+            raise HTTPException(status_code=404, detail=exc.message) from None
+    return render(request, "public_card.html", card=card, card_url=card_url(public_base_url(request), subject_id))
+
+
+def _check_public(request: Request, subject_id: str) -> None:
+    with request.app.state.engine.connect() as conn:
+        found = conn.execute(select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))).first()
+    if found is None:
+        raise HTTPException(status_code=404, detail=SubjectNotFound(subject_id).message)
+
+
+@router.get("/c/{subject_id}/qr.svg")
+def card_qr_svg(request: Request, subject_id: str) -> Response:
+    _check_public(request, subject_id)
+    body = qr_svg(card_url(public_base_url(request), subject_id))
+    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+
+
+@router.get("/c/{subject_id}/qr.png")
+def card_qr_png(request: Request, subject_id: str) -> Response:
+    _check_public(request, subject_id)
+    body = qr_png(card_url(public_base_url(request), subject_id))
+    return Response(body, media_type="image/png", headers={"Cache-Control": QR_CACHE})

@@ -1,0 +1,154 @@
+"""The PDF credit report (信用报告) of one subject as of a date.
+
+The report is a rendering of `build_archive(...)` for the requesting viewer, so it carries exactly
+what that viewer may see on the archive page. Its number is derived from the content: anyone who
+can rebuild the same archive (same subject, date and disclosure level) gets the same number, which
+is how a printed report is verified (`GET /api/v1/reports/verify`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS, Archive, KindGroup
+from xinyong.public.qr import card_url
+from xinyong.reports.pdfkit import CJK_FONT, para, qr_image, register_fonts, style
+
+
+@dataclass(frozen=True)
+class Report:
+    number: str
+    digest: str
+    pdf: bytes
+
+
+def archive_digest(archive: Archive) -> str:
+    """SHA-256 of the archive's canonical JSON (what the report states, nothing else)."""
+    return hashlib.sha256(archive.model_dump_json().encode("utf-8")).hexdigest()
+
+
+def report_number(archive: Archive) -> str:
+    """XYR-<as-of date>-<first 12 hex of the digest>, e.g. XYR-20250630-3F2A9C0B1D4E."""
+    return f"XYR-{archive.as_of:%Y%m%d}-{archive_digest(archive)[:12].upper()}"
+
+
+def render_report(archive: Archive, *, base_url: str, generated_at: dt.datetime) -> Report:
+    register_fonts()
+    digest = archive_digest(archive)
+    number = report_number(archive)
+    url = card_url(base_url, archive.subject.id)
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=14 * mm,
+                            bottomMargin=16 * mm, title=f"信用报告 {number}", author="xinyong 信用平台",
+                            subject=f"Credit report {archive.subject.id} as of {archive.as_of}")
+    verify = (f"核验 Verify: 报告编号 {number} · 内容摘要 SHA-256 {digest} · "
+              f"{base_url.rstrip('/')}/api/v1/reports/verify?subject_id={archive.subject.id}"
+              f"&as_of={archive.as_of}&number={number}")
+
+    def footer(canvas, _doc) -> None:  # noqa: ANN001 - ReportLab callback signature
+        canvas.saveState()
+        canvas.setFont(CJK_FONT, 6.5)
+        canvas.drawString(16 * mm, 9 * mm, verify[:150])
+        canvas.drawString(16 * mm, 6 * mm, verify[150:])
+        canvas.drawRightString(A4[0] - 16 * mm, 12 * mm, f"第 {canvas.getPageNumber()} 页 page")
+        canvas.restoreState()
+
+    story = _header(archive, number, url, generated_at) + _identity(archive) + _grades(archive)
+    story += _summary(archive)
+    for polarity in ("positive", "negative", "neutral"):
+        story += _section(archive.by_polarity(polarity), polarity)
+    story += [Spacer(1, 6 * mm), para(verify, style("verify", 7.5, textColor=colors.HexColor("#444444"))),
+              para("本报告依据报告日（as of）平台归集的信息生成，仅反映查询方可见范围内的信息。 This report reflects "
+                   "the records collected by the platform as of the stated date, within what the requester may see.",
+                   style("note", 7.5, textColor=colors.HexColor("#444444")))]
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return Report(number=number, digest=digest, pdf=buf.getvalue())
+
+
+def _header(archive: Archive, number: str, url: str, generated_at: dt.datetime) -> list:
+    title = [para("信用报告", style("t", 20, 26)), para("Credit Report", style("te", 11)),
+             Spacer(1, 2 * mm),
+             para(f"报告编号 Report No.: {number}", style("n", 9)),
+             para(f"信息截至 As of: {archive.as_of.isoformat()}", style("n", 9)),
+             para(f"版本 Disclosure level: {VIEW_LABELS.get(archive.view, archive.view)}", style("n", 9)),
+             para(f"生成时间 Generated: {generated_at:%Y-%m-%d %H:%M}", style("n", 9))]
+    qr = [qr_image(url, 28 * mm), para("扫码查看公开信用信息 Scan for the public card", style("q", 6.5))]
+    table = Table([[title, qr]], colWidths=[140 * mm, 36 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
+    return [table, Spacer(1, 4 * mm)]
+
+
+def _grid(rows: list[list], widths: list[float], header: bool = True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+    cmds = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    if header:
+        cmds.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")))
+    table.setStyle(TableStyle(cmds))
+    return table
+
+
+def _identity(archive: Archive) -> list:
+    s = archive.subject
+    cell, key = style("c", 8.5), style("k", 8.5, textColor=colors.HexColor("#333333"))
+    facts = [("名称 Name", s.name), ("主体类别 Kind", s.kind_zh), ("统一社会信用代码 USCC", s.uscc),
+             ("身份证号 ID number", s.id_number), ("法定代表人 Legal rep.", s.legal_rep),
+             ("所属区 District", s.district_name or s.district_code), ("行业 Industry", s.industry),
+             ("地址 Address", s.address), ("成立日期 Registered", s.registered_on), ("试点 Pilot", s.pilot),
+             ("平台编号 Subject id", s.id)]
+    rows = [[para(k, key), para(v, cell)] for k, v in facts if v]
+    return [para("一、主体身份与登记信息 Identity and registration", style("h", 12, 18)),
+            _grid(rows, [45 * mm, 133 * mm], header=False), Spacer(1, 4 * mm)]
+
+
+def _grades(archive: Archive) -> list:
+    if not archive.grades:
+        return []
+    cell = style("c", 8.5)
+    rows = [[para(h, cell) for h in ("评价模型 Model", "等级 Grade", "得分 Score", "评价日 As of", "主要原因 Reasons")]]
+    for g in archive.grades:
+        reasons = "；".join(str(r) for r in g.reasons[:4])
+        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(g.as_of, cell),
+                     para(reasons, cell)])
+    return [para("二、信用评价 Credit grades", style("h", 12, 18)),
+            _grid(rows, [40 * mm, 18 * mm, 18 * mm, 22 * mm, 80 * mm]), Spacer(1, 4 * mm)]
+
+
+def _summary(archive: Archive) -> list:
+    cell = style("c", 8.5)
+    head = ["", "有效 active", "已过期 expired", "已修复 repaired", "异议中 objection"]
+    rows = [[para(h, cell) for h in head]]
+    for polarity in ("positive", "negative", "neutral"):
+        groups = archive.by_polarity(polarity)
+        counts = [sum(g.counts.get(st, 0) for g in groups) for st in ("active", "expired", "repaired", "objection")]
+        zh, en = POLARITY_LABELS[polarity]
+        rows.append([para(f"{zh} {en}", cell)] + [para(c, cell) for c in counts])
+    return [para("三、信息概览 Summary", style("h", 12, 18)),
+            _grid(rows, [58 * mm, 30 * mm, 30 * mm, 30 * mm, 30 * mm]), Spacer(1, 4 * mm)]
+
+
+def _section(groups: list[KindGroup], polarity: str) -> list:
+    zh, en = POLARITY_LABELS[polarity]
+    out: list = [para(f"{zh} {en}", style("h", 12, 18))]
+    if not groups:
+        return out + [para("无 none", style("c", 8.5)), Spacer(1, 3 * mm)]
+    cell = style("c", 8)
+    for group in groups:
+        out.append(para(f"{group.name_zh} {group.name_en}（{len(group.records)}）", style("h2", 10, 15)))
+        rows = [[para(h, cell) for h in ("日期 Date", "状态 Status", "来源 Source / 归集 Collected", "内容 Details")]]
+        for r in group.records:
+            details = "；".join(f"{lab.label_zh}：{r.fields[lab.name]}" for lab in group.field_labels
+                               if r.fields.get(lab.name) not in (None, ""))
+            rows.append([para(r.occurred_on or "—", cell), para(r.status_zh, cell),
+                         para(f"{r.source} / {r.collected_on}", cell), para(details, cell)])
+        out += [_grid(rows, [22 * mm, 18 * mm, 38 * mm, 100 * mm]), Spacer(1, 3 * mm)]
+    return out

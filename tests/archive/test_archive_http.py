@@ -1,0 +1,140 @@
+"""Archive API and console pages: disclosure per viewer, 404/422, the access log, escaping."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from xinyong.accounts.models import AccessLog
+from xinyong.store.db import session_scope
+
+AS_OF = "2025-06-30"
+
+
+def _sources(body: dict) -> set[str]:
+    return {r["source_record_id"] for g in body["groups"] for r in g["records"]}
+
+
+def _log(engine) -> list[tuple[str, str, str]]:
+    with session_scope(engine) as s:
+        return [(r.username, r.subject_id, r.surface) for r in s.scalars(select(AccessLog).order_by(AccessLog.id))]
+
+
+def test_public_archive_is_public_and_masked_and_not_logged(credit_client, credit_world):
+    client, _ = credit_client
+    r = client.get(f"/api/v1/subjects/{credit_world.shop}/archive", params={"as_of": AS_OF})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["view"] == "public" and _sources(body) == {"P-ACTIVE", "H-1", "C-1"}
+    assert "张小明" not in r.text and body["subject"]["legal_rep"] == "张*明"
+    assert _log(credit_world.engine) == []
+
+
+def test_own_district_officer_gets_full_view_and_is_logged(credit_client, credit_world):
+    client, auth = credit_client
+    r = client.get(f"/api/v1/subjects/{credit_world.shop}/archive",
+                   params={"as_of": AS_OF, "purpose": "双随机抽查"}, headers=auth["heping"])
+    assert r.status_code == 200
+    assert r.json()["view"] == "full" and "INS-GOV" in _sources(r.json()) and "张小明" in r.text
+    with session_scope(credit_world.engine) as s:
+        row = s.scalars(select(AccessLog)).one()
+    assert (row.username, row.subject_id, row.purpose, row.surface) == ("heping", credit_world.shop, "双随机抽查",
+                                                                        "api:archive")
+
+
+def test_other_district_officer_sees_only_public_part(credit_client, credit_world):
+    client, auth = credit_client
+    body = client.get(f"/api/v1/subjects/{credit_world.shop}/archive", params={"as_of": AS_OF},
+                      headers=auth["hexi"]).json()
+    assert body["view"] == "public" and _sources(body) == {"P-ACTIVE", "H-1", "C-1"}
+    assert "张小明" not in str(body)
+
+
+def test_department_sees_its_kinds_unmasked(credit_client, credit_world):
+    client, auth = credit_client
+    body = client.get(f"/api/v1/subjects/{credit_world.shop}/archive", params={"as_of": AS_OF},
+                      headers=auth["shichang"]).json()
+    assert body["view"] == "department"
+    assert _sources(body) == {"P-ACTIVE", "P-EXPIRED", "INS-GOV", "H-1", "C-1"}
+
+
+def test_subject_account_sees_own_archive_not_others(credit_client, credit_world):
+    client, auth = credit_client
+    own = client.get(f"/api/v1/subjects/{credit_world.shop}/archive", params={"as_of": AS_OF}, headers=auth["shop"])
+    other = client.get(f"/api/v1/subjects/{credit_world.hexi}/archive", params={"as_of": AS_OF},
+                       headers=auth["shop"])
+    assert own.json()["view"] == "full" and "CP-1" in _sources(own.json())
+    assert other.json()["view"] == "public" and _sources(other.json()) == {"HX-PUB"}
+
+
+# Every archive/report/card route that takes a subject id: a 河西 officer asking for 和平's natural
+# person, and anyone asking for an unknown id, gets the same 404 (no existence leak).
+ID_ROUTES = [
+    "/api/v1/subjects/{id}/archive",
+    "/api/v1/subjects/{id}/report.pdf",
+    "/api/v1/reports/verify?subject_id={id}&as_of=2025-06-30&number=XYR-1",
+    "/subjects/{id}",
+    "/c/{id}",
+    "/c/{id}/qr.svg",
+    "/c/{id}/qr.png",
+]
+
+
+@pytest.mark.parametrize("route", ID_ROUTES)
+@pytest.mark.parametrize("who", [None, "hexi", "bank", "shichang", "shop"])
+def test_hidden_and_unknown_subjects_are_404(credit_client, credit_world, route, who):
+    client, auth = credit_client
+    headers = auth[who] if who else {}
+    for sid in (credit_world.person, "NO-SUCH-SUBJECT"):
+        r = client.get(route.format(id=sid), headers=headers)
+        assert r.status_code == 404, (route, who, r.status_code)
+        assert sid in r.json()["detail"] and "not found" in r.json()["detail"]
+    assert _log(credit_world.engine) == []
+
+
+@pytest.mark.parametrize("route", ["/api/v1/subjects/{id}/archive", "/api/v1/subjects/{id}/report.pdf",
+                                   "/subjects/{id}", "/c/{id}"])
+def test_malformed_date_is_422_naming_the_field(credit_client, credit_world, route):
+    client, auth = credit_client
+    r = client.get(route.format(id=credit_world.shop), params={"as_of": "2025-13-45"}, headers=auth["heping"])
+    assert r.status_code == 422
+    assert r.json()["detail"]["field"] == "as_of" and "YYYY-MM-DD" in r.json()["detail"]["message"]
+
+
+def test_subject_list_api_filters_by_policy(credit_client, credit_world):
+    client, auth = credit_client
+    public = client.get("/api/v1/subjects").json()
+    assert credit_world.person not in {i["id"] for i in public["items"]}
+    persons = client.get("/api/v1/subjects", params={"kind": "person"}, headers=auth["heping"]).json()
+    assert [i["name"] for i in persons["items"]] == ["王大锤"]
+    hexi_persons = client.get("/api/v1/subjects", params={"kind": "person"}, headers=auth["hexi"]).json()
+    assert hexi_persons["total"] == 0
+    pilot = client.get("/api/v1/subjects", params={"pilot": credit_world.pilot, "district": "120101"}).json()
+    assert {i["id"] for i in pilot["items"]} == {credit_world.shop, credit_world.xss}
+    assert client.get("/api/v1/subjects", params={"district": "12"}).status_code == 422
+
+
+def test_html_in_names_and_fields_is_rendered_as_text(credit_client, credit_world):
+    client, auth = credit_client
+    for path in (f"/subjects/{credit_world.xss}?as_of={AS_OF}", f"/c/{credit_world.xss}?as_of={AS_OF}",
+                 f"/subjects?pilot={credit_world.pilot}", "/public?q=小店"):
+        html = client.get(path, headers=auth["heping"]).text
+        assert '<script>alert("x")</script>' not in html and "<b>罚款</b>" not in html, path
+        assert "&lt;script&gt;" in html, path
+
+
+def test_archive_page_shows_both_sides_and_masked_person(credit_client, credit_world):
+    client, auth = credit_client
+    html = client.get(f"/subjects/{credit_world.shop}", params={"as_of": AS_OF}, headers=auth["heping"]).text
+    assert "张小明" in html and 'id="side-positive"' in html and "诚信示范商户" in html and 'data-status="expired"' in html
+    public = client.get(f"/subjects/{credit_world.shop}", params={"as_of": AS_OF}).text
+    assert "张*明" in public and "张小明" not in public and 'data-status="expired"' not in public
+    assert [row[2] for row in _log(credit_world.engine)] == ["console:archive"]
+
+
+def test_subject_list_page_filters(credit_client, credit_world):
+    client, auth = credit_client
+    html = client.get("/subjects", params={"district": "120103"}, headers=auth["admin"]).text
+    assert "网信大厦示范科技有限公司" in html and "天津海信广场示范餐饮有限公司" not in html
+    html = client.get("/subjects", params={"kind": "person"}, headers=auth["heping"]).text
+    assert "王大锤" in html
