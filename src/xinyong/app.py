@@ -20,6 +20,7 @@ from xinyong.store.db import make_engine
 ROUTER_MODULES = [
     "xinyong.console.pages",
     "xinyong.ingest.api",
+    "xinyong.ingest.pages",
     "xinyong.ledger.api",
     "xinyong.archive.api",
     "xinyong.archive.pages",

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from xinyong.catalogue.schemas import FieldSpec, KindSpec
@@ -121,6 +122,9 @@ def parse_decimal(text: str) -> tuple[str | None, str | None]:
     whole, _, frac = plain.partition(".")
     whole = whole.lstrip("0") or "0"
     frac = frac.rstrip("0")
+    if len((whole.lstrip("0") + frac).lstrip("0")) > 15:
+        # More than a float holds exactly; 15 keeps the canonical text recoverable from storage.
+        return None, "decimal_digits"
     return (f"{whole}.{frac}" if frac else whole), None
 
 
@@ -161,6 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "unrecognised date (use 2023-05-01, 2023/5/1, 2023年5月1日 or 20230501)"),
     "date_impossible": ("日期不存在或超出 1900-2100", "impossible date or outside 1900-2100"),
     "decimal": ("不是有效的数值", "not a valid number"),
+    "decimal_digits": ("有效数字超过15位", "more than 15 significant digits"),
     "negative": ("金额不能为负数", "amount must not be negative"),
     "integer": ("不是有效的整数", "not a valid integer"),
     "enum": ("取值不在目录允许范围内", "value not allowed by the catalogue"),
@@ -279,6 +284,22 @@ def fields_json(spec: KindSpec, fields: Mapping[str, str]) -> str:
     parts = [f"{json_string(k)}:{v if types.get(k) in NUMERIC_TYPES else json_string(v)}"
              for k, v in sorted(fields.items())]
     return "{" + ",".join(parts) + "}"
+
+
+def number_text(value: float | int) -> str:
+    """Canonical decimal text of a number read back from storage (inverse of parse_decimal)."""
+    if isinstance(value, int):
+        return str(value)
+    text = format(Decimal(repr(value)), "f")
+    return parse_decimal(text)[0] or text
+
+
+def content_id(spec: KindSpec, source: str, subject_id: str, fields: Mapping[str, object]) -> str:
+    """Recompute a stored record's id from its columns (fields as read back from the store), so a
+    verifier can check that a record's content still matches the id the transparency log holds."""
+    text = {k: number_text(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+            for k, v in fields.items()}
+    return record_id(canonical_record(spec.id, source, subject_id, fields_json(spec, text)))
 
 
 def canonical_record(kind: str, source: str, subject_id: str, fields_text: str) -> str:
