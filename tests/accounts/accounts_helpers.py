@@ -1,0 +1,32 @@
+"""Helpers of the accounts tests: log in through the real form, read CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+PASSWORD = "correct-horse-42"
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    assert match, "no CSRF field in the form"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD, next_url: str = "/") -> str:
+    """Log in through the real form; returns the session's CSRF token (from a console page)."""
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": form_token(page.text),
+            "next": next_url,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return form_token(client.get("/account").text)
