@@ -35,6 +35,14 @@ MANUAL_SCHEMA = {"subject_id": "string", "model_id": "string", "indicator_id": "
 STATUS_SCHEMA = {"record_id": "string", "status": "string", "effective_day": "int32"}
 
 
+def subjects_schema(attributes: set[str]) -> dict[str, str]:
+    return {**SUBJECTS_SCHEMA, **{sem.attribute_column(a): "string" for a in sorted(attributes)}}
+
+
+def attributes_used(specs: list[ModelSpec]) -> set[str]:
+    return {k for spec in specs for k in spec.subject_attributes}
+
+
 def records_schema(fields: set[str]) -> dict[str, str]:
     return {**RECORDS_CORE, **{sem.field_column(f): "string" for f in sorted(fields)}}
 
@@ -60,9 +68,9 @@ class Tables:
     record_status: ir.Table | None  # None when the snapshot has no repair/objection statuses yet
 
     @classmethod
-    def logical(cls, fields: set[str], *, with_status: bool = False) -> Tables:
+    def logical(cls, fields: set[str], *, attributes: set[str] = frozenset(), with_status: bool = False) -> Tables:
         return cls(
-            subjects=ibis.table(SUBJECTS_SCHEMA, name="subjects"),
+            subjects=ibis.table(subjects_schema(attributes), name="subjects"),
             records=ibis.table(records_schema(fields), name="records"),
             manual_scores=ibis.table(MANUAL_SCHEMA, name="manual_scores"),
             record_status=ibis.table(STATUS_SCHEMA, name="record_status") if with_status else None,
@@ -73,6 +81,8 @@ def _filter_expr(rec: ir.Table, ind: Indicator) -> ir.BooleanValue:
     cond = rec.kind == ind.kind
     for flt in ind.filters:
         col = rec[sem.column_of(flt.field)]
+        if flt.present is not None:
+            cond &= col.notnull() if flt.present else col.isnull()
         if flt.equals is not None:
             cond &= col == flt.equals
         if flt.in_ is not None:
@@ -201,6 +211,8 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
     subj = subj.filter(subj.kind.isin(list(spec.subject_kinds)))
     if district:
         subj = subj.filter(subj.district_code == district)
+    for key, vals in spec.subject_attributes.items():
+        subj = subj.filter(subj[sem.attribute_column(key)].isin(list(vals)))
     rec = tables.records
     kinds = sorted({i.kind for i in spec.indicators if i.source == "records"})
     base = rec.kind.isin(kinds) & (rec.occurred_day.isnull() | (rec.occurred_day <= as_of_day))
@@ -210,7 +222,7 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
         st = tables.record_status
         repaired = st.filter((st.status == "repaired") & (st.effective_day <= as_of_day))
         rec = rec.anti_join(repaired, rec.id == repaired.record_id)
-    wide = subj.select("id", "parent_id")
+    wide = subj.select("id", "parent_id", "district_code")
     aggs = _record_aggregates(rec, spec, as_of_day)
     if aggs:
         grouped = rec.group_by(rec.subject_id).aggregate(**aggs)
@@ -223,7 +235,8 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
 
 
 def _score(spec: ModelSpec, wide: ir.Table, as_of_day: int, models: dict[str, ModelSpec]) -> ir.Table:
-    cols: dict[str, ir.Value] = {"subject_id": wide.id, "parent_id": wide.parent_id}
+    cols: dict[str, ir.Value] = {"subject_id": wide.id, "parent_id": wide.parent_id,
+                                 "district_code": wide.district_code}
     values: dict[str, ir.Value] = {}
     points: dict[str, ir.Value] = {}
     for ind in spec.indicators:

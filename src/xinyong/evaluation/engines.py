@@ -22,7 +22,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from xinyong.evaluation.compiler import MANUAL_SCHEMA, STATUS_SCHEMA, SUBJECTS_SCHEMA, records_schema
+from xinyong.evaluation.compiler import MANUAL_SCHEMA, STATUS_SCHEMA, records_schema, subjects_schema
 
 ENGINES = ("duckdb", "spark", "python")
 _DUCK_TYPES = {"string": "VARCHAR", "int32": "INTEGER", "int64": "BIGINT", "float64": "DOUBLE"}
@@ -38,8 +38,8 @@ def has_status(snapshot: Path) -> bool:
     return any((snapshot / "record_status").glob("*.parquet"))
 
 
-def table_schemas(fields: set[str], snapshot: Path) -> dict[str, dict[str, str]]:
-    out = {"subjects": SUBJECTS_SCHEMA, "records": records_schema(fields), "manual_scores": MANUAL_SCHEMA}
+def table_schemas(fields: set[str], attributes: set[str], snapshot: Path) -> dict[str, dict[str, str]]:
+    out = {"subjects": subjects_schema(attributes), "records": records_schema(fields), "manual_scores": MANUAL_SCHEMA}
     if has_status(snapshot):
         out["record_status"] = STATUS_SCHEMA
     return out
@@ -59,10 +59,11 @@ def _present_columns(files: list[Path]) -> set[str]:
 # ---------------------------------------------------------------- DuckDB
 
 
-def duckdb_connect(snapshot: Path, fields: set[str], *, threads: int | None = None) -> ibis.BaseBackend:
+def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
+                   threads: int | None = None) -> ibis.BaseBackend:
     con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
     superseded = bool(manifest(snapshot).get("superseded"))
-    for name, schema in table_schemas(fields, snapshot).items():
+    for name, schema in table_schemas(fields, attributes, snapshot).items():
         files = _files(snapshot, name)
         if not files:
             cols = ", ".join(f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"' for c, t in schema.items())
@@ -80,8 +81,9 @@ def duckdb_connect(snapshot: Path, fields: set[str], *, threads: int | None = No
     return con
 
 
-def run_duckdb(expr: ibis.Table, snapshot: Path, fields: set[str], *, threads: int | None = None) -> pa.Table:
-    con = duckdb_connect(snapshot, fields, threads=threads)
+def run_duckdb(expr: ibis.Table, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
+               threads: int | None = None) -> pa.Table:
+    con = duckdb_connect(snapshot, fields, attributes, threads=threads)
     try:
         return con.to_pyarrow(expr)
     finally:
@@ -102,12 +104,12 @@ def spark_session(master: str = "local[2]") -> Any:
             .getOrCreate())
 
 
-def spark_bind(session: Any, snapshot: Path, fields: set[str]) -> None:
+def spark_bind(session: Any, snapshot: Path, fields: set[str], attributes: set[str] = frozenset()) -> None:
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
     from pyspark.sql.window import Window
 
     superseded = bool(manifest(snapshot).get("superseded"))
-    for name, schema in table_schemas(fields, snapshot).items():
+    for name, schema in table_schemas(fields, attributes, snapshot).items():
         files = _files(snapshot, name)
         ddl = ", ".join(f"`{c}` {_SPARK_TYPES[t]}" for c, t in schema.items())
         if not files:
@@ -121,9 +123,10 @@ def spark_bind(session: Any, snapshot: Path, fields: set[str]) -> None:
         df.select(*cols).createOrReplaceTempView(name)
 
 
-def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], *, session: Any = None) -> pa.Table:
+def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
+              session: Any = None) -> pa.Table:
     session = session or spark_session()
-    spark_bind(session, snapshot, fields)
+    spark_bind(session, snapshot, fields, attributes)
     con = ibis.pyspark.connect(session)
     return con.to_pyarrow(expr)
 
@@ -131,22 +134,19 @@ def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], *, session: An
 # ---------------------------------------------------------------- Python
 
 
-def read_rows(snapshot: Path, name: str, schema: dict[str, str], *, district: str | None = None,
-              subject_ids: set[str] | None = None) -> list[dict[str, Any]]:
-    """A logical table as dicts (via DuckDB, so dedupe and missing columns behave as for the engines)."""
-    import duckdb
-
-    con = duckdb.connect()
+def read_rows(snapshot: Path, fields: set[str], attributes: set[str] = frozenset(),
+              *, district: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The logical tables as dicts for the python engine, read through the same DuckDB views so
+    dedupe and missing columns behave exactly as for the compiled engines."""
+    con = duckdb_connect(snapshot, fields, attributes)
     try:
-        fields = {c[2:] for c in schema if c.startswith("f_")} if name == "records" else set()
-        ib = duckdb_connect(snapshot, fields)
-        table = ib.table(name)
-        if subject_ids is not None and "subject_id" in schema:
-            table = table.filter(table.subject_id.isin(sorted(subject_ids)))
-        if district and name == "subjects":
-            table = table.filter(table.district_code == district)
-        rows = ib.to_pyarrow(table).to_pylist()
-        ib.disconnect()
-        return rows
+        out = {}
+        for name in table_schemas(fields, attributes, snapshot):
+            table = con.table(name)
+            if district and name == "subjects":
+                # tenants of a carrier may sit in another district; keep them (parent_id set)
+                table = table.filter((table.district_code == district) | table.parent_id.notnull())
+            out[name] = con.to_pyarrow(table).to_pylist()
+        return out
     finally:
-        con.close()
+        con.disconnect()

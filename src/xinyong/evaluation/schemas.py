@@ -48,11 +48,15 @@ class Filter(_Strict):
     in_: tuple[str, ...] | None = Field(default=None, alias="in")
     not_in: tuple[str, ...] | None = None
     at_least: float | None = None  # numeric fields only (amount, decimal/integer catalogue fields)
+    present: bool | None = None  # true: the field has a value; false: it is empty (e.g. removed_on)
 
     @model_validator(mode="after")
     def _one_test(self) -> Filter:
-        if self.equals is None and self.in_ is None and self.not_in is None and self.at_least is None:
-            raise ValueError("a filter needs one of equals / in / not_in / at_least")
+        tests = (self.equals, self.in_, self.not_in, self.at_least)
+        if self.present is None and all(t is None for t in tests):
+            raise ValueError("a filter needs one of equals / in / not_in / at_least / present")
+        if self.present is False and any(t is not None for t in tests):
+            raise ValueError("`present: false` cannot be combined with a value test")
         return self
 
 
@@ -194,6 +198,8 @@ class ModelSpec(_Strict):
     district: str | None = None  # district code when the model is a district's own; None = city-wide
     description: str = ""
     subject_kinds: tuple[str, ...] = Field(min_length=1)
+    # only subjects whose attributes[key] is one of the values (e.g. venue_type for 武清's four venues)
+    subject_attributes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     decimals: int = Field(default=2, ge=0, le=4)
     dimensions: tuple[Dimension, ...] = Field(min_length=1)
     indicators: tuple[Indicator, ...] = Field(min_length=1)

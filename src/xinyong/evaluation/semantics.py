@@ -37,6 +37,16 @@ def field_column(name: str) -> str:
     return f"f_{name}"
 
 
+def attribute_column(name: str) -> str:
+    return f"sa_{name}"
+
+
+def subject_selected(spec: ModelSpec, s: dict[str, Any], district: str | None) -> bool:
+    if s["kind"] not in spec.subject_kinds or (district and s.get("district_code") != district):
+        return False
+    return all(s.get(attribute_column(k)) in vals for k, vals in spec.subject_attributes.items())
+
+
 def column_of(name: str) -> str:
     return name if name in CORE else field_column(name)
 
@@ -94,7 +104,11 @@ def _matches(row: dict[str, Any], ind: Indicator) -> bool:
         return False
     for flt in ind.filters:
         val = row.get(column_of(flt.field))
+        if flt.present is not None and (val is not None) != flt.present:
+            return False
         if val is None:
+            if flt.present is False:
+                continue
             return False
         if flt.equals is not None and val != flt.equals:
             return False
@@ -206,7 +220,7 @@ def evaluate_rows(spec: ModelSpec, as_of_day: int, *, subjects: list[dict[str, A
     tenant_vals = _tenant_values(spec, as_of_day, subjects, records, manual, status, models, exclude)
     out = []
     for s in subjects:
-        if s["kind"] not in spec.subject_kinds or (district and s.get("district_code") != district):
+        if not subject_selected(spec, s, district):
             continue
         values = {}
         for ind in spec.indicators:
@@ -263,7 +277,8 @@ def score_row(spec: ModelSpec, subject: dict[str, Any], values: dict[str, Any],
         if v is not None and v >= threshold_units(veto.at_least, value_scale(spec, ind, models)):
             rank = max(rank, spec.grade_rank(veto.grade))
             veto_id = veto_id or veto.id
-    row: dict[str, Any] = {"subject_id": subject["id"], "parent_id": subject.get("parent_id")}
+    row: dict[str, Any] = {"subject_id": subject["id"], "parent_id": subject.get("parent_id"),
+                           "district_code": subject.get("district_code")}
     for ind in spec.indicators:
         row[f"v_{ind.id}"] = values[ind.id]
         row[f"p_{ind.id}"] = points[ind.id]

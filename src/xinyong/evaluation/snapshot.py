@@ -29,7 +29,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from xinyong.evaluation.compiler import MANUAL_SCHEMA, RECORDS_CORE, STATUS_SCHEMA, SUBJECTS_SCHEMA
-from xinyong.evaluation.semantics import day, field_column
+from xinyong.evaluation.semantics import attribute_column, day, field_column
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -65,7 +65,10 @@ def record_row(rec: Record) -> dict[str, Any]:
 
 
 def subject_row(s: Subject) -> dict[str, Any]:
-    return {"id": s.id, "kind": s.kind, "district_code": s.district_code, "parent_id": s.parent_id}
+    row = {"id": s.id, "kind": s.kind, "district_code": s.district_code, "parent_id": s.parent_id}
+    for key, value in (s.attributes or {}).items():
+        row[attribute_column(key)] = field_text(value)
+    return row
 
 
 def rows_to_table(rows: list[dict[str, Any]], schema: dict[str, str], *, extra_strings: bool = False) -> pa.Table:
@@ -84,7 +87,7 @@ def write_tables(out: Path, *, subjects: list[dict[str, Any]], records: list[dic
         (out / name).mkdir(parents=True, exist_ok=True)
         for old in (out / name).glob("*.parquet"):
             old.unlink()
-    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA), out / "subjects" / "part-000000.parquet")
+    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet")
     recs = [{**r, "_part": 0} for r in records]
     pq.write_table(rows_to_table(recs, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True),
                    out / "records" / "part-000000.parquet")
@@ -147,7 +150,7 @@ def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int
 
     subjects = [subject_row(s) for s in session.scalars(select(Subject))]
     (out / "subjects").mkdir(parents=True, exist_ok=True)
-    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA), out / "subjects" / "part-000000.parquet")
+    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet")
     manual = [
         {"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
          "value_milli": m.value_milli, "effective_day": day(m.effective_on), "seq": m.id}

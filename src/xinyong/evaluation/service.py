@@ -1,0 +1,507 @@
+"""Evaluation operations (no HTTP): load/check models, evaluate a population on an engine, keep the
+results per run, explain a grade, answer history and distribution queries.
+
+`latest_grades(session, subject_id, as_of)` is the function the archive / public card calls; its
+return shape is documented in docs/evaluation.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from xinyong.evaluation import semantics as sem
+from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used
+from xinyong.evaluation.engines import ENGINES, has_status, read_rows, run_duckdb, run_spark
+from xinyong.evaluation.models import EvaluationResult, EvaluationRun, ManualScore
+from xinyong.evaluation.repair import repairability
+from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
+from xinyong.evaluation.snapshot import export_snapshot, record_row, subject_row
+from xinyong.records.models import Record
+from xinyong.settings import get_settings
+from xinyong.subjects.models import Subject
+
+Progress = Callable[[str, int, int], None]
+
+
+# ---------------------------------------------------------------- catalogue and models
+
+
+@dataclass(frozen=True)
+class CatalogueView:
+    """What the evaluation needs from the catalogue: fields (with type) and polarity per kind."""
+
+    fields: dict[str, dict[str, dict[str, Any]]]
+    polarity: dict[str, str]
+    names: dict[str, tuple[str, str]]
+
+
+def catalogue_view(directory: Path | None = None) -> CatalogueView:
+    from xinyong.catalogue.service import load_catalogue
+
+    cat = load_catalogue(directory or get_settings().catalogue_dir)
+    return CatalogueView(
+        fields={k: {f.name: {"type": f.type} for f in spec.fields} for k, spec in cat.kinds.items()},
+        polarity={k: spec.polarity for k, spec in cat.kinds.items()},
+        names={k: (spec.name_zh, spec.name_en) for k, spec in cat.kinds.items()},
+    )
+
+
+def _model_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))
+
+
+def load_models(directory: Path | None = None, *, catalogue: CatalogueView | None = None) -> dict[str, ModelSpec]:
+    """Every model under models/, validated against the catalogue; SpecError lists all problems."""
+    directory = directory or get_settings().models_dir
+    catalogue = catalogue or catalogue_view()
+    raw = {p: read_yaml(p) for p in _model_files(directory)}
+    known = {d.get("id") for d in raw.values() if isinstance(d, dict)}
+    models: dict[str, ModelSpec] = {}
+    errors: list[tuple[str, str]] = []
+    for path, data in raw.items():
+        try:
+            spec = validate_spec(data, source=path.name, catalogue=catalogue.fields, known_models=known)
+        except SpecError as exc:
+            errors += [(f"{path.name}: {p}", m) for p, m in exc.errors]
+            continue
+        if spec.id in models:
+            errors.append((path.name, f"duplicate model id `{spec.id}`"))
+        models[spec.id] = spec
+    if errors:
+        raise SpecError(str(directory), errors)
+    return models
+
+
+def check_model_file(path: Path, *, models_dir: Path | None = None, catalogue: CatalogueView | None = None) -> ModelSpec:
+    """Validate one file (tenant models may refer to any installed model)."""
+    catalogue = catalogue or catalogue_view()
+    models_dir = models_dir or get_settings().models_dir
+    known = {d.get("id") for d in (read_yaml(p) for p in _model_files(models_dir)) if isinstance(d, dict)}
+    data = read_yaml(path)
+    if isinstance(data, dict):
+        known.add(data.get("id"))
+    return validate_spec(data, source=str(path), catalogue=catalogue.fields, known_models=known)
+
+
+def spec_sha256(spec: ModelSpec) -> str:
+    return hashlib.sha256(json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True,
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- computing
+
+
+def needed_models(spec: ModelSpec, models: dict[str, ModelSpec]) -> list[ModelSpec]:
+    out = [spec]
+    for ind in spec.indicators:
+        if ind.source == "tenants" and models[ind.tenant_model] not in out:
+            out += needed_models(models[ind.tenant_model], models)
+    return out
+
+
+def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of: dt.date, *,
+            engine: str = "duckdb", district: str | None = None, spark_session: Any = None,
+            threads: int | None = None) -> pa.Table:
+    """Evaluate on one engine; one row per subject, sorted by subject_id."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine `{engine}`; use one of {', '.join(ENGINES)}")
+    district = district or spec.district  # a district's own model grades that district only
+    used = needed_models(spec, models)
+    fields, attrs = fields_used(used), attributes_used(used)
+    as_of_day = sem.day(as_of)
+    if engine == "python":
+        rows = read_rows(snapshot, fields, attrs, district=district)
+        out = sem.evaluate_rows(spec, as_of_day, subjects=rows["subjects"], records=rows["records"],
+                                manual=rows["manual_scores"], status=rows.get("record_status", []),
+                                models=models, district=district)
+        table = pa.Table.from_pylist(out) if out else _empty(spec)
+    else:
+        tables = Tables.logical(fields, attributes=attrs, with_status=has_status(snapshot))
+        expr = compile_model(spec, as_of_day, tables=tables, models=models, district=district)
+        if engine == "duckdb":
+            table = run_duckdb(expr, snapshot, fields, attrs, threads=threads)
+        else:
+            table = run_spark(expr, snapshot, fields, attrs, session=spark_session)
+    return table.sort_by("subject_id")
+
+
+def _empty(spec: ModelSpec) -> pa.Table:
+    cols = ["subject_id", "parent_id", "district_code", *[f"{p}_{i.id}" for i in spec.indicators for p in "vp"],
+            *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *[f"t_{t.id}" for t in spec.tags]]
+    return pa.table({c: pa.array([], type=pa.int64() if c.startswith(("p_", "d_", "score")) else pa.string())
+                     for c in cols})
+
+
+def best_points(spec: ModelSpec, ind_id: str) -> int:
+    """The most points an indicator can give: the reference for 'points lost'."""
+    ind = spec.indicator(ind_id)
+    cands = [spec.units(ind.missing_points)]
+    if ind.source == "manual":
+        cands.append(spec.units(ind.manual_max))
+    elif ind.formula is not None:
+        cands += [0, spec.units(ind.formula.cap)]
+    else:
+        cands += [spec.units(b.points) for b in ind.points] + [spec.units(ind.else_points)]
+    return max(cands)
+
+
+def reason_matrix(spec: ModelSpec, table: pa.Table) -> tuple[np.ndarray, list[str]]:
+    """Weighted points lost per indicator (score units × 10 000), one row per subject."""
+    weights = {d.id: sem.weight_basis_points(d.weight) for d in spec.dimensions}
+    ids = [i.id for i in spec.indicators]
+    cols = []
+    for ind in spec.indicators:
+        pts = table.column(f"p_{ind.id}").to_numpy(zero_copy_only=False).astype(np.int64)
+        cols.append((best_points(spec, ind.id) - pts) * weights[ind.dimension])
+    return (np.stack(cols, axis=1) if cols else np.zeros((table.num_rows, 0), dtype=np.int64)), ids
+
+
+def top_reasons(spec: ModelSpec, table: pa.Table) -> list[list[dict[str, Any]]]:
+    """Top reason codes per subject: the indicators that cost the most (weighted) points; ties → spec order."""
+    lost, ids = reason_matrix(spec, table)
+    k = min(spec.top_reasons, len(ids))
+    order = np.argsort(-lost, axis=1, kind="stable")[:, :k]
+    scale = sem.BASIS * 10**spec.decimals
+    out = []
+    for row, idx in zip(lost, order, strict=True):
+        out.append([{"code": f"{spec.id}.{ids[j]}", "indicator": ids[j], "cost": round(int(row[j]) / scale, spec.decimals)}
+                    for j in idx if row[j] > 0])
+    return out
+
+
+def result_columns(spec: ModelSpec, table: pa.Table, *, run_id: str, engine: str, as_of: dt.date) -> pa.Table:
+    """The Parquet output: subject_id, score, grade, … and the per-indicator points and values."""
+    div = 10**spec.decimals
+    n = table.num_rows
+    score = pa.array(table.column("score_units").to_numpy(zero_copy_only=False) / div, type=pa.float64())
+    reasons = [json.dumps([r["code"] for r in rs]) for rs in top_reasons(spec, table)]
+    cols = {"subject_id": table.column("subject_id"), "district_code": table.column("district_code"),
+            "score": score, "grade": table.column("grade"), "veto": table.column("veto"),
+            "reason_codes": pa.array(reasons, type=pa.string())}
+    for ind in spec.indicators:
+        cols[f"points_{ind.id}"] = pa.array(table.column(f"p_{ind.id}").to_numpy(zero_copy_only=False) / div)
+    for ind in spec.indicators:
+        cols[f"value_{ind.id}"] = table.column(f"v_{ind.id}")
+    for tag in spec.tags:
+        cols[f"tag_{tag.id}"] = table.column(f"t_{tag.id}")
+    cols.update(model_id=pa.array([spec.id] * n), model_version=pa.array([spec.version] * n),
+                as_of=pa.array([as_of] * n, type=pa.date32()), engine=pa.array([engine] * n),
+                run_id=pa.array([run_id] * n))
+    return pa.table(cols)
+
+
+# ---------------------------------------------------------------- runs
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    model_id: str
+    model_version: str
+    as_of: dt.date
+    engine: str
+    district: str | None
+    subjects: int
+    grades: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    out: str | None = None
+
+
+def _db_rows(spec: ModelSpec, table: pa.Table, run_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    div = 10**spec.decimals
+    reasons = top_reasons(spec, table)
+    rows = []
+    for k, r in enumerate(table.to_pylist()):
+        rows.append({
+            "run_id": run_id, "subject_id": r["subject_id"], "model_id": spec.id, "as_of": as_of,
+            "district_code": r["district_code"], "score": r["score_units"] / div, "grade": r["grade"],
+            "veto": r["veto"],
+            "points": {i.id: r[f"p_{i.id}"] / div for i in spec.indicators},
+            "values": {i.id: r[f"v_{i.id}"] for i in spec.indicators},
+            "dimensions": {d.id: r[f"d_{d.id}"] / div for d in spec.dimensions},
+            "reasons": reasons[k], "tags": [t.id for t in spec.tags if r[f"t_{t.id}"]],
+        })
+    return rows
+
+
+def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str = "duckdb",
+             district: str | None = None, out: Path | None = None, snapshot_dir: Path | None = None,
+             models: dict[str, ModelSpec] | None = None, spark_session: Any = None,
+             progress: Progress | None = None) -> RunSummary:
+    """Export the snapshot incrementally, evaluate, append the run's results to the store (and Parquet)."""
+    step = progress or (lambda *_: None)
+    models = models or load_models()
+    if model_id not in models:
+        raise KeyError(f"unknown model `{model_id}` / 未知模型; installed: {', '.join(sorted(models))}")
+    spec = models[model_id]
+    snapshot_dir = snapshot_dir or get_settings().data_dir / "snapshot"
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    step("snapshot / 导出快照", 0, 1)
+    export_snapshot(engine, snapshot_dir)
+    step(f"evaluate on {engine_name} / 计算", 0, 1)
+    table = compute(spec, models, snapshot_dir, as_of, engine=engine_name, district=district, spark_session=spark_session)
+    run_id = uuid.uuid4().hex
+    rows = _db_rows(spec, table, run_id, as_of)
+    with Session(engine) as session, session.begin():
+        session.add(EvaluationRun(
+            id=run_id, model_id=spec.id, model_version=spec.version, model_sha256=spec_sha256(spec),
+            spec=spec.model_dump(mode="json", by_alias=True), as_of=as_of, engine=engine_name,
+            district_code=district, subjects=len(rows), started_at=started,
+            finished_at=started, seconds=0.0))
+        session.flush()
+        chunk = 2000
+        for k in range(0, len(rows), chunk):
+            session.execute(insert(EvaluationResult), rows[k:k + chunk])
+            step("store results / 写入结果", min(k + chunk, len(rows)), len(rows))
+        seconds = time.perf_counter() - t0
+        run = session.get(EvaluationRun, run_id)
+        run.finished_at = started + dt.timedelta(seconds=seconds)
+        run.seconds = seconds
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(result_columns(spec, table, run_id=run_id, engine=engine_name, as_of=as_of), out)
+    return RunSummary(run_id=run_id, model_id=spec.id, model_version=spec.version, as_of=as_of, engine=engine_name,
+                      district=district, subjects=len(rows), grades=dict(Counter(r["grade"] for r in rows)),
+                      seconds=seconds, out=str(out) if out else None)
+
+
+def evaluate_all(engine: Engine, *, as_of: dt.date, engine_name: str = "duckdb", snapshot_dir: Path | None = None,
+                 models: dict[str, ModelSpec] | None = None, progress: Progress | None = None) -> list[RunSummary]:
+    """Every installed model, city-wide (the demo build calls this at its end)."""
+    models = models or load_models()
+    return [evaluate(engine, model_id=m, as_of=as_of, engine_name=engine_name, snapshot_dir=snapshot_dir,
+                     models=models, progress=progress) for m in sorted(models)]
+
+
+def record_manual_score(session: Session, *, model_id: str, indicator_id: str, subject_id: str, value: float,
+                        effective_on: dt.date, entered_by: str, reason: str,
+                        models: dict[str, ModelSpec] | None = None, now: dt.datetime | None = None) -> ManualScore:
+    """An officer's expert score (人工评分), kept with who/when/why; validated against the model."""
+    models = models or load_models()
+    spec = models.get(model_id)
+    ind = next((i for i in spec.indicators if i.id == indicator_id), None) if spec else None
+    if ind is None or ind.source != "manual":
+        raise ValueError(f"`{model_id}.{indicator_id}` is not a manual indicator / 不是人工评分指标")
+    if not (ind.manual_min <= value <= ind.manual_max) or decimal_places(value) > spec.decimals:
+        raise ValueError(f"value {value} outside {ind.manual_min}..{ind.manual_max} or more than {spec.decimals} "
+                         f"decimals / 分值超出范围")
+    if not reason.strip() or not entered_by.strip():
+        raise ValueError("who and why are required / 须填写评分人和理由")
+    if session.get(Subject, subject_id) is None:
+        raise ValueError(f"unknown subject `{subject_id}` / 主体不存在")
+    row = ManualScore(model_id=model_id, indicator_id=indicator_id, subject_id=subject_id,
+                      value_milli=spec.units(value) * 10 ** (4 - spec.decimals), effective_on=effective_on,
+                      entered_by=entered_by, entered_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                      reason=reason)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# ---------------------------------------------------------------- queries
+
+
+def _spec_of(run: EvaluationRun) -> ModelSpec:
+    return ModelSpec.model_validate(run.spec)
+
+
+def _band(spec: ModelSpec, grade: str) -> tuple[str, str]:
+    b = next((b for b in spec.decision_bands if b.grade == grade), None)
+    return (b.label_zh, b.label_en) if b else (grade, grade)
+
+
+def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
+    spec = _spec_of(run)
+    label_zh, label_en = _band(spec, res.grade)
+    veto = next((v for v in spec.vetoes if v.id == res.veto), None)
+    names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
+    tags = {t.id: t for t in spec.tags}
+    return {
+        "model_id": spec.id, "model_version": spec.version, "model_name_zh": spec.name_zh,
+        "model_name_en": spec.name_en, "run_id": run.id, "as_of": res.as_of.isoformat(), "engine": run.engine,
+        "score": res.score, "grade": res.grade, "grade_label_zh": label_zh, "grade_label_en": label_en,
+        "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
+        "reasons": [{**r, "name_zh": names.get(r["indicator"], ("", ""))[0], "name_en": names.get(r["indicator"], ("", ""))[1],
+                     "points": res.points.get(r["indicator"])} for r in res.reasons],
+        "tags": [{"id": t, "label_zh": tags[t].label_zh, "label_en": tags[t].label_en} for t in res.tags if t in tags],
+    }
+
+
+def latest_grades(session: Session, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The newest result per model for the subject with run as_of ≤ as_of (shape: docs/evaluation.md)."""
+    stmt = (select(EvaluationRun, EvaluationResult)
+            .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
+            .where(EvaluationResult.subject_id == subject_id, EvaluationRun.as_of <= as_of)
+            .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id))
+    seen: dict[str, dict[str, Any]] = {}
+    for run, res in session.execute(stmt):
+        if run.model_id not in seen:
+            seen[run.model_id] = present_result(run, res)
+    return [seen[m] for m in sorted(seen)]
+
+
+def grade_history(session: Session, subject_id: str, model_id: str | None = None) -> list[dict[str, Any]]:
+    stmt = (select(EvaluationRun, EvaluationResult).join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
+            .where(EvaluationResult.subject_id == subject_id).order_by(EvaluationRun.as_of, EvaluationRun.finished_at))
+    if model_id:
+        stmt = stmt.where(EvaluationRun.model_id == model_id)
+    return [{"model_id": run.model_id, "model_version": run.model_version, "run_id": run.id,
+             "as_of": run.as_of.isoformat(), "score": res.score, "grade": res.grade}
+            for run, res in session.execute(stmt)]
+
+
+def list_runs(session: Session, *, model_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    stmt = select(EvaluationRun).order_by(EvaluationRun.finished_at.desc()).limit(limit)
+    if model_id:
+        stmt = stmt.where(EvaluationRun.model_id == model_id)
+    return [{"run_id": r.id, "model_id": r.model_id, "model_version": r.model_version, "as_of": r.as_of.isoformat(),
+             "engine": r.engine, "district": r.district_code, "subjects": r.subjects,
+             "finished_at": r.finished_at.isoformat(timespec="seconds"), "seconds": round(r.seconds, 3)}
+            for r in session.scalars(stmt)]
+
+
+def distribution(session: Session, *, model_id: str, district: str | None = None) -> list[dict[str, Any]]:
+    """Grade counts per run over time (latest run per as_of date), optionally for one district."""
+    runs = session.scalars(select(EvaluationRun).where(EvaluationRun.model_id == model_id)
+                           .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)).all()
+    latest: dict[dt.date, EvaluationRun] = {}
+    for r in runs:
+        if r.district_code is None or r.district_code == district:
+            latest[r.as_of] = r  # later runs on the same date replace earlier ones in the view
+    out = []
+    for as_of, run in sorted(latest.items()):
+        stmt = select(EvaluationResult.grade).where(EvaluationResult.run_id == run.id)
+        if district:
+            stmt = stmt.where(EvaluationResult.district_code == district)
+        counts = Counter(session.scalars(stmt))
+        spec = _spec_of(run)
+        out.append({"as_of": as_of.isoformat(), "run_id": run.id, "model_version": run.model_version,
+                    "total": sum(counts.values()),
+                    "grades": {b.grade: counts.get(b.grade, 0) for b in spec.decision_bands}})
+    return out
+
+
+# ---------------------------------------------------------------- explanation (python engine, on demand)
+
+
+def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    subj = session.get(Subject, subject_id)
+    if subj is None:
+        raise KeyError(f"unknown subject `{subject_id}` / 主体不存在")
+    subjects = [subj, *session.scalars(select(Subject).where(Subject.parent_id == subject_id))]
+    ids = [s.id for s in subjects]
+    records = [record_row(r) for r in session.scalars(select(Record).where(Record.subject_id.in_(ids)))]
+    manual = [{"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
+               "value_milli": m.value_milli, "effective_day": sem.day(m.effective_on), "seq": m.id}
+              for m in session.scalars(select(ManualScore).where(ManualScore.subject_id.in_(ids)))]
+    return [subject_row(s) for s in subjects], records, manual
+
+
+def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
+                     models: dict[str, ModelSpec] | None = None, exclude: set[str] = frozenset(),
+                     extra_records: list[dict[str, Any]] = ()) -> dict[str, Any] | None:
+    """The python engine on one subject straight from the store (archive page, what-if)."""
+    models = models or load_models()
+    spec = models[model_id]
+    subjects, records, manual = _subject_rows(session, subject_id)
+    rows = sem.evaluate_rows(spec, sem.day(as_of), subjects=subjects, records=[*records, *extra_records],
+                             manual=manual, models=models, exclude=exclude)
+    return next((r for r in rows if r["subject_id"] == subject_id), None)
+
+
+def _synthetic(ind: Any, subject_id: str, as_of_day: int) -> dict[str, Any]:
+    """A record that satisfies an indicator's filters, dated as_of (what a new positive record would do)."""
+    row = {"id": f"what-if-{ind.id}", "kind": ind.kind, "subject_id": subject_id, "occurred_day": as_of_day,
+           "publicity_until_day": None, "valid_until_day": None, "severity": None, "polarity": "positive",
+           "disclosure": "public", "source": "what-if", "amount": None}
+    for flt in ind.filters:
+        col = sem.column_of(flt.field)
+        if flt.equals is not None:
+            row[col] = flt.equals
+        elif flt.in_:
+            row[col] = flt.in_[0]
+        elif flt.present:
+            row[col] = "what-if"
+    if ind.aggregate == "latest":
+        best = max((b for b in ind.points if b.equals is not None), key=lambda b: b.points, default=None)
+        row[sem.column_of(ind.field)] = best.equals if best else None
+    return row
+
+
+def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
+            models: dict[str, ModelSpec] | None = None, catalogue: CatalogueView | None = None) -> dict[str, Any]:
+    """Score, grade, reasons and "what would change it": repairable negative records (when, and the
+    grade once repaired) and missing positive records that would add points."""
+    models = models or load_models()
+    catalogue = catalogue or catalogue_view()
+    spec = models[model_id]
+    as_of_day = sem.day(as_of)
+    base = evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models)
+    if base is None:
+        raise ValueError(f"subject `{subject_id}` is not graded by `{model_id}` / 该主体不适用此模型")
+    div = 10**spec.decimals
+    table = pa.Table.from_pylist([base])
+    reasons = top_reasons(spec, table)[0]
+    names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
+    _, records, _ = _subject_rows(session, subject_id)
+    neg_kinds = {i.kind for i in spec.indicators if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"}
+    repairs = []
+    for rec in records:
+        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, set()):
+            continue
+        occurred = sem.date_of(rec["occurred_day"]) if rec["occurred_day"] is not None else None
+        rep = repairability(rec["kind"], rec["severity"], occurred, as_of)
+        after = evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
+                                 exclude={rec["id"]}) if rep.repairable_from else None
+        repairs.append({
+            "record_id": rec["id"], "kind": rec["kind"], "kind_zh": catalogue.names.get(rec["kind"], ("", ""))[0],
+            "occurred_on": occurred.isoformat() if occurred else None, "severity": rec["severity"],
+            "repairable_from": rep.repairable_from.isoformat() if rep.repairable_from else None,
+            "regime": rep.regime, "note_zh": rep.note_zh, "note_en": rep.note_en,
+            "score_after": after["score_units"] / div if after else None, "grade_after": after["grade"] if after else None,
+        })
+    repairable = {r["record_id"] for r in repairs if r["repairable_from"]}
+    all_repaired = (evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
+                                     exclude=repairable) if repairable else None)
+    gains = []
+    for ind in spec.indicators:
+        if ind.source != "records" or catalogue.polarity.get(ind.kind) != "positive":
+            continue
+        if base[f"p_{ind.id}"] >= best_points(spec, ind.id):
+            continue
+        after = evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
+                                 extra_records=[_synthetic(ind, subject_id, as_of_day)])
+        if after and after["score_units"] > base["score_units"]:
+            gains.append({"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "kind": ind.kind,
+                          "hint_zh": ind.hint_zh, "hint_en": ind.hint_en,
+                          "gain": (after["score_units"] - base["score_units"]) / div, "grade_after": after["grade"]})
+    veto = next((v for v in spec.vetoes if v.id == base["veto"]), None)
+    label_zh, label_en = _band(spec, base["grade"])
+    return {
+        "subject_id": subject_id, "model_id": spec.id, "model_version": spec.version, "as_of": as_of.isoformat(),
+        "engine": "python", "score": base["score_units"] / div, "grade": base["grade"],
+        "grade_label_zh": label_zh, "grade_label_en": label_en,
+        "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
+        "reasons": [{**r, "name_zh": names[r["indicator"]][0], "name_en": names[r["indicator"]][1],
+                     "points": base[f"p_{r['indicator']}"] / div} for r in reasons],
+        "repairs": sorted(repairs, key=lambda r: (r["repairable_from"] or "9999", r["record_id"])),
+        "once_repaired": ({"score": all_repaired["score_units"] / div, "grade": all_repaired["grade"]}
+                          if all_repaired else None),
+        "positive_gains": sorted(gains, key=lambda g: -g["gain"]),
+    }
