@@ -14,13 +14,13 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from xinyong.public.qr import card_url, qr_png
-from xinyong.reports.pdfkit import CJK_FONT, register_fonts
+from xinyong.reports.pdfkit import CJK_FONT, pdf_text, register_fonts
 
 COLS, ROWS = 3, 4
 MARGIN_X, MARGIN_Y = 12 * mm, 12 * mm
 CELL_W = (A4[0] - 2 * MARGIN_X) / COLS
 CELL_H = (A4[1] - 2 * MARGIN_Y) / ROWS
-QR_SIZE = 40 * mm
+QR_SIZE = 36 * mm
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _sticker(pdf: Canvas, st: Sticker, x: float, y: float, base_url: str, title:
     top = y + CELL_H - pad
     pdf.setFillColor(colors.HexColor("#b71c1c"))
     pdf.setFont(CJK_FONT, 11)
-    pdf.drawCentredString(centre, top - 5 * mm, "扫码查信用 · 一扫可查")
+    pdf.drawCentredString(centre, top - 5 * mm, "扫码查信用  一扫可查")
     pdf.setFont(CJK_FONT, 6.5)
     pdf.drawCentredString(centre, top - 8.5 * mm, "Scan to check this merchant's public credit")
     url = card_url(base_url, st.subject_id)
@@ -82,11 +82,11 @@ def _sticker(pdf: Canvas, st: Sticker, x: float, y: float, base_url: str, title:
     pdf.setFillColor(colors.black)
     width = CELL_W - 2 * pad
     pdf.setFont(CJK_FONT, 9)
-    pdf.drawCentredString(centre, top - 15 * mm - QR_SIZE, _fit(st.name, 9, width))
+    pdf.drawCentredString(centre, top - 14 * mm - QR_SIZE, _fit(pdf_text(st.name), 9, width))
     pdf.setFont(CJK_FONT, 7)
     if st.uscc:
-        pdf.drawCentredString(centre, top - 19 * mm - QR_SIZE, st.uscc)
+        pdf.drawCentredString(centre, top - 17.5 * mm - QR_SIZE, st.uscc)
     pdf.setFont(CJK_FONT, 6)
-    pdf.drawCentredString(centre, top - 22.5 * mm - QR_SIZE, _fit(url, 6, width))
+    pdf.drawCentredString(centre, top - 20.5 * mm - QR_SIZE, _fit(url, 6, width))
     pdf.setFillColor(colors.HexColor("#7b8794"))
-    pdf.drawCentredString(centre, y + pad + 1 * mm, _fit(title, 6, width))
+    pdf.drawCentredString(centre, y + pad + 1 * mm, _fit(pdf_text(title), 6, width))

@@ -33,9 +33,19 @@ def style(name: str, size: float = 9, leading: float | None = None, **kw: object
                           wordWrap="CJK", **kw)
 
 
+# Adobe-GB1's UniGB-UCS2-H CMap has no glyph for U+00B7 (the middle dot of 阿卜杜·热合曼 and of
+# many shop names) nor for other bullets; U+30FB is the same mark in GB2312 and renders.
+_NO_GLYPH = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb", "\u2027": "\u30fb", "\u2219": "\u30fb",
+                           "\uff65": "\u30fb"})
+
+
+def pdf_text(text: object) -> str:
+    return ("" if text is None else str(text)).translate(_NO_GLYPH)
+
+
 def para(text: object, st: ParagraphStyle) -> Paragraph:
     """A paragraph of untrusted text: escaped, so `<script>` or `<b>` stay literal characters."""
-    return Paragraph(escape("" if text is None else str(text)), st)
+    return Paragraph(escape(pdf_text(text)), st)
 
 
 def qr_image(url: str, size_pt: float) -> Image:

@@ -49,7 +49,7 @@ def render_report(archive: Archive, *, base_url: str, generated_at: dt.datetime)
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=14 * mm,
                             bottomMargin=16 * mm, title=f"信用报告 {number}", author="xinyong 信用平台",
                             subject=f"Credit report {archive.subject.id} as of {archive.as_of}")
-    verify = (f"核验 Verify: 报告编号 {number} · 内容摘要 SHA-256 {digest} · "
+    verify = (f"核验 Verify: 报告编号 {number} | 内容摘要 SHA-256 {digest} | "
               f"{base_url.rstrip('/')}/api/v1/reports/verify?subject_id={archive.subject.id}"
               f"&as_of={archive.as_of}&number={number}")
 
@@ -61,10 +61,13 @@ def render_report(archive: Archive, *, base_url: str, generated_at: dt.datetime)
         canvas.drawRightString(A4[0] - 16 * mm, 12 * mm, f"第 {canvas.getPageNumber()} 页 page")
         canvas.restoreState()
 
-    story = _header(archive, number, url, generated_at) + _identity(archive) + _grades(archive)
-    story += _summary(archive)
+    numbers = iter("一二三四五六七八九")
+    story = _header(archive, number, url, generated_at) + _identity(archive, next(numbers))
+    if archive.grades:
+        story += _grades(archive, next(numbers))
+    story += _summary(archive, next(numbers))
     for polarity in ("positive", "negative", "neutral"):
-        story += _section(archive.by_polarity(polarity), polarity)
+        story += _section(archive.by_polarity(polarity), polarity, next(numbers))
     story += [Spacer(1, 6 * mm), para(verify, style("verify", 7.5, textColor=colors.HexColor("#444444"))),
               para("本报告依据报告日（as of）平台归集的信息生成，仅反映查询方可见范围内的信息。 This report reflects "
                    "the records collected by the platform as of the stated date, within what the requester may see.",
@@ -97,7 +100,7 @@ def _grid(rows: list[list], widths: list[float], header: bool = True) -> Table:
     return table
 
 
-def _identity(archive: Archive) -> list:
+def _identity(archive: Archive, no: str) -> list:
     s = archive.subject
     cell, key = style("c", 8.5), style("k", 8.5, textColor=colors.HexColor("#333333"))
     facts = [("名称 Name", s.name), ("主体类别 Kind", s.kind_zh), ("统一社会信用代码 USCC", s.uscc),
@@ -106,24 +109,22 @@ def _identity(archive: Archive) -> list:
              ("地址 Address", s.address), ("成立日期 Registered", s.registered_on), ("试点 Pilot", s.pilot),
              ("平台编号 Subject id", s.id)]
     rows = [[para(k, key), para(v, cell)] for k, v in facts if v]
-    return [para("一、主体身份与登记信息 Identity and registration", style("h", 12, 18)),
+    return [para(f"{no}、主体身份与登记信息 Identity and registration", style("h", 12, 18)),
             _grid(rows, [45 * mm, 133 * mm], header=False), Spacer(1, 4 * mm)]
 
 
-def _grades(archive: Archive) -> list:
-    if not archive.grades:
-        return []
+def _grades(archive: Archive, no: str) -> list:
     cell = style("c", 8.5)
     rows = [[para(h, cell) for h in ("评价模型 Model", "等级 Grade", "得分 Score", "评价日 As of", "主要原因 Reasons")]]
     for g in archive.grades:
         reasons = "；".join(str(r) for r in g.reasons[:4])
         rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(g.as_of, cell),
                      para(reasons, cell)])
-    return [para("二、信用评价 Credit grades", style("h", 12, 18)),
+    return [para(f"{no}、信用评价 Credit grades", style("h", 12, 18)),
             _grid(rows, [40 * mm, 18 * mm, 18 * mm, 22 * mm, 80 * mm]), Spacer(1, 4 * mm)]
 
 
-def _summary(archive: Archive) -> list:
+def _summary(archive: Archive, no: str) -> list:
     cell = style("c", 8.5)
     head = ["", "有效 active", "已过期 expired", "已修复 repaired", "异议中 objection"]
     rows = [[para(h, cell) for h in head]]
@@ -132,13 +133,13 @@ def _summary(archive: Archive) -> list:
         counts = [sum(g.counts.get(st, 0) for g in groups) for st in ("active", "expired", "repaired", "objection")]
         zh, en = POLARITY_LABELS[polarity]
         rows.append([para(f"{zh} {en}", cell)] + [para(c, cell) for c in counts])
-    return [para("三、信息概览 Summary", style("h", 12, 18)),
+    return [para(f"{no}、信息概览 Summary", style("h", 12, 18)),
             _grid(rows, [58 * mm, 30 * mm, 30 * mm, 30 * mm, 30 * mm]), Spacer(1, 4 * mm)]
 
 
-def _section(groups: list[KindGroup], polarity: str) -> list:
+def _section(groups: list[KindGroup], polarity: str, no: str) -> list:
     zh, en = POLARITY_LABELS[polarity]
-    out: list = [para(f"{zh} {en}", style("h", 12, 18))]
+    out: list = [para(f"{no}、{zh} {en}", style("h", 12, 18))]
     if not groups:
         return out + [para("无 none", style("c", 8.5)), Spacer(1, 3 * mm)]
     cell = style("c", 8)

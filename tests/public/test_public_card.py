@@ -1,0 +1,99 @@
+"""Public card (/c/{id}), QR codes, registry search and pilot sticker sheets."""
+
+from __future__ import annotations
+
+import io
+
+from pdfminer.high_level import extract_text
+
+from xinyong.public.qr import qr_png, qr_svg
+
+AS_OF = "2025-06-30"
+
+
+def test_card_shows_public_positive_and_negative_records_masked(credit_client, credit_world):
+    client, _ = credit_client
+    r = client.get(f"/c/{credit_world.shop}", params={"as_of": AS_OF})
+    assert r.status_code == 200
+    html = r.text
+    assert "天津海信广场示范餐饮有限公司" in html and credit_world.uscc_shop in html
+    assert "诚信示范商户" in html and "诚信经营承诺" in html  # honour and commitment
+    assert "罚款" in html and "张*明" in html and "张小明" not in html
+    assert "津和市监罚〔2023〕9号" not in html and "警告" not in html  # publicity over
+    assert "退款纠纷" not in html and "未发现问题" not in html  # authorised / government levels
+    assert "津和市监罚〔2025〕88号" not in html  # decided after the as-of date
+
+
+def test_card_is_public_whoever_is_logged_in(credit_client, credit_world):
+    client, auth = credit_client
+    html = client.get(f"/c/{credit_world.shop}", params={"as_of": AS_OF}, headers=auth["admin"]).text
+    assert "张小明" not in html and "未发现问题" not in html
+
+
+def test_card_without_negative_records_says_so(credit_client, credit_world):
+    client, _ = credit_client
+    html = client.get(f"/c/{credit_world.hexi}", params={"as_of": AS_OF}).text
+    assert 'id="no-negative"' in html and "楼宇诚信企业" in html
+
+
+def test_qr_codes_point_at_the_card(credit_client, credit_world):
+    client, _ = credit_client
+    svg = client.get(f"/c/{credit_world.shop}/qr.svg")
+    png = client.get(f"/c/{credit_world.shop}/qr.png")
+    url = f"http://testserver/c/{credit_world.shop}"
+    assert svg.headers["content-type"].startswith("image/svg+xml") and svg.content == qr_svg(url)
+    assert png.headers["content-type"] == "image/png" and png.content == qr_png(url)
+    assert png.content.startswith(b"\x89PNG") and b"<svg" in svg.content
+
+
+def test_configured_public_base_url_is_printed(credit_world, db_url):
+    from fastapi.testclient import TestClient
+
+    from xinyong.app import create_app
+    from xinyong.settings import Settings
+
+    app = create_app(Settings(database_url=db_url, public_base_url="https://xy.example.gov.cn/"))
+    with TestClient(app) as client:
+        html = client.get(f"/c/{credit_world.shop}").text
+        png = client.get(f"/c/{credit_world.shop}/qr.png").content
+    app.state.engine.dispose()
+    assert f"https://xy.example.gov.cn/c/{credit_world.shop}" in html
+    assert png == qr_png(f"https://xy.example.gov.cn/c/{credit_world.shop}")
+
+
+def test_public_search_by_name_and_code_never_lists_persons(credit_client, credit_world):
+    client, _ = credit_client
+    html = client.get("/public", params={"q": "示范"}).text
+    assert "天津海信广场示范餐饮有限公司" in html and "网信大厦示范科技有限公司" in html
+    none = client.get("/public", params={"q": "王大锤"}).text
+    assert f"/c/{credit_world.person}" not in none and "未找到" in none
+    assert "至少2个字符" in client.get("/public", params={"q": "王"}).text
+    api = client.get("/api/v1/public/search", params={"q": credit_world.uscc_shop}).json()
+    assert [i["id"] for i in api["items"]] == [credit_world.shop]
+    assert client.get("/api/v1/public/search", params={"q": "王"}).status_code == 422
+    assert client.get("/api/v1/public/search", params={"q": "王大锤"}).json()["total"] == 0
+
+
+def _pdf_text(content: bytes) -> str:
+    return "".join(extract_text(io.BytesIO(content)).split())
+
+
+def test_qr_sheet_for_pilot_roster(credit_client, credit_world):
+    client, auth = credit_client
+    r = client.get(f"/api/v1/pilots/{credit_world.pilot}/qr-sheet.pdf", headers=auth["heping"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = _pdf_text(r.content)
+    assert "天津海信广场示范餐饮有限公司" in text and '<script>alert("x")</script>小店' in text
+    assert f"/c/{credit_world.shop}" in text and f"/c/{credit_world.xss}" in text
+    assert "扫码查信用" in text and "网信大厦" not in text
+
+
+def test_qr_sheet_access(credit_client, credit_world):
+    client, auth = credit_client
+    url = f"/api/v1/pilots/{credit_world.pilot}/qr-sheet.pdf"
+    assert client.get(url).status_code == 401
+    assert client.get(url, headers=auth["bank"]).status_code == 403
+    assert client.get(url, headers=auth["hexi"]).status_code == 404  # another district's roster
+    assert client.get(url, headers=auth["admin"]).status_code == 200
+    missing = client.get("/api/v1/pilots/no_such_pilot/qr-sheet.pdf", headers=auth["admin"])
+    assert missing.status_code == 404 and "no_such_pilot" in missing.json()["detail"]
