@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 from xinyong.subjects.identifiers import make_citizen_id, make_uscc
 
@@ -85,9 +86,9 @@ _OLD_SPACE = 10**8
 class CodeMaker:
     """Hands out unique USCCs and citizen IDs for one district and one seed."""
 
-    def __init__(self, seed: int, district_code: str) -> None:
+    def __init__(self, seed: int, district_code: str, key: str = "subjects") -> None:
         self.district = district_code
-        key = f"{seed}:{district_code}"
+        key = f"{seed}:{district_code}:{key}"
         self._new = Permutation(_NEW_SPACE, key + ":new")
         self._old = Permutation(_OLD_SPACE, key + ":old")
         # Birth dates 1945-01-01 .. 2005-12-31, 500 sequence numbers a day per sex bit.
@@ -112,10 +113,12 @@ class CodeMaker:
         """prefix = registration department + category, e.g. "91" (enterprise)."""
         return make_uscc(prefix + self.district + self.org_code(new_style))
 
-    def citizen_id(self, female: bool) -> tuple[str, dt.date]:
-        """A unique valid ID in this district; returns (id, birth date)."""
+    def citizen_id(self, female: bool, division_for: Callable[[int], str] | None = None) -> tuple[str, dt.date]:
+        """A unique valid ID in this district; returns (id, birth date). `division_for(birth year)`
+        gives the code an ID of that year carries (a former county code before the district existed)."""
         slot = self._persons(self._next("person"))
         day, seq = divmod(slot, 500)
         birth = self._birth_start + dt.timedelta(days=day)
         order = seq * 2 + (0 if female else 1)  # GB 11643: odd sequence = male
-        return make_citizen_id(f"{self.district}{birth:%Y%m%d}{order:03d}"), birth
+        division = division_for(birth.year) if division_for else self.district
+        return make_citizen_id(f"{division}{birth:%Y%m%d}{order:03d}"), birth

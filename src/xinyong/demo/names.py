@@ -33,7 +33,12 @@ TRADE_CHARS = (
     "鑫恒瑞华盛泰德信达嘉宏源通祥福隆博创睿智汇联海津诚润丰安金鼎弘新天众晟昊锦煜卓远"
     "益康利佳和兴旺富贵昌顺美乐优品尚雅致臻星辰宸逸恒聚惠同润泽沃禾科航融景"
 )
-SHOP_SUFFIXES = ("店", "专卖店", "专柜", "经营部", "商行", "工作室")
+# Suffixes of individual businesses (个体工商户) by trade: counters in malls, stalls in markets.
+SHOP_SUFFIXES = {
+    "retail": (("店", 50), ("专卖店", 20), ("专柜", 20), ("经营部", 10)),
+    "wholesale": (("商行", 40), ("批发部", 25), ("经营部", 25), ("店", 10)),
+    "other": (("店", 55), ("经营部", 20), ("工作室", 15), ("商行", 10)),
+}
 COMPANY_FORMS = ("有限公司", "有限责任公司", "股份有限公司")
 
 # Real Tianjin roads per district, so addresses read as local (门牌号 are random).
@@ -97,7 +102,7 @@ def village_name(rng: random.Random, district_code: str) -> tuple[str, str]:
     """(town, village) e.g. ("口东镇", "王各庄村"). Village names end in 村 as registered."""
     town = rng.choice(TOWNS.get(district_code, GENERIC_TOWNS))
     tail = rng.choice(VILLAGE_TAILS)
-    name = rng.choice(VILLAGE_HEADS) + rng.choice(VILLAGE_HEADS) + tail
+    name = "".join(rng.sample(VILLAGE_HEADS, 2)) + tail
     return town, name if name.endswith("村") else name + "村"
 
 # The word a shop or company puts after its trade name, by industry (行业). Industries not listed
@@ -158,7 +163,18 @@ INDUSTRY_WORDS: dict[str, tuple[str, ...]] = {
     "人力资源服务": ("人力资源",),
     "教育培训": ("教育咨询", "培训"),
     "网吧": ("网咖", "网络会所"),
+    "养老服务": ("养老院", "颐养院", "老年公寓", "养老中心"),
+    "医院": ("医院", "中医医院", "口腔医院", "骨科医院", "妇产医院"),
+    "学校": ("小学", "中学", "幼儿园", "职业学校"),
+    "鉴定认证服务": ("鉴定评估", "检测认证"),
+    "蔬菜种植": ("蔬菜种植", "果蔬种植", "农业科技"),
+    "航运服务": ("航运", "船务"),
+    "供应链管理": ("供应链管理", "国际物流"),
+    "跨境电子商务": ("跨境电商", "国际贸易"),
 }
+
+# Units registered by 民政 (52) or 编办 (12) are named like institutions, not like companies.
+INSTITUTION_PREFIXES = ("12", "52")
 _TAILS = ("零售", "批发", "服务", "制造")
 
 
@@ -184,8 +200,27 @@ def company_name(rng: random.Random, trade: str, industry: str) -> str:
 def shop_name(rng: random.Random, trade: str, industry: str, district_name: str) -> str:
     """个体工商户 are registered as 天津市和平区瑞丰服饰店 (district + trade name + word + suffix)."""
     word = industry_word(rng, industry)
-    suffix = rng.choices(SHOP_SUFFIXES, weights=(50, 10, 10, 15, 10, 5))[0]
+    family = "wholesale" if industry.endswith(("批发", "集配")) else "retail" if industry.endswith("零售") else "other"
+    options = SHOP_SUFFIXES[family]
+    suffix = rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
     return f"天津市{district_name}{trade}{word}{suffix}"
+
+
+def institution_name(rng: random.Random, trade: str, industry: str, district_name: str) -> str:
+    """天津市武清区瑞丰养老院, 天津市武清区嘉华小学 (事业单位 and 民办非企业单位)."""
+    return f"天津市{district_name}{trade}{industry_word(rng, industry)}"
+
+
+def unit_in(rng: random.Random, carrier_type: str) -> str:
+    """Where a tenant sits inside its carrier: a mall counter, a market stall, an office room."""
+    if carrier_type == "mall":
+        floor = rng.choice(("B1", "1", "2", "3", "4", "5", "6", "7", "8"))
+        return f"{floor}层{floor}-{rng.randint(1, 60):02d}号"
+    if carrier_type == "market":
+        return f"{rng.choice('ABCDEFGH')}区{rng.randint(1, 40)}排{rng.randint(1, 30):02d}号"
+    if carrier_type in ("park", "zone", "exhibition_centre"):
+        return f"{rng.randint(1, 12)}号楼{rng.randint(1, 6)}{rng.randint(1, 30):02d}室"
+    return f"{rng.randint(2, 28)}层{rng.randint(1, 30):02d}室"
 
 
 def homestay_name(rng: random.Random, trade: str, village: str, district_name: str) -> str:

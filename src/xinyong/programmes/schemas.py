@@ -22,12 +22,35 @@ NameStyle = Literal["company", "shop", "mixed", "homestay", "village", "person",
 _ID = r"^[a-z][a-z0-9_]*$"
 
 
+class FormerCode(BaseModel):
+    """A division code the district's area used before (宝坻县 120224 before 宝坻区 120115).
+    Citizen IDs keep the code of their issue, so residents born earlier carry it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str
+    since: int | None = Field(None, description="first year the code was in use (inclusive)")
+    until: int = Field(description="last year the code was in use (inclusive)")
+
+
 class District(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(pattern=r"^\d{6}$", description="administrative division code (行政区划代码)")
     name: str
     name_en: str
+    code_since: int | None = Field(None, description="year the current code came into use")
+    former_codes: tuple[FormerCode, ...] = ()
+
+    def code_in(self, year: int) -> str:
+        """The division code a citizen ID issued for someone born in `year` carries."""
+        if self.code_since is None or year >= self.code_since:
+            return self.code
+        for former in self.former_codes:
+            if (former.since is None or year >= former.since) and year <= former.until:
+                return former.code
+        return self.code
 
 
 class Plan(BaseModel):

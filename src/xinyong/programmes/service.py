@@ -75,8 +75,20 @@ def programme_of(district_code: str, directory: Path | None = None) -> Programme
 
 
 def district_of(division_code: str | None, directory: Path | None = None) -> str | None:
-    """Map a division code (USCC chars 3-8 / ID chars 1-6) to a known district code."""
+    """Map a division code (USCC chars 3-8 / ID chars 1-6) to a known district code; former codes
+    of a district (a citizen ID issued under 宝坻县 120224) map to the district they became."""
     if not division_code:
         return None
-    codes = {d.code for d in load_districts(directory)}
-    return division_code if division_code in codes else None
+    return _division_map(directory).get(division_code)
+
+
+@lru_cache(maxsize=8)
+def _division_map(directory: Path | None = None) -> dict[str, str]:
+    """Current and former division codes → district code (120224 宝坻县 → 120115 宝坻区)."""
+    mapping: dict[str, str] = {}
+    for d in load_districts(directory):
+        for former in d.former_codes:
+            mapping.setdefault(former.code, d.code)
+    for d in load_districts(directory):
+        mapping[d.code] = d.code
+    return mapping
