@@ -141,14 +141,15 @@ def test_verify_store_reports_hand_edits_deletes_and_gaps(engine):
 
 def test_verify_store_reports_a_rewritten_leaf_and_node(engine):
     with session_scope(engine) as s:
-        service.append_events(s, _events(8), at=AT)
+        service.append_events(s, _events(16), at=AT)
         service.sign_head(s, key=KEY, at=AT)
+    node = merkle.NodeKey(service.NODE_MIN_LEVEL, 0).node_id  # the lowest stored level
     with engine.begin() as conn:
         conn.execute(text("UPDATE ledger_leaves SET data = :d WHERE leaf_index = 3"), {"d": b"{}"})
-        conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE node_id = 1"), {"h": bytes(32)})
+        conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE node_id = :n"), {"h": bytes(32), "n": node})
     with session_scope(engine) as s:
         report = service.verify_store(s, public_key=KEY.public_key())
     assert report["bad_leaves"] == [3]
-    assert 1 in report["bad_nodes"]
+    assert report["bad_nodes"] == [node]
     # The signed head no longer matches the recomputed root: the edit is visible to every outsider.
-    assert report["bad_heads"] == [{"id": 1, "tree_size": 8, "root_matches": False, "signature_valid": True}]
+    assert report["bad_heads"] == [{"id": 1, "tree_size": 16, "root_matches": False, "signature_valid": True}]

@@ -274,8 +274,8 @@ class Frontier:
         self.size = size
         self.stack: list[tuple[int, bytes]] = [(k.level, h) for k, h in zip(keys, hashes, strict=True)]
 
-    def append(self, leaf_hashes: Sequence[bytes]) -> list[tuple[int, bytes]]:
-        """Add leaf hashes; return the new interior nodes as (node_id, hash), levels >= 1."""
+    def append(self, leaf_hashes: Sequence[bytes], min_level: int = 1) -> list[tuple[int, bytes]]:
+        """Add leaf hashes; return the new interior nodes as (node_id, hash), levels >= min_level."""
         stack = self.stack
         size = self.size
         new_nodes: list[tuple[int, bytes]] = []
@@ -288,7 +288,8 @@ class Frontier:
                 h = sha(NODE_PREFIX + stack.pop()[1] + h).digest()
                 level += 1
                 index >>= 1
-                add(((index << (level + 1)) + (1 << level) - 1, h))
+                if level >= min_level:
+                    add(((index << (level + 1)) + (1 << level) - 1, h))
             stack.append((level, h))
             size += 1
         self.size = size

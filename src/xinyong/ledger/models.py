@@ -23,13 +23,24 @@ class LedgerLeaf(Base):
 
     leaf_index: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
     event_type: Mapped[str] = mapped_column(String(48))
-    record_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    record_id: Mapped[str | None] = mapped_column(String(64))  # looked up through LedgerRecordKey
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class LedgerRecordKey(Base):
+    """record_key (56 bits of SHA-256(record_id)) -> leaf: a compact integer index, filled in key
+    order on append (WITHOUT ROWID on SQLite: the primary key is the only B-tree)."""
+
+    __tablename__ = "ledger_record_keys"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    record_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 class LedgerNode(Base):
-    """The hash of a perfect subtree at level >= 1, keyed by merkle.NodeKey.node_id."""
+    """The hash of a perfect subtree at level >= service.NODE_MIN_LEVEL, keyed by merkle.NodeKey.node_id."""
 
     __tablename__ = "ledger_nodes"
 

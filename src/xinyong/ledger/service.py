@@ -4,8 +4,9 @@ Every function takes the caller's SQLAlchemy session and never commits: an appen
 caller's transaction, so a batch of records and its leaves land together or not at all.
 
 Leaf serialisation (documented in docs/ledger.md): the event mapping plus an ``at`` timestamp,
-as JSON with sorted keys, no whitespace, UTF-8, non-ASCII kept as is (``ensure_ascii=False``);
-dates and datetimes are ISO 8601 strings.
+as JSON with keys sorted by code point, no whitespace, UTF-8, non-ASCII kept as is, only the
+escapes JSON requires; dates and datetimes are ISO 8601 strings, bytes are hex. orjson writes it
+(one C call per event: serialisation would otherwise cost more than hashing and inserting).
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.ledger import keys, merkle
-from xinyong.ledger.models import LedgerHead, LedgerLeaf, LedgerNode
+from xinyong.ledger.models import LedgerHead, LedgerLeaf, LedgerNode, LedgerRecordKey
 from xinyong.settings import Settings, get_settings
 
 # Event types other domains append (docs/ledger.md lists what each means).
@@ -44,9 +47,9 @@ RECORD_COLUMNS = ("kind", "subject_id", "source", "batch_id", "digest")
 # the same next leaf index). The number is arbitrary but fixed: b"xinyong" as an integer.
 _APPEND_LOCK = 0x78696E796F6E67
 
-_encoder = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=lambda v: _json_default(v)
-)
+# Subtrees below this level are not stored: they are recomputed from at most 2**level leaf hashes
+# when a proof needs them. Storing every level would add one row per leaf to each append.
+NODE_MIN_LEVEL = 4
 
 
 class LedgerError(ValueError):
@@ -58,10 +61,10 @@ class LedgerNotFound(LedgerError):
 
 
 def _json_default(value: object) -> object:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, Decimal):
+        return str(value)
     raise TypeError(f"cannot serialise {type(value).__name__} in a ledger event / 事件字段类型不支持")
 
 
@@ -73,15 +76,30 @@ def format_at(at: dt.datetime) -> str:
 
 
 def canonical_json(value: object) -> bytes:
-    """Sorted keys, no whitespace, UTF-8, non-ASCII as is."""
-    return _encoder.encode(value).encode("utf-8")
+    """Sorted keys, no whitespace, UTF-8, non-ASCII as is (see module docstring)."""
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        raise LedgerError(f"event cannot be serialised: {exc} / 事件无法序列化") from exc
 
 
 def canonical_event(event: Mapping[str, object], at: str) -> bytes:
     """The leaf data of one event (see module docstring)."""
     if "at" not in event:
         event = {**event, "at": at}
-    return _encoder.encode(event).encode("utf-8")
+    return canonical_json(event)
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def record_key(record_id: str) -> int:
+    """56-bit lookup key of a record id: its first 14 hex digits when it is a lowercase SHA-256 hex
+    id (what ingest uses), else the first 7 bytes of SHA-256(id). Indexing this integer instead of
+    the 64-character id keeps bulk appends fast; lookups confirm the full id."""
+    if len(record_id) == 64 and _HEX.issuperset(record_id):
+        return int(record_id[:14], 16)
+    return int.from_bytes(hashlib.sha256(record_id.encode("utf-8")).digest()[:7], "big")
 
 
 def _now() -> dt.datetime:
@@ -93,19 +111,28 @@ def tree_size(session: Session) -> int:
     return 0 if last is None else int(last) + 1
 
 
-def fetch_nodes(session: Session, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-    """Hashes of perfect subtrees: level 0 from the leaves table, higher levels from nodes.
+def _leaf_range(key: merkle.NodeKey) -> range:
+    return range(key.index << key.level, (key.index + 1) << key.level)
 
-    Two indexed IN queries, O(log n) rows for any proof."""
+
+def fetch_nodes(session: Session, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """Hashes of perfect subtrees: levels >= NODE_MIN_LEVEL from the nodes table, lower ones
+    recomputed from their (at most 2**NODE_MIN_LEVEL) leaf hashes.
+
+    Two indexed IN queries of O(log n) rows for any proof."""
     out: dict[merkle.NodeKey, bytes] = {}
-    leaves = {k.index: k for k in keys if k.level == 0}
-    inner = {k.node_id: k for k in keys if k.level > 0}
-    if leaves:
+    low = [k for k in keys if k.level < NODE_MIN_LEVEL]
+    inner = {k.node_id: k for k in keys if k.level >= NODE_MIN_LEVEL}
+    wanted = sorted({i for k in low for i in _leaf_range(k)})
+    if wanted:
         rows = session.execute(
-            select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash).where(LedgerLeaf.leaf_index.in_(leaves))
+            select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash).where(LedgerLeaf.leaf_index.in_(wanted))
         )
-        for index, h in rows:
-            out[leaves[index]] = bytes(h)
+        leaf_hashes = {index: bytes(h) for index, h in rows}
+        for k in low:
+            hashes = [leaf_hashes.get(i) for i in _leaf_range(k)]
+            if None not in hashes:
+                out[k] = merkle.root_from_leaf_hashes(hashes)
     if inner:
         rows = session.execute(select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(inner)))
         for node_id, h in rows:
@@ -146,8 +173,44 @@ def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: lis
             for row in rows:
                 copy.write_row(row)
     else:
-        model = {"ledger_leaves": LedgerLeaf, "ledger_nodes": LedgerNode}[table]
+        model = {"ledger_leaves": LedgerLeaf, "ledger_nodes": LedgerNode, "ledger_record_keys": LedgerRecordKey}[
+            table
+        ]
         conn.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def _serialise(
+    events: Sequence[Mapping[str, object]], start: int, stamp: str
+) -> tuple[list[tuple], list[tuple[int, int]], list[bytes]]:
+    """Leaf rows, record-key rows and leaf hashes. The hot loop of a bulk append: locals only."""
+    leaf_rows: list[tuple] = []
+    key_rows: list[tuple[int, int]] = []
+    hashes: list[bytes] = []
+    sha, dumps, opts, hexdigits = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS, _HEX
+    add_leaf, add_key, add_hash = leaf_rows.append, key_rows.append, hashes.append
+    index = start
+    try:
+        for event in events:
+            event_type = event.get("type")
+            if not isinstance(event_type, str) or not event_type:
+                raise LedgerError(
+                    f"event {index - start} has no 'type' / 第 {index - start} 个事件缺少 type 字段"
+                )
+            data = dumps(event if "at" in event else {**event, "at": stamp}, default=_json_default, option=opts)
+            h = sha(b"\x00" + data).digest()
+            add_hash(h)
+            record_id = event.get("record_id")
+            if record_id is not None:
+                record_id = str(record_id)
+                # Inline record_key() for content-hash ids (the common case).
+                key = int(record_id[:14], 16) if len(record_id) == 64 and hexdigits.issuperset(record_id) \
+                    else record_key(record_id)
+                add_key((key, index))
+            add_leaf((index, event_type, record_id, h, data))
+            index += 1
+    except orjson.JSONEncodeError as exc:
+        raise LedgerError(f"event {index - start} cannot be serialised: {exc} / 事件无法序列化") from exc
+    return leaf_rows, key_rows, hashes
 
 
 def append_events(
@@ -161,28 +224,16 @@ def append_events(
     if not events:
         return []
     stamp = format_at(at or _now())
-    leaf_rows: list[tuple] = []
-    hashes: list[bytes] = []
-    sha = hashlib.sha256
     conn = session.connection()
     _lock_for_append(conn)
     start = tree_size(session)
-    index = start
-    for position, event in enumerate(events):
-        event_type = event.get("type")
-        if not isinstance(event_type, str) or not event_type:
-            raise LedgerError(
-                f"event {position} has no 'type' / 第 {position} 个事件缺少 type 字段"
-            )
-        record_id = event.get("record_id")
-        data = canonical_event(event, stamp)
-        h = sha(b"\x00" + data).digest()
-        hashes.append(h)
-        leaf_rows.append((index, event_type, None if record_id is None else str(record_id), h, data))
-        index += 1
+    leaf_rows, key_rows, hashes = _serialise(events, start, stamp)
+    index = start + len(events)
     frontier = _frontier(session, start)
-    new_nodes = frontier.append(hashes)
+    new_nodes = frontier.append(hashes, min_level=NODE_MIN_LEVEL)
+    key_rows.sort()  # B-tree inserts in key order touch each index page once
     _bulk_insert(conn, "ledger_leaves", ("leaf_index", "event_type", "record_id", "leaf_hash", "data"), leaf_rows)
+    _bulk_insert(conn, "ledger_record_keys", ("record_key", "leaf_index"), key_rows)
     _bulk_insert(conn, "ledger_nodes", ("node_id", "hash"), new_nodes)
     return list(range(start, index))
 
@@ -360,11 +411,17 @@ def leaf_document(session: Session, leaf_index: int) -> dict[str, object]:
     }
 
 
+def _by_record(record_ids: Sequence[str]):  # noqa: ANN202 - a SQL condition
+    """Leaves of these records, through the integer key index (then the exact id)."""
+    keyed = select(LedgerRecordKey.leaf_index).where(
+        LedgerRecordKey.record_key.in_({record_key(r) for r in record_ids})
+    )
+    return LedgerLeaf.leaf_index.in_(keyed) & LedgerLeaf.record_id.in_(list(record_ids))
+
+
 def record_leaves(session: Session, record_id: str) -> list[LedgerLeaf]:
     return list(
-        session.execute(
-            select(LedgerLeaf).where(LedgerLeaf.record_id == record_id).order_by(LedgerLeaf.leaf_index)
-        ).scalars()
+        session.execute(select(LedgerLeaf).where(_by_record([record_id])).order_by(LedgerLeaf.leaf_index)).scalars()
     )
 
 
@@ -386,7 +443,7 @@ def record_proofs(
         chunk = list(record_ids[chunk_start : chunk_start + 500])
         rows = session.execute(
             select(LedgerLeaf.record_id, func.max(LedgerLeaf.leaf_index))
-            .where(LedgerLeaf.record_id.in_(chunk))
+            .where(_by_record(chunk))
             .group_by(LedgerLeaf.record_id)
         )
         latest.update({rid: int(idx) for rid, idx in rows})
@@ -432,11 +489,11 @@ def record_digest(values: Mapping[str, object]) -> str:
     """SHA-256 (hex) of a record's content columns in canonical JSON; a Record or a mapping."""
     get = values.get if isinstance(values, Mapping) else lambda name: getattr(values, name, None)
     content = {name: get(name) for name in DIGEST_COLUMNS}
-    return hashlib.sha256(_encoder.encode(content).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
-def _norm(value: object) -> str:
-    return _encoder.encode(value)
+def _norm(value: object) -> bytes:
+    return canonical_json(value)
 
 
 def _expected_state(datas: Sequence[bytes]) -> tuple[dict[str, object], str]:
@@ -462,7 +519,7 @@ def _leaf_datas(session: Session, record_ids: Sequence[str]) -> dict[str, list[b
     out: dict[str, list[bytes]] = {}
     rows = session.execute(
         select(LedgerLeaf.record_id, LedgerLeaf.data)
-        .where(LedgerLeaf.record_id.in_(list(record_ids)))
+        .where(_by_record(record_ids))
         .order_by(LedgerLeaf.leaf_index)
     )
     for rid, data in rows:
@@ -510,7 +567,7 @@ def _verify_tree(session: Session, report: dict[str, list], public_key: Ed25519P
 def _verify_nodes(session, frontier, hashes, report, check_heads) -> None:  # noqa: ANN001
     made: list[tuple[int, bytes]] = []
     for h in hashes:  # one at a time so every head size is checked exactly when reached
-        made += frontier.append([h])
+        made += frontier.append([h], min_level=NODE_MIN_LEVEL)
         check_heads()
     for start in range(0, len(made), 5000):
         part = dict(made[start : start + 5000])

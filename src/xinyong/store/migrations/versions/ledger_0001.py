@@ -1,4 +1,4 @@
-"""ledger: transparency-log leaves, perfect-subtree nodes, signed tree heads
+"""ledger: transparency-log leaves, record-key index, perfect-subtree nodes, signed tree heads
 
 Revision ID: ledger_0001
 Revises: core_0001
@@ -28,9 +28,14 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("leaf_index", name=op.f("pk_ledger_leaves")),
     )
-    with op.batch_alter_table("ledger_leaves", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ledger_leaves_record_id"), ["record_id"], unique=False)
 
+    op.create_table(
+        "ledger_record_keys",
+        sa.Column("record_key", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("leaf_index", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("record_key", "leaf_index", name=op.f("pk_ledger_record_keys")),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "ledger_nodes",
         sa.Column("node_id", BigInt, autoincrement=False, nullable=False),
@@ -58,6 +63,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ledger_heads_tree_size"))
     op.drop_table("ledger_heads")
     op.drop_table("ledger_nodes")
-    with op.batch_alter_table("ledger_leaves", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_leaves_record_id"))
+    op.drop_table("ledger_record_keys")
     op.drop_table("ledger_leaves")
