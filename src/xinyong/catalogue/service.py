@@ -147,12 +147,14 @@ def map_columns(headers: list[str], kind: str, layout: LayoutSpec | None = None,
 
 
 def detect_layout(headers: list[str], directory: Path | None = None) -> LayoutSpec | None:
+    """The layout with most signature headers present (at least its min_match); ties go to the
+    larger share of the signature."""
     keys = {normalise_header(h) for h in headers}
-    best: tuple[float, LayoutSpec] | None = None
+    best: tuple[tuple[int, float], LayoutSpec] | None = None
     for layout in load_catalogue(directory).layouts.values():
         hits = sum(1 for s in layout.signature if normalise_header(s) in keys)
         if hits >= layout.min_match:
-            score = hits / len(layout.signature)
+            score = (hits, hits / len(layout.signature))
             if best is None or score > best[0]:
                 best = (score, layout)
     return best[1] if best else None
