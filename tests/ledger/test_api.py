@@ -1,0 +1,106 @@
+"""The ledger REST API with FastAPI's TestClient, on both stores: an outsider verifies a record."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from fastapi.testclient import TestClient
+from ledger_helpers import add_records, add_subject, make_settings
+
+from xinyong.app import create_app
+from xinyong.ledger import keys, merkle
+from xinyong.store.db import session_scope
+
+
+@pytest.fixture
+def client(db_url, tmp_path):
+    app = create_app(make_settings(db_url, tmp_path))
+    with session_scope(app.state.engine) as s:
+        add_subject(s)
+        ids = [r.id for r in add_records(s, 12)]
+    with TestClient(app) as c:
+        c.record_ids = ids
+        yield c
+    app.state.engine.dispose()
+
+
+def _hex(values: list[str]) -> list[bytes]:
+    return [bytes.fromhex(v) for v in values]
+
+
+def test_an_outsider_verifies_a_record_from_the_sth_and_the_proof(client):
+    key = keys.load_public_key(client.get("/.well-known/xinyong-ledger-key").json()["public_key_hex"])
+    rid = client.record_ids[7]
+    got = client.get(f"/api/v1/ledger/records/{rid}").json()
+    sth = got["sth"]
+    assert keys.verify_head(key, sth["tree_size"], sth["timestamp"], bytes.fromhex(sth["root_hash"]),
+                            bytes.fromhex(sth["signature"]))
+    leaf = client.get(f"/api/v1/ledger/leaves/{got['leaf_index']}").json()
+    assert leaf["event"]["record_id"] == rid
+    leaf_hash = merkle.leaf_hash(bytes.fromhex(leaf["data_hex"]))
+    merkle.verify_inclusion(got["leaf_index"], sth["tree_size"], leaf_hash, _hex(got["audit_path"]),
+                            bytes.fromhex(sth["root_hash"]))
+
+
+def test_sth_and_proof_endpoints_agree(client):
+    sth = client.get("/api/v1/ledger/sth").json()
+    assert sth["tree_size"] == 12
+    inc = client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 3, "tree_size": 12}).json()
+    assert inc["root_hash"] == sth["root_hash"] and inc["sth"]["signature"] == sth["signature"]
+    cons = client.get("/api/v1/ledger/proof/consistency", params={"first": 5, "second": 12}).json()
+    merkle.verify_consistency(5, 12, bytes.fromhex(cons["first_root"]), bytes.fromhex(sth["root_hash"]),
+                              _hex(cons["consistency_path"]))
+
+
+@pytest.mark.parametrize(("path", "params", "fragment"), [
+    ("/api/v1/ledger/proof/inclusion", {"leaf_index": 12, "tree_size": 12}, "叶序号"),
+    ("/api/v1/ledger/proof/inclusion", {"leaf_index": 0, "tree_size": 13}, "larger than the log"),
+    ("/api/v1/ledger/proof/consistency", {"first": 6, "second": 5}, "larger than second"),
+    ("/api/v1/ledger/proof/consistency", {"first": 0, "second": 5}, "RFC 9162"),
+    ("/api/v1/ledger/proof/consistency", {"first": 1, "second": 99}, "大于当前日志大小"),
+])
+def test_bad_proof_requests_get_400_with_a_bilingual_reason(client, path, params, fragment):
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert fragment in response.json()["detail"] and "/" in response.json()["detail"]
+
+
+def test_unknown_leaf_and_record_are_404(client):
+    assert client.get("/api/v1/ledger/leaves/99").status_code == 404
+    assert client.get("/api/v1/ledger/records/" + "0" * 64).status_code == 404
+
+
+def test_trade_evidence_round_trip(client):
+    contract, invoice = b"%PDF contract 2026-001", b"invoice 12345678"
+    payment_hash = hashlib.sha256(b"bank slip").hexdigest()
+    created = client.post("/api/v1/ledger/evidence", data={"subject_id": "S0001", "payment_sha256": payment_hash},
+                          files={"contract": ("合同.pdf", contract), "invoice": ("fp.xml", invoice)})
+    assert created.status_code == 201, created.text
+    ev = created.json()
+    roles = {d["role"]: d["sha256"] for d in ev["documents"]}
+    assert roles == {"contract": hashlib.sha256(contract).hexdigest(),
+                     "invoice": hashlib.sha256(invoice).hexdigest(), "payment": payment_hash}
+    assert client.get(f"/api/v1/ledger/evidence/{ev['id']}").json() == ev
+
+    good = client.post(f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract)}).json()
+    assert good["matches"] and good["role"] == "contract"
+    proof, sth = good["proof"], good["proof"]["sth"]
+    assert good["leaf"]["event"]["documents"]["contract"] == hashlib.sha256(contract).hexdigest()
+    merkle.verify_inclusion(proof["leaf_index"], sth["tree_size"],
+                            merkle.leaf_hash(bytes.fromhex(good["leaf"]["data_hex"])),
+                            _hex(proof["audit_path"]), bytes.fromhex(sth["root_hash"]))
+    forged = client.post(f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract + b" ")})
+    assert forged.json()["matches"] is False and forged.json()["role"] is None
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    ({"subject_id": "S0001"}, "至少需要一份单据"),
+    ({"subject_id": "S0001", "invoice_sha256": "abc"}, "不是 SHA-256"),
+    ({"subject_id": "NOPE", "invoice_sha256": "a" * 64}, "不存在"),
+])
+def test_bad_evidence_is_refused_and_changes_nothing(client, data, fragment):
+    before = client.get("/api/v1/ledger/sth").json()["tree_size"]
+    response = client.post("/api/v1/ledger/evidence", data=data)
+    assert response.status_code == 400 and fragment in response.json()["detail"]
+    assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
