@@ -25,7 +25,8 @@ def district_overview(engine) -> list[dict]:  # noqa: ANN001 - a SQLAlchemy Engi
         subjects = dict(conn.execute(
             select(Subject.district_code, func.count()).group_by(Subject.district_code)).all())
         pilot = dict(conn.execute(
-            select(Subject.district_code, func.count()).where(Subject.pilot.is_not(None))
+            select(Subject.district_code, func.count())
+            .where(Subject.pilot.is_not(None), Subject.kind != "carrier")
             .group_by(Subject.district_code)).all())
         records = dict(conn.execute(
             select(Subject.district_code, func.count()).select_from(Record)

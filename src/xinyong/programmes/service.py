@@ -7,6 +7,7 @@ in Chinese and English, e.g.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,9 +53,23 @@ def load_file(path: Path) -> Programme:
     return programme
 
 
-@lru_cache(maxsize=8)
+def _resolve(directory: Path | None) -> Path:
+    # district_of runs once per ingested subject: read the env var, not the whole Settings, each time.
+    return _resolved(str(directory) if directory else os.environ.get("XINYONG_PROGRAMMES_DIR", ""))
+
+
+@lru_cache(maxsize=32)
+def _resolved(directory: str) -> Path:
+    return Path(directory or get_settings().programmes_dir).resolve()
+
+
 def load_programmes(directory: Path | None = None) -> tuple[Programme, ...]:
-    directory = Path(directory or get_settings().programmes_dir)
+    """All programmes, sorted by district code (cached per directory; default XINYONG_PROGRAMMES_DIR)."""
+    return _load(_resolve(directory))
+
+
+@lru_cache(maxsize=8)
+def _load(directory: Path) -> tuple[Programme, ...]:
     progs = [load_file(path) for path in sorted(directory.glob("*.yaml"))]
     codes = [p.district.code for p in progs]
     dupes = sorted({c for c in codes if codes.count(c) > 1})
@@ -79,16 +94,17 @@ def district_of(division_code: str | None, directory: Path | None = None) -> str
     of a district (a citizen ID issued under 宝坻县 120224) map to the district they became."""
     if not division_code:
         return None
-    return _division_map(directory).get(division_code)
+    return _division_map(_resolve(directory)).get(division_code)
 
 
 @lru_cache(maxsize=8)
-def _division_map(directory: Path | None = None) -> dict[str, str]:
+def _division_map(directory: Path) -> dict[str, str]:
     """Current and former division codes → district code (120224 宝坻县 → 120115 宝坻区)."""
     mapping: dict[str, str] = {}
-    for d in load_districts(directory):
-        for former in d.former_codes:
-            mapping.setdefault(former.code, d.code)
-    for d in load_districts(directory):
-        mapping[d.code] = d.code
+    programmes = _load(directory)
+    for p in programmes:
+        for former in p.district.former_codes:
+            mapping.setdefault(former.code, p.district.code)
+    for p in programmes:
+        mapping[p.district.code] = p.district.code
     return mapping
