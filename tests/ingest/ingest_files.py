@@ -126,6 +126,10 @@ def write_xlsx(path: Path, rows: list[dict[str, object]]) -> Path:
     sheet.append(headers)
     for r in rows:
         sheet.append([r.get(h) for h in headers])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # literal text that looks like a formula, as exports contain it
     book.save(path)
     return path
 

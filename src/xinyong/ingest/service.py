@@ -188,7 +188,7 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
             started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
         fresh, touched = _dedupe(conn, source, rows)
-        _upsert_subjects(conn, [r for _, r in fresh], source, now)
+        _upsert_subjects(conn, [r for _, r in rows], source, now)  # duplicates re-see their subject too
         _insert_records(conn, spec, source, batch_id, [r for _, r in fresh], now, progress)
         _touch(conn, touched, now)
         _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
