@@ -104,3 +104,21 @@ def test_bad_evidence_is_refused_and_changes_nothing(client, data, fragment):
     response = client.post("/api/v1/ledger/evidence", data=data)
     assert response.status_code == 400 and fragment in response.json()["detail"]
     assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+
+
+def test_leaf_content_of_a_non_public_record_is_withheld_but_still_provable(client):
+    from sqlalchemy import text
+
+    rid = client.record_ids[3]
+    engine = client.app.state.engine
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE records SET disclosure = 'government' WHERE id = :id"), {"id": rid})
+    got = client.get(f"/api/v1/ledger/records/{rid}").json()
+    leaf = client.get(f"/api/v1/ledger/leaves/{got['leaf_index']}").json()
+    assert leaf["withheld"] is True and leaf["data_hex"] is None and leaf["event"] is None
+    sth = got["sth"]
+    merkle.verify_inclusion(got["leaf_index"], sth["tree_size"], bytes.fromhex(leaf["leaf_hash"]),
+                            _hex(got["audit_path"]), bytes.fromhex(sth["root_hash"]))
+    other = client.get(f"/api/v1/ledger/records/{client.record_ids[4]}").json()
+    public = client.get(f"/api/v1/ledger/leaves/{other['leaf_index']}").json()
+    assert public["withheld"] is False and public["event"]["record_id"] == client.record_ids[4]

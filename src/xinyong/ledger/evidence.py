@@ -126,7 +126,8 @@ def check_document(session: Session, evidence_id: str, *, sha256: str, tree_size
     committed to), not from the mutable record row, and returns the inclusion proof of that leaf."""
     sha256 = normalise_hash("document", sha256)
     found = evidence_document(session, evidence_id)
-    leaf = service.leaf_document(session, int(found["leaf_index"]))
+    # The holder of the evidence id may see its leaf (hashes only), whatever the disclosure level.
+    leaf = service.leaf_document(session, int(found["leaf_index"]), public=False)
     committed: dict[str, str] = leaf["event"].get("documents", {})
     role = next((r for r, h in committed.items() if h == sha256), None)
     proof = service.inclusion_proof(session, leaf_index=int(found["leaf_index"]), tree_size_=tree_size)

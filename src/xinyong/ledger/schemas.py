@@ -40,8 +40,9 @@ class Leaf(BaseModel):
     event_type: str
     record_id: str | None
     leaf_hash: str
-    data_hex: str = Field(description="the exact leaf bytes; leaf_hash = SHA-256(0x00 || bytes)")
-    event: dict[str, Any]
+    withheld: bool = Field(False, description="content hidden by the disclosure policy; the hash still proves")
+    data_hex: str | None = Field(None, description="the exact leaf bytes; leaf_hash = SHA-256(0x00 || bytes)")
+    event: dict[str, Any] | None = None
 
 
 class RecordProof(BaseModel):

@@ -393,21 +393,49 @@ def consistency_proof(session: Session, *, first: int, second: int) -> dict[str,
     }
 
 
-def leaf_document(session: Session, leaf_index: int) -> dict[str, object]:
-    """One leaf as an outsider needs it: the exact bytes (hex) and their hash."""
+def publicly_visible(session: Session, event: Mapping[str, object], as_of: dt.date) -> bool:
+    """May the public read this event's content? The same disclosure policy as the public card:
+    a record's leaf only while the record is publicly disclosed, a subject's only while the subject
+    may be shown. The leaf *hash* is always public: proofs never need the content."""
+    from xinyong.disclosure.policy import PUBLIC, record_filter, subject_filter
+    from xinyong.records.models import Record
+    from xinyong.subjects.models import Subject
+
+    if event.get("record_id") is not None:
+        found = session.execute(
+            select(Record.id).join(Subject, Subject.id == Record.subject_id)
+            .where(Record.id == str(event["record_id"]), record_filter(PUBLIC, as_of), subject_filter(PUBLIC))
+        ).first()
+        return found is not None
+    if event.get("subject_id") is not None:
+        found = session.execute(
+            select(Subject.id).where(Subject.id == str(event["subject_id"]), subject_filter(PUBLIC))
+        ).first()
+        return found is not None
+    return True
+
+
+def leaf_document(
+    session: Session, leaf_index: int, *, public: bool = True, as_of: dt.date | None = None
+) -> dict[str, object]:
+    """One leaf as an outsider needs it: the exact bytes (hex) and their hash. For the public,
+    content that the disclosure policy hides is withheld (`withheld: true`, no data)."""
     leaf = session.get(LedgerLeaf, leaf_index)
     if leaf is None:
         raise LedgerNotFound(
             f"no leaf {leaf_index}; the log has {tree_size(session)} leaves / 叶 {leaf_index} 不存在"
         )
     data = bytes(leaf.data)
+    event = json.loads(data)
+    shown = not public or publicly_visible(session, event, as_of or dt.date.today())
     return {
         "leaf_index": leaf.leaf_index,
         "event_type": leaf.event_type,
         "record_id": leaf.record_id,
         "leaf_hash": bytes(leaf.leaf_hash).hex(),
-        "data_hex": data.hex(),
-        "event": json.loads(data),
+        "withheld": not shown,
+        "data_hex": data.hex() if shown else None,
+        "event": event if shown else None,
     }
 
 
