@@ -114,6 +114,9 @@ def build_demo(*, url: str, config: DemoConfig | None = None, programmes_dir: Pa
     started = time.perf_counter()
     if fresh:
         reset_sqlite(url)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     upgrade(url)
     engine = make_engine(url)
     report = BuildReport()
