@@ -9,14 +9,28 @@ body (HTML, JSON, SVG, PDF text) for them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
 import string
+import tempfile
+import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import params
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from sqlalchemy import select, text
 
 from xinyong.records.models import Record
+from xinyong.settings import Settings
+from xinyong.store.registry import load_all_models
 from xinyong.subjects.identifiers import make_citizen_id, make_uscc
 from xinyong.subjects.models import Subject
 
@@ -178,3 +192,195 @@ def body_text(content: bytes, content_type: str) -> str:
         except ValueError:
             return text
     return text
+
+
+# --------------------------------------------------------------------------- the harness
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+# Rows that reading legitimately writes: the access log, sessions, key use, signed tree heads.
+BOOKKEEPING_TABLES = {"access_log", "user_sessions", "api_keys", "ledger_heads", "alembic_version"}
+TENANT_TABLES = ("subjects", "records")
+VIEWERS = ("heping_officer", "public", "department")
+
+
+# --------------------------------------------------------------------------- enumeration (collection time)
+
+
+def _app(url: str, secret: str = "tenancy-secret"):  # noqa: ANN202 - FastAPI
+    from xinyong.app import create_app
+
+    return create_app(dataclasses.replace(Settings.from_env(), database_url=url, secret_key=secret))
+
+
+def api_routes(app) -> list[APIRoute]:  # noqa: ANN001 - FastAPI
+    return [
+        ctx.original_route
+        for ctx in iter_route_contexts(app.routes)
+        if isinstance(ctx.original_route, APIRoute)
+    ]
+
+
+def _collect() -> list[tuple[str, str]]:
+    url = f"sqlite:///{Path(tempfile.gettempdir()) / 'xinyong-tenancy-collect.db'}"
+    return sorted({(m, r.path) for r in api_routes(_app(url)) for m in r.methods if m != "HEAD"})
+
+
+ROUTES = _collect()
+
+
+# --------------------------------------------------------------------------- the world
+
+
+@dataclasses.dataclass
+class World:
+    app: Any
+    engine: Any
+    hp: Any
+    hx: Any
+    routes: dict[tuple[str, str], APIRoute]
+    clients: dict[str, tuple[TestClient, dict[str, str]]]
+
+
+def viewer_scope(world: World, viewer: str) -> tuple[set[str], list]:
+    """(secrets the viewer must never receive, targets to probe)."""
+    if viewer == "heping_officer":
+        return secrets_of(world.hx), targets_of(world.hx)
+    return secrets_of(world.hx) | secrets_of(world.hp), targets_of(world.hx) + targets_of(world.hp)
+
+
+# --------------------------------------------------------------------------- filling requests
+
+
+def _walk(dependant) -> Iterator[Any]:  # noqa: ANN001 - fastapi Dependant
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _walk(sub)
+
+
+def _fields(route: APIRoute, attr: str) -> list:
+    seen, out = set(), []
+    for dep in _walk(route.dependant):
+        for f in getattr(dep, attr):
+            if f.alias not in seen:
+                seen.add(f.alias)
+                out.append(f)
+    return out
+
+
+def _idish(name: str) -> bool:
+    name = name.lower()
+    return any(w in name for w in ("subject", "uscc", "record", "pilot", "code")) or name in (
+        "id",
+        "q",
+        "query",
+        "search",
+    )
+
+
+def _scalar(annotation: Any, name: str, value: str, district: str) -> Any:
+    """A plausible value for a field: the probed value for id-like names, else by type."""
+    if "district" in name.lower():
+        return district
+    if _idish(name):
+        return value
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    base = (
+        args[0]
+        if args
+        and typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None))
+        else annotation
+    )
+    if base in (dt.date,):
+        return AS_OF.isoformat()
+    if base in (dt.datetime,):
+        return f"{AS_OF.isoformat()}T00:00:00"
+    if base is bool:
+        return "true"
+    if base in (int, float):
+        return 1
+    return "x"
+
+
+def _from_schema(schema: dict, defs: dict, name: str, value: str, district: str) -> Any:
+    if "$ref" in schema:
+        return _from_schema(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, value, district)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return _from_schema(options[0], defs, name, value, district) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        wanted = set(schema.get("required", [])) | {k for k in props if _idish(k) or "district" in k}
+        return {k: _from_schema(props[k], defs, k, value, district) for k in props if k in wanted}
+    if kind == "array":
+        return []
+    if kind == "integer" or kind == "number":
+        return 1
+    if kind == "boolean":
+        return True
+    if "district" in name.lower():
+        return district
+    if _idish(name):
+        return value
+    fmt = schema.get("format")
+    if fmt == "date":
+        return AS_OF.isoformat()
+    if fmt == "date-time":
+        return f"{AS_OF.isoformat()}T00:00:00"
+    return "x"
+
+
+def build_request(route: APIRoute, path: str, value: str, district: str) -> dict[str, Any]:
+    """URL, query, and body (JSON, form or files) for one probe of `route` naming `value`."""
+    url = path
+    for f in _fields(route, "path_params"):
+        url = url.replace("{" + f.alias + "}", value).replace("{" + f.alias + ":path}", value)
+    query = {}
+    for f in _fields(route, "query_params"):
+        if f.field_info.is_required() or _idish(f.alias) or "district" in f.alias.lower():
+            query[f.alias] = _scalar(f.field_info.annotation, f.alias, value, district)
+    query.setdefault("purpose", "tenancy-probe")
+    out: dict[str, Any] = {"url": url, "params": query}
+    bodies = _fields(route, "body_params")
+    forms = [f for f in bodies if isinstance(f.field_info, params.Form | params.File)]
+    if forms:
+        data, files = {}, {}
+        for f in forms:
+            if isinstance(f.field_info, params.File):
+                files[f.alias] = (f"{f.alias}.txt", b"probe", "text/plain")
+            elif f.field_info.is_required() or _idish(f.alias):
+                data[f.alias] = str(_scalar(f.field_info.annotation, f.alias, value, district))
+        out["data"], out["files"] = data, files or None
+    elif bodies:
+        json_body: dict[str, Any] = {}
+        for f in bodies:
+            ann = f.field_info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                schema = ann.model_json_schema()
+                filled = _from_schema(schema, schema.get("$defs", {}), f.alias, value, district)
+            else:
+                filled = _scalar(ann, f.alias, value, district)
+            json_body[f.alias] = filled
+        embed = len(bodies) > 1 or getattr(bodies[0].field_info, "embed", False)
+        out["json"] = json_body if embed else json_body[bodies[0].alias]
+    return out
+
+
+def call(world: World, viewer: str, method: str, request: dict[str, Any]):  # noqa: ANN201 - Response
+    client, csrf = world.clients[viewer]
+    headers = dict(csrf) if method in UNSAFE else {}
+    kwargs = {k: v for k, v in request.items() if k in ("params", "json", "data", "files") and v is not None}
+    return client.request(method, request["url"], headers=headers, follow_redirects=False, **kwargs)
+
+
+def snapshot(world: World, tables: tuple[str, ...] | None = None) -> dict[str, str]:
+    metadata = load_all_models().metadata
+    names = tables or tuple(t for t in metadata.tables if t not in BOOKKEEPING_TABLES)
+    out = {}
+    with world.engine.connect() as conn:
+        for name in names:
+            rows = conn.execute(select(text("*")).select_from(metadata.tables[name])).all()
+            out[name] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
+    return out

@@ -19,261 +19,27 @@ sanity check that the harness sees the routes it must.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-import hashlib
-import tempfile
-import typing
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import params
-from fastapi.routing import APIRoute, iter_route_contexts
-from fastapi.testclient import TestClient
-from pydantic import BaseModel
-from sqlalchemy import select, text
-from tenancy_world import AS_OF, HEPING, HEXI, body_text, build_district, ghost, secrets_of, targets_of
-
-from xinyong.accounts import security, service
-from xinyong.settings import Settings
-from xinyong.store.db import make_engine, session_scope
-from xinyong.store.migrate import upgrade
-from xinyong.store.registry import load_all_models
-
-UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
-# Rows that reading legitimately writes: the access log, sessions, key use, signed tree heads.
-BOOKKEEPING_TABLES = {"access_log", "user_sessions", "api_keys", "ledger_heads", "alembic_version"}
-TENANT_TABLES = ("subjects", "records")
-VIEWERS = ("heping_officer", "public", "department")
-
-
-# --------------------------------------------------------------------------- enumeration (collection time)
-
-
-def _app(url: str, secret: str = "tenancy-secret"):  # noqa: ANN202 - FastAPI
-    from xinyong.app import create_app
-
-    return create_app(dataclasses.replace(Settings.from_env(), database_url=url, secret_key=secret))
-
-
-def api_routes(app) -> list[APIRoute]:  # noqa: ANN001 - FastAPI
-    return [
-        ctx.original_route
-        for ctx in iter_route_contexts(app.routes)
-        if isinstance(ctx.original_route, APIRoute)
-    ]
-
-
-def _collect() -> list[tuple[str, str]]:
-    url = f"sqlite:///{Path(tempfile.gettempdir()) / 'xinyong-tenancy-collect.db'}"
-    return sorted({(m, r.path) for r in api_routes(_app(url)) for m in r.methods if m != "HEAD"})
-
-
-ROUTES = _collect()
-
-
-# --------------------------------------------------------------------------- the world
-
-
-@dataclasses.dataclass
-class World:
-    app: Any
-    engine: Any
-    hp: Any
-    hx: Any
-    routes: dict[tuple[str, str], APIRoute]
-    clients: dict[str, tuple[TestClient, dict[str, str]]]
-
-
-def _session_for(engine, username: str, secret: str) -> tuple[dict[str, str], dict[str, str]]:  # noqa: ANN001
-    with session_scope(engine) as s:
-        user = service.get_user(s, username=username)
-        token, row = service.start_session(s, user=user, kind="cookie", now=service.utcnow())
-        csrf = security.csrf_token(secret, row.token_hash)
-    return {"xy_session": token}, {"X-CSRF-Token": csrf}
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[World]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'xinyong.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    hp, hp_rows = build_district(HEPING, "HP", 1, "诸葛孔明", "司马懿")
-    hx, hx_rows = build_district(HEXI, "HX", 2, "欧阳修远", "上官婉儿")
-    with session_scope(engine) as s:
-        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "subjects"])
-        s.flush()
-        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "records"])
-        s.flush()
-        service.create_user(
-            s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"
-        )
-        service.create_user(
-            s, username="fire-dept", role="department", kinds=["inspection"], password="tenancy-pass-1"
-        )
-    secret = "tenancy-secret"
-    app = _app(url, secret)
-    clients = {}
-    for viewer, username in (("heping_officer", "hp-officer"), ("department", "fire-dept"), ("public", None)):
-        client = TestClient(app, raise_server_exceptions=False)
-        headers: dict[str, str] = {}
-        if username:
-            cookies, headers = _session_for(engine, username, secret)
-            client.cookies.update(cookies)
-        clients[viewer] = (client, headers)
-    routes = {(m, r.path): r for r in api_routes(app) for m in r.methods}
-    yield World(app, engine, hp, hx, routes, clients)
-    engine.dispose()
-
-
-def viewer_scope(world: World, viewer: str) -> tuple[set[str], list]:
-    """(secrets the viewer must never receive, targets to probe)."""
-    if viewer == "heping_officer":
-        return secrets_of(world.hx), targets_of(world.hx)
-    return secrets_of(world.hx) | secrets_of(world.hp), targets_of(world.hx) + targets_of(world.hp)
-
-
-# --------------------------------------------------------------------------- filling requests
-
-
-def _walk(dependant) -> Iterator[Any]:  # noqa: ANN001 - fastapi Dependant
-    yield dependant
-    for sub in dependant.dependencies:
-        yield from _walk(sub)
-
-
-def _fields(route: APIRoute, attr: str) -> list:
-    seen, out = set(), []
-    for dep in _walk(route.dependant):
-        for f in getattr(dep, attr):
-            if f.alias not in seen:
-                seen.add(f.alias)
-                out.append(f)
-    return out
-
-
-def _idish(name: str) -> bool:
-    name = name.lower()
-    return any(w in name for w in ("subject", "uscc", "record", "pilot", "code")) or name in (
-        "id",
-        "q",
-        "query",
-        "search",
-    )
-
-
-def _scalar(annotation: Any, name: str, value: str, district: str) -> Any:
-    """A plausible value for a field: the probed value for id-like names, else by type."""
-    if "district" in name.lower():
-        return district
-    if _idish(name):
-        return value
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    base = (
-        args[0]
-        if args
-        and typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None))
-        else annotation
-    )
-    if base in (dt.date,):
-        return AS_OF.isoformat()
-    if base in (dt.datetime,):
-        return f"{AS_OF.isoformat()}T00:00:00"
-    if base is bool:
-        return "true"
-    if base in (int, float):
-        return 1
-    return "x"
-
-
-def _from_schema(schema: dict, defs: dict, name: str, value: str, district: str) -> Any:
-    if "$ref" in schema:
-        return _from_schema(defs[schema["$ref"].rsplit("/", 1)[-1]], defs, name, value, district)
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
-        return _from_schema(options[0], defs, name, value, district) if options else None
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if kind == "object":
-        props = schema.get("properties", {})
-        wanted = set(schema.get("required", [])) | {k for k in props if _idish(k) or "district" in k}
-        return {k: _from_schema(props[k], defs, k, value, district) for k in props if k in wanted}
-    if kind == "array":
-        return []
-    if kind == "integer" or kind == "number":
-        return 1
-    if kind == "boolean":
-        return True
-    if "district" in name.lower():
-        return district
-    if _idish(name):
-        return value
-    fmt = schema.get("format")
-    if fmt == "date":
-        return AS_OF.isoformat()
-    if fmt == "date-time":
-        return f"{AS_OF.isoformat()}T00:00:00"
-    return "x"
-
-
-def build_request(route: APIRoute, path: str, value: str, district: str) -> dict[str, Any]:
-    """URL, query, and body (JSON, form or files) for one probe of `route` naming `value`."""
-    url = path
-    for f in _fields(route, "path_params"):
-        url = url.replace("{" + f.alias + "}", value).replace("{" + f.alias + ":path}", value)
-    query = {}
-    for f in _fields(route, "query_params"):
-        if f.field_info.is_required() or _idish(f.alias) or "district" in f.alias.lower():
-            query[f.alias] = _scalar(f.field_info.annotation, f.alias, value, district)
-    query.setdefault("purpose", "tenancy-probe")
-    out: dict[str, Any] = {"url": url, "params": query}
-    bodies = _fields(route, "body_params")
-    forms = [f for f in bodies if isinstance(f.field_info, params.Form | params.File)]
-    if forms:
-        data, files = {}, {}
-        for f in forms:
-            if isinstance(f.field_info, params.File):
-                files[f.alias] = (f"{f.alias}.txt", b"probe", "text/plain")
-            elif f.field_info.is_required() or _idish(f.alias):
-                data[f.alias] = str(_scalar(f.field_info.annotation, f.alias, value, district))
-        out["data"], out["files"] = data, files or None
-    elif bodies:
-        json_body: dict[str, Any] = {}
-        for f in bodies:
-            ann = f.field_info.annotation
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                schema = ann.model_json_schema()
-                filled = _from_schema(schema, schema.get("$defs", {}), f.alias, value, district)
-            else:
-                filled = _scalar(ann, f.alias, value, district)
-            json_body[f.alias] = filled
-        embed = len(bodies) > 1 or getattr(bodies[0].field_info, "embed", False)
-        out["json"] = json_body if embed else json_body[bodies[0].alias]
-    return out
-
-
-def call(world: World, viewer: str, method: str, request: dict[str, Any]):  # noqa: ANN201 - Response
-    client, csrf = world.clients[viewer]
-    headers = dict(csrf) if method in UNSAFE else {}
-    kwargs = {k: v for k, v in request.items() if k in ("params", "json", "data", "files") and v is not None}
-    return client.request(method, request["url"], headers=headers, follow_redirects=False, **kwargs)
-
-
-def snapshot(world: World, tables: tuple[str, ...] | None = None) -> dict[str, str]:
-    metadata = load_all_models().metadata
-    names = tables or tuple(t for t in metadata.tables if t not in BOOKKEEPING_TABLES)
-    out = {}
-    with world.engine.connect() as conn:
-        for name in names:
-            rows = conn.execute(select(text("*")).select_from(metadata.tables[name])).all()
-            out[name] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
-    return out
-
-
-# --------------------------------------------------------------------------- the probes
+from tenancy_world import (
+    HEPING,
+    HEXI,
+    ROUTES,
+    TENANT_TABLES,
+    UNSAFE,
+    VIEWERS,
+    World,
+    _fields,
+    _idish,
+    body_text,
+    build_request,
+    call,
+    ghost,
+    snapshot,
+    targets_of,
+    viewer_scope,
+)
 
 
 def _leaks(response, secrets: set[str], request: dict[str, Any]) -> list[str]:  # noqa: ANN001

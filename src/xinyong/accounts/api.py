@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
-from xinyong.accounts.deps import db_session, get_auth, require_login, require_role
+from xinyong.accounts.deps import db_session, get_auth, require_role
 from xinyong.accounts.models import ApiKey
 from xinyong.accounts.schemas import (
     AccessLogOut,
@@ -25,7 +25,7 @@ from xinyong.accounts.schemas import (
     ViewerOut,
 )
 from xinyong.accounts.service import AccountError
-from xinyong.disclosure.policy import Viewer
+from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -56,7 +56,9 @@ def issue_token(body: TokenIn, request: Request, db: Db) -> TokenOut:
 
 
 @router.delete("/auth/token", status_code=204)
-def revoke_token(request: Request, db: Db, _viewer: Annotated[Viewer, Depends(require_login)]) -> Response:
+def revoke_token(
+    request: Request, db: Db, _viewer: Annotated[Viewer, Depends(require_role(*LOGIN_ROLES))]
+) -> Response:
     """End the bearer token used for this request."""
     header = request.headers.get("authorization", "")
     if get_auth(request).via != "bearer":

@@ -1,0 +1,62 @@
+"""The tenancy world, shared by the harness modules (built once per module: it is read-mostly)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from tenancy_world import HEPING, HEXI, World, _app, api_routes, build_district
+
+from xinyong.accounts import security, service
+from xinyong.store.db import make_engine, session_scope
+from xinyong.store.migrate import upgrade
+
+SECRET = "tenancy-secret"
+
+
+def _session_for(engine, username: str, secret: str) -> tuple[dict[str, str], dict[str, str]]:  # noqa: ANN001
+    with session_scope(engine) as s:
+        user = service.get_user(s, username=username)
+        token, row = service.start_session(s, user=user, kind="cookie", now=service.utcnow())
+        csrf = security.csrf_token(secret, row.token_hash)
+    return {"xy_session": token}, {"X-CSRF-Token": csrf}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[World]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'xinyong.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    hp, hp_rows = build_district(HEPING, "HP", 1, "诸葛孔明", "司马懿")
+    hx, hx_rows = build_district(HEXI, "HX", 2, "欧阳修远", "上官婉儿")
+    with session_scope(engine) as s:
+        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "subjects"])
+        s.flush()
+        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "records"])
+        s.flush()
+        service.create_user(
+            s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"
+        )
+        service.create_user(s, username="city-admin", role="city_admin", password="tenancy-pass-1")
+        service.create_user(
+            s, username="fire-dept", role="department", kinds=["inspection"], password="tenancy-pass-1"
+        )
+    secret = SECRET
+    app = _app(url, secret)
+    clients = {}
+    for viewer, username in (
+        ("heping_officer", "hp-officer"),
+        ("department", "fire-dept"),
+        ("city_admin", "city-admin"),
+        ("public", None),
+    ):
+        client = TestClient(app, raise_server_exceptions=False)
+        headers: dict[str, str] = {}
+        if username:
+            cookies, headers = _session_for(engine, username, secret)
+            client.cookies.update(cookies)
+        clients[viewer] = (client, headers)
+    routes = {(m, r.path): r for r in api_routes(app) for m in r.methods}
+    yield World(app, engine, hp, hx, routes, clients)
+    engine.dispose()
