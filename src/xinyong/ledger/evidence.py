@@ -81,7 +81,8 @@ def record_evidence(
     record = Record(
         id=record_id, kind=KIND, subject_id=subject_id, source=SOURCE, source_record_id=None,
         batch_id=None, occurred_on=naive.date(), polarity="neutral", disclosure="authorised",
-        fields={f"{role}_sha256": h for role, h in hashes.items()}, original={"filenames": names}, first_seen=naive, last_seen=naive,
+        fields={**{f"{role}_sha256": h for role, h in hashes.items()}, "recorded_on": naive.date().isoformat()},
+        original={"filenames": names}, first_seen=naive, last_seen=naive,
     )
     session.add(record)
     session.flush()
