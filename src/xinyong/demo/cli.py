@@ -52,6 +52,9 @@ def demo(
     if subject_count(url) == 0:
         _build(url, seed, 0, 1.0, 20_000)
     else:
+        from xinyong.store.migrate import upgrade
+
+        upgrade(url)  # an older demo file gets the tables added since it was built
         console.print(f"使用已有演示库 / using the existing demo database at {url}")
     os.environ["XINYONG_DATABASE_URL"] = url  # the served app reads its settings from the environment
     serve(host=host, port=port, workers=1)
