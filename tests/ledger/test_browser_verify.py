@@ -10,9 +10,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from ledger_helpers import add_records, add_subject, make_settings
+from ledger_helpers import CT_LEAVES, CT_ROOTS, add_records, add_subject, make_settings
 from sqlalchemy import text
-from test_merkle import CT_LEAVES, CT_ROOTS
 
 from xinyong.console.templating import env
 from xinyong.ledger import service

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ledger_helpers import SEED, add_records, add_subject
+from ledger_helpers import CT_LEAVES, CT_ROOTS, SEED, add_records, add_subject
 from sqlalchemy import text
-from test_merkle import CT_LEAVES, CT_ROOTS
 from typer.testing import CliRunner
 
 from xinyong.cli import app
