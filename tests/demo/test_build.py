@@ -24,6 +24,14 @@ def ids(url: str) -> tuple[list[str], list[str]]:
     return subjects, records
 
 
+def first_seen(url: str) -> list:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stamps = sorted(conn.execute(select(Subject.first_seen)).scalars())
+    engine.dispose()
+    return stamps
+
+
 def test_small_build_covers_sixteen_districts_and_rebuild_adds_nothing(db_url):
     report = build_demo(url=db_url, config=SMALL, fresh=False)
     assert report.rejected == 0 and report.records > 0
@@ -82,3 +90,23 @@ def test_cli_build(tmp_path, args):
     result = CliRunner().invoke(app, [*args, "--url", url])
     assert result.exit_code == 0, result.output
     assert subject_count(url) > 0
+
+
+def test_cli_demo_builds_once_then_serves(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import xinyong.cli
+    from xinyong.cli import app
+
+    served = []
+    monkeypatch.setattr(xinyong.cli, "serve", lambda **kw: served.append(kw))
+    monkeypatch.setenv("XINYONG_DATABASE_URL", "sqlite:///unused.db")
+    url = f"sqlite:///{tmp_path / 'var' / 'demo.db'}"
+    args = ["demo", "--url", url, "--port", "8765", "--scale", "0.02"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    built = (ids(url), first_seen(url))
+    second = CliRunner().invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert built[0][1] and (ids(url), first_seen(url)) == built  # served the existing data, rebuilt nothing
+    assert served == [{"host": None, "port": 8765, "workers": 1}] * 2

@@ -41,6 +41,7 @@ def demo(
     port: int = typer.Option(None, help="Port (default XINYONG_PORT, 8000)"),
     url: str = typer.Option(None, help="Database URL (default XINYONG_DATABASE_URL)"),
     seed: int = typer.Option(2023, help="Random seed of the generator"),
+    scale: float = typer.Option(1.0, help="Shrink every pilot roster by this factor when building"),
 ) -> None:
     """Build the demo database when it is missing or empty, then serve / 构建演示库（如需）并启动服务."""
     if ctx.invoked_subcommand is not None:
@@ -50,7 +51,7 @@ def demo(
 
     url = url or get_settings().database_url
     if subject_count(url) == 0:
-        _build(url, seed, 0, 1.0, 20_000)
+        _build(url, seed, 0, scale, 20_000)
     else:
         from xinyong.store.migrate import upgrade
 
