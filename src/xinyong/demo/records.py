@@ -209,8 +209,10 @@ class RecordMaker:
             return ["fire", "fire", "civil"]
         if venue == "医院":
             return ["fire", "health", "health"]
-        if venue == "学校":
+        if venue == "学校" or subject.kind == "government":
             return ["fire"]
+        if industry == "民宿":
+            return ["market", "fire"]  # price and safety; 文旅 inspects homestays (see _inspection)
         if industry in ("稻米种植", "水产养殖", "畜禽养殖", "农产品加工", "酿酒", "生态旅游", "蔬菜种植"):
             return ["eco", "eco", "market"]
         if industry in ("融资租赁", "商业保理", "互联网信息服务", "大数据服务", "智能科技", "商务服务"):
@@ -270,6 +272,8 @@ class RecordMaker:
         domain = rng.choice(self._domains(s))
         if s.attributes.get("venue_type") or s.kind == "carrier":
             domain = "fire" if rng.random() < 0.7 else domain
+        if s.industry == "民宿" and rng.random() < 0.6:
+            domain = "culture"  # 文旅 tiered supervision of homestays (蓟州)
         source, authority_t, _, letters = DOMAINS[domain]
         when = self._date(rng, s)
         kind = {"fire": "fire", "market": "random"}.get(domain, rng.choice(("routine", "special")))
@@ -282,6 +286,8 @@ class RecordMaker:
             "civil": "养老服务质量、安全管理、服务协议",
             "tax": "发票使用与纳税申报",
         }[domain]
+        if domain == "culture" and s.industry == "民宿":
+            items = "民宿等级评定标准执行、安全卫生、明码标价、住客信息登记"
         if s.role == "exhibition_firm":
             items = f"{rng.choice(EXHIBITIONS)}展会现场：主承办资质、展位搭建安全、知识产权保护"
         result = rng.choices(("passed", "rectify", "failed", "not_found"),
