@@ -79,14 +79,44 @@ def sqlite_engine(sqlite_url) -> Iterator[Engine]:
 # --------------------------------------------------------------------------- archive / public / reports
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def _credit_world_module(request, tmp_path_factory):
+    """The credit world, built once per test module and store (migrations are the slow part)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('world') / 'xinyong.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = "w_" + uuid.uuid4().hex[:12]
+        url = server.create_database(name)
+        request.addfinalizer(lambda: server.drop_database(name))
+    upgrade(url)
+    eng = make_engine(url)
+    world = _build_credit_world(eng)
+    world.url = url
+    yield world
+    eng.dispose()
+
+
 @pytest.fixture
-def credit_world(engine):
-    """A small, hand-made credit world for the archive, public-card and report tests.
+def credit_world(_credit_world_module):
+    """A small, hand-made credit world for the archive, public-card and report tests (read-only;
+    the access log is emptied before each test, so tests may assert exactly what they logged).
 
     Two districts (和平 120101, 河西 120103), an enterprise of the 海信广场 pilot with positive and
     negative records at every disclosure level, a natural person, a 河西 enterprise and a shop whose
     name is HTML. Dates are around AS_OF = 2025-06-30 so status and publicity are decided by it.
     """
+    from sqlalchemy import delete
+
+    from xinyong.accounts.models import AccessLog
+    from xinyong.store.db import session_scope
+
+    with session_scope(_credit_world_module.engine) as s:
+        s.execute(delete(AccessLog))
+    return _credit_world_module
+
+
+def _build_credit_world(engine):
     import datetime as dt
     import hashlib
     from types import SimpleNamespace
@@ -163,8 +193,8 @@ def credit_world(engine):
     return w
 
 
-@pytest.fixture
-def credit_client(credit_world, db_url):
+@pytest.fixture(scope="module")
+def _credit_client_module(_credit_world_module):
     """(TestClient of the app on `credit_world`, {login name: Authorization headers}).
 
     Logins: admin (city), heping / hexi (district officers of 和平 / 河西), bank, shichang
@@ -182,15 +212,22 @@ def credit_client(credit_world, db_url):
         "hexi": dict(role="district_officer", district_code="120103"),
         "bank": dict(role="bank"),
         "shichang": dict(role="department", kinds=["penalty", "inspection"]),
-        "shop": dict(role="subject", subject_id=credit_world.shop),
+        "shop": dict(role="subject", subject_id=_credit_world_module.shop),
     }
+    world = _credit_world_module
     headers = {}
-    with session_scope(credit_world.engine) as s:
+    with session_scope(world.engine) as s:
         for name, spec in specs.items():
             user = create_user(s, username=name, **spec)
             token, _ = start_session(s, user=user, kind="bearer")
             headers[name] = {"Authorization": f"Bearer {token}"}
-    app = create_app(Settings(database_url=db_url))
+    app = create_app(Settings(database_url=world.url))
     with TestClient(app) as client:
         yield client, headers
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def credit_client(_credit_client_module, credit_world):
+    """The module's client on a credit world whose access log was just emptied."""
+    return _credit_client_module

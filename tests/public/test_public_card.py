@@ -46,13 +46,13 @@ def test_qr_codes_point_at_the_card(credit_client, credit_world):
     assert png.content.startswith(b"\x89PNG") and b"<svg" in svg.content
 
 
-def test_configured_public_base_url_is_printed(credit_world, db_url):
+def test_configured_public_base_url_is_printed(credit_world):
     from fastapi.testclient import TestClient
 
     from xinyong.app import create_app
     from xinyong.settings import Settings
 
-    app = create_app(Settings(database_url=db_url, public_base_url="https://xy.example.gov.cn/"))
+    app = create_app(Settings(database_url=credit_world.url, public_base_url="https://xy.example.gov.cn/"))
     with TestClient(app) as client:
         html = client.get(f"/c/{credit_world.shop}").text
         png = client.get(f"/c/{credit_world.shop}/qr.png").content

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.deps import require_console_role
 from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS
 from xinyong.archive.service import (
     SubjectNotFound,
@@ -16,11 +17,15 @@ from xinyong.archive.service import (
     list_subjects,
     pilot_names,
 )
-from xinyong.archive.web import current_viewer, db_session, log_read, parse_date
+from xinyong.archive.web import db_session, log_read, parse_date
 from xinyong.console.templating import render
+from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.subjects.models import SUBJECT_KINDS
 
+# The console is for logged-in users (any role); anonymous visitors are sent to /login. The public
+# looks subjects up through /public and /c/{id} instead.
 router = APIRouter(include_in_schema=False)
+console_viewer = require_console_role(*LOGIN_ROLES)
 PAGE_SIZE = 50
 
 
@@ -33,11 +38,11 @@ def subject_list(
     pilot: str | None = Query(None, max_length=64),
     industry: str | None = Query(None, max_length=100),
     offset: int = Query(0, ge=0),
+    viewer: Viewer = Depends(console_viewer),
     session: Session = Depends(db_session),
 ):
     from xinyong.programmes.service import load_districts
 
-    viewer = current_viewer(request)
     f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
          "industry": industry or None}
     page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, **f)
@@ -52,9 +57,9 @@ def archive_page(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None),
+    viewer: Viewer = Depends(console_viewer),
     session: Session = Depends(db_session),
 ):
-    viewer = current_viewer(request)
     day = parse_date(as_of)
     try:
         archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
