@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from tenancy_world import HEPING, HEXI, World, _app, api_routes, build_district
 
-from xinyong.accounts import security, service
-from xinyong.store.db import make_engine, session_scope
-from xinyong.store.migrate import upgrade
+# The harness library sits beside this file; put it on the path however pytest was started.
+sys.path.insert(0, str(Path(__file__).parent))
+from tenancy_world import HEPING, HEXI, World, _app, api_routes, build_district, hostile_rows  # noqa: E402
+
+from xinyong.accounts import security, service  # noqa: E402
+from xinyong.store.db import make_engine, session_scope  # noqa: E402
+from xinyong.store.migrate import upgrade  # noqa: E402
 
 SECRET = "tenancy-secret"
 
@@ -31,9 +36,10 @@ def world(tmp_path_factory) -> Iterator[World]:
     hp, hp_rows = build_district(HEPING, "HP", 1, "诸葛孔明", "司马懿")
     hx, hx_rows = build_district(HEXI, "HX", 2, "欧阳修远", "上官婉儿")
     with session_scope(engine) as s:
-        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "subjects"])
+        rows = hp_rows + hx_rows + hostile_rows()
+        s.add_all([r for r in rows if r.__tablename__ == "subjects"])
         s.flush()
-        s.add_all([r for r in hp_rows + hx_rows if r.__tablename__ == "records"])
+        s.add_all([r for r in rows if r.__tablename__ == "records"])
         s.flush()
         service.create_user(
             s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"

@@ -140,6 +140,47 @@ def build_district(
     return d, rows
 
 
+# A 和平 shop whose name and record text are HTML and spreadsheet formulas: they must come back as text.
+HOSTILE_ID = "S-HP-HOSTILE"
+HOSTILE_HTML = '<img src=x onerror="alert(1)">'
+HOSTILE_SCRIPT = "<script>alert('xinyong')</script>"
+HOSTILE_FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+def hostile_rows() -> list:
+    return [
+        Subject(
+            id=HOSTILE_ID,
+            kind="individual_business",
+            name=f"{HOSTILE_HTML}小店",
+            district_code=HEPING,
+            uscc=make_uscc("92120101MA05TN777"),
+            legal_rep=None,
+            industry=HOSTILE_FORMULA,
+            attributes={},
+            source="t",
+            first_seen=T0,
+            last_seen=T0,
+        ),
+        Record(
+            id=_rid("hostile"),
+            kind="penalty",
+            subject_id=HOSTILE_ID,
+            source="tenancy",
+            source_record_id="hostile-1",
+            occurred_on=dt.date(2025, 1, 10),
+            publicity_until=None,
+            polarity="negative",
+            disclosure="public",
+            severity="general",
+            fields={"violation_facts": HOSTILE_SCRIPT, "remarks": HOSTILE_FORMULA},
+            original={"违法事实": HOSTILE_SCRIPT, "备注": HOSTILE_FORMULA},
+            first_seen=T0,
+            last_seen=T0,
+        ),
+    ]
+
+
 def secrets_of(d: District) -> set[str]:
     """Everything of district `d` that a viewer without rights there must never receive."""
     private_records = {rid for label, rid in d.record_ids.items() if label in d.canaries}
