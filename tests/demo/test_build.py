@@ -43,9 +43,10 @@ def test_small_build_covers_sixteen_districts_and_rebuild_adds_nothing(db_url):
         parents = conn.execute(select(func.count()).select_from(Subject).where(Subject.parent_id.is_not(None))).scalar_one()
         pilots = conn.execute(select(func.count()).select_from(Subject).where(Subject.pilot.is_not(None))).scalar_one()
     assert parents > 0 and pilots == report.subjects
+    assert {"admin", "heping", "merchant"} <= set(report.accounts)  # demo logins, merchant bound to a subject
     before = ids(db_url)
     again = build_demo(url=db_url, config=SMALL, fresh=False)
-    assert again.records == 0 and again.duplicates == report.records
+    assert again.records == 0 and again.duplicates == report.records and again.accounts == []
     assert ids(db_url) == before
     engine.dispose()
 

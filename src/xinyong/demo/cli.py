@@ -30,6 +30,8 @@ def _build(url: str, seed: int, subjects: int, scale: float, chunk: int) -> None
     console.print(f"信用主体 subjects {report.subjects:,} · 信用信息 records {report.records:,} · "
                   f"批次 batches {report.batches:,} · 拒收 rejected {report.rejected:,} · "
                   f"{report.seconds:.1f}s → {url}")
+    if report.accounts:
+        console.print(f"演示账户 demo logins: {', '.join(report.accounts)} (docs/accounts.md)")
     if report.rejected:
         console.print("[red]部分演示记录被拒收，见 xinyong quarantine list / some demo rows were rejected[/]")
 

@@ -46,6 +46,7 @@ class BuildReport:
     seconds: float = 0.0
     by_kind: Counter = field(default_factory=Counter)
     rejected_reasons: list[str] = field(default_factory=list)
+    accounts: list[str] = field(default_factory=list)  # demo logins created by this build
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -133,6 +134,11 @@ def build_demo(*, url: str, config: DemoConfig | None = None, programmes_dir: Pa
             if progress:
                 progress(done, total)
         report.subjects = done
+        # Demo logins (docs/accounts.md): city admin, two district offices, a department, a bank and
+        # a 和平 pilot merchant bound to a subject that now exists. Idempotent.
+        from xinyong.accounts.service import seed_demo_users
+
+        report.accounts = seed_demo_users(engine, now=now)
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
