@@ -20,13 +20,14 @@ def subjects(
     kind: str | None = Query(None, max_length=32),
     pilot: str | None = Query(None, max_length=64),
     industry: str | None = Query(None, max_length=100),
+    grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     session: Session = Depends(db_session),
 ) -> SubjectPage:
     """Subjects the caller may know of (信用主体列表), filtered."""
     return list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
-                         industry=industry, limit=limit, offset=offset)
+                         industry=industry, grade=grade, limit=limit, offset=offset)
 
 
 @router.get("/subjects/{subject_id}/archive", response_model=Archive)

@@ -14,6 +14,7 @@ from xinyong.archive.service import (
     SubjectNotFound,
     build_archive,
     facet_values,
+    grade_values,
     list_subjects,
     pilot_names,
 )
@@ -37,6 +38,7 @@ def subject_list(
     kind: str | None = Query(None, max_length=32),
     pilot: str | None = Query(None, max_length=64),
     industry: str | None = Query(None, max_length=100),
+    grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
     offset: int = Query(0, ge=0),
     viewer: Viewer = Depends(console_viewer),
     session: Session = Depends(db_session),
@@ -44,12 +46,12 @@ def subject_list(
     from xinyong.programmes.service import load_districts
 
     f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
-         "industry": industry or None}
+         "industry": industry or None, "grade": grade or None}
     page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, **f)
     next_url = "/subjects?" + urlencode({k: v for k, v in f.items() if v} | {"offset": offset + PAGE_SIZE})
     return render(request, "archive_list.html", page=page, f=f, viewer=viewer, districts=load_districts(),
                   kinds=SUBJECT_KINDS, facets=facet_values(session, viewer=viewer), pilot_names=pilot_names(),
-                  grades=[], next_url=next_url)
+                  grades=grade_values(session), next_url=next_url)
 
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse)

@@ -107,10 +107,12 @@ class GradeView(_Out):
     """A grade from the evaluation domain, shown as it is given (model, grade, score, reasons)."""
 
     model: str
+    model_id: str = ""
     grade: str
+    grade_label: str | None = None
     score: float | None = None
     as_of: dt.date | None = None
-    reasons: list[Any] = Field(default_factory=list)
+    reasons: list[str] = Field(default_factory=list, description="top reason codes, one line each")
 
 
 class Archive(_Out):

@@ -234,15 +234,25 @@ def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[Gra
         return []
     out = []
     for g in latest_grades(session, subject_id, as_of):
-        data = g if isinstance(g, Mapping) else getattr(g, "__dict__", {})
         out.append(GradeView(
-            model=str(data.get("model") or data.get("model_id") or ""),
-            grade=str(data.get("grade") or ""),
-            score=data.get("score"),
-            as_of=data.get("as_of"),
-            reasons=list(data.get("reasons") or data.get("reason_codes") or []),
+            model=str(g.get("model_name_zh") or g.get("model_id") or ""),
+            model_id=str(g.get("model_id") or ""),
+            grade=str(g.get("grade") or ""),
+            grade_label=g.get("grade_label_zh"),
+            score=g.get("score"),
+            as_of=g.get("as_of"),
+            reasons=[_reason_text(r) for r in g.get("reasons") or []],
         ))
     return out
+
+
+def _reason_text(reason: Any) -> str:
+    """A reason code as one line: indicator name and the points it cost (evaluation's shape)."""
+    if not isinstance(reason, Mapping):
+        return str(reason)
+    name = reason.get("name_zh") or reason.get("indicator") or reason.get("code") or ""
+    points = reason.get("points")
+    return f"{name}（{points:+g}分）" if isinstance(points, int | float) else str(name)
 
 
 # --------------------------------------------------------------------------- subject list / search
@@ -257,6 +267,7 @@ def list_subjects(
     kind: str | None = None,
     pilot: str | None = None,
     industry: str | None = None,
+    grade: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> SubjectPage:
@@ -272,6 +283,8 @@ def list_subjects(
                           (Subject.industry, industry)):
         if value:
             where.append(column == value)
+    if grade:
+        where.append(_latest_grade_is(grade))
     total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
     rows = session.scalars(select(Subject).where(*where).order_by(Subject.name, Subject.id).limit(limit)
                            .offset(offset))
@@ -284,6 +297,29 @@ def list_subjects(
                                     district_name=names.get(s.district_code or ""), industry=s.industry,
                                     pilot=s.pilot))
     return SubjectPage(total=total, limit=limit, offset=offset, items=items)
+
+
+def _latest_grade_is(grade: str) -> Any:
+    """The subject's newest evaluation result of some model has this grade (EXISTS, indexed by
+    ix_evaluation_results_subject)."""
+    from sqlalchemy import and_, exists
+    from sqlalchemy.orm import aliased
+
+    from xinyong.evaluation.models import EvaluationResult
+
+    newer = aliased(EvaluationResult)
+    return exists().where(
+        EvaluationResult.subject_id == Subject.id,
+        EvaluationResult.grade == grade,
+        ~exists().where(and_(newer.subject_id == EvaluationResult.subject_id,
+                             newer.model_id == EvaluationResult.model_id, newer.as_of > EvaluationResult.as_of)),
+    )
+
+
+def grade_values(session: Session) -> list[str]:
+    from xinyong.evaluation.models import EvaluationResult
+
+    return list(session.scalars(select(EvaluationResult.grade).distinct().order_by(EvaluationResult.grade).limit(30)))
 
 
 def facet_values(session: Session, *, viewer: Viewer) -> dict[str, list[str]]:
