@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,8 +30,17 @@ def _session_for(engine, username: str, secret: str) -> tuple[dict[str, str], di
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[World]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'xinyong.db'}"
+def world(request, tmp_path_factory) -> Iterator[World]:
+    """On SQLite by default; `@pytest.mark.parametrize("world", ["sqlite", "postgresql"], indirect=True)`
+    runs a module on both stores."""
+    store = getattr(request, "param", "sqlite")
+    pg_name = None
+    if store == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        pg_name = "tenancy_" + uuid.uuid4().hex[:10]
+        url = server.create_database(pg_name)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('tenancy') / 'xinyong.db'}"
     upgrade(url)
     engine = make_engine(url)
     hp, hp_rows = build_district(HEPING, "HP", 1, "诸葛孔明", "司马懿")
@@ -65,4 +75,7 @@ def world(tmp_path_factory) -> Iterator[World]:
         clients[viewer] = (client, headers)
     routes = {(m, r.path): r for r in api_routes(app) for m in r.methods}
     yield World(app, engine, hp, hx, routes, clients)
+    app.state.engine.dispose()
     engine.dispose()
+    if pg_name:
+        server.drop_database(pg_name)

@@ -85,6 +85,7 @@ def probe(world: World, viewer: str, method: str, path: str) -> list[str]:
     return failures
 
 
+@pytest.mark.parametrize("world", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
 @pytest.mark.parametrize("viewer", VIEWERS)
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_no_cross_district_access(world, viewer, method, path):
