@@ -439,18 +439,25 @@ def leaf_document(
     }
 
 
-def _by_record(record_ids: Sequence[str]):  # noqa: ANN202 - a SQL condition
-    """Leaves of these records, through the integer key index (then the exact id)."""
-    keyed = select(LedgerRecordKey.leaf_index).where(
-        LedgerRecordKey.record_key.in_({record_key(r) for r in record_ids})
+def _record_rows(session: Session, record_ids: Sequence[str], *columns) -> list:  # noqa: ANN002
+    """(record_id, *columns) of every leaf naming one of these records, oldest first.
+
+    An explicit join from the integer key index (its primary key's leading column) to the leaves'
+    primary key, and the exact id compared here: a plan no planner can turn into a scan."""
+    wanted = set(record_ids)
+    stmt = (
+        select(LedgerLeaf.record_id, *columns)
+        .join(LedgerRecordKey, LedgerRecordKey.leaf_index == LedgerLeaf.leaf_index)
+        .where(LedgerRecordKey.record_key.in_(sorted({record_key(r) for r in wanted})))
+        .order_by(LedgerLeaf.leaf_index)
     )
-    return LedgerLeaf.leaf_index.in_(keyed) & LedgerLeaf.record_id.in_(list(record_ids))
+    # Plain columns go through Core (no ORM row processing: verify reads every leaf this way).
+    runner = session if any(c is LedgerLeaf for c in columns) else session.connection()
+    return [row for row in runner.execute(stmt) if row[0] in wanted]
 
 
 def record_leaves(session: Session, record_id: str) -> list[LedgerLeaf]:
-    return list(
-        session.execute(select(LedgerLeaf).where(_by_record([record_id])).order_by(LedgerLeaf.leaf_index)).scalars()
-    )
+    return [row[1] for row in _record_rows(session, [record_id], LedgerLeaf)]
 
 
 def record_proofs(
@@ -469,12 +476,8 @@ def record_proofs(
     latest: dict[str, int] = {}
     for chunk_start in range(0, len(record_ids), 500):
         chunk = list(record_ids[chunk_start : chunk_start + 500])
-        rows = session.execute(
-            select(LedgerLeaf.record_id, func.max(LedgerLeaf.leaf_index))
-            .where(_by_record(chunk))
-            .group_by(LedgerLeaf.record_id)
-        )
-        latest.update({rid: int(idx) for rid, idx in rows})
+        for rid, index in _record_rows(session, chunk, LedgerLeaf.leaf_index):
+            latest[rid] = max(latest.get(rid, -1), int(index))
     if not latest:
         return {}
     settings = settings or get_settings()
@@ -545,12 +548,7 @@ def _record_state(row: Mapping[str, object]) -> dict[str, object]:
 
 def _leaf_datas(session: Session, record_ids: Sequence[str]) -> dict[str, list[bytes]]:
     out: dict[str, list[bytes]] = {}
-    rows = session.execute(
-        select(LedgerLeaf.record_id, LedgerLeaf.data)
-        .where(_by_record(record_ids))
-        .order_by(LedgerLeaf.leaf_index)
-    )
-    for rid, data in rows:
+    for rid, data in _record_rows(session, record_ids, LedgerLeaf.data):
         out.setdefault(rid, []).append(bytes(data))
     return out
 
