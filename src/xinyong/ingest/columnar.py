@@ -29,6 +29,10 @@ for _i, _c in enumerate(USCC_ALPHABET):
     _LUT[ord(_c)] = _i
 _CTRL_BYTES = np.zeros(256, dtype=bool)
 _CTRL_BYTES[[b for b in range(32) if b not in (9, 10, 13)] + [127]] = True
+_NON_ASCII = np.zeros(256, dtype=bool)
+_NON_ASCII[128:] = True
+_JSON_SPECIAL = np.zeros(256, dtype=bool)
+_JSON_SPECIAL[[ord("\\"), ord('"'), 9, 10, 13]] = True
 
 
 def _has_bytes(arr: pa.Array, table: np.ndarray) -> bool:
@@ -41,11 +45,12 @@ def _has_bytes(arr: pa.Array, table: np.ndarray) -> bool:
 
 def clean(arr: pa.Array) -> pa.Array:
     """normalise.clean_text on a whole column."""
-    out = pc.utf8_normalize(arr, form="NFKC")
+    # NFKC leaves ASCII unchanged: skip it for pure-ASCII columns (codes, dates, amounts).
+    out = pc.utf8_normalize(arr, form="NFKC") if _has_bytes(arr, _NON_ASCII) else arr
     if _has_bytes(out, _CTRL_BYTES):
         out = pc.replace_substring_regex(out, pattern=rowpath.CONTROL, replacement="")
     out = pc.utf8_trim(out, characters=" \t\r\n")
-    return pc.if_else(pc.equal(out, ""), pa.scalar(None, pa.string()), out)
+    return pc.if_else(pc.equal(pc.binary_length(out), 0), pa.scalar(None, pa.string()), out)
 
 
 def code(arr: pa.Array) -> pa.Array:
@@ -56,6 +61,8 @@ def code(arr: pa.Array) -> pa.Array:
 def json_escape(arr: pa.Array) -> pa.Array:
     """JSON string escaping, equal to json.dumps(ensure_ascii=False) for text without control
     characters other than tab/newline/CR (cleaned text has none)."""
+    if not _has_bytes(arr, _JSON_SPECIAL):  # the common case: nothing to escape
+        return arr
     for old, new in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
         arr = pc.replace_substring(arr, pattern=old, replacement=new)
     return arr
@@ -204,13 +211,14 @@ def fields_json(spec: KindSpec, v: dict[str, pa.Array]) -> pa.Array:
 def original_json(grid: Grid, rows: np.ndarray) -> pa.Array:
     """normalise.original_json for the chosen grid rows."""
     take = pa.array(rows)
+    everything = len(rows) == grid.num_rows
     pieces, needs_python = [], np.zeros(len(rows), dtype=bool)
     for header, col in zip(grid.headers, grid.columns, strict=True):
-        col = col.take(take)
+        col = col if everything else col.take(take)
         if _has_bytes(col, _CTRL_BYTES):
             needs_python |= pc.match_substring_regex(col, rowpath.CONTROL).fill_null(False).to_numpy(
                 zero_copy_only=False)
-        present = pc.and_(col.is_valid(), pc.not_equal(col, "")).fill_null(False)
+        present = pc.greater(pc.binary_length(col), 0).fill_null(False)
         piece = pc.binary_join_element_wise(rowpath.json_string(header) + ':"', json_escape(col), '"', "")
         pieces.append(pc.if_else(present, piece, pa.scalar(None, pa.string())))
     body = pc.binary_join_element_wise(*pieces, ",", null_handling="skip")

@@ -14,11 +14,13 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -34,6 +36,7 @@ from xinyong.subjects.models import Subject
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
+SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
                   "publicity_until", "valid_until", "severity", "polarity", "disclosure", "amount", "fields",
                   "original", "first_seen", "last_seen")
@@ -120,7 +123,8 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
     good = np.flatnonzero(~norm.flagged)
     columns = None
     if len(good):
-        values = {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
+        everything = len(good) == grid.num_rows
+        values = norm.values if everything else {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
         columns = columnar.build_records(spec, source, values, len(good))
         columns["original"] = columnar.original_json(grid, good)
     accepted, quarantine = [], []
@@ -145,27 +149,37 @@ def _bad_row_reason(bad: BadRow) -> dict[str, str]:
     return r.as_dict()
 
 
-def _record_tuples(spec: KindSpec, source: str, prep: _Prepared, grid: Grid) -> list[tuple[int, dict[str, Any]]]:
-    """All valid rows as (row number, record) in file order; the first of duplicates wins."""
-    out: list[tuple[int, dict[str, Any]]] = []
+RECORD_VALUE_COLUMNS = ("id", "subject_id", "fields", "source_record_id", "occurred_on", "valid_until",
+                        "publicity_until", "severity", "amount", "original", "subject_kind", "subject_name",
+                        "subject_uscc", "subject_id_number", "subject_local_code", "subject_legal_rep")
+
+
+def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], int]:
+    """All valid rows as Arrow columns in file order (row-path rows merged in by row number)."""
+    parts: list[dict[str, pa.Array]] = []
+    numbers: list[np.ndarray] = []
     if prep.columns is not None:
-        cols = {k: v.to_pylist() for k, v in prep.columns.items()}
-        numbers = grid.row_numbers[prep.column_rows].tolist()
-        names = list(cols)
-        for number, values in zip(numbers, zip(*(cols[k] for k in names), strict=True), strict=True):
-            out.append((number, dict(zip(names, values, strict=True))))
-    for number, rec in prep.accepted:
-        subj = rec["subject"]
-        out.append((number, {
-            "id": rec["id"], "subject_id": subj["id"], "fields": rec["fields_json"],
-            "source_record_id": rec["source_record_id"], "occurred_on": rec["occurred_on"],
-            "valid_until": rec["valid_until"], "publicity_until": rec["publicity_until"],
-            "severity": rec["severity"], "amount": rec["amount"], "original": rec["original"],
-            **{f"subject_{k}": v for k, v in subj.items() if k != "id"},
-        }))
+        parts.append({k: prep.columns[k] for k in RECORD_VALUE_COLUMNS})
+        numbers.append(grid.row_numbers[prep.column_rows])
     if prep.accepted:
-        out.sort(key=lambda t: t[0])
-    return out
+        flat = []
+        for _, rec in prep.accepted:
+            subj = rec["subject"]
+            flat.append({**{k: rec[k] for k in ("id", "source_record_id", "occurred_on", "valid_until",
+                                                "publicity_until", "severity", "amount", "original")},
+                         "subject_id": subj["id"], "fields": rec["fields_json"],
+                         **{f"subject_{k}": v for k, v in subj.items() if k != "id"}})
+        parts.append({k: pa.array([f[k] for f in flat], pa.float64() if k == "amount" else pa.string())
+                      for k in RECORD_VALUE_COLUMNS})
+        numbers.append(np.array([n for n, _ in prep.accepted], dtype=np.int64))
+    if not parts:
+        return {k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS}, 0
+    cols = {k: pa.concat_arrays([p[k].cast(pa.float64() if k == "amount" else pa.string()) for p in parts])
+            for k in RECORD_VALUE_COLUMNS}
+    if len(parts) > 1:
+        order = pa.array(np.argsort(np.concatenate(numbers), kind="stable"))
+        cols = {k: v.take(order) for k, v in cols.items()}
+    return cols, len(cols["id"])
 
 
 def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, filename: str | None = None,
@@ -180,23 +194,25 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     spec, mapping = resolve_kind(grid, kind)
     now = now or _now()
     prep = _prepare(spec, mapping, grid, source)
-    rows = _record_tuples(spec, source, prep, grid)
+    cols, valid = _record_columns(prep, grid)
     unknown = mapping.unknown + mapping.duplicate_targets
     with engine.begin() as conn:
         batch_id = conn.execute(insert(Batch).values(
             source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
             started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
-        fresh, touched = _dedupe(conn, source, rows)
-        _upsert_subjects(conn, [r for _, r in rows], source, now)  # duplicates re-see their subject too
-        _insert_records(conn, spec, source, batch_id, [r for _, r in fresh], now, progress)
+        ids = cols["id"].to_pylist()
+        keep, touched = _dedupe(conn, source, ids, cols["source_record_id"].to_pylist())
+        _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
+        fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+        _insert_records(conn, spec, source, batch_id, fresh, now, progress)
         _touch(conn, touched, now)
         _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
-        _log_events(conn, spec, source, batch_id, [r for _, r in fresh])
-        result = BatchResult(batch=batch_id, read=len(rows) + len(prep.quarantine), accepted=len(fresh),
-                             duplicates=len(rows) - len(fresh), rejected=len(prep.quarantine), kind=spec.id,
-                             layout=mapping.layout, unknown_columns=unknown,
-                             record_ids=[r["id"] for _, r in fresh])
+        fresh_ids = [ids[i] for i in keep]
+        _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+        result = BatchResult(batch=batch_id, read=valid + len(prep.quarantine), accepted=len(keep),
+                             duplicates=valid - len(keep), rejected=len(prep.quarantine), kind=spec.id,
+                             layout=mapping.layout, unknown_columns=unknown, record_ids=fresh_ids)
         conn.execute(update(Batch).where(Batch.id == batch_id).values(
             finished_at=_now(), read=result.read, accepted=result.accepted,
             duplicates=result.duplicates, rejected=result.rejected))
@@ -205,12 +221,11 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     return result
 
 
-def _dedupe(conn: Connection, source: str, rows: list[tuple[int, dict[str, Any]]]
-            ) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """Split rows into new records and duplicates (by source + source record id, else by content
-    hash; inside the file and against the store). Returns (new rows, ids of stored records re-seen);
-    every row not new is a duplicate."""
-    if not rows:
+def _dedupe(conn: Connection, source: str, ids: list[str], srids: list[str | None]) -> tuple[list[int], list[str]]:
+    """Which rows are new records: not a duplicate (by source + source record id, else by content
+    hash) of an earlier row of the file or of a stored record. Returns (indexes of new rows, ids of
+    stored records re-seen); every other row is a duplicate."""
+    if not ids:
         return [], []
     known_srid: dict[str, str] = {}
     known_ids: set[str] = set()
@@ -219,21 +234,21 @@ def _dedupe(conn: Connection, source: str, rows: list[tuple[int, dict[str, Any]]
         if srid is not None:
             known_srid[srid] = rid
     seen: set[str] = set()
-    fresh, touched = [], []
-    for number, rec in rows:
-        srid = rec["source_record_id"]
-        key = f"r:{srid}" if srid is not None else f"h:{rec['id']}"
+    keep: list[int] = []
+    touched: list[str] = []
+    for i, (rid, srid) in enumerate(zip(ids, srids, strict=True)):
+        key = "r:" + srid if srid is not None else "h:" + rid
         if key in seen:
             continue
         seen.add(key)
-        stored = known_srid.get(srid) if srid is not None else (rec["id"] if rec["id"] in known_ids else None)
-        if stored is None and rec["id"] in known_ids:
-            stored = rec["id"]
+        stored = known_srid.get(srid) if srid is not None else None
+        if stored is None and rid in known_ids:
+            stored = rid
         if stored is not None:
             touched.append(stored)
         else:
-            fresh.append((number, rec))
-    return fresh, touched
+            keep.append(i)
+    return keep, touched
 
 
 def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
@@ -244,57 +259,87 @@ def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
         conn.execute(update(Record).where(Record.id.in_(part)).values(last_seen=now))
 
 
-def _upsert_subjects(conn: Connection, records: list[dict[str, Any]], source: str, now: dt.datetime) -> None:
-    first: dict[str, dict[str, Any]] = {}
-    for r in records:
-        first.setdefault(r["subject_id"], r)
+def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, now: dt.datetime) -> None:
+    """New subjects are inserted from their first row; known ones only get last_seen = now (their
+    curated details — pilot, carrier, attributes — are not overwritten by a department's file)."""
+    first: dict[str, int] = {}
+    for i, sid in enumerate(cols["subject_id"].to_pylist()):
+        if sid not in first:
+            first[sid] = i
     ids = list(first)
     existing: set[str] = set()
     for start in range(0, len(ids), 5000):
         part = ids[start:start + 5000]
         existing |= set(conn.execute(select(Subject.id).where(Subject.id.in_(part))).scalars())
+    new_ids = [sid for sid in ids if sid not in existing]
+    take = pa.array([first[sid] for sid in new_ids], pa.int64())
+    subj = {k: cols[f"subject_{k}"].take(take).to_pylist()
+            for k in ("kind", "name", "uscc", "id_number", "local_code", "legal_rep")}
     new_rows = []
-    for sid, r in first.items():
-        if sid in existing:
-            continue
-        code = r["subject_uscc"] or r["subject_id_number"]
-        division = (code[2:8] if r["subject_uscc"] else code[:6]) if code else None
+    for j, sid in enumerate(new_ids):
+        code = subj["uscc"][j] or subj["id_number"][j]
+        division = (code[2:8] if subj["uscc"][j] else code[:6]) if code else None
+        rep = subj["legal_rep"][j]
         new_rows.append({
-            "id": sid, "kind": r["subject_kind"], "name": r["subject_name"][:200], "uscc": r["subject_uscc"],
-            "id_number": r["subject_id_number"], "local_code": r["subject_local_code"],
-            "division_code": division, "district_code": district_of(division),
-            "legal_rep": (r["subject_legal_rep"] or None) and r["subject_legal_rep"][:100],
+            "id": sid, "kind": subj["kind"][j], "name": subj["name"][j][:200], "uscc": subj["uscc"][j],
+            "id_number": subj["id_number"][j], "local_code": subj["local_code"][j], "division_code": division,
+            "district_code": district_of(division), "legal_rep": rep[:100] if rep else None,
             "attributes": {}, "source": source, "first_seen": now, "last_seen": now,
         })
-    for start in range(0, len(new_rows), 5000):
-        conn.execute(insert(Subject), new_rows[start:start + 5000])
+    if new_rows:
+        # Driver-level executemany: these are plain values, no ORM or type processing needed.
+        names = list(new_rows[0])
+        mark = "%s" if conn.dialect.name == "postgresql" else "?"
+        sql = f"INSERT INTO subjects ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else now
+        tuples = [tuple("{}" if k == "attributes" else stamp if k in ("first_seen", "last_seen") else r[k]
+                        for k in names) for r in new_rows]
+        conn.exec_driver_sql(sql, tuples)
     known = sorted(existing)
     for start in range(0, len(known), CHUNK):
         conn.execute(update(Subject).where(Subject.id.in_(known[start:start + CHUNK])).values(last_seen=now))
 
 
-def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int, records: list[dict[str, Any]],
+def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int, cols: dict[str, pa.Array],
                     now: dt.datetime, progress: Progress | None) -> None:
-    """executemany on SQLite, COPY on PostgreSQL (psycopg 3), in the batch's transaction."""
+    """executemany on SQLite, COPY on PostgreSQL (psycopg 3), in the batch's transaction.
+
+    Rows go in primary-key order: the random sha256 ids would otherwise touch a random page of the
+    primary-key index per row. On SQLite the page cache is raised for the batch (256 MiB at most, only
+    as used), so index pages are not spilled and re-read while the transaction is open."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    total = len(records)
+    total = len(cols["id"])
+    if total > 1:
+        order = pc.sort_indices(cols["id"])
+        cols = {k: v.take(order) for k, v in cols.items()}
     pg = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+    if conn.dialect.name == "sqlite" and total > CHUNK:
+        conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
+    names = ", ".join(RECORD_COLUMNS)
     for start in range(0, total, CHUNK):
-        part = [(r["id"], spec.id, r["subject_id"], source, r["source_record_id"], batch_id, r["occurred_on"],
-                 r["publicity_until"], r["valid_until"], r["severity"], spec.polarity, spec.disclosure,
-                 r["amount"], r["fields"], r["original"], stamp, stamp) for r in records[start:start + CHUNK]]
+        part = {k: cols[k].slice(start, CHUNK).to_pylist() for k in (
+            "id", "subject_id", "source_record_id", "occurred_on", "publicity_until", "valid_until", "severity",
+            "amount", "fields", "original")}
+        n = len(part["id"])
+        rows = list(zip(part["id"], repeat(spec.id, n), part["subject_id"], repeat(source, n),
+                        part["source_record_id"], repeat(batch_id, n), part["occurred_on"], part["publicity_until"],
+                        part["valid_until"], part["severity"], repeat(spec.polarity, n),
+                        repeat(spec.disclosure, n), part["amount"], part["fields"], part["original"],
+                        repeat(stamp, n), repeat(stamp, n), strict=True))
         if pg:
             cursor = conn.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN") as copy:
-                for row in part:
+            with cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
+                for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join("?" for _ in RECORD_COLUMNS)
-            conn.exec_driver_sql(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({marks})", part)
+            conn.exec_driver_sql(f"INSERT INTO records ({names}) VALUES ({marks})", rows)
         if progress:
             progress(min(start + CHUNK, total), total)
     if progress and not total:
         progress(0, 0)
+    if conn.dialect.name == "sqlite" and total > CHUNK:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default again for the pooled connection
 
 
 def raw_digest(kind: str, source: str, raw: Mapping[str, str]) -> str:
@@ -325,16 +370,17 @@ def _quarantine(conn: Connection, spec: KindSpec, source: str, batch_id: int,
         conn.execute(insert(QuarantineRow), new_rows[start:start + 5000])
 
 
-def _log_events(conn: Connection, spec: KindSpec, source: str, batch_id: int, records: list[dict[str, Any]]) -> None:
+def _log_events(conn: Connection, spec: KindSpec, source: str, batch_id: int, record_ids: list[str],
+                subject_ids: list[str]) -> None:
     """One transparency-log leaf per accepted record, in the batch's transaction."""
-    if not records:
+    if not record_ids:
         return
     from xinyong.ledger.service import append_events
 
     session = Session(bind=conn)
-    append_events(session, [{"type": "record.collected", "record_id": r["id"], "kind": spec.id,
-                             "subject_id": r["subject_id"], "batch_id": batch_id, "source": source}
-                            for r in records])
+    append_events(session, [{"type": "record.collected", "record_id": rid, "kind": spec.id, "subject_id": sid,
+                             "batch_id": batch_id, "source": source}
+                            for rid, sid in zip(record_ids, subject_ids, strict=True)])
     session.flush()
 
 
