@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "xinyong.ledger.cli",
     "xinyong.archive.cli",
     "xinyong.accounts.cli",
+    "xinyong.evaluation.cli",
 ]
 
 

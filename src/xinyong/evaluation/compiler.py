@@ -114,7 +114,7 @@ def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: int) -> dict[s
         if ind.aggregate in {"count", "exists"}:
             aggs[name] = rec.id.count(where=cond)
         elif ind.aggregate == "sum":
-            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).sum(where=cond)
+            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).sum(where=cond).cast("int64")
         elif ind.aggregate == "max":
             aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).max(where=cond)
         elif ind.aggregate == "days_since":
@@ -133,7 +133,7 @@ def _value(ind: Indicator, raw: ir.Value, as_of_day: int) -> ir.Value:
     if ind.aggregate == "exists":
         return ibis.cases((raw.coalesce(0) > 0, 1), else_=0).cast("int64")
     if ind.aggregate == "sum":
-        return ibis.greatest(raw.coalesce(0), 0)
+        return ibis.greatest(raw.coalesce(0), 0).cast("int64")  # DuckDB sums int64 into HUGEINT
     if ind.aggregate == "days_since":
         return (as_of_day - raw).cast("int64")
     if ind.aggregate == "latest":
@@ -145,7 +145,8 @@ def _points(spec: ModelSpec, ind: Indicator, value: ir.Value, scale: int) -> ir.
     missing = spec.units(ind.missing_points)
     if ind.source == "manual":
         lo, hi = spec.units(ind.manual_min), spec.units(ind.manual_max)
-        return ibis.least(ibis.greatest(value, lo), hi).coalesce(missing)
+        # GREATEST/LEAST skip NULLs on DuckDB and Spark, so the missing case must be explicit
+        return ibis.cases((value.isnull(), missing), else_=ibis.least(ibis.greatest(value, lo), hi)).cast("int64")
     if ind.formula is not None:
         f = ind.formula
         step = sem.per_units(f.per, scale)
@@ -235,44 +236,42 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
 
 
 def _score(spec: ModelSpec, wide: ir.Table, as_of_day: int, models: dict[str, ModelSpec]) -> ir.Table:
-    cols: dict[str, ir.Value] = {"subject_id": wide.id, "parent_id": wide.parent_id,
-                                 "district_code": wide.district_code}
-    values: dict[str, ir.Value] = {}
-    points: dict[str, ir.Value] = {}
-    for ind in spec.indicators:
-        raw = wide[f"a_{ind.id}"]
-        values[ind.id] = _value(ind, raw, as_of_day)
-        points[ind.id] = _points(spec, ind, values[ind.id], sem.value_scale(spec, ind, models))
-    dims: dict[str, ir.Value] = {}
+    """Staged selects: each stage refers to the previous stage's columns, so no expression is
+    inlined twice (a single select would repeat the score inside every band and veto branch)."""
+    scales = {i.id: sem.value_scale(spec, i, models) for i in spec.indicators}
+    t = wide.select(subject_id=wide.id, parent_id=wide.parent_id, district_code=wide.district_code,
+                    **{f"v_{i.id}": _value(i, wide[f"a_{i.id}"], as_of_day) for i in spec.indicators})
+    t = t.mutate(**{f"p_{i.id}": _points(spec, i, t[f"v_{i.id}"], scales[i.id]) for i in spec.indicators})
+    dims = {}
     for dim in spec.dimensions:
         total = ibis.literal(spec.units(dim.base), type="int64")
         for ind in spec.indicators:
             if ind.dimension == dim.id:
-                total = total + points[ind.id]
-        dims[dim.id] = ibis.least(ibis.greatest(total, spec.units(dim.min)), spec.units(dim.max))
-    weighted = sum((sem.weight_basis_points(d.weight) * dims[d.id] for d in spec.dimensions), ibis.literal(0, "int64"))
-    score = ((weighted + sem.HALF) // sem.BASIS).cast("int64")
-    rank = ibis.cases(*[(score >= spec.units(b.lower), k) for k, b in enumerate(spec.decision_bands)
-                        if b.lower is not None], else_=len(spec.decision_bands) - 1)
-    veto_id: ir.Value = ibis.null("string")
-    for veto in reversed(spec.vetoes):  # reversed so the first listed veto wins the label
+                total = total + t[f"p_{ind.id}"]
+        dims[f"d_{dim.id}"] = ibis.least(ibis.greatest(total, spec.units(dim.min)), spec.units(dim.max)).cast("int64")
+    t = t.mutate(**dims)
+    weighted = sum((sem.weight_basis_points(d.weight) * t[f"d_{d.id}"] for d in spec.dimensions), ibis.literal(0, "int64"))
+    t = t.mutate(score_units=((weighted + sem.HALF) // sem.BASIS).cast("int64"))
+    band_rank = ibis.cases(*[(t.score_units >= spec.units(b.lower), k) for k, b in enumerate(spec.decision_bands)
+                             if b.lower is not None], else_=len(spec.decision_bands) - 1)
+    fired = {}
+    for k, veto in enumerate(spec.vetoes):
         ind = spec.indicator(veto.indicator)
-        fired = (values[ind.id] >= sem.threshold_units(veto.at_least, sem.value_scale(spec, ind, models))).coalesce(False)
-        rank = ibis.cases((fired, ibis.greatest(rank, spec.grade_rank(veto.grade))), else_=rank)
-        veto_id = ibis.cases((fired, veto.id), else_=veto_id)
-    grade = ibis.cases(*[(rank == k, b.grade) for k, b in enumerate(spec.decision_bands)], else_=ibis.null("string"))
-    for ind in spec.indicators:
-        cols[f"v_{ind.id}"] = values[ind.id]
-        cols[f"p_{ind.id}"] = points[ind.id]
-    for dim in spec.dimensions:
-        cols[f"d_{dim.id}"] = dims[dim.id].cast("int64")
-    cols["score_units"] = score
-    cols["grade"] = grade
-    cols["veto"] = veto_id
-    for tag in spec.tags:
-        ind = spec.indicator(tag.indicator)
-        cols[f"t_{tag.id}"] = sem_tag(tag, values[ind.id], sem.value_scale(spec, ind, models))
-    return wide.select(**cols)
+        fired[f"_veto{k}"] = (t[f"v_{ind.id}"] >= sem.threshold_units(veto.at_least, scales[ind.id])).coalesce(False)
+    tags = {f"t_{tag.id}": sem_tag(tag, t[f"v_{tag.indicator}"], scales[tag.indicator]) for tag in spec.tags}
+    t = t.mutate(_band_rank=band_rank, **fired, **tags)
+    rank = t._band_rank
+    for k, veto in enumerate(spec.vetoes):
+        rank = ibis.greatest(rank, ibis.cases((t[f"_veto{k}"], spec.grade_rank(veto.grade)), else_=0))
+    veto_id = (ibis.cases(*[(t[f"_veto{k}"], v.id) for k, v in enumerate(spec.vetoes)], else_=ibis.null("string"))
+               if spec.vetoes else ibis.null("string"))
+    t = t.mutate(_rank=rank, veto=veto_id)
+    t = t.mutate(grade=ibis.cases(*[(t._rank == k, b.grade) for k, b in enumerate(spec.decision_bands)],
+                                  else_=ibis.null("string")))
+    order = ["subject_id", "parent_id", "district_code",
+             *[c for i in spec.indicators for c in (f"v_{i.id}", f"p_{i.id}")],
+             *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *tags]
+    return t.select(*order)
 
 
 def sem_tag(tag, value: ir.Value, scale: int) -> ir.BooleanValue:  # noqa: ANN001 - schemas.Tag

@@ -81,13 +81,30 @@ def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = froz
     return con
 
 
-def run_duckdb(expr: ibis.Table, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
+def duckdb_sql(expr: ibis.Table) -> str:
+    """The compiled query text (DuckDB dialect); compiling costs ~0.5 s, so callers cache it."""
+    return ibis.to_sql(expr, dialect="duckdb")
+
+
+def run_duckdb(sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
                threads: int | None = None) -> pa.Table:
     con = duckdb_connect(snapshot, fields, attributes, threads=threads)
     try:
-        return con.to_pyarrow(expr)
+        return normalise_types(con.con.sql(sql).to_arrow_table())
     finally:
         con.disconnect()
+
+
+def normalise_types(table: pa.Table) -> pa.Table:
+    """Engines type integer results differently although the values agree: DuckDB sums BIGINT into
+    HUGEINT (decimal128(38,0)) and keeps INTEGER for day differences, Spark widens to BIGINT, and Ibis
+    elides casts it believes are no-ops. Every integral column becomes int64 (values always fit)."""
+    def target(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale == 0):
+            return pa.int64()
+        return t
+
+    return table.cast(pa.schema([pa.field(f.name, target(f.type)) for f in table.schema]))
 
 
 # ---------------------------------------------------------------- Spark
@@ -128,7 +145,7 @@ def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], attributes: se
     session = session or spark_session()
     spark_bind(session, snapshot, fields, attributes)
     con = ibis.pyspark.connect(session)
-    return con.to_pyarrow(expr)
+    return normalise_types(con.to_pyarrow(expr))
 
 
 # ---------------------------------------------------------------- Python

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.evaluation import semantics as sem
 from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used
-from xinyong.evaluation.engines import ENGINES, has_status, read_rows, run_duckdb, run_spark
+from xinyong.evaluation.engines import ENGINES, duckdb_sql, has_status, read_rows, run_duckdb, run_spark
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun, ManualScore
 from xinyong.evaluation.repair import repairability
 from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
@@ -129,22 +129,43 @@ def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of
         out = sem.evaluate_rows(spec, as_of_day, subjects=rows["subjects"], records=rows["records"],
                                 manual=rows["manual_scores"], status=rows.get("record_status", []),
                                 models=models, district=district)
-        table = pa.Table.from_pylist(out) if out else _empty(spec)
+        table = pa.Table.from_pylist(out, schema=result_schema(spec))
+    elif engine == "duckdb":
+        sql = compiled_sql(spec, models, as_of_day, district=district, with_status=has_status(snapshot))
+        table = run_duckdb(sql, snapshot, fields, attrs, threads=threads)
     else:
         tables = Tables.logical(fields, attributes=attrs, with_status=has_status(snapshot))
         expr = compile_model(spec, as_of_day, tables=tables, models=models, district=district)
-        if engine == "duckdb":
-            table = run_duckdb(expr, snapshot, fields, attrs, threads=threads)
-        else:
-            table = run_spark(expr, snapshot, fields, attrs, session=spark_session)
-    return table.sort_by("subject_id")
+        table = run_spark(expr, snapshot, fields, attrs, session=spark_session)
+    return table.cast(result_schema(spec)).sort_by("subject_id")
 
 
-def _empty(spec: ModelSpec) -> pa.Table:
-    cols = ["subject_id", "parent_id", "district_code", *[f"{p}_{i.id}" for i in spec.indicators for p in "vp"],
-            *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *[f"t_{t.id}" for t in spec.tags]]
-    return pa.table({c: pa.array([], type=pa.int64() if c.startswith(("p_", "d_", "score")) else pa.string())
-                     for c in cols})
+_SQL_CACHE: dict[tuple, str] = {}
+
+
+def compiled_sql(spec: ModelSpec, models: dict[str, ModelSpec], as_of_day: int, *, district: str | None,
+                 with_status: bool) -> str:
+    """Spec → Ibis → DuckDB SQL, cached per (models' content, date, district, status table)."""
+    used = needed_models(spec, models)
+    key = (tuple(spec_sha256(m) for m in used), as_of_day, district, with_status)
+    if key not in _SQL_CACHE:
+        tables = Tables.logical(fields_used(used), attributes=attributes_used(used), with_status=with_status)
+        expr = compile_model(spec, as_of_day, tables=tables, models=models, district=district)
+        if len(_SQL_CACHE) > 256:
+            _SQL_CACHE.clear()
+        _SQL_CACHE[key] = duckdb_sql(expr)
+    return _SQL_CACHE[key]
+
+
+def result_schema(spec: ModelSpec) -> pa.Schema:
+    """The one result schema every engine's output is cast to."""
+    cols = [("subject_id", pa.string()), ("parent_id", pa.string()), ("district_code", pa.string())]
+    for ind in spec.indicators:
+        cols += [(f"v_{ind.id}", pa.string() if ind.categorical else pa.int64()), (f"p_{ind.id}", pa.int64())]
+    cols += [(f"d_{d.id}", pa.int64()) for d in spec.dimensions]
+    cols += [("score_units", pa.int64()), ("grade", pa.string()), ("veto", pa.string())]
+    cols += [(f"t_{t.id}", pa.bool_()) for t in spec.tags]
+    return pa.schema(cols)
 
 
 def best_points(spec: ModelSpec, ind_id: str) -> int:
