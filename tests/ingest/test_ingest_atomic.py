@@ -22,7 +22,9 @@ from xinyong.subjects.models import Subject
 
 def counts(engine) -> tuple[int, ...]:
     with Session(engine) as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Batch, Record, Subject, QuarantineRow))
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) for t in (Batch, Record, Subject, QuarantineRow)
+        )
 
 
 def test_an_exception_after_the_records_are_written_rolls_everything_back(tmp_path, engine, monkeypatch):
@@ -30,7 +32,7 @@ def test_an_exception_after_the_records_are_written_rolls_everything_back(tmp_pa
     path = write_csv(tmp_path / "p.csv", rows)
     seen = {}
 
-    def explode(conn, spec, source, batch_id, records):  # noqa: ANN001
+    def explode(conn, *args):  # noqa: ANN001, ANN002
         seen["records"] = conn.execute(select(func.count()).select_from(Record)).scalar_one()
         raise RuntimeError("disk full")
 
@@ -66,8 +68,13 @@ def test_sigkill_mid_batch_leaves_the_batch_wholly_out(tmp_path: Path, db_url, e
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    child = subprocess.Popen([sys.executable, str(script), db_url, str(path)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, str(script), db_url, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = child.stdout.readline()
         assert line.startswith("WRITING"), line

@@ -25,7 +25,9 @@ def quarantined(engine) -> list[QuarantineRow]:
 
 def counts(engine) -> tuple[int, int, int, int]:
     with Session(engine) as s:
-        return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Batch, Record, Subject, QuarantineRow))
+        return tuple(
+            s.scalar(select(func.count()).select_from(t)) for t in (Batch, Record, Subject, QuarantineRow)
+        )
 
 
 def codes(q: QuarantineRow) -> set[tuple[str, str]]:
@@ -35,7 +37,9 @@ def codes(q: QuarantineRow) -> set[tuple[str, str]]:
 def test_wrong_uscc_check_character_names_the_expected_one(tmp_path, engine):
     good = uscc(5)
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
-    result = ingest_file(engine=engine, path=write_csv(tmp_path / "p.csv", [penalty_2(5, **{USCC: wrong})]), source="s")
+    result = ingest_file(
+        engine=engine, path=write_csv(tmp_path / "p.csv", [penalty_2(5, **{USCC: wrong})]), source="s"
+    )
     assert result.summary()["rejected"] == 1
     (q,) = quarantined(engine)
     (r,) = q.reasons
@@ -47,8 +51,11 @@ def test_wrong_uscc_check_character_names_the_expected_one(tmp_path, engine):
 def test_full_width_and_lower_case_codes_are_accepted_normalised(tmp_path, sqlite_engine):
     code = uscc(6)
     full = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())  # full-width, lower case
-    result = ingest_file(engine=sqlite_engine, path=write_csv(tmp_path / "p.csv", [penalty_2(6, **{USCC: f"　{full} "})]),
-                         source="s")
+    result = ingest_file(
+        engine=sqlite_engine,
+        path=write_csv(tmp_path / "p.csv", [penalty_2(6, **{USCC: f"　{full} "})]),
+        source="s",
+    )
     assert (result.accepted, result.rejected) == (1, 0)
     with Session(sqlite_engine) as s:
         assert s.scalars(select(Subject.uscc)).one() == code
@@ -56,29 +63,62 @@ def test_full_width_and_lower_case_codes_are_accepted_normalised(tmp_path, sqlit
 
 
 def test_every_reason_of_a_row_is_kept(tmp_path, sqlite_engine):
-    row = penalty_2(1, **{"处罚决定书文号": "  ", "处罚决定日期": "2023-02-30", "处罚机关": "",
-                          "罚款金额（万元）": "五千", "处罚机关统一社会信用代码": AUTHORITY_USCC[:-1] + "Z"})
+    row = penalty_2(
+        1,
+        **{
+            "处罚决定书文号": "  ",
+            "处罚决定日期": "2023-02-30",
+            "处罚机关": "",
+            "罚款金额（万元）": "五千",
+            "处罚机关统一社会信用代码": AUTHORITY_USCC[:-1] + "Z",
+        },
+    )
     ingest_file(engine=sqlite_engine, path=write_csv(tmp_path / "p.csv", [row]), source="s")
     (q,) = quarantined(sqlite_engine)
-    assert codes(q) == {("decision_no", "required"), ("decision_date", "date_impossible"), ("authority", "required"),
-                        ("fine_amount", "decimal"), ("authority_uscc", "uscc")}
+    assert codes(q) == {
+        ("decision_no", "required"),
+        ("decision_date", "date_impossible"),
+        ("authority", "required"),
+        ("fine_amount", "decimal"),
+        ("authority_uscc", "uscc"),
+    }
     assert all(r["zh"] and r["en"] and r["zh"] != r["en"] for r in q.reasons)
 
 
-@pytest.mark.parametrize("value,code", [("2023-02-30", "date_impossible"), ("2023-13-01", "date_impossible"),
-                                        ("1899-12-31", "date_impossible"), ("5月1日", "date_format"),
-                                        ("二〇二三年", "date_format")])
+@pytest.mark.parametrize(
+    "value,code",
+    [
+        ("2023-02-30", "date_impossible"),
+        ("2023-13-01", "date_impossible"),
+        ("1899-12-31", "date_impossible"),
+        ("5月1日", "date_format"),
+        ("二〇二三年", "date_format"),
+    ],
+)
 def test_impossible_and_unreadable_dates(value, code, sqlite_engine):
-    ingest_rows(engine=sqlite_engine, rows=[penalty_2(1, **{"处罚决定日期": value})], source="s", kind="penalty")
+    ingest_rows(
+        engine=sqlite_engine, rows=[penalty_2(1, **{"处罚决定日期": value})], source="s", kind="penalty"
+    )
     assert codes(quarantined(sqlite_engine)[0]) == {("decision_date", code)}
 
 
-@pytest.mark.parametrize("value,iso", [("2023-05-01", "2023-05-01"), ("2023/5/1", "2023-05-01"),
-                                       ("2023年5月1日", "2023-05-01"), ("20230501", "2023-05-01"),
-                                       ("２０２３－０５－０１", "2023-05-01"), ("2023-05-01 13:45:00", "2023-05-01"),
-                                       ("45047", "2023-05-01"), ("2023.5.1", "2023-05-01")])
+@pytest.mark.parametrize(
+    "value,iso",
+    [
+        ("2023-05-01", "2023-05-01"),
+        ("2023/5/1", "2023-05-01"),
+        ("2023年5月1日", "2023-05-01"),
+        ("20230501", "2023-05-01"),
+        ("２０２３－０５－０１", "2023-05-01"),
+        ("2023-05-01 13:45:00", "2023-05-01"),
+        ("45047", "2023-05-01"),
+        ("2023.5.1", "2023-05-01"),
+    ],
+)
 def test_date_spellings(value, iso, sqlite_engine):
-    result = ingest_rows(engine=sqlite_engine, rows=[penalty_2(1, **{"处罚决定日期": value})], source="s", kind="penalty")
+    result = ingest_rows(
+        engine=sqlite_engine, rows=[penalty_2(1, **{"处罚决定日期": value})], source="s", kind="penalty"
+    )
     assert result.accepted == 1
     with Session(sqlite_engine) as s:
         assert s.scalars(select(Record.occurred_on)).one() == dt.date.fromisoformat(iso)
@@ -94,10 +134,19 @@ def test_duplicate_rows_inside_one_file_count_as_duplicates(tmp_path, engine):
 
 
 def test_rows_without_a_source_id_dedupe_by_content(sqlite_engine):
-    row = {"subject_name": "某某公司", "uscc": uscc(1), "received_on": "2023-04-02", "resolution": "pending",
-           "content": "售后不退款"}
-    result = ingest_rows(engine=sqlite_engine, rows=[row, dict(row), {**row, "content": "另一件事"}], source="12345",
-                         kind="complaint")
+    row = {
+        "subject_name": "某某公司",
+        "uscc": uscc(1),
+        "received_on": "2023-04-02",
+        "resolution": "pending",
+        "content": "售后不退款",
+    }
+    result = ingest_rows(
+        engine=sqlite_engine,
+        rows=[row, dict(row), {**row, "content": "另一件事"}],
+        source="12345",
+        kind="complaint",
+    )
     assert (result.accepted, result.duplicates) == (2, 1)
 
 
@@ -124,7 +173,9 @@ def test_csv_cut_mid_row_quarantines_the_short_row(tmp_path, engine):
 
 
 def test_csv_cut_inside_a_quoted_multiline_cell_quarantines_the_partial_row(tmp_path, engine):
-    path = write_csv(tmp_path / "p.csv", [penalty_2(1), penalty_2(2, **{"违法事实": "第一行\n第二行, 含逗号"})])
+    path = write_csv(
+        tmp_path / "p.csv", [penalty_2(1), penalty_2(2, **{"违法事实": "第一行\n第二行, 含逗号"})]
+    )
     data = path.read_bytes()
     path.write_bytes(data[: data.index("第二行".encode())])
     result = ingest_file(engine=engine, path=path, source="s")
@@ -164,7 +215,10 @@ def test_unknown_kind_and_undetectable_headers(tmp_path, sqlite_engine):
 def test_formula_and_html_are_stored_verbatim(tmp_path, engine):
     name = '=HYPERLINK("http://evil.example","点我")'
     html = "<script>alert(1)</script><b>某某</b>餐饮"
-    rows = [penalty_2(1, **{"行政相对人名称": name}), penalty_2(2, **{"行政相对人名称": html, "违法事实": html})]
+    rows = [
+        penalty_2(1, **{"行政相对人名称": name}),
+        penalty_2(2, **{"行政相对人名称": html, "违法事实": html}),
+    ]
     path = write_xlsx(tmp_path / "p.xlsx", rows)
     assert ingest_file(engine=engine, path=path, source="s").accepted == 2
     assert ingest_file(engine=engine, path=write_csv(tmp_path / "p.csv", rows), source="s").duplicates == 2
@@ -181,8 +235,16 @@ def test_missing_subject_identifier(sqlite_engine):
 
 
 def test_enum_values_outside_the_catalogue(sqlite_engine):
-    rows = [{"subject_name": "某", "uscc": uscc(1), "inspection_type": "随便查查", "inspection_date": "2023-01-01",
-             "inspector_org": "某局", "result": "合格"}]
+    rows = [
+        {
+            "subject_name": "某",
+            "uscc": uscc(1),
+            "inspection_type": "随便查查",
+            "inspection_date": "2023-01-01",
+            "inspector_org": "某局",
+            "result": "合格",
+        }
+    ]
     ingest_rows(engine=sqlite_engine, rows=rows, source="s", kind="inspection")
     (q,) = quarantined(sqlite_engine)
     assert codes(q) == {("inspection_type", "enum")} and "随便查查" in q.reasons[0]["zh"]
