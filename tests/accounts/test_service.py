@@ -56,6 +56,7 @@ def db(engine):
         (dict(role="bank", district_code="120101"), "district"),
         (dict(role="department"), "kinds"),
         (dict(role="department", kinds=["Penalty!"]), "kinds"),
+        (dict(role="department", kinds=["no_such_kind"]), "kinds"),  # not in catalogue/kinds
         (dict(role="bank", kinds=["penalty"]), "kinds"),
         (dict(role="subject"), "subject"),
         (dict(role="subject", subject_id="S-NONE"), "subject"),
@@ -202,3 +203,15 @@ def test_seed_demo_users_is_idempotent_and_binds_a_heping_subject(engine, db):
             assert service.authenticate(
                 session, username=spec["username"], password=service.DEMO_PASSWORD, now=NOW
             )
+
+
+def test_the_last_city_admin_cannot_be_disabled(db):
+    first = service.create_user(db, username="admin1", role="city_admin", password=PASSWORD)
+    with pytest.raises(AccountError) as err:
+        service.set_active(db, user=first, active=False, now=NOW)
+    assert err.value.status == 409 and first.is_active
+    second = service.create_user(db, username="admin2", role="city_admin", password=PASSWORD)
+    service.set_active(db, user=first, active=False, now=NOW)
+    assert not first.is_active
+    with pytest.raises(AccountError):
+        service.set_active(db, user=second, active=False, now=NOW)

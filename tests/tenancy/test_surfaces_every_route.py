@@ -97,6 +97,7 @@ def test_the_access_log_probe_can_fail(world, monkeypatch):
     assert any(failures for _, failures in results)
 
 
+@pytest.mark.parametrize("world", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True)
 @pytest.mark.parametrize(("method", "path"), ID_ROUTES, ids=_ids(ID_ROUTES))
 def test_unknown_ids_are_404_with_a_message(world, method, path):
     route = world.routes[(method, path)]

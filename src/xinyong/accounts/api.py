@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
@@ -31,6 +31,8 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 Db = Annotated[Session, Depends(db_session)]
 Admin = Annotated[Viewer, Depends(require_role("city_admin"))]
+# Integer ids within the store's INTEGER range: a larger number is malformed (422), not a 500.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _fail(exc: AccountError) -> HTTPException:
@@ -109,23 +111,26 @@ def _user(db: Session, user_id: int):  # noqa: ANN202 - User
 
 
 @router.get("/users/{user_id}", response_model=UserOut)
-def get_user(user_id: int, db: Db, _admin: Admin) -> UserOut:
+def get_user(user_id: RowId, db: Db, _admin: Admin) -> UserOut:
     return UserOut.model_validate(_user(db, user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-def patch_user(user_id: int, body: UserPatch, db: Db, _admin: Admin) -> UserOut:
+def patch_user(user_id: RowId, body: UserPatch, db: Db, _admin: Admin) -> UserOut:
     """Rename, disable (ends its sessions) or re-enable a user (city admin)."""
     user = _user(db, user_id)
     if body.display_name is not None:
         user.display_name = body.display_name
     if body.is_active is not None:
-        service.set_active(db, user=user, active=body.is_active)
+        try:
+            service.set_active(db, user=user, active=body.is_active)
+        except AccountError as exc:
+            raise _fail(exc) from exc
     return UserOut.model_validate(user)
 
 
 @router.post("/users/{user_id}/password", status_code=204)
-def reset_password(user_id: int, body: PasswordIn, db: Db, _admin: Admin) -> Response:
+def reset_password(user_id: RowId, body: PasswordIn, db: Db, _admin: Admin) -> Response:
     """Set a user's password (city admin); ends the user's sessions."""
     try:
         service.set_password(db, user=_user(db, user_id), password=body.password)
@@ -135,12 +140,12 @@ def reset_password(user_id: int, body: PasswordIn, db: Db, _admin: Admin) -> Res
 
 
 @router.get("/users/{user_id}/api-keys", response_model=list[ApiKeyOut])
-def list_keys(user_id: int, db: Db, _admin: Admin) -> list[ApiKeyOut]:
+def list_keys(user_id: RowId, db: Db, _admin: Admin) -> list[ApiKeyOut]:
     return [ApiKeyOut.model_validate(k) for k in service.list_api_keys(db, user=_user(db, user_id))]
 
 
 @router.post("/users/{user_id}/api-keys", response_model=ApiKeyCreated, status_code=201)
-def create_key(user_id: int, body: ApiKeyIn, db: Db, _admin: Admin) -> ApiKeyCreated:
+def create_key(user_id: RowId, body: ApiKeyIn, db: Db, _admin: Admin) -> ApiKeyCreated:
     """Issue an API key for a user (city admin). The key is in this response only."""
     try:
         key, row = service.issue_api_key(
@@ -152,7 +157,7 @@ def create_key(user_id: int, body: ApiKeyIn, db: Db, _admin: Admin) -> ApiKeyCre
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut)
-def revoke_key(key_id: int, db: Db, _admin: Admin) -> ApiKeyOut:
+def revoke_key(key_id: RowId, db: Db, _admin: Admin) -> ApiKeyOut:
     """Revoke an API key (city admin)."""
     try:
         row: ApiKey = service.revoke_api_key(db, key_id=key_id)
@@ -169,7 +174,7 @@ def access_log(
     since: dt.date | None = Query(None, description="first day (YYYY-MM-DD)"),
     until: dt.date | None = Query(None, description="last day (YYYY-MM-DD)"),
     limit: int = Query(200, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ) -> list[AccessLogOut]:
     """查询留痕: reads of non-public archives. City admin: all; district officer: its district's."""
     rows = service.list_access_log(

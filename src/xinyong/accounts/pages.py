@@ -12,7 +12,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session)]
 Admin = Annotated[Viewer, Depends(require_console_role("city_admin"))]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # beyond INTEGER: malformed (422), not a 500
 
 # Templates everywhere may use these: `{{ csrf_token(request) }}` in forms and htmx headers,
 # `{% set auth = current_auth(request) %}` for the user bar.
@@ -249,13 +250,20 @@ def _target(db: Session, user_id: int):  # noqa: ANN202 - User
 
 
 @router.post("/console/users/{user_id}/active")
-def toggle_active(user_id: int, db: Db, _admin: Admin, active: Annotated[bool, Form()]) -> Response:
-    service.set_active(db, user=_target(db, user_id), active=active)
+def toggle_active(
+    request: Request, user_id: RowId, db: Db, _admin: Admin, active: Annotated[bool, Form()]
+) -> Response:
+    try:
+        service.set_active(db, user=_target(db, user_id), active=active)
+    except AccountError as exc:
+        if exc.status == 404:
+            raise HTTPException(404, detail=exc.message) from exc
+        return _users_page(request, db, error=exc.message, status=exc.status)
     return RedirectResponse("/console/users", status_code=303)
 
 
 @router.post("/console/users/{user_id}/password", response_class=HTMLResponse)
-def reset_password(request: Request, user_id: int, db: Db, _admin: Admin) -> Response:
+def reset_password(request: Request, user_id: RowId, db: Db, _admin: Admin) -> Response:
     user = _target(db, user_id)
     password = generate_password()
     service.set_password(db, user=user, password=password)
@@ -264,7 +272,7 @@ def reset_password(request: Request, user_id: int, db: Db, _admin: Admin) -> Res
 
 @router.post("/console/users/{user_id}/api-keys", response_class=HTMLResponse)
 def issue_key(
-    request: Request, user_id: int, db: Db, _admin: Admin, name: Annotated[str, Form()]
+    request: Request, user_id: RowId, db: Db, _admin: Admin, name: Annotated[str, Form()]
 ) -> Response:
     user = _target(db, user_id)
     try:
@@ -275,7 +283,7 @@ def issue_key(
 
 
 @router.post("/console/api-keys/{key_id}/revoke")
-def revoke_key(key_id: int, db: Db, _admin: Admin) -> Response:
+def revoke_key(key_id: RowId, db: Db, _admin: Admin) -> Response:
     try:
         service.revoke_api_key(db, key_id=key_id)
     except AccountError as exc:

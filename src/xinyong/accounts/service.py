@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import security
@@ -52,6 +52,17 @@ def known_districts() -> dict[str, str]:
     return {d.code: d.name for d in load_districts()}
 
 
+def catalogue_kinds() -> set[str]:
+    """Kind ids of the record catalogue; empty when it cannot be loaded, so that accounts stay
+    manageable while someone fixes a broken catalogue file (the app reports that elsewhere)."""
+    try:
+        from xinyong.catalogue.service import load_catalogue
+
+        return set(load_catalogue().kinds)
+    except Exception:  # noqa: BLE001 - any failure means "cannot check", not "refuse every user"
+        return set()
+
+
 def _check_scope(
     session: Session, *, role: str, district_code: str | None, kinds: Sequence[str], subject_id: str | None
 ) -> None:
@@ -77,6 +88,14 @@ def _check_scope(
         if bad:
             raise AccountError(
                 "kinds", f"信息类别格式错误: {', '.join(bad)}", f"malformed record kinds: {', '.join(bad)}"
+            )
+        known = catalogue_kinds()
+        unknown = [k for k in kinds if known and k not in known]
+        if unknown:
+            raise AccountError(
+                "kinds",
+                f"目录中没有信息类别 {', '.join(unknown)}（可选: {', '.join(sorted(known))}）",
+                f"no such record kinds in the catalogue: {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             )
     elif kinds:
         raise AccountError("kinds", "只有行业部门账户可指定信息类别", "only departments take record kinds")
@@ -171,7 +190,19 @@ def set_password(session: Session, *, user: User, password: str, now: dt.datetim
 
 
 def set_active(session: Session, *, user: User, active: bool, now: dt.datetime | None = None) -> None:
+    """Enable or disable a user; disabling ends its sessions. The last active city admin cannot be
+    disabled: nobody could manage users any more."""
     now = now or utcnow()
+    if not active and user.role == "city_admin" and user.is_active:
+        others = session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == "city_admin", User.is_active.is_(True), User.id != user.id)
+        )
+        if not others:
+            raise AccountError(
+                "user", "不能停用最后一个市级管理员账户", "cannot disable the last active city admin", 409
+            )
     user.is_active = active
     user.updated_at = now
     if not active:
