@@ -15,7 +15,10 @@ AT = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def _events(start: int, stop: int) -> list[dict[str, object]]:
-    return [{"type": "record.collected", "record_id": f"{i:064x}", "source": "市场监管局"} for i in range(start, stop)]
+    return [
+        {"type": "record.collected", "record_id": f"{i:064x}", "source": "市场监管局"}
+        for i in range(start, stop)
+    ]
 
 
 def test_batches_append_contiguous_leaves_with_a_correct_root(engine):
@@ -50,3 +53,17 @@ def test_rolled_back_transaction_leaves_no_leaf(engine):
 def test_event_without_type_is_refused(engine):
     with pytest.raises(service.LedgerError, match="type"), session_scope(engine) as s:
         service.append_events(s, [{"record_id": "x"}], at=AT)
+
+
+@pytest.mark.parametrize("record_id", ["津东罚〔2026〕7号", "AB" * 32, "zz" * 32, "f" * 64])
+def test_any_record_id_is_found_again(engine, record_id):
+    with session_scope(engine) as s:
+        service.append_events(s, _events(0, 5), at=AT)
+        index = service.record_event(s, event_type="record.corrected", record_id=record_id, at=AT, digest="d")
+        service.append_events(s, _events(5, 8), at=AT)
+        assert [leaf.leaf_index for leaf in service.record_leaves(s, record_id)] == [index]
+
+
+def test_unknown_event_type_is_refused(engine):
+    with pytest.raises(service.LedgerError, match="未知事件类型"), session_scope(engine) as s:
+        service.record_event(s, event_type="record.invented", record_id="x")

@@ -90,15 +90,16 @@ def canonical_event(event: Mapping[str, object], at: str) -> bytes:
     return canonical_json(event)
 
 
-_HEX = frozenset("0123456789abcdef")
-
-
 def record_key(record_id: str) -> int:
-    """56-bit lookup key of a record id: its first 14 hex digits when it is a lowercase SHA-256 hex
-    id (what ingest uses), else the first 7 bytes of SHA-256(id). Indexing this integer instead of
-    the 64-character id keeps bulk appends fast; lookups confirm the full id."""
-    if len(record_id) == 64 and _HEX.issuperset(record_id):
-        return int(record_id[:14], 16)
+    """56-bit lookup key of a record id: its first 14 hex digits when it is a 64-character SHA-256
+    hex id (what ingest uses), else the first 7 bytes of SHA-256(id). Only determinism matters (the
+    key is an index; lookups confirm the full id). Indexing this integer instead of the 64-character
+    id keeps bulk appends fast."""
+    if len(record_id) == 64:
+        try:
+            return int(record_id[:14], 16)
+        except ValueError:
+            pass
     return int.from_bytes(hashlib.sha256(record_id.encode("utf-8")).digest()[:7], "big")
 
 
@@ -186,7 +187,7 @@ def _serialise(
     leaf_rows: list[tuple] = []
     key_rows: list[tuple[int, int]] = []
     hashes: list[bytes] = []
-    sha, dumps, opts, hexdigits = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS, _HEX
+    sha, dumps, opts = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS
     add_leaf, add_key, add_hash = leaf_rows.append, key_rows.append, hashes.append
     index = start
     try:
@@ -202,10 +203,7 @@ def _serialise(
             record_id = event.get("record_id")
             if record_id is not None:
                 record_id = str(record_id)
-                # Inline record_key() for content-hash ids (the common case).
-                key = int(record_id[:14], 16) if len(record_id) == 64 and hexdigits.issuperset(record_id) \
-                    else record_key(record_id)
-                add_key((key, index))
+                add_key((record_key(record_id), index))
             add_leaf((index, event_type, record_id, h, data))
             index += 1
     except orjson.JSONEncodeError as exc:
