@@ -5,7 +5,9 @@ transactions, as ingest calls it) and prints leaves/s beside the same run's raw
 ``hashlib.sha256`` rate over the same leaf bytes (target >= 0.3), then the median time of an
 inclusion proof and of a consistency proof at N leaves (target < 2 ms each).
 
-    .venv/bin/python bench/ledger.py [--leaves 1000000] [--batch 50000] [--write-results]
+    .venv/bin/python bench/ledger.py [--leaves 1000000] [--batch 50000] [--pg] [--write-results]
+
+--pg runs the same on a throwaway PostgreSQL server (COPY path) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from xinyong.store.migrate import upgrade
 
 AT = dt.datetime(2026, 11, 24, 20, 0, tzinfo=dt.UTC)
 RESULTS = Path(__file__).parent / "RESULTS.md"
-BEGIN, END = "<!-- ledger:begin -->", "<!-- ledger:end -->"
 
 
 def events(n: int) -> list[dict[str, object]]:
@@ -65,13 +66,20 @@ def median_ms(fn, samples: int) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def run(n: int, batch: int) -> dict[str, float]:
+def run(n: int, batch: int, pg: bool = False) -> dict[str, float]:
     evs = events(n)
     stamp = service.format_at(AT)
     datas = [service.canonical_event(e, stamp) for e in evs]
     hash_rate = raw_hash_rate(datas)
+    server = None
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/ledger.db"
+        if pg:
+            from xinyong.store.pgserver import start_server
+
+            server = start_server()
+            url = server.create_database("bench_ledger")
+        else:
+            url = f"sqlite:///{tmp}/ledger.db"
         upgrade(url)
         engine = make_engine(url)
         t = time.perf_counter()
@@ -93,16 +101,19 @@ def run(n: int, batch: int) -> dict[str, float]:
 
             consistency_ms = median_ms(consistency, 500)
         engine.dispose()
-    return {"leaves": n, "append_rate": append_rate, "hash_rate": hash_rate,
+        if server is not None:
+            server.stop()
+    return {"store": "PostgreSQL" if pg else "SQLite", "leaves": n, "append_rate": append_rate, "hash_rate": hash_rate,
             "ratio": append_rate / hash_rate, "inclusion_ms": inclusion, "consistency_ms": consistency_ms}
 
 
-def write_results(r: dict[str, float], batch: int) -> None:
+def write_results(r: dict, batch: int) -> None:
+    begin, end = f"<!-- ledger:{r['store']}:begin -->", f"<!-- ledger:{r['store']}:end -->"
     section = "\n".join([
-        BEGIN,
-        f"## Ledger (transparency log) — {dt.date.today().isoformat()}",
+        begin,
+        f"## Ledger (transparency log, {r['store']}) — {dt.date.today().isoformat()}",
         "",
-        f"`bench/ledger.py --leaves {r['leaves']} --batch {batch}` on SQLite; machine: 2 cores, 24 GiB "
+        f"`bench/ledger.py --leaves {r['leaves']} --batch {batch}` on {r['store']}; machine: 2 cores, 24 GiB "
         f"({platform.python_implementation()} {platform.python_version()}).",
         "",
         "| measure | value | baseline (same run) | ratio / target |",
@@ -114,11 +125,11 @@ def write_results(r: dict[str, float], batch: int) -> None:
         "target < 2 ms |",
         f"| consistency proof at {r['leaves']:,} leaves (median of 500) | {r['consistency_ms']:.3f} ms | — | "
         "target < 2 ms |",
-        END,
+        end,
     ])
     text = RESULTS.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    if begin in text:
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")
@@ -128,9 +139,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--pg", action="store_true", help="PostgreSQL (throwaway server) instead of SQLite")
     parser.add_argument("--write-results", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
-    r = run(args.leaves, args.batch)
+    r = run(args.leaves, args.batch, pg=args.pg)
     print(f"append:      {r['append_rate']:>12,.0f} leaves/s")
     print(f"raw sha256:  {r['hash_rate']:>12,.0f} hashes/s over the same leaf bytes")
     print(f"ratio:       {r['ratio']:>12.3f}   (target >= 0.3)")
