@@ -142,7 +142,11 @@ def _overlaps(old_parts: list[Path], new_part: Path) -> bool:
     olds = "[" + ", ".join(f"'{p.as_posix()}'" for p in old_parts) + "]"
     q = (f"SELECT count(*) FROM read_parquet('{new_part.as_posix()}') n "
          f"JOIN read_parquet({olds}, union_by_name=true) o USING (id)")
-    return duckdb.sql(q).fetchone()[0] > 0
+    con = duckdb.connect()
+    try:
+        return con.execute(q).fetchall()[0][0] > 0
+    finally:
+        con.close()
 
 
 def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int]:

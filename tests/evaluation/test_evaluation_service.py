@@ -1,0 +1,213 @@
+"""Runs in the store (SQLite and PostgreSQL): append-only results, history, distribution, latest grades,
+explanations (repairable records, missing positives), manual scores and the incremental snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from xinyong.evaluation import service
+from xinyong.evaluation.models import EvaluationResult, EvaluationRun
+from xinyong.evaluation.snapshot import export_snapshot
+from xinyong.records.models import Record
+from xinyong.subjects.models import Subject
+
+T0 = dt.datetime(2026, 1, 1, 8, 0)
+
+
+def add_subject(session: Session, sid: str, *, kind: str = "enterprise", district: str = "120101",
+                parent: str | None = None, attributes: dict | None = None) -> None:
+    session.add(Subject(id=sid, kind=kind, name=f"测试{sid}", district_code=district, parent_id=parent,
+                        attributes=attributes or {}, source="test", first_seen=T0, last_seen=T0))
+    session.flush()
+
+
+def add_record(session: Session, rid: str, sid: str, kind: str, occurred: dt.date, *, severity: str | None = None,
+               polarity: str = "negative", fields: dict | None = None, amount: float | None = None,
+               seen: dt.datetime = T0, publicity_until: dt.date | None = None) -> None:
+    session.add(Record(id=rid, kind=kind, subject_id=sid, source="test", source_record_id=rid, occurred_on=occurred,
+                       publicity_until=publicity_until, severity=severity, polarity=polarity, disclosure="public",
+                       amount=amount, fields=fields or {}, original={}, first_seen=seen, last_seen=seen))
+
+
+@pytest.fixture
+def populated(engine):
+    with Session(engine) as s, s.begin():
+        add_subject(s, "good")
+        add_subject(s, "bad")
+        add_subject(s, "debtor")
+        add_subject(s, "empty", district="120102")
+        add_subject(s, "tower", kind="carrier", district="120103", attributes={"role": "carrier"})
+        add_subject(s, "tenant1", district="120103", parent="tower")
+        add_subject(s, "tenant2", district="120103", parent="tower")
+        add_record(s, "g1", "good", "honour", dt.date(2025, 6, 1), polarity="positive")
+        add_record(s, "g2", "good", "commitment", dt.date(2025, 6, 1), polarity="positive", fields={"status": "kept"})
+        add_record(s, "g3", "good", "tax_grade", dt.date(2026, 4, 1), polarity="neutral", fields={"grade": "A"})
+        add_record(s, "b1", "bad", "penalty", dt.date(2026, 3, 1), severity="general", amount=20000.0)
+        add_record(s, "b2", "bad", "penalty", dt.date(2026, 5, 1), severity="serious", amount=5000.0)
+        add_record(s, "b3", "bad", "complaint", dt.date(2026, 2, 1), fields={"resolution": "pending"})
+        add_record(s, "d1", "debtor", "judgment_debtor", dt.date(2026, 1, 10))
+        add_record(s, "t1", "tenant1", "penalty", dt.date(2026, 5, 1), severity="serious")
+    return engine
+
+
+def run(engine, tmp_path: Path, model: str = "city_enterprise", as_of: dt.date = dt.date(2026, 6, 30), **kw):
+    return service.evaluate(engine, model_id=model, as_of=as_of, snapshot_dir=tmp_path / "snap", **kw)
+
+
+def test_evaluate_stores_results_and_parquet(populated, tmp_path, models):
+    out = tmp_path / "out.parquet"
+    res = run(populated, tmp_path, models=models, out=out)
+    assert res.subjects == 6  # enterprises (not the carrier)
+    with Session(populated) as s:
+        rows = {r.subject_id: r for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res.run_id))}
+    assert rows["debtor"].grade == "D" and rows["debtor"].veto == "judgment_debtor_veto"
+    assert rows["bad"].grade in {"C", "D"} and rows["bad"].score < rows["good"].score
+    assert rows["good"].score > rows["empty"].score  # honours, commitment and tax A add points
+    # the top reason of the bad subject is a penalty indicator, never a positive one it merely lacks
+    assert rows["bad"].reasons[0]["indicator"].startswith("penalty")
+    table = pq.read_table(out).to_pylist()
+    assert {r["subject_id"]: r["grade"] for r in table} == {k: v.grade for k, v in rows.items()}
+    assert {"subject_id", "score", "grade", "model_version", "run_id", "engine"} <= set(table[0])
+
+
+def test_engines_write_identical_results(populated, tmp_path, models):
+    a = run(populated, tmp_path, models=models, engine_name="duckdb")
+    b = run(populated, tmp_path, models=models, engine_name="python")
+    with Session(populated) as s:
+        def grades(run_id):
+            return {(r.subject_id, r.score, r.grade, json.dumps(r.points, sort_keys=True))
+                    for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == run_id))}
+        assert grades(a.run_id) == grades(b.run_id)
+
+
+def test_a_model_change_never_rewrites_old_results(populated, tmp_path, models):
+    first = run(populated, tmp_path, models=models)
+    with Session(populated) as s:
+        before = {r.subject_id: (r.score, r.grade) for r in s.scalars(
+            select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))}
+    spec = models["city_enterprise"]
+    stricter = spec.model_copy(update={"version": "2.0.0", "decision_bands": tuple(
+        b.model_copy(update={"lower": b.lower + 10 if b.lower else None, "upper": b.upper + 10 if b.upper else None})
+        for b in spec.decision_bands)})
+    second = run(populated, tmp_path, models={**models, "city_enterprise": stricter})
+    with Session(populated) as s:
+        after = {r.subject_id: (r.score, r.grade) for r in s.scalars(
+            select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))}
+        versions = {r.model_version for r in s.scalars(select(EvaluationRun))}
+        new = {r.subject_id: r.grade for r in s.scalars(
+            select(EvaluationResult).where(EvaluationResult.run_id == second.run_id))}
+    assert after == before and versions == {"1.0.0", "2.0.0"}
+    assert new != {k: v[1] for k, v in before.items()}  # the stricter bands did change grades
+
+
+def test_history_latest_grades_and_distribution(populated, tmp_path, models):
+    run(populated, tmp_path, models=models, as_of=dt.date(2026, 1, 31))
+    run(populated, tmp_path, models=models, as_of=dt.date(2026, 6, 30))
+    with Session(populated) as s:
+        hist = service.grade_history(s, "bad", "city_enterprise")
+        assert [h["as_of"] for h in hist] == ["2026-01-31", "2026-06-30"]
+        assert hist[0]["score"] > hist[1]["score"]  # the penalties came after January
+        early = service.latest_grades(s, "bad", dt.date(2026, 3, 1))
+        late = service.latest_grades(s, "bad", dt.date(2026, 12, 31))
+        assert [g["as_of"] for g in early] == ["2026-01-31"] and late[0]["as_of"] == "2026-06-30"
+        g = late[0]
+        assert g["model_id"] == "city_enterprise" and g["grade_label_zh"] and g["reasons"]
+        assert {"code", "indicator", "name_zh", "name_en", "cost", "points"} <= set(g["reasons"][0])
+        assert service.latest_grades(s, "bad", dt.date(2025, 1, 1)) == []
+        dist = service.distribution(s, model_id="city_enterprise")
+        assert [d["as_of"] for d in dist] == ["2026-01-31", "2026-06-30"]
+        assert all(d["total"] == 6 and sum(d["grades"].values()) == 6 for d in dist)
+        only = service.distribution(s, model_id="city_enterprise", district="120102")
+        assert all(d["total"] == 1 for d in only)
+
+
+def test_building_is_graded_from_its_tenants(populated, tmp_path, models):
+    res = run(populated, tmp_path, models=models, model="hexi_building")
+    with Session(populated) as s:
+        row = s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res.run_id)).one()
+    assert row.subject_id == "tower" and row.values["tenant_count"] == 2
+    assert row.values["tenant_share_good"] == 50  # tenant2 clean (A/B), tenant1 capped at C by a serious penalty
+
+
+def test_explain_lists_repairable_records_and_positive_gains(populated, models, catalogue):
+    with Session(populated) as s:
+        out = service.explain(s, subject_id="bad", model_id="city_enterprise", as_of=dt.date(2026, 6, 30),
+                              models=models, catalogue=catalogue)
+    repairs = {r["record_id"]: r for r in out["repairs"]}
+    # general penalty of 2026-03-01: 3 months minimum publicity → repairable from 2026-06-30 (as_of itself)
+    assert repairs["b1"]["repairable_from"] == "2026-06-30"
+    # serious penalty of 2026-05-01: 1 year under NDRC Order No. 36 (in force from 2026-04-01)
+    assert repairs["b2"]["repairable_from"] == "2027-05-01" and repairs["b2"]["regime"] == "ndrc_order_36"
+    assert out["once_repaired"]["score"] > out["score"]
+    gains = {g["indicator"] for g in out["positive_gains"]}
+    assert {"commitments", "honours"} <= gains
+    with Session(populated) as s:
+        debtor = service.explain(s, subject_id="debtor", model_id="city_enterprise", as_of=dt.date(2026, 6, 30),
+                                 models=models, catalogue=catalogue)
+    assert debtor["veto"]["id"] == "judgment_debtor_veto"
+    assert debtor["repairs"][0]["repairable_from"] is None  # removed by the court, not repaired
+
+
+def test_manual_scores_are_kept_with_who_and_why(engine, tmp_path, models):
+    with Session(engine) as s, s.begin():
+        add_subject(s, "street", kind="government", district="120104", attributes={"role": "pilot_street"})
+    res0 = run(engine, tmp_path, models=models, model="nankai_street")
+    with Session(engine) as s, s.begin():
+        with pytest.raises(ValueError):
+            service.record_manual_score(s, model_id="nankai_street", indicator_id="culture_expert", subject_id="street",
+                                        value=101, effective_on=dt.date(2026, 6, 1), entered_by="张三", reason="x",
+                                        models=models)
+        with pytest.raises(ValueError):
+            service.record_manual_score(s, model_id="nankai_street", indicator_id="complaints_open",
+                                        subject_id="street", value=5, effective_on=dt.date(2026, 6, 1),
+                                        entered_by="张三", reason="x", models=models)
+        for ind in ("culture_expert", "service_expert", "openness_expert", "finance_expert", "delivery_expert",
+                    "supervision_expert"):
+            service.record_manual_score(s, model_id="nankai_street", indicator_id=ind, subject_id="street",
+                                        value=95.5, effective_on=dt.date(2026, 6, 1), entered_by="区诚信办 张三",
+                                        reason="2026 上半年评审", models=models)
+    res1 = run(engine, tmp_path, models=models, model="nankai_street")
+    with Session(engine) as s:
+        before = s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res0.run_id)).one()
+        after = s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res1.run_id)).one()
+    assert before.points["culture_expert"] == 60 and after.points["culture_expert"] == 95.5
+    assert after.score > before.score
+
+
+def test_snapshot_export_is_incremental(engine, tmp_path):
+    snap = tmp_path / "snap"
+    with Session(engine) as s, s.begin():
+        add_subject(s, "a")
+        add_record(s, "r1", "a", "penalty", dt.date(2026, 1, 1), severity="general")
+    first = export_snapshot(engine, snap)
+    again = export_snapshot(engine, snap)
+    assert (first.records, again.records) == (1, 0)
+    with Session(engine) as s, s.begin():
+        add_record(s, "r2", "a", "penalty", dt.date(2026, 2, 1), severity="minor", seen=T0 + dt.timedelta(hours=1))
+        rec = s.get(Record, "r1")
+        rec.severity = "serious"
+        rec.last_seen = T0 + dt.timedelta(hours=2)
+    third = export_snapshot(engine, snap)
+    assert third.records == 2 and third.superseded
+    from xinyong.evaluation.engines import read_rows
+
+    rows = {r["id"]: r for r in read_rows(snap, set())["records"]}
+    assert set(rows) == {"r1", "r2"} and rows["r1"]["severity"] == "serious"  # newest copy wins
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Record)) == 2
+
+
+def test_unknown_model_and_engine_are_refused(populated, tmp_path, models):
+    with pytest.raises(KeyError):
+        run(populated, tmp_path, models=models, model="nope")
+    with pytest.raises(ValueError):
+        run(populated, tmp_path, models=models, engine_name="oracle")
+    with Session(populated) as s:
+        assert s.scalar(select(func.count()).select_from(EvaluationRun)) == 0
