@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from xinyong.ledger import merkle, service
@@ -67,3 +69,32 @@ def test_any_record_id_is_found_again(engine, record_id):
 def test_unknown_event_type_is_refused(engine):
     with pytest.raises(service.LedgerError, match="未知事件类型"), session_scope(engine) as s:
         service.record_event(s, event_type="record.invented", record_id="x")
+
+
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.lists(st.integers(1, 300), min_size=1, max_size=6), data=st.data())
+def test_any_batch_split_gives_the_rfc_tree(cuts, data):
+    """Frontier reads and sparse node storage across arbitrary batch boundaries (in-memory SQLite)."""
+    from xinyong.store.db import make_engine
+    from xinyong.store.registry import load_all_models
+
+    engine = make_engine("sqlite:///:memory:")
+    load_all_models().metadata.create_all(engine)
+    start = 0
+    with session_scope(engine) as s:
+        for cut in cuts:
+            service.append_events(s, _events(start, start + cut), at=AT)
+            start += cut
+        hashes = [bytes(h) for h in s.scalars(select(LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index))]
+        size = data.draw(st.integers(1, start))
+        assert service.root_at(s, size) == merkle.root_from_leaf_hashes(hashes[:size])
+        index = data.draw(st.integers(0, size - 1))
+        proof = service.inclusion_proof(s, leaf_index=index, tree_size_=size)
+        merkle.verify_inclusion(index, size, hashes[index], [bytes.fromhex(p) for p in proof["audit_path"]],
+                                merkle.root_from_leaf_hashes(hashes[:size]))
+        first = data.draw(st.integers(1, size))
+        cons = service.consistency_proof(s, first=first, second=size)
+        merkle.verify_consistency(first, size, merkle.root_from_leaf_hashes(hashes[:first]),
+                                  merkle.root_from_leaf_hashes(hashes[:size]),
+                                  [bytes.fromhex(p) for p in cons["consistency_path"]])
+    engine.dispose()
