@@ -52,9 +52,13 @@ def test_rolled_back_transaction_leaves_no_leaf(engine):
         assert service.tree_size(s) == 0
 
 
-def test_event_without_type_is_refused(engine):
-    with pytest.raises(service.LedgerError, match="type"), session_scope(engine) as s:
-        service.append_events(s, [{"record_id": "x"}], at=AT)
+@pytest.mark.parametrize("event", [{"record_id": "x"}, {"type": "t" * 49}, {"type": "x", "record_id": "r" * 65},
+                                   {"type": "x", "bad": {1: 2}}])
+def test_bad_events_are_refused_and_nothing_is_appended(engine, event):
+    with pytest.raises(service.LedgerError, match="/"), session_scope(engine) as s:
+        service.append_events(s, [{"type": "ok"}, event], at=AT)
+    with session_scope(engine) as s:
+        assert service.tree_size(s) == 0
 
 
 @pytest.mark.parametrize("record_id", ["津东罚〔2026〕7号", "AB" * 32, "zz" * 32, "f" * 64])

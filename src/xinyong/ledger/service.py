@@ -193,9 +193,10 @@ def _serialise(
     try:
         for event in events:
             event_type = event.get("type")
-            if not isinstance(event_type, str) or not event_type:
+            if not isinstance(event_type, str) or not 0 < len(event_type) <= 48:
                 raise LedgerError(
-                    f"event {index - start} has no 'type' / 第 {index - start} 个事件缺少 type 字段"
+                    f"event {index - start}: 'type' must be text of 1–48 characters / "
+                    f"第 {index - start} 个事件的 type 字段应为 1–48 个字符"
                 )
             data = dumps(event if "at" in event else {**event, "at": stamp}, default=_json_default, option=opts)
             h = sha(b"\x00" + data).digest()
@@ -203,6 +204,11 @@ def _serialise(
             record_id = event.get("record_id")
             if record_id is not None:
                 record_id = str(record_id)
+                if len(record_id) > 64:
+                    raise LedgerError(
+                        f"event {index - start}: record_id longer than 64 characters / "
+                        f"第 {index - start} 个事件的 record_id 超过 64 个字符"
+                    )
                 add_key((record_key(record_id), index))
             add_leaf((index, event_type, record_id, h, data))
             index += 1
