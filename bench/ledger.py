@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import os
 import platform
 import random
 import statistics
@@ -103,7 +104,7 @@ def run(n: int, batch: int, pg: bool = False) -> dict[str, float]:
         engine.dispose()
         if server is not None:
             server.stop()
-    return {"store": "PostgreSQL" if pg else "SQLite", "leaves": n, "append_rate": append_rate, "hash_rate": hash_rate,
+    return {"store": "PostgreSQL" if pg else "SQLite", "leaves": n, "load": os.getloadavg()[0], "append_rate": append_rate, "hash_rate": hash_rate,
             "ratio": append_rate / hash_rate, "inclusion_ms": inclusion, "consistency_ms": consistency_ms}
 
 
@@ -114,7 +115,8 @@ def write_results(r: dict, batch: int) -> None:
         f"## Ledger (transparency log, {r['store']}) — {dt.date.today().isoformat()}",
         "",
         f"`bench/ledger.py --leaves {r['leaves']} --batch {batch}` on {r['store']}; machine: 2 cores, 24 GiB "
-        f"({platform.python_implementation()} {platform.python_version()}).",
+        f"({platform.python_implementation()} {platform.python_version()}); load average "
+        f"{r['load']:.1f} at the end of the run (the machine is shared: compare the ratio, not the rates).",
         "",
         "| measure | value | baseline (same run) | ratio / target |",
         "|---|---|---|---|",
@@ -125,6 +127,14 @@ def write_results(r: dict, batch: int) -> None:
         "target < 2 ms |",
         f"| consistency proof at {r['leaves']:,} leaves (median of 500) | {r['consistency_ms']:.3f} ms | — | "
         "target < 2 ms |",
+        "",
+        "The append target (≥ 0.3 of bare hashing) is not met. Per leaf, `append_events` serialises the",
+        "event (orjson), hashes it, folds it into the tree's right edge (≈ one node hash per leaf), and",
+        "writes a leaf row, a record-key row and one node row per 16 leaves; a SQLite row insert alone",
+        "costs several SHA-256 computations of a 200-byte leaf. Ingest, the caller, runs at a few",
+        "thousand records/s (demo build above), so the log is not its bottleneck. Reaching 0.3 would",
+        "need leaves stored in pages of many leaves and the record index kept outside the per-leaf path.",
+        "Proofs meet the target: two indexed `IN` queries of O(log n) rows.",
         end,
     ])
     text = RESULTS.read_text(encoding="utf-8")
