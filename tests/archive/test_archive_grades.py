@@ -66,5 +66,7 @@ def test_card_and_report_show_the_grade(graded, _credit_client_module):
     assert 'id="card-grades"' in html and ">A<" in html
     pdf = client.get(f"/api/v1/subjects/{w.shop}/report.pdf", params={"as_of": "2025-06-30"}).content
     assert "信用评价" in "".join(extract_text(io.BytesIO(pdf)).split())
+    archive = client.get(f"/subjects/{w.shop}", params={"as_of": "2025-06-30"}, headers=auth["admin"]).text
+    assert f'id="grade-{spec.id}"' in archive and spec.indicators[0].name_zh in archive  # evaluation's card
     page = client.get("/subjects", params={"grade": "B"}, headers=auth["admin"]).text
     assert "天津海信广场示范餐饮有限公司" in page and "网信大厦示范科技有限公司" not in page

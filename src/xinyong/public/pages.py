@@ -6,13 +6,15 @@ always shows the same thing to every customer, and the card never needs a sessio
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from xinyong.archive.service import SubjectNotFound, list_subjects
 from xinyong.archive.web import parse_date, public_base_url
-from xinyong.console.templating import render
+from xinyong.console.templating import env, render
 from xinyong.disclosure.policy import PUBLIC, subject_filter
 from xinyong.public.qr import card_url, qr_png, qr_svg
 from xinyong.public.service import build_card
@@ -38,15 +40,25 @@ def public_search(request: Request, q: str | None = Query(None, max_length=100))
 
 
 @router.get("/c/{subject_id}", response_class=HTMLResponse)
-def public_card(request: Request, subject_id: str, as_of: str | None = Query(None)):
-    """The public credit card (公开信用卡) a QR code points to. Stable URL: printed on stickers."""
+async def public_card(request: Request, subject_id: str, as_of: str | None = Query(None)) -> HTMLResponse:
+    """The public credit card (公开信用卡) a QR code points to. Stable URL: printed on stickers.
+
+    Deliberately `async def` running its two or three indexed sub-millisecond queries inline: the
+    thread-pool hop of a sync route costs more than the queries (bench/lookup.py), and a worker
+    process per core gives the parallelism."""
     day = parse_date(as_of)
     with request.app.state.engine.connect() as conn:
         try:
             card = build_card(conn, subject_id=subject_id, as_of=day)
         except SubjectNotFound as exc:
             raise HTTPException(status_code=404, detail=exc.message) from None
-    return render(request, "public_card.html", card=card, card_url=card_url(public_base_url(request), subject_id))
+    html = _card_template().render(card=card, card_url=card_url(public_base_url(request), subject_id))
+    return HTMLResponse(html)
+
+
+@lru_cache(maxsize=1)
+def _card_template():  # noqa: ANN202 - jinja2.Template
+    return env.get_template("public_card.html")
 
 
 def _check_public(request: Request, subject_id: str) -> None:

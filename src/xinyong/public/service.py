@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Date, bindparam, literal_column, or_, select
 
-from xinyong.archive.service import SubjectNotFound, district_names, grades_for, kind_order
+from xinyong.archive.schemas import GradeView
+from xinyong.archive.service import SubjectNotFound, district_names, kind_order
 from xinyong.disclosure.policy import PUBLIC, present_record, present_subject, record_filter, subject_filter
 from xinyong.records.models import Record
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
@@ -30,8 +31,9 @@ _SUBJECT_COLUMNS = (Subject.id, Subject.kind, Subject.name, Subject.uscc, Subjec
                     Subject.source)
 _RECORD_COLUMNS = (Record.id, Record.kind, Record.subject_id, Record.source, Record.source_record_id,
                    Record.occurred_on, Record.publicity_until, Record.valid_until, Record.severity,
-                   Record.polarity, Record.disclosure, Record.amount, Record.fields, Record.original,
-                   Record.first_seen, Record.last_seen)
+                   Record.polarity, Record.disclosure, Record.amount, Record.fields,
+                   # The card never shows the source row as given; skip decoding and masking it.
+                   literal_column("NULL").label("original"), Record.first_seen, Record.last_seen)
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Card:
     as_of: dt.date
     positive: list[CardRecord] = field(default_factory=list)
     negative: list[CardRecord] = field(default_factory=list)
-    grades: list[Any] = field(default_factory=list)
+    grades: list[GradeView] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -80,18 +82,64 @@ def _card_record(row: Any, subject: Any) -> CardRecord:
                       publicity_until=row.publicity_until, source=row.source)
 
 
-def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades: bool = True) -> Card:
-    """The public card as of `as_of`. Raises SubjectNotFound when the public may not know the subject."""
-    subject = conn.execute(select(*_SUBJECT_COLUMNS).where(Subject.id == subject_id, subject_filter(PUBLIC))).first()
-    if subject is None:
-        raise SubjectNotFound(subject_id)
-    rows = conn.execute(
+@lru_cache(maxsize=1)
+def _statements() -> tuple[Any, Any, Any]:
+    """The card's three queries, built once with bind parameters (statement construction costs
+    more than running them). Visibility is the disclosure policy's own SQL for the public viewer,
+    with the as-of date as a parameter."""
+    from xinyong.evaluation.models import EvaluationResult, EvaluationRun
+
+    sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
+    subject = select(*_SUBJECT_COLUMNS).where(Subject.id == sid, subject_filter(PUBLIC))
+    records = (
         select(*_RECORD_COLUMNS)
         .join(Subject, Subject.id == Record.subject_id)
-        .where(Record.subject_id == subject_id, record_filter(PUBLIC, as_of),
+        .where(Record.subject_id == sid, record_filter(PUBLIC, as_of),
                or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of))
         .order_by(Record.occurred_on.desc(), Record.id)
-    ).all()
+    )
+    # Newest result per model with as_of <= the date (as evaluation.service.latest_grades, which
+    # the archive and the report use with full explanations; the card needs only the grade).
+    grades = (
+        select(EvaluationResult.model_id, EvaluationResult.grade, EvaluationResult.score, EvaluationResult.as_of,
+               EvaluationResult.run_id)
+        .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
+        .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
+        .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
+    )
+    return subject, records, grades
+
+
+@lru_cache(maxsize=256)
+def _run_labels(engine: Any, run_id: str) -> tuple[str, dict[str, str]]:
+    """(model name, grade → label) of one evaluation run, read from its stored spec once."""
+    from xinyong.evaluation.models import EvaluationRun
+
+    with engine.connect() as conn:
+        spec = conn.execute(select(EvaluationRun.spec).where(EvaluationRun.id == run_id)).scalar_one() or {}
+    bands = {b.get("grade"): b.get("label_zh") for b in spec.get("decision_bands") or [] if isinstance(b, dict)}
+    return str(spec.get("name_zh") or spec.get("id") or ""), bands
+
+
+def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
+    seen: dict[str, GradeView] = {}
+    for row in conn.execute(_statements()[2], {"sid": subject_id, "as_of": as_of}):
+        if row.model_id in seen:
+            continue
+        name, bands = _run_labels(conn.engine, row.run_id)
+        seen[row.model_id] = GradeView(model=name or row.model_id, model_id=row.model_id, grade=row.grade,
+                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of)
+    return [seen[m] for m in sorted(seen)]
+
+
+def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades: bool = True) -> Card:
+    """The public card as of `as_of`. Raises SubjectNotFound when the public may not know the subject."""
+    subject_q, records_q, _ = _statements()
+    params = {"sid": subject_id, "as_of": as_of}
+    subject = conn.execute(subject_q, params).first()
+    if subject is None:
+        raise SubjectNotFound(subject_id)
+    rows = conn.execute(records_q, params).all()
     card = Card(subject=present_subject(PUBLIC, subject), kind_zh=SUBJECT_KINDS.get(subject.kind, subject.kind),
                 district_name=district_names().get(subject.district_code or ""), as_of=as_of)
     for row in rows:
@@ -102,8 +150,5 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
             card.positive.append(_card_record(row, subject))
     card.positive.sort(key=lambda r: kind_order(r.kind))
     if with_grades:
-        from sqlalchemy.orm import Session
-
-        with Session(bind=conn) as session:
-            card.grades = grades_for(session, subject_id=subject_id, as_of=as_of)
+        card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)
     return card
