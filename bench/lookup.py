@@ -20,7 +20,6 @@ least N subjects.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import os

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
