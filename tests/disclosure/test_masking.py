@@ -158,3 +158,52 @@ def test_valid_usccs_that_are_not_citizen_ids_are_left_alone(body):
 def test_a_citizen_id_is_masked_even_when_it_is_also_a_valid_uscc(code):
     # About one citizen ID in 31 also passes the USCC check; it must not leak for that.
     assert code not in mask_text(code)
+
+
+cjk_names = st.text(
+    alphabet="张王李赵欧阳司马诸葛明华伟芳娜秀英敏静丽强磊军洋勇艳杰涛超", min_size=2, max_size=4
+)
+leaf_text = st.text(alphabet="事实处罚决定经营者店铺的了在和 0123456789", max_size=12)
+
+
+@st.composite
+def record_fields(draw, name: str, legal_rep: str, citizen_id: str):  # noqa: ANN001, ANN201
+    """Nested fields with the secrets dropped in at random places and under random keys."""
+    secret = st.sampled_from([name, legal_rep, citizen_id])
+    leaf = st.one_of(leaf_text, st.builds(lambda a, s, b: a + s + b, leaf_text, secret, leaf_text))
+    keys = st.sampled_from(["violation_facts", "remarks", "当事人", "法定代表人", "身份证号", "content", "x"])
+    tree = st.recursive(
+        leaf, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(keys, kids, max_size=3), max_leaves=8
+    )
+    return draw(st.dictionaries(keys, tree, min_size=1, max_size=4))
+
+
+@given(st.data(), cjk_names, cjk_names, citizen_ids)
+def test_masked_views_never_contain_the_persons_secrets(data, name, legal_rep, citizen_id):
+    assume(name not in legal_rep and legal_rep not in name)
+    person = Subject(
+        id="P",
+        kind="person",
+        name=name,
+        id_number=citizen_id,
+        district_code="120101",
+        legal_rep=legal_rep,
+        address="某路",
+        attributes={},
+        source="t",
+    )
+    fields = data.draw(record_fields(name, legal_rep, citizen_id))
+    record = Record(
+        id="R",
+        kind="penalty",
+        subject_id="P",
+        source="s",
+        source_record_id=None,
+        fields=fields,
+        original=fields,
+        disclosure="public",
+    )
+    for viewer in (PUBLIC, Viewer(role="bank"), Viewer(role="district_officer", district_code="120103")):
+        shown = repr(present_record(viewer, record, person)) + repr(present_subject(viewer, person))
+        for secret in (name, legal_rep, citizen_id):
+            assert secret not in shown, (viewer.role, secret)

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
+from stdnum.cn import ric
 
 from xinyong.records.models import Record
-from xinyong.subjects.identifiers import check_citizen_id, check_uscc, mask_id_number, mask_name
+from xinyong.subjects.identifiers import check_uscc, mask_id_number, mask_name
 from xinyong.subjects.models import Subject
 
 ROLES: dict[str, str] = {
@@ -275,29 +276,35 @@ _ID_RE = re.compile(
     r"(?<![0-9A-Za-z])(\d{6})((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
     r"(\d{3}[0-9Xx])(?![0-9A-Za-z])"
 )
+_CODE_RE = re.compile(r"[0-9A-Za-z]{7,}")
 _PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def _keep_as_uscc(code: str) -> bool:
     """An all-digit code that is a valid USCC and not a valid citizen ID is an enterprise's public
     code. When it is valid as both, mask it: hiding a firm's code is harmless, leaking a person's
-    ID is not."""
-    return check_uscc(code).valid and not check_citizen_id(code).valid
+    ID is not. Only the citizen ID's check digit is consulted (python-stdnum's full validation also
+    rejects birth places missing from its table, and such an ID must still be masked)."""
+    return check_uscc(code).valid and ric.calc_check_digit(code.upper()) != code[-1].upper()
 
 
 def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Mask ID numbers, mobile numbers and the given person names wherever they occur in `text`."""
+    """Mask ID numbers, mobile numbers and the given secrets wherever they occur in `text`.
+
+    `names` are the subject's known secrets: person names (→ 张*明) and its own ID numbers
+    (→ 120101********1234). They are replaced literally first, so they are caught even where the
+    pattern cannot see them (an ID glued to other digits); then any other ID or mobile number."""
+    out = text
+    # Longest first, so 欧阳小明 is masked before a shorter name contained in it.
+    for secret in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
+        out = out.replace(secret, mask_id_number(secret) if _CODE_RE.fullmatch(secret) else mask_name(secret))
 
     def _id(m: re.Match[str]) -> str:
         code = m.group(0)
         return code if _keep_as_uscc(code) else mask_id_number(code.upper())
 
-    out = _ID_RE.sub(_id, text)
-    out = _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
-    # Longest first, so 欧阳小明 is masked before a shorter name contained in it.
-    for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
-        out = out.replace(name, mask_name(name))
-    return out
+    out = _ID_RE.sub(_id, out)
+    return _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
 
 
 def mask_value(key: str | None, value: Any, names: Iterable[str] = ()) -> Any:
@@ -309,18 +316,18 @@ def mask_value(key: str | None, value: Any, names: Iterable[str] = ()) -> Any:
         return [mask_value(key, v, names) for v in value]
     if not isinstance(value, str):
         return value
-    if key in PERSON_ID_KEYS:
-        return mask_id_number(value.strip())
+    v = value.strip()
+    if key in PERSON_ID_KEYS or key in PHONE_KEYS:
+        # Keep the shape (division code / prefix and last four) only of a well-formed code; anything
+        # else under such a key (a name typed in the wrong column, a note) is hidden whole.
+        if not _CODE_RE.fullmatch(v):
+            return "*" * len(v)
+        if key in PERSON_ID_KEYS:
+            return mask_id_number(v)
+        return v[:3] + "*" * (len(v) - 7) + v[-4:]
     if key in PERSON_NAME_KEYS:
         # A name field may hold a company (法定代表人 is always a person; 当事人 may be a firm).
-        return mask_name(value.strip()) if _looks_like_person_name(value) else mask_text(value, names)
-    if key in PHONE_KEYS:
-        digits = value.strip()
-        return (
-            digits[:3] + "*" * max(len(digits) - 7, 0) + digits[-4:]
-            if len(digits) >= 7
-            else "*" * len(digits)
-        )
+        return mask_name(v) if _looks_like_person_name(v) else mask_text(value, names)
     return mask_text(value, names)
 
 
@@ -336,6 +343,13 @@ def _personal_names(subject: Any | None) -> tuple[str, ...]:
     names = [subject.legal_rep] if subject.legal_rep else []
     if subject.kind in PRIVATE_SUBJECT_KINDS and subject.name:
         names.append(subject.name)
+    if subject.id_number:
+        names.append(subject.id_number)
+    attributes = subject.attributes or {}
+    names += [str(attributes[k]) for k in PERSON_ID_KEYS if attributes.get(k)]
+    names += [
+        str(attributes[k]) for k in PERSON_NAME_KEYS if _looks_like_person_name(str(attributes.get(k) or ""))
+    ]
     return tuple(names)
 
 
