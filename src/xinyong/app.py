@@ -29,6 +29,8 @@ ROUTER_MODULES = [
     "xinyong.reports.api",
     "xinyong.accounts.api",
     "xinyong.accounts.pages",
+    "xinyong.evaluation.api",
+    "xinyong.evaluation.pages",
 ]
 
 

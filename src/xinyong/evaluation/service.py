@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from xinyong.evaluation import semantics as sem
@@ -270,6 +270,7 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
     if model_id not in models:
         raise KeyError(f"unknown model `{model_id}` / 未知模型; installed: {', '.join(sorted(models))}")
     spec = models[model_id]
+    district = district or spec.district
     snapshot_dir = snapshot_dir or get_settings().data_dir / "snapshot"
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
@@ -397,19 +398,23 @@ def list_runs(session: Session, *, model_id: str | None = None, limit: int = 100
             for r in session.scalars(stmt)]
 
 
-def distribution(session: Session, *, model_id: str, district: str | None = None) -> list[dict[str, Any]]:
-    """Grade counts per run over time (latest run per as_of date), optionally for one district."""
+def distribution(session: Session, *, model_id: str, district: str | None = None,
+                 view_min_score: float | None = None) -> list[dict[str, Any]]:
+    """Grade counts per run over time (latest run per as_of date), optionally for one district.
+    `view_min_score` only narrows what is counted in the view; it never changes a grade."""
     runs = session.scalars(select(EvaluationRun).where(EvaluationRun.model_id == model_id)
                            .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)).all()
     latest: dict[dt.date, EvaluationRun] = {}
     for r in runs:
-        if r.district_code is None or r.district_code == district:
+        if r.district_code is None or district is None or r.district_code == district:
             latest[r.as_of] = r  # later runs on the same date replace earlier ones in the view
     out = []
     for as_of, run in sorted(latest.items()):
         stmt = select(EvaluationResult.grade).where(EvaluationResult.run_id == run.id)
         if district:
             stmt = stmt.where(EvaluationResult.district_code == district)
+        if view_min_score is not None:
+            stmt = stmt.where(EvaluationResult.score >= view_min_score)
         counts = Counter(session.scalars(stmt))
         spec = _spec_of(run)
         out.append({"as_of": as_of.isoformat(), "run_id": run.id, "model_version": run.model_version,
@@ -526,3 +531,21 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
                           if all_repaired else None),
         "positive_gains": sorted(gains, key=lambda g: -g["gain"]),
     }
+
+
+def district_breakdown(session: Session, *, model_id: str) -> dict[str, Any] | None:
+    """The newest run of a model: grade counts per district (the console's distribution chart)."""
+    run = session.scalars(select(EvaluationRun).where(EvaluationRun.model_id == model_id)
+                          .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc()).limit(1)).first()
+    if run is None:
+        return None
+    spec = _spec_of(run)
+    rows = session.execute(select(EvaluationResult.district_code, EvaluationResult.grade, func.count())
+                           .where(EvaluationResult.run_id == run.id)
+                           .group_by(EvaluationResult.district_code, EvaluationResult.grade)).all()
+    districts = sorted({d or "" for d, _, _ in rows})
+    counts = {(d or "", g): n for d, g, n in rows}
+    return {"run_id": run.id, "as_of": run.as_of.isoformat(), "model_version": run.model_version,
+            "grades": [{"grade": b.grade, "label_zh": b.label_zh, "label_en": b.label_en} for b in spec.decision_bands],
+            "districts": districts,
+            "counts": {b.grade: [counts.get((d, b.grade), 0) for d in districts] for b in spec.decision_bands}}
