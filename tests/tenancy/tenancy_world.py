@@ -425,3 +425,17 @@ def snapshot(world: World, tables: tuple[str, ...] | None = None) -> dict[str, s
             rows = conn.execute(select(text("*")).select_from(metadata.tables[name])).all()
             out[name] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
     return out
+
+
+def clear_xinyong_caches() -> None:
+    """Empty every functools cache in xinyong's modules. Mutation tests call it before and after
+    patching: a cache filled while the policy was broken (a compiled statement, say) would
+    otherwise carry the broken policy into later tests."""
+    import sys
+
+    for module in [
+        m for m in list(sys.modules.values()) if m is not None and m.__name__.startswith("xinyong.")
+    ]:
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()

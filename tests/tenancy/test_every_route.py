@@ -35,6 +35,7 @@ from tenancy_world import (
     body_text,
     build_request,
     call,
+    clear_xinyong_caches,
     ghost,
     snapshot,
     targets_of,
@@ -129,6 +130,7 @@ def test_the_harness_catches_a_broken_policy(world, monkeypatch):
         id(policy.subject_visible): lambda viewer, subject: True,
         id(policy.record_visible): lambda viewer, record, subject, as_of: True,
     }
+    clear_xinyong_caches()
     for module in [
         m for m in list(sys.modules.values()) if m is not None and m.__name__.startswith("xinyong.")
     ]:
@@ -138,5 +140,9 @@ def test_the_harness_catches_a_broken_policy(world, monkeypatch):
     subject_routes = [(m, p) for m, p in ROUTES if m == "GET" and "{subject_id}" in p]
     if not subject_routes:
         pytest.skip("no route takes a subject id yet")
-    failures = [f for m, p in subject_routes for f in probe(world, "heping_officer", m, p)]
+    try:
+        failures = [f for m, p in subject_routes for f in probe(world, "heping_officer", m, p)]
+    finally:
+        monkeypatch.undo()
+        clear_xinyong_caches()
     assert any("leaks" in f for f in failures) and any("existence leak" in f for f in failures), failures
