@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pdfminer.high_level import extract_text
 
 from xinyong.public.qr import qr_png, qr_svg
@@ -97,3 +100,22 @@ def test_qr_sheet_access(credit_client, credit_world):
     assert client.get(url, headers=auth["admin"]).status_code == 200
     missing = client.get("/api/v1/pilots/no_such_pilot/qr-sheet.pdf", headers=auth["admin"])
     assert missing.status_code == 404 and "no_such_pilot" in missing.json()["detail"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(as_of=st.dates(min_value=dt.date(2022, 1, 1), max_value=dt.date(2029, 12, 31)))
+def test_card_fast_path_agrees_with_the_public_archive(credit_world, as_of):
+    """The card's own SQL path and build_archive(PUBLIC) are one policy: same records, any date."""
+    from xinyong.archive.service import build_archive
+    from xinyong.disclosure.policy import PUBLIC
+    from xinyong.public.service import POSITIVE_KINDS, build_card
+    from xinyong.store.db import session_scope
+
+    for sid in (credit_world.shop, credit_world.hexi, credit_world.xss):
+        with session_scope(credit_world.engine) as s:
+            archive = build_archive(s, subject_id=sid, as_of=as_of, viewer=PUBLIC)
+            card = build_card(s.connection(), subject_id=sid, as_of=as_of)
+        records = [r for g in archive.groups for r in g.records]
+        assert {r.id for r in card.negative} == {r.id for r in records if r.polarity == "negative"}
+        assert {r.id for r in card.positive} == {r.id for r in records if r.kind in POSITIVE_KINDS}
+        assert card.subject["legal_rep"] == archive.subject.legal_rep

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Date, bindparam, literal_column, or_, select
+from sqlalchemy import Connection, Date, and_, bindparam, literal_column, or_, select
 
 from xinyong.archive.schemas import GradeView
 from xinyong.archive.service import SubjectNotFound, district_names, kind_order
@@ -38,6 +38,7 @@ _RECORD_COLUMNS = (Record.id, Record.kind, Record.subject_id, Record.source, Rec
 
 @dataclass
 class CardRecord:
+    id: str
     kind: str
     kind_zh: str
     headline: str
@@ -77,25 +78,26 @@ def _card_record(row: Any, subject: Any) -> CardRecord:
     shown = present_record(PUBLIC, row, subject)
     names, kind_zh, _ = _headline_fields(row.kind)
     texts = [str(shown["fields"][n]) for n in names if shown["fields"].get(n) not in (None, "")]
-    return CardRecord(kind=row.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
+    return CardRecord(id=row.id, kind=row.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
                       detail="；".join(texts[1:3]), occurred_on=row.occurred_on,
                       publicity_until=row.publicity_until, source=row.source)
 
 
 @lru_cache(maxsize=1)
-def _statements() -> tuple[Any, Any, Any]:
-    """The card's three queries, built once with bind parameters (statement construction costs
-    more than running them). Visibility is the disclosure policy's own SQL for the public viewer,
-    with the as-of date as a parameter."""
+def _statements() -> tuple[Any, Any]:
+    """The card's two queries, built once with bind parameters (statement construction costs more
+    than running them). Visibility is the disclosure policy's own SQL for the public viewer with the
+    as-of date as a parameter: `subject_filter` in WHERE, `record_filter` in the ON clause of a
+    LEFT JOIN, so one round trip returns the subject with its visible records (or no record)."""
     from xinyong.evaluation.models import EvaluationResult, EvaluationRun
 
     sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
-    subject = select(*_SUBJECT_COLUMNS).where(Subject.id == sid, subject_filter(PUBLIC))
-    records = (
-        select(*_RECORD_COLUMNS)
-        .join(Subject, Subject.id == Record.subject_id)
-        .where(Record.subject_id == sid, record_filter(PUBLIC, as_of),
-               or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of))
+    card = (
+        select(*_SUBJECT_COLUMNS, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS))
+        .select_from(Subject)
+        .outerjoin(Record, and_(Record.subject_id == Subject.id, record_filter(PUBLIC, as_of),
+                                or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of)))
+        .where(Subject.id == sid, subject_filter(PUBLIC))
         .order_by(Record.occurred_on.desc(), Record.id)
     )
     # Newest result per model with as_of <= the date (as evaluation.service.latest_grades, which
@@ -107,7 +109,17 @@ def _statements() -> tuple[Any, Any, Any]:
         .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
     )
-    return subject, records, grades
+    return card, grades
+
+
+class _Row:
+    """A record read from the card query's r_* columns, shaped as present_record expects."""
+
+    __slots__ = tuple(c.key for c in _RECORD_COLUMNS)
+
+    def __init__(self, row: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(row, f"r_{name}"))
 
 
 @lru_cache(maxsize=256)
@@ -123,7 +135,7 @@ def _run_labels(engine: Any, run_id: str) -> tuple[str, dict[str, str]]:
 
 def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
     seen: dict[str, GradeView] = {}
-    for row in conn.execute(_statements()[2], {"sid": subject_id, "as_of": as_of}):
+    for row in conn.execute(_statements()[1], {"sid": subject_id, "as_of": as_of}):
         if row.model_id in seen:
             continue
         name, bands = _run_labels(conn.engine, row.run_id)
@@ -134,20 +146,21 @@ def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[Gr
 
 def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades: bool = True) -> Card:
     """The public card as of `as_of`. Raises SubjectNotFound when the public may not know the subject."""
-    subject_q, records_q, _ = _statements()
-    params = {"sid": subject_id, "as_of": as_of}
-    subject = conn.execute(subject_q, params).first()
-    if subject is None:
+    rows = conn.execute(_statements()[0], {"sid": subject_id, "as_of": as_of}).all()
+    if not rows:
         raise SubjectNotFound(subject_id)
-    rows = conn.execute(records_q, params).all()
+    subject = rows[0]
     card = Card(subject=present_subject(PUBLIC, subject), kind_zh=SUBJECT_KINDS.get(subject.kind, subject.kind),
                 district_name=district_names().get(subject.district_code or ""), as_of=as_of)
     for row in rows:
-        card.counts[row.polarity] = card.counts.get(row.polarity, 0) + 1
-        if row.polarity == "negative" and len(card.negative) < CARD_LIMIT:
-            card.negative.append(_card_record(row, subject))
-        elif row.kind in POSITIVE_KINDS and len(card.positive) < CARD_LIMIT:
-            card.positive.append(_card_record(row, subject))
+        if row.r_id is None:  # LEFT JOIN: the subject has no visible record
+            continue
+        rec = _Row(row)
+        card.counts[rec.polarity] = card.counts.get(rec.polarity, 0) + 1
+        if rec.polarity == "negative" and len(card.negative) < CARD_LIMIT:
+            card.negative.append(_card_record(rec, subject))
+        elif rec.kind in POSITIVE_KINDS and len(card.positive) < CARD_LIMIT:
+            card.positive.append(_card_record(rec, subject))
     card.positive.sort(key=lambda r: kind_order(r.kind))
     if with_grades:
         card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)
