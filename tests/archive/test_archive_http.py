@@ -71,6 +71,7 @@ def test_subject_account_sees_own_archive_not_others(credit_client, credit_world
 # person, and anyone asking for an unknown id, gets the same 404 (no existence leak).
 ID_ROUTES = [
     "/api/v1/subjects/{id}/archive",
+    "/api/v1/subjects/{id}/archive.csv",
     "/api/v1/subjects/{id}/report.pdf",
     "/api/v1/reports/verify?subject_id={id}&as_of=2025-06-30&number=XYR-1",
     "/subjects/{id}",
@@ -150,3 +151,25 @@ def test_subject_list_page_filters(credit_client, credit_world):
     assert "网信大厦示范科技有限公司" in html and "天津海信广场示范餐饮有限公司" not in html
     html = client.get("/subjects", params={"kind": "person"}, headers=auth["heping"]).text
     assert "王大锤" in html
+
+
+def test_csv_exports_follow_the_policy_and_neutralise_formulas(credit_client, credit_world):
+    import csv
+    import io
+
+    client, auth = credit_client
+    public = client.get(f"/api/v1/subjects/{credit_world.shop}/archive.csv", params={"as_of": AS_OF})
+    assert public.status_code == 200 and public.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(public.content.decode("utf-8-sig"))))
+    assert {r["文号 source_record_id"] for r in rows} == {"P-ACTIVE", "H-1", "C-1"}
+    assert all(r["版本 view"] == "public" for r in rows) and "张小明" not in public.text
+    full = client.get(f"/api/v1/subjects/{credit_world.shop}/archive.csv", params={"as_of": AS_OF},
+                      headers=auth["heping"]).content.decode("utf-8-sig")
+    assert "INS-GOV" in full and "张小明" in full
+    xss = client.get(f"/api/v1/subjects/{credit_world.xss}/archive.csv", params={"as_of": AS_OF}).content
+    cells = [c for row in csv.reader(io.StringIO(xss.decode("utf-8-sig"))) for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert any("=HYPERLINK" in c for c in cells)
+    listing = client.get("/api/v1/subjects.csv").content.decode("utf-8-sig")
+    assert credit_world.shop in listing and credit_world.person not in listing
+    assert [(row[0], row[2]) for row in _log(credit_world.engine)] == [("heping", "api:archive-csv")]

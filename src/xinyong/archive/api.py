@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from xinyong.archive.export import archive_csv, subjects_csv
 from xinyong.archive.schemas import Archive, SubjectPage
 from xinyong.archive.service import SubjectNotFound, build_archive, list_subjects
 from xinyong.archive.web import current_viewer, db_session, log_read, not_found, parse_date
@@ -46,3 +48,44 @@ def archive(
         raise not_found(exc) from None
     log_read(session, request, viewer, subject_id, surface="api:archive")
     return result
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/subjects.csv", response_class=Response)
+def subjects_export(
+    request: Request,
+    q: str | None = Query(None, max_length=100),
+    district: str | None = Query(None, pattern=r"^\d{6}$"),
+    kind: str | None = Query(None, max_length=32),
+    pilot: str | None = Query(None, max_length=64),
+    industry: str | None = Query(None, max_length=100),
+    grade: str | None = Query(None, max_length=16),
+    limit: int = Query(10000, ge=1, le=100000),
+    session: Session = Depends(db_session),
+) -> Response:
+    """The subject list as CSV (导出), same filters and visibility as `GET /api/v1/subjects`."""
+    page = list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
+                         industry=industry, grade=grade, limit=limit)
+    return _csv(subjects_csv(page), "subjects.csv")
+
+
+@router.get("/subjects/{subject_id}/archive.csv", response_class=Response)
+def archive_export(
+    request: Request,
+    subject_id: str,
+    as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
+    session: Session = Depends(db_session),
+) -> Response:
+    """One archive as CSV, one row per record, as the caller may see it; logged like the archive."""
+    viewer = current_viewer(request)
+    day = parse_date(as_of)
+    try:
+        result = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
+    except SubjectNotFound as exc:
+        raise not_found(exc) from None
+    log_read(session, request, viewer, subject_id, surface="api:archive-csv")
+    return _csv(archive_csv(result), f"archive-{day:%Y%m%d}.csv")
