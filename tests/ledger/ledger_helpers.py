@@ -30,11 +30,11 @@ def add_subject(session: Session, subject_id: str = "S0001") -> str:
     return subject_id
 
 
-def add_records(session: Session, count: int, subject_id: str = "S0001") -> list[Record]:
+def add_records(session: Session, count: int, subject_id: str = "S0001", start: int = 0) -> list[Record]:
     """Insert records and log each as record.collected with its digest, as ingest does."""
     naive = AT.replace(tzinfo=None)
     records = []
-    for i in range(count):
+    for i in range(start, start + count):
         fields = {"decision_no": f"津河东罚〔2026〕{i}号", "amount_wan": i}
         rid = hashlib.sha256(f"penalty|{subject_id}|{i}".encode()).hexdigest()
         records.append(Record(id=rid, kind="penalty", subject_id=subject_id, source="市场监管局",

@@ -475,11 +475,15 @@ def record_proofs(
     *,
     settings: Settings | None = None,
     at: dt.datetime | None = None,
+    sign: bool = True,
 ) -> dict[str, dict[str, object]]:
     """For each logged record: its latest leaf, the signed head covering it and the inclusion proof.
 
-    Used by the public credit card and PDF report. Signs a fresh head when the latest does not
-    cover a requested leaf yet (or is older than the interval). Records never logged are absent."""
+    Used by the public credit card and the PDF report. With `sign` (default) a fresh head is signed
+    when the latest does not cover a requested leaf (or is older than the interval). With
+    sign=False nothing is written (for read-only pages): leaves newer than the latest head come back
+    with `pending: true` and no proof; the verify button's API call signs one then.
+    Records never logged are absent. All proofs are read in one query."""
     if not record_ids:
         return {}
     latest: dict[str, int] = {}
@@ -489,30 +493,74 @@ def record_proofs(
             latest[rid] = max(latest.get(rid, -1), int(index))
     if not latest:
         return {}
-    settings = settings or get_settings()
-    head = current_head(
-        session,
-        key=keys.load_private_key(settings),
-        interval_seconds=settings.ledger_sth_interval,
-        at=at,
-        min_size=max(latest.values()) + 1,
-    )
-    sth = head_document(head)
+    if sign:
+        settings = settings or get_settings()
+        head = current_head(session, key=keys.load_private_key(settings),
+                            interval_seconds=settings.ledger_sth_interval, at=at,
+                            min_size=max(latest.values()) + 1)
+    else:
+        head = latest_head(session)
+    size = head.tree_size if head is not None else 0
+    sth = head_document(head) if head is not None else None
+    plans = {rid: merkle.inclusion_plan(index, size) for rid, index in latest.items() if index < size}
+    wanted = merkle.plan_keys(p for plan in plans.values() for p in plan)
+    nodes = fetch_nodes(session, wanted | {merkle.NodeKey(0, latest[rid]) for rid in plans})
     out: dict[str, dict[str, object]] = {}
     for rid, index in latest.items():
-        proof = inclusion_proof(session, leaf_index=index, tree_size_=head.tree_size)
-        out[rid] = {
-            "record_id": rid,
-            "leaf_index": index,
-            "tree_size": head.tree_size,
-            "root": sth["root_hash"],
-            "leaf_hash": proof["leaf_hash"],
-            "audit_path": proof["audit_path"],
-            "sth": sth,
-            "proof_url": f"/api/v1/ledger/proof/inclusion?leaf_index={index}&tree_size={head.tree_size}",
-            "leaf_url": f"/api/v1/ledger/leaves/{index}",
-        }
+        entry: dict[str, object] = {"record_id": rid, "leaf_index": index, "pending": rid not in plans,
+                                    "leaf_url": f"/api/v1/ledger/leaves/{index}",
+                                    "record_url": f"/api/v1/ledger/records/{rid}"}
+        if rid in plans:
+            entry |= {
+                "tree_size": size,
+                "root": sth["root_hash"],
+                "leaf_hash": nodes[merkle.NodeKey(0, index)].hex(),
+                "audit_path": [h.hex() for h in merkle.evaluate(plans[rid], nodes)],
+                "sth": sth,
+                "proof_url": f"/api/v1/ledger/proof/inclusion?leaf_index={index}&tree_size={size}",
+            }
+        out[rid] = entry
     return out
+
+
+def subject_proofs(
+    session: Session,
+    *,
+    subject_id: str,
+    as_of: dt.date,
+    limit: int = 40,
+    sign: bool = False,
+    settings: Settings | None = None,
+) -> dict[str, dict[str, object]]:
+    """record_proofs for the records of a subject the public may see on `as_of` (the disclosure
+    policy's public filter), newest first, each with a `label` (kind in Chinese and date).
+    What the public card's badge needs; read-only by default."""
+    from xinyong.disclosure.policy import PUBLIC, record_filter, subject_filter
+    from xinyong.records.models import Record
+    from xinyong.subjects.models import Subject
+
+    rows = session.execute(
+        select(Record.id, Record.kind, Record.occurred_on)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(Record.subject_id == subject_id, record_filter(PUBLIC, as_of), subject_filter(PUBLIC))
+        .order_by(Record.occurred_on.desc(), Record.id)
+        .limit(limit)
+    ).all()
+    proofs = record_proofs(session, [r.id for r in rows], settings=settings, sign=sign)
+    names = _kind_names()
+    for rid, kind, occurred in rows:
+        if rid in proofs:
+            proofs[rid]["label"] = " ".join(x for x in (names.get(kind, kind), occurred and occurred.isoformat()) if x)
+    return {r.id: proofs[r.id] for r in rows if r.id in proofs}
+
+
+def _kind_names() -> dict[str, str]:
+    try:
+        from xinyong.catalogue.service import load_catalogue
+
+        return {kind: spec.name_zh for kind, spec in load_catalogue().kinds.items()}
+    except (OSError, ValueError):  # a broken catalogue must not break the badge
+        return {}
 
 
 # --- record digests and store verification ------------------------------------------------------
