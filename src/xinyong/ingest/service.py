@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalogue.schemas import KindSpec
@@ -36,6 +36,7 @@ from xinyong.subjects.models import Subject
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
+LOOKUP_CHUNK = 5_000  # keys per IN (…) query, well under SQLite's 32,766 bound parameters
 SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
                   "publicity_until", "valid_until", "severity", "polarity", "disclosure", "amount", "fields",
@@ -229,10 +230,30 @@ def _dedupe(conn: Connection, source: str, ids: list[str], srids: list[str | Non
         return [], []
     known_srid: dict[str, str] = {}
     known_ids: set[str] = set()
-    for rid, srid in conn.execute(select(Record.id, Record.source_record_id).where(Record.source == source)):
-        known_ids.add(rid)
-        if srid is not None:
-            known_srid[srid] = rid
+    stored = conn.execute(select(func.count()).select_from(Record).where(Record.source == source)).scalar_one()
+    if stored <= 4 * len(ids):
+        # The source holds few records compared with the batch: one indexed range scan is cheapest.
+        for rid, srid in conn.execute(select(Record.id, Record.source_record_id).where(Record.source == source)):
+            known_ids.add(rid)
+            if srid is not None:
+                known_srid[srid] = rid
+        return _split(ids, srids, known_srid, known_ids)
+    # A small batch into a large store: look up only this batch's keys (the (source,
+    # source_record_id) unique index and the primary key).
+    wanted_srids = sorted({x for x in srids if x is not None})
+    for start in range(0, len(wanted_srids), LOOKUP_CHUNK):
+        part = wanted_srids[start:start + LOOKUP_CHUNK]
+        known_srid.update(conn.execute(select(Record.source_record_id, Record.id).where(
+            Record.source == source, Record.source_record_id.in_(part))).all())
+    unique_ids = sorted(set(ids))
+    for start in range(0, len(unique_ids), LOOKUP_CHUNK):
+        part = unique_ids[start:start + LOOKUP_CHUNK]
+        known_ids.update(conn.execute(select(Record.id).where(Record.id.in_(part))).scalars())
+    return _split(ids, srids, known_srid, known_ids)
+
+
+def _split(ids: list[str], srids: list[str | None], known_srid: dict[str, str], known_ids: set[str]
+           ) -> tuple[list[int], list[str]]:
     seen: set[str] = set()
     keep: list[int] = []
     touched: list[str] = []
@@ -451,7 +472,7 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
     spec = load_catalogue().kinds[q.kind or batch.kind]
     raw = apply_changes(spec, q.raw, changes or {})
     grid = grid_from_rows([raw])
-    mapping = map_columns(grid.headers, spec.id)
+    _, mapping = resolve_kind(grid, spec.id)  # same header mapping (and layout) as the original file
     result = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns})
     if not result.ok:
         reasons = [r.as_dict() for r in result.reasons]
