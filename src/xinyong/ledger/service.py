@@ -107,6 +107,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _epoch_ms(at: dt.datetime) -> int:
+    """Milliseconds since the epoch; a naive datetime is taken as UTC."""
+    return int((at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp() * 1000)
+
+
 def tree_size(session: Session) -> int:
     last = session.execute(select(func.max(LedgerLeaf.leaf_index))).scalar()
     return 0 if last is None else int(last) + 1
@@ -291,7 +296,7 @@ def sign_head(session: Session, *, key: Ed25519PrivateKey, at: dt.datetime | Non
     at = at or _now()
     size = tree_size(session)
     root = root_at(session, size)
-    stamp = int(at.timestamp() * 1000) if at.tzinfo else int(at.replace(tzinfo=dt.UTC).timestamp() * 1000)
+    stamp = _epoch_ms(at)
     head = LedgerHead(
         tree_size=size,
         root_hash=root,
@@ -313,14 +318,15 @@ def current_head(
     at: dt.datetime | None = None,
     min_size: int = 0,
 ) -> LedgerHead:
-    """The latest head, signed afresh when it is older than the interval or smaller than min_size.
+    """The latest head, signed afresh when it is older than the interval, smaller than min_size, or
+    signed by another key (after a key rotation the published key must verify what is served).
 
     Lazy signing (instead of a timer): a head is produced exactly when someone asks for one, so a
     quiet log costs nothing, several server workers never race a scheduler, and tests pass time."""
     at = at or _now()
     head = latest_head(session)
-    now_ms = int((at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp() * 1000)
-    if head is None or head.tree_size < min_size or now_ms - head.timestamp_ms >= interval_seconds * 1000:
+    stale = head is None or head.tree_size < min_size or head.key_id != keys.key_id(key.public_key())
+    if stale or _epoch_ms(at) - head.timestamp_ms >= interval_seconds * 1000:
         return sign_head(session, key=key, at=at)
     return head
 
