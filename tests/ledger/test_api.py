@@ -122,3 +122,17 @@ def test_leaf_content_of_a_non_public_record_is_withheld_but_still_provable(clie
     other = client.get(f"/api/v1/ledger/records/{client.record_ids[4]}").json()
     public = client.get(f"/api/v1/ledger/leaves/{other['leaf_index']}").json()
     assert public["withheld"] is False and public["event"]["record_id"] == client.record_ids[4]
+
+
+def test_subject_proofs_list_the_public_records_with_verifiable_proofs(client):
+    from sqlalchemy import text
+
+    hidden = client.record_ids[0]
+    with client.app.state.engine.begin() as conn:
+        conn.execute(text("UPDATE records SET disclosure = 'government' WHERE id = :id"), {"id": hidden})
+    got = client.get("/api/v1/ledger/subjects/S0001", params={"as_of": "2026-06-01"}).json()
+    assert {p["record_id"] for p in got} == set(client.record_ids) - {hidden}
+    for p in got:
+        merkle.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
+                                _hex(p["audit_path"]), bytes.fromhex(p["sth"]["root_hash"]))
+    assert client.get("/api/v1/ledger/subjects/NOBODY").json() == []

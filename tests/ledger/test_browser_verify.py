@@ -126,3 +126,19 @@ def test_verify_button_accepts_an_intact_record_and_rejects_a_rewritten_leaf(pag
     page.wait_for_function("() => document.querySelectorAll('[data-ledger-result]').length === 2")
     assert bad.get_attribute("data-ledger-result") == "bad"
     assert "✗" in bad.text_content()
+
+
+def test_a_record_on_the_public_card_is_verified_in_the_browser(page, served):
+    """Done-when of issue 5: from the public card, an outsider's browser checks a record's proof."""
+    base, _, proofs = served
+    page.goto(f"{base}/c/S0001?as_of=2026-06-01")
+    page.click("[data-ledger-load]")
+    page.wait_for_function("() => document.querySelector('[data-ledger-loaded]') !== null")
+    assert page.locator("[data-ledger-subject] .ledger-badge").count() == len(proofs)
+    intact = next(iter(proofs))  # the other test rewrites the third record's leaf, never the first
+    badge = page.locator(f'[data-ledger-subject] .ledger-badge:has([data-record-id="{intact}"])')
+    badge.locator("[data-ledger-verify]").click()
+    page.wait_for_function(
+        "() => document.querySelector('[data-ledger-subject] .ledger-result[data-ledger-result]') !== null")
+    result = badge.locator(".ledger-result")
+    assert result.get_attribute("data-ledger-result") == "ok", result.text_content()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from xinyong.ledger.schemas import (
     PublicKey,
     RecordProof,
     SignedTreeHead,
+    SubjectProof,
 )
 from xinyong.settings import Settings
 from xinyong.store.db import session_scope
@@ -106,6 +108,21 @@ def get_record(
     proof = service.inclusion_proof(session, leaf_index=latest, tree_size_=head.tree_size)
     return {**proof, "record_id": record_id, "leaf_indexes": [leaf.leaf_index for leaf in leaves],
             "sth": service.head_document(head)}
+
+
+@router.get(f"{API}/subjects/{{subject_id}}", response_model=list[SubjectProof])
+def get_subject(
+    subject_id: str,
+    as_of: dt.date | None = Query(None, description="the day the public card shows (default: today)"),
+    limit: int = Query(40, ge=1, le=200),
+    session: Session = Depends(_session),
+    settings: Settings = Depends(_settings),
+) -> list[dict]:
+    """Leaf, signed head and inclusion proof of each record of a subject that the public may see
+    (what the public card's badge loads) / 主体公开记录的日志证明."""
+    proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or dt.date.today(),
+                                    limit=limit, sign=True, settings=settings)
+    return list(proofs.values())
 
 
 async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202

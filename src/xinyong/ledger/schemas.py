@@ -56,6 +56,20 @@ class RecordProof(BaseModel):
     sth: SignedTreeHead
 
 
+class SubjectProof(BaseModel):
+    record_id: str
+    label: str | None = Field(None, description="record kind (Chinese) and date")
+    leaf_index: int
+    tree_size: int
+    root: str
+    leaf_hash: str
+    audit_path: list[str]
+    sth: SignedTreeHead
+    proof_url: str
+    leaf_url: str
+    record_url: str
+
+
 class PublicKey(BaseModel):
     algorithm: str
     key_id: str

@@ -8,7 +8,9 @@
  *
  * Markup: any element with `data-ledger-verify` and `data-record-id="<id>"` is a button; the result
  * goes into the element named by `data-ledger-output` (a CSS selector) or the button's next sibling.
- * API: window.XinyongLedger.{leafHash, nodeHash, rootFromInclusion, sthBytes, verifyRecord}.
+ * A `[data-ledger-load]` button inside a `[data-ledger-subject="<subject id>"]` container (with an
+ * optional `data-as-of`) loads that subject's public records' proofs and adds a badge per record.
+ * API: window.XinyongLedger.{leafHash, nodeHash, rootFromInclusion, sthBytes, verifyRecord, loadSubject}.
  */
 (function () {
   "use strict";
@@ -153,12 +155,68 @@
     return result;
   }
 
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text; // never innerHTML: labels come from records
+    return node;
+  }
+
+  function badge(p) {
+    const row = el("div", "ledger-badge");
+    row.setAttribute("data-leaf-index", String(p.leaf_index));
+    row.append(el("span", "tag", "透明日志 Log"), " ");
+    if (p.label) row.append(el("span", "ledger-label", p.label), " · ");
+    row.append("叶 Leaf ", el("b", "ledger-leaf", `#${p.leaf_index}`), " · 树头 Tree head ",
+      el("span", "ledger-size", String(p.tree_size)), " ");
+    const root = el("code", "ledger-root", `${p.root.slice(0, 16)}…`);
+    root.title = p.root;
+    const link = el("a", "", "证明 Proof");
+    link.href = p.proof_url;
+    link.rel = "nofollow";
+    const button = el("button", "ledger-verify", "验证 Verify");
+    button.type = "button";
+    button.setAttribute("data-ledger-verify", "");
+    button.setAttribute("data-record-id", p.record_id);
+    row.append(root, " · ", link, " ", button, " ", el("span", "ledger-result"));
+    return row;
+  }
+
+  /* Fill a [data-ledger-subject] container with a badge per public record of that subject. */
+  async function loadSubject(container) {
+    const id = container.getAttribute("data-ledger-subject");
+    const asOf = container.getAttribute("data-as-of");
+    const base = container.getAttribute("data-base") || "";
+    const list = container.querySelector(".ledger-list") || container;
+    const query = asOf ? `?as_of=${encodeURIComponent(asOf)}` : "";
+    const proofs = await getJson(`${base}/api/v1/ledger/subjects/${encodeURIComponent(id)}${query}`);
+    list.replaceChildren(...(proofs.length ? proofs.map(badge)
+      : [el("p", "muted", "暂无已入日志的公开记录 No logged public records")]));
+    container.setAttribute("data-ledger-loaded", String(proofs.length));
+    return proofs.length;
+  }
+
   function outputFor(button) {
     const selector = button.getAttribute("data-ledger-output");
     return (selector && document.querySelector(selector)) || button.nextElementSibling || button;
   }
 
   document.addEventListener("click", async (event) => {
+    const loader = event.target.closest ? event.target.closest("[data-ledger-load]") : null;
+    if (loader) {
+      event.preventDefault();
+      const container = loader.closest("[data-ledger-subject]");
+      if (!container) return;
+      loader.disabled = true;
+      try {
+        await loadSubject(container);
+        loader.remove();
+      } catch (e) {
+        loader.disabled = false;
+        loader.textContent = `重试 Retry (${e.message})`;
+      }
+      return;
+    }
     const button = event.target.closest ? event.target.closest("[data-ledger-verify]") : null;
     if (!button) return;
     event.preventDefault();
@@ -183,5 +241,7 @@
     }
   });
 
-  window.XinyongLedger = { leafHash, nodeHash, rootFromInclusion, sthBytes, verifyRecord, hexToBytes, bytesToHex };
+  window.XinyongLedger = {
+    leafHash, nodeHash, rootFromInclusion, sthBytes, verifyRecord, loadSubject, hexToBytes, bytesToHex,
+  };
 })();
