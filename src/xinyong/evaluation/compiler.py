@@ -112,7 +112,7 @@ def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: int) -> dict[s
             cond &= rec.valid_until_day.isnull() | (rec.valid_until_day >= as_of_day)
         name = f"a_{ind.id}"
         if ind.aggregate in {"count", "exists"}:
-            aggs[name] = rec.id.count(where=cond)
+            aggs[name] = rec.count(where=cond)  # COUNT(*): reading the id column would cost a scan of it
         elif ind.aggregate == "sum":
             aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).sum(where=cond).cast("int64")
         elif ind.aggregate == "max":

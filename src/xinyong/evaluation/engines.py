@@ -74,7 +74,7 @@ def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = froz
             (f'CAST("{c}" AS {_DUCK_TYPES[t]}) AS "{c}"' if c in present else f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"')
             for c, t in schema.items())
         paths = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
-        src = f"read_parquet({paths}, union_by_name=true)"
+        src = f"read_parquet({paths}, union_by_name=true)" if len(files) > 1 else f"read_parquet({paths})"
         if name == "records" and superseded and "_part" in present:
             src = f"(SELECT * FROM {src} QUALIFY row_number() OVER (PARTITION BY id ORDER BY _part DESC) = 1)"
         con.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM {src}")
