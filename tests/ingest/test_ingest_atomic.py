@@ -87,3 +87,28 @@ def test_sigkill_mid_batch_leaves_the_batch_wholly_out(tmp_path: Path, db_url, e
     assert counts(engine) == (0, 0, 0, 0)
     result = service.ingest_file(engine=engine, path=path, source="s")  # the store is usable, not locked
     assert result.accepted == 12_000
+
+
+def test_slices_of_a_batch_give_the_same_result_as_one_pass(tmp_path, engine, monkeypatch):
+    rows = [penalty_2(i % 13) for i in range(40)] + [penalty_2(50, **{"处罚决定日期": "2023-02-30"})]
+    path = write_csv(tmp_path / "p.csv", rows)
+    data = path.read_bytes()
+    path.write_bytes(data + "天津某某公司,法人及非法人组织\n".encode())  # a short row at the end
+    whole = service.ingest_file(engine=engine, path=path, source="s")
+    from xinyong.store.db import make_engine
+    from xinyong.store.migrate import upgrade
+
+    other_url = f"sqlite:///{tmp_path / 'sliced.db'}"
+    upgrade(other_url)
+    other = make_engine(other_url)
+    monkeypatch.setattr(service, "SLICE", 6)
+    sliced = service.ingest_file(engine=other, path=path, source="s")
+    assert sliced.summary() | {"batch": 0} == whole.summary() | {"batch": 0}
+    assert (sliced.read, sliced.accepted, sliced.duplicates, sliced.rejected) == (42, 13, 27, 2)
+    assert sorted(sliced.record_ids) == sorted(whole.record_ids)
+    from xinyong.ledger.models import LedgerLeaf
+
+    with Session(other) as s:
+        leaves = list(s.scalars(select(LedgerLeaf.record_id)))
+    assert sorted(leaves) == sorted(sliced.record_ids)  # one transparency-log leaf per accepted record
+    other.dispose()

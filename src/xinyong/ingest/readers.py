@@ -51,6 +51,14 @@ class Grid:
     encoding: str | None = None
     sha256: str | None = None
 
+    def slice(self, start: int, length: int, *, with_bad_rows: bool) -> Grid:
+        """Rows [start, start + length) (zero-copy); the unreadable rows go with one slice only."""
+        if start == 0 and length >= self.num_rows and with_bad_rows:
+            return self
+        return Grid(self.headers, [c.slice(start, length) for c in self.columns],
+                    self.row_numbers[start:start + length], self.bad_rows if with_bad_rows else [],
+                    self.format, self.encoding, self.sha256)
+
     @property
     def num_rows(self) -> int:
         return len(self.row_numbers)

@@ -36,6 +36,7 @@ from xinyong.subjects.models import Subject
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
+SLICE = 200_000  # rows validated and written at a time inside a batch's transaction
 LOOKUP_CHUNK = 5_000  # keys per IN (…) query, well under SQLite's 32,766 bound parameters
 SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
@@ -188,32 +189,53 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
                 now: dt.datetime | None = None,
                 within: Callable[[Connection, BatchResult], None] | None = None) -> BatchResult:
     """The pipeline behind ingest_file/ingest_rows. `within` runs inside the batch's transaction,
-    after everything is written (quarantine retry marks its row resolved there)."""
+    after everything is written (quarantine retry marks its row resolved there).
+
+    The grid is processed in slices of SLICE rows — validated, deduplicated and written one after
+    another — inside the one transaction, so memory stays bounded for million-row files."""
     source = (source or "").strip()
     if not source:
         raise IngestError("必须给出数据来源（source）", "a source name is required")
     spec, mapping = resolve_kind(grid, kind)
     now = now or _now()
-    prep = _prepare(spec, mapping, grid, source)
-    cols, valid = _record_columns(prep, grid)
     unknown = mapping.unknown + mapping.duplicate_targets
+    total = grid.num_rows
+    counts = {"valid": 0, "accepted": 0, "rejected": 0}
+    record_ids: list[str] = []
     with engine.begin() as conn:
         batch_id = conn.execute(insert(Batch).values(
             source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
             started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
-        ids = cols["id"].to_pylist()
-        keep, touched = _dedupe(conn, source, ids, cols["source_record_id"].to_pylist())
-        _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
-        fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
-        _insert_records(conn, spec, source, batch_id, fresh, now, progress)
-        _touch(conn, touched, now)
-        _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
-        fresh_ids = [ids[i] for i in keep]
-        _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
-        result = BatchResult(batch=batch_id, read=valid + len(prep.quarantine), accepted=len(keep),
-                             duplicates=valid - len(keep), rejected=len(prep.quarantine), kind=spec.id,
-                             layout=mapping.layout, unknown_columns=unknown, record_ids=fresh_ids)
+        dedupe = _Dedupe(conn, source, total)
+        for first in range(0, max(total, 1), SLICE):
+            part = grid.slice(first, SLICE, with_bad_rows=first == 0)
+            prep = _prepare(spec, mapping, part, source)
+            cols, valid = _record_columns(prep, part)
+            ids = cols["id"].to_pylist()
+            keep, touched = dedupe.split(ids, cols["source_record_id"].to_pylist())
+            _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
+            fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+            done = first + part.num_rows
+
+            def slice_progress(written: int, _count: int, done: int = done, part: Grid = part) -> None:
+                if progress:
+                    progress(done - part.num_rows + round(written / max(_count, 1) * part.num_rows), total)
+
+            _insert_records(conn, spec, source, batch_id, fresh, now, slice_progress)
+            _touch(conn, touched, now)
+            _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
+            fresh_ids = [ids[i] for i in keep]
+            _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+            record_ids += fresh_ids
+            counts["valid"] += valid
+            counts["accepted"] += len(keep)
+            counts["rejected"] += len(prep.quarantine)
+            del prep, cols, fresh, ids
+            pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
+        result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"], accepted=counts["accepted"],
+                             duplicates=counts["valid"] - counts["accepted"], rejected=counts["rejected"],
+                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids)
         conn.execute(update(Batch).where(Batch.id == batch_id).values(
             finished_at=_now(), read=result.read, accepted=result.accepted,
             duplicates=result.duplicates, rejected=result.rejected))
@@ -222,54 +244,57 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     return result
 
 
-def _dedupe(conn: Connection, source: str, ids: list[str], srids: list[str | None]) -> tuple[list[int], list[str]]:
+class _Dedupe:
     """Which rows are new records: not a duplicate (by source + source record id, else by content
-    hash) of an earlier row of the file or of a stored record. Returns (indexes of new rows, ids of
-    stored records re-seen); every other row is a duplicate."""
-    if not ids:
-        return [], []
-    known_srid: dict[str, str] = {}
-    known_ids: set[str] = set()
-    stored = conn.execute(select(func.count()).select_from(Record).where(Record.source == source)).scalar_one()
-    if stored <= 4 * len(ids):
-        # The source holds few records compared with the batch: one indexed range scan is cheapest.
-        for rid, srid in conn.execute(select(Record.id, Record.source_record_id).where(Record.source == source)):
-            known_ids.add(rid)
-            if srid is not None:
-                known_srid[srid] = rid
-        return _split(ids, srids, known_srid, known_ids)
-    # A small batch into a large store: look up only this batch's keys (the (source,
-    # source_record_id) unique index and the primary key).
-    wanted_srids = sorted({x for x in srids if x is not None})
-    for start in range(0, len(wanted_srids), LOOKUP_CHUNK):
-        part = wanted_srids[start:start + LOOKUP_CHUNK]
-        known_srid.update(conn.execute(select(Record.source_record_id, Record.id).where(
-            Record.source == source, Record.source_record_id.in_(part))).all())
-    unique_ids = sorted(set(ids))
-    for start in range(0, len(unique_ids), LOOKUP_CHUNK):
-        part = unique_ids[start:start + LOOKUP_CHUNK]
-        known_ids.update(conn.execute(select(Record.id).where(Record.id.in_(part))).scalars())
-    return _split(ids, srids, known_srid, known_ids)
+    hash) of an earlier row of the batch or of a stored record. The first row wins."""
 
+    def __init__(self, conn: Connection, source: str, batch_rows: int) -> None:
+        self.conn, self.source = conn, source
+        self.seen: set[str] = set()
+        self.known_srid: dict[str, str] = {}
+        self.known_ids: set[str] = set()
+        stored = conn.execute(select(func.count()).select_from(Record).where(Record.source == source)).scalar_one()
+        # Few stored records compared with the batch: read them all once (one indexed range scan).
+        # Otherwise (a small batch into a large store) look up each slice's keys.
+        self.prefetched = stored <= 4 * batch_rows
+        if self.prefetched:
+            for rid, srid in conn.execute(select(Record.id, Record.source_record_id).where(Record.source == source)):
+                self.known_ids.add(rid)
+                if srid is not None:
+                    self.known_srid[srid] = rid
 
-def _split(ids: list[str], srids: list[str | None], known_srid: dict[str, str], known_ids: set[str]
-           ) -> tuple[list[int], list[str]]:
-    seen: set[str] = set()
-    keep: list[int] = []
-    touched: list[str] = []
-    for i, (rid, srid) in enumerate(zip(ids, srids, strict=True)):
-        key = "r:" + srid if srid is not None else "h:" + rid
-        if key in seen:
-            continue
-        seen.add(key)
-        stored = known_srid.get(srid) if srid is not None else None
-        if stored is None and rid in known_ids:
-            stored = rid
-        if stored is not None:
-            touched.append(stored)
-        else:
-            keep.append(i)
-    return keep, touched
+    def _lookup(self, ids: list[str], srids: list[str | None]) -> None:
+        """Fetch the stored records matching these keys (the unique index and the primary key).
+        Rows written earlier in this batch may be found too; they are in `seen` already."""
+        wanted = sorted({x for x in srids if x is not None} - self.known_srid.keys())
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            part = wanted[start:start + LOOKUP_CHUNK]
+            self.known_srid.update(self.conn.execute(select(Record.source_record_id, Record.id).where(
+                Record.source == self.source, Record.source_record_id.in_(part))).all())
+        unique = sorted(set(ids) - self.known_ids)
+        for start in range(0, len(unique), LOOKUP_CHUNK):
+            part = unique[start:start + LOOKUP_CHUNK]
+            self.known_ids.update(self.conn.execute(select(Record.id).where(Record.id.in_(part))).scalars())
+
+    def split(self, ids: list[str], srids: list[str | None]) -> tuple[list[int], list[str]]:
+        """(indexes of new rows, ids of stored records re-seen); every other row is a duplicate."""
+        if not self.prefetched:
+            self._lookup(ids, srids)
+        keep: list[int] = []
+        touched: list[str] = []
+        for i, (rid, srid) in enumerate(zip(ids, srids, strict=True)):
+            key = "r:" + srid if srid is not None else "h:" + rid
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            stored = self.known_srid.get(srid) if srid is not None else None
+            if stored is None and rid in self.known_ids:
+                stored = rid
+            if stored is not None:
+                touched.append(stored)
+            else:
+                keep.append(i)
+        return keep, touched
 
 
 def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
