@@ -36,7 +36,7 @@ from xinyong.subjects.models import Subject
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
-SLICE = 200_000  # rows validated and written at a time inside a batch's transaction
+SLICE = 100_000  # rows validated and written at a time inside a batch's transaction
 LOOKUP_CHUNK = 5_000  # keys per IN (…) query, well under SQLite's 32,766 bound parameters
 SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
@@ -176,6 +176,8 @@ def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], i
         numbers.append(np.array([n for n, _ in prep.accepted], dtype=np.int64))
     if not parts:
         return {k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS}, 0
+    if len(parts) == 1:
+        return parts[0], len(parts[0]["id"])
     cols = {k: pa.concat_arrays([p[k].cast(pa.float64() if k == "amount" else pa.string()) for p in parts])
             for k in RECORD_VALUE_COLUMNS}
     if len(parts) > 1:
@@ -355,15 +357,14 @@ def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int
     as used), so index pages are not spilled and re-read while the transaction is open."""
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     total = len(cols["id"])
-    if total > 1:
-        order = pc.sort_indices(cols["id"])
-        cols = {k: v.take(order) for k, v in cols.items()}
+    order = pc.sort_indices(cols["id"]) if total > 1 else pa.array(range(total), pa.int64())
     pg = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
     if conn.dialect.name == "sqlite" and total > CHUNK:
         conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
     names = ", ".join(RECORD_COLUMNS)
     for start in range(0, total, CHUNK):
-        part = {k: cols[k].slice(start, CHUNK).to_pylist() for k in (
+        take = order.slice(start, CHUNK)  # take per chunk: no sorted copy of the whole slice
+        part = {k: cols[k].take(take).to_pylist() for k in (
             "id", "subject_id", "source_record_id", "occurred_on", "publicity_until", "valid_until", "severity",
             "amount", "fields", "original")}
         n = len(part["id"])
