@@ -285,7 +285,8 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     try:
         _, t_gen = timed(generate, work / "full", n, m)
-        print(f"generated {n:,} subjects, {m:,} records as Parquet in {t_gen:.1f}s")
+        size = sum(f.stat().st_size for f in (work / "full").rglob("*.parquet"))
+        print(f"generated {n:,} subjects, {m:,} records as Parquet in {t_gen:.1f}s ({size / 2**20:.0f} MiB)")
         # interleaved, best of --repeat: the first read of the files is not charged to whoever runs first
         compiled, hand, pandas_out = None, None, None
         t_c = t_s = t_p = float("inf")
