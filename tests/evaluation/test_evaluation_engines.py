@@ -148,3 +148,23 @@ def test_spark_agrees_with_duckdb_and_python(all_models, spark, tmp_path):
             all_models[model_id], all_models, snap, AS_OF, engine="spark", spark_session=spark
         )
         assert spark_table.schema == duck.schema, model_id
+
+
+def test_repaired_records_are_excluded_from_their_effective_date(all_models, tmp_path):
+    pop = random_population(5, 60, 1500)
+    penalties = [r for r in pop["records"] if r["kind"] == "penalty"]
+    as_of_day = popgen.day(AS_OF)
+    status = [{"record_id": r["id"], "status": "repaired", "effective_day": as_of_day - (k % 3) + 1}
+              for k, r in enumerate(penalties)]  # some effective before/at as_of, some after
+    with_status = write_tables(tmp_path / "a", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"],
+                               status=status)
+    effective = {s["record_id"] for s in status if s["effective_day"] <= as_of_day}
+    without = write_tables(tmp_path / "b", subjects=pop["subjects"], manual=pop["manual"],
+                           records=[r for r in pop["records"] if r["id"] not in effective])
+    unrepaired = write_tables(tmp_path / "c", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"])
+    assert _table(all_models, "city_enterprise", unrepaired, "duckdb") != _table(all_models, "city_enterprise",
+                                                                                  with_status, "duckdb")
+    for model_id in ("city_enterprise", "edge_cases"):
+        duck = _table(all_models, model_id, with_status, "duckdb")
+        assert duck == _table(all_models, model_id, with_status, "python"), model_id
+        assert duck == _table(all_models, model_id, without, "duckdb"), model_id  # repaired = gone as of the date
