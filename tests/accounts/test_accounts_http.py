@@ -280,3 +280,12 @@ def test_change_my_password_then_log_in_again(client):
     assert ok.status_code == 303
     assert client.get("/api/v1/auth/me").json()["role"] == "public"
     login(client, "bank", "new-pass-123")
+
+
+def test_a_new_login_ends_the_previous_session_of_that_browser(client):
+    login(client, "heping")
+    old = client.cookies.get("xy_session")
+    login(client, "hexi")
+    assert client.get("/api/v1/auth/me").json()["district_code"] == "120103"
+    replay = TestClient(client.app, cookies={"xy_session": old})
+    assert replay.get("/api/v1/auth/me").json()["role"] == "public"

@@ -117,6 +117,9 @@ def login(
         return _login_page(
             request, next_url=next_url, error=exc.message, status=exc.status, username=username
         )
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a new login replaces the browser's old session instead of leaving it alive
+        service.end_session(db, token=previous)
     token, row = service.start_session(
         db,
         user=user,
