@@ -92,8 +92,12 @@ def _statements() -> tuple[Any, Any]:
     from xinyong.evaluation.models import EvaluationResult, EvaluationRun
 
     sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
+    # Whether any grade exists: most subjects have none, and this spares them the grades query.
+    graded = (select(EvaluationResult.subject_id)
+              .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
+              .limit(1).exists().label("graded"))
     card = (
-        select(*_SUBJECT_COLUMNS, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS))
+        select(*_SUBJECT_COLUMNS, graded, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS))
         .select_from(Subject)
         .outerjoin(Record, and_(Record.subject_id == Subject.id, record_filter(PUBLIC, as_of),
                                 or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of)))
@@ -162,6 +166,6 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
         elif rec.kind in POSITIVE_KINDS and len(card.positive) < CARD_LIMIT:
             card.positive.append(_card_record(rec, subject))
     card.positive.sort(key=lambda r: kind_order(r.kind))
-    if with_grades:
+    if with_grades and subject.graded:
         card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)
     return card
