@@ -278,7 +278,7 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
         errs.append(("dimensions", f"weights add up to {total}, not 100 / 维度权重之和须为 100"))
     for i, dim in enumerate(spec.dimensions):
         if dim.min > dim.max:
-            errs.append((f"dimensions[{i}]", "min > max"))
+            errs.append((f"dimensions[{i}]", "min > max / 下限大于上限"))
     for i, ind in enumerate(spec.indicators):
         if ind.dimension not in dims:
             errs.append((f"indicators[{i}].dimension", f"unknown dimension `{ind.dimension}` / 未知维度"))
@@ -286,23 +286,23 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
             errs.append((f"indicators[{i}].window", f"days must be 1..{MAX_WINDOW_DAYS} / 回溯期无效"))
         for j, band in enumerate(ind.points):
             if ind.categorical and band.equals is None:
-                errs.append((f"indicators[{i}].points[{j}]", "a `latest` indicator's bands use `equals`"))
+                errs.append((f"indicators[{i}].points[{j}]", "a `latest` indicator's bands use `equals` / 分类指标须用 equals"))
             if not ind.categorical and band.equals is not None:
-                errs.append((f"indicators[{i}].points[{j}]", "`equals` is only for `latest` indicators"))
+                errs.append((f"indicators[{i}].points[{j}]", "`equals` is only for `latest` indicators / equals 仅用于分类指标"))
             if band.min is not None and band.max is not None and band.min >= band.max:
-                errs.append((f"indicators[{i}].points[{j}]", "min must be < max"))
+                errs.append((f"indicators[{i}].points[{j}]", "min must be < max / 下限须小于上限"))
         if ind.aggregate == "tenant_share":
             errs += [(f"indicators[{i}].grades", f"unknown grade `{g}`") for g in ind.grades if not g]
     tenant_models = {i.tenant_model for i in spec.indicators if i.source == "tenants"}
     if len(tenant_models) > 1:
         errs.append(("indicators", "tenant indicators must all use one tenant_model / 只能引用一个租户模型"))
     if spec.id in tenant_models:
-        errs.append(("indicators", "a model cannot grade its own tenants with itself"))
+        errs.append(("indicators", "a model cannot grade its own tenants with itself / 模型不能引用自身"))
     errs += _check_bands(spec)
     categorical = {i.id for i in spec.indicators if i.categorical}
     for i, veto in enumerate(spec.vetoes):
         if veto.indicator in categorical:
-            errs.append((f"vetoes[{i}].indicator", "a veto needs a numeric indicator (not `latest`)"))
+            errs.append((f"vetoes[{i}].indicator", "a veto needs a numeric indicator (not `latest`) / 否决须基于数值指标"))
         if veto.indicator not in inds:
             errs.append((f"vetoes[{i}].indicator", f"unknown indicator `{veto.indicator}` / 未知指标"))
         if veto.grade not in grades:
@@ -311,7 +311,7 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
         if tag.indicator not in inds:
             errs.append((f"tags[{i}].indicator", f"unknown indicator `{tag.indicator}` / 未知指标"))
         elif (tag.indicator in categorical) != (tag.equals is not None) or (tag.equals and (tag.min or tag.max)):
-            errs.append((f"tags[{i}]", "use `equals` for a `latest` indicator, min/max otherwise"))
+            errs.append((f"tags[{i}]", "use `equals` for a `latest` indicator, min/max otherwise / 分类指标用 equals，数值指标用 min/max"))
     return errs
 
 
@@ -326,21 +326,21 @@ def _check_bands(spec: ModelSpec) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     bands = spec.decision_bands
     if bands[0].upper is not None:
-        errs.append(("decision_bands[0].upper", "the best band must be open above (upper: null)"))
+        errs.append(("decision_bands[0].upper", "the best band must be open above (upper: null) / 最高档不应有上限"))
     if bands[-1].lower is not None and Decimal(str(bands[-1].lower)) > score_range(spec)[0]:
         errs.append((f"decision_bands[{len(bands) - 1}].lower",
                      "the worst band must reach the lowest possible score (lower: null) / 最低档须覆盖最低分"))
     for k in range(len(bands) - 1):
         above, below = bands[k], bands[k + 1]
         if above.lower is None or below.upper is None:
-            errs.append((f"decision_bands[{k}]", "only the best band has no upper and the worst no lower"))
+            errs.append((f"decision_bands[{k}]", "only the best band has no upper and the worst no lower / 仅最高档无上限、最低档无下限"))
             continue
         if below.upper > above.lower:
             errs.append((f"decision_bands[{k + 1}]", f"overlaps `{above.grade}`: upper {below.upper} > {above.lower} / 分档重叠"))
         elif below.upper < above.lower:
             errs.append((f"decision_bands[{k + 1}]", f"gap below `{above.grade}`: {below.upper} < {above.lower} / 分档有空缺"))
         if below.lower is not None and below.lower >= below.upper:
-            errs.append((f"decision_bands[{k + 1}]", "lower must be < upper"))
+            errs.append((f"decision_bands[{k + 1}]", "lower must be < upper / 下限须小于上限"))
     return errs
 
 
@@ -384,13 +384,25 @@ def validate_spec(data: Any, *, source: str = "<model>",
     try:
         spec = ModelSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, [(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+        raise SpecError(source, [(_loc(e["loc"]), f"{_zh(e['type'])} / {e['msg']}") for e in exc.errors()]) from None
     errs = _check_structure(spec) + _check_places(spec)
     if catalogue is not None:
         errs += _check_catalogue(spec, catalogue, known_models)
     if errs:
         raise SpecError(source, errs)
     return spec
+
+
+_ZH = {"missing": "缺少必填项", "extra_forbidden": "不认识的字段", "literal_error": "取值不在允许范围内",
+       "string_pattern_mismatch": "格式不符（小写字母、数字、下划线）", "value_error": "取值错误",
+       "greater_than": "取值过小", "greater_than_equal": "取值过小", "less_than_equal": "取值过大",
+       "too_short": "至少需要一项"}
+
+
+def _zh(error_type: str) -> str:
+    if error_type in _ZH:
+        return _ZH[error_type]
+    return "类型错误" if error_type.endswith(("_type", "_parsing")) else "无效"
 
 
 def read_yaml(path: Path) -> Any:
