@@ -211,3 +211,16 @@ def test_unknown_model_and_engine_are_refused(populated, tmp_path, models):
         run(populated, tmp_path, models=models, engine_name="oracle")
     with Session(populated) as s:
         assert s.scalar(select(func.count()).select_from(EvaluationRun)) == 0
+
+
+def test_snapshot_of_another_database_is_rebuilt(engine, sqlite_engine, tmp_path):
+    snap = tmp_path / "snap"
+    for eng, rid in ((engine, "first-db"), (sqlite_engine, "second-db")):
+        with Session(eng) as s, s.begin():
+            add_subject(s, "a")
+            add_record(s, rid, "a", "penalty", dt.date(2026, 1, 1), severity="general")
+    export_snapshot(engine, snap)
+    export_snapshot(sqlite_engine, snap)
+    from xinyong.evaluation.engines import read_rows
+
+    assert [r["id"] for r in read_rows(snap, set())["records"]] == ["second-db"]

@@ -16,6 +16,7 @@ Layout (see engines.py):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -176,6 +177,9 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
     (out / "records").mkdir(exist_ok=True)
     man_path = out / "manifest.json"
     man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.exists() and not full else {}
+    source = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    if man and man.get("source") != source:
+        full, man = True, {}  # a snapshot of another database: its watermark means nothing here
     if full:
         for old in (out / "records").glob("*.parquet"):
             old.unlink()
@@ -191,7 +195,7 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
         superseded = superseded or _overlaps([out / "records" / f"part-{p:06d}.parquet" for p in parts], path)
         parts = [*parts, part]
     new_man = {
-        "version": 1, "parts": parts, "superseded": superseded,
+        "version": 1, "source": source, "parts": parts, "superseded": superseded,
         "records_watermark": (watermark or since).isoformat() if (watermark or since) else None,
         "exported_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
     }
