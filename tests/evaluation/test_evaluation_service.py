@@ -213,14 +213,21 @@ def test_unknown_model_and_engine_are_refused(populated, tmp_path, models):
         assert s.scalar(select(func.count()).select_from(EvaluationRun)) == 0
 
 
-def test_snapshot_of_another_database_is_rebuilt(engine, sqlite_engine, tmp_path):
+def test_snapshot_of_another_database_is_rebuilt(engine, tmp_path):
+    from xinyong.store.db import make_engine
+    from xinyong.store.migrate import upgrade
+
+    other_url = f"sqlite:///{tmp_path / 'other.db'}"
+    upgrade(other_url)
+    other = make_engine(other_url)
     snap = tmp_path / "snap"
-    for eng, rid in ((engine, "first-db"), (sqlite_engine, "second-db")):
+    for eng, rid in ((engine, "first-db"), (other, "second-db")):
         with Session(eng) as s, s.begin():
             add_subject(s, "a")
             add_record(s, rid, "a", "penalty", dt.date(2026, 1, 1), severity="general")
     export_snapshot(engine, snap)
-    export_snapshot(sqlite_engine, snap)
+    export_snapshot(other, snap)
+    other.dispose()
     from xinyong.evaluation.engines import read_rows
 
     assert [r["id"] for r in read_rows(snap, set())["records"]] == ["second-db"]
