@@ -120,8 +120,11 @@ def get_subject(
 ) -> list[dict]:
     """Leaf, signed head and inclusion proof of each record of a subject that the public may see
     (what the public card's badge loads) / 主体公开记录的日志证明."""
-    proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or dt.date.today(),
-                                    limit=limit, sign=True, settings=settings)
+    try:
+        proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or dt.date.today(),
+                                        limit=limit, sign=True, settings=settings)
+    except service.LedgerError as exc:
+        raise _fail(exc) from exc
     return list(proofs.values())
 
 

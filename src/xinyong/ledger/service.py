@@ -540,11 +540,14 @@ def subject_proofs(
 ) -> dict[str, dict[str, object]]:
     """record_proofs for the records of a subject the public may see on `as_of` (the disclosure
     policy's public filter), newest first, each with a `label` (kind in Chinese and date).
-    What the public card's badge needs; read-only by default."""
+    What the public card's badge needs; read-only by default. LedgerNotFound when the public may
+    not know the subject (as the card answers 404)."""
     from xinyong.disclosure.policy import PUBLIC, record_filter, subject_filter
     from xinyong.records.models import Record
     from xinyong.subjects.models import Subject
 
+    if session.execute(select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))).first() is None:
+        raise LedgerNotFound(f"subject {subject_id} not found / 信用主体 {subject_id} 不存在")
     rows = session.execute(
         select(Record.id, Record.kind, Record.occurred_on)
         .join(Subject, Subject.id == Record.subject_id)

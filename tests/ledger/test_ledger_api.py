@@ -135,4 +135,5 @@ def test_subject_proofs_list_the_public_records_with_verifiable_proofs(client):
     for p in got:
         merkle.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
                                 _hex(p["audit_path"]), bytes.fromhex(p["sth"]["root_hash"]))
-    assert client.get("/api/v1/ledger/subjects/NOBODY").json() == []
+    unknown = client.get("/api/v1/ledger/subjects/NOBODY")
+    assert unknown.status_code == 404 and "不存在" in unknown.json()["detail"]
