@@ -284,6 +284,9 @@ def report(base: Figures, card: Figures, args: argparse.Namespace, subjects: int
         f"card p99 **{card.p99_ms:.1f} ms** (target ≤ 50 ms: {'met' if ok_p99 else 'NOT met'}); "
         f"p50 ratio {card.p50_ms / base.p50_ms:.2f}. The table shows the round with the median throughput ratio; "
         f"ratios of all rounds: {', '.join(f'{r:.2f}' for r in ratios)}.",
+        "",
+        f"Load average {os.getloadavg()[0]:.1f} at the end of the run: other jobs shared the 2 cores, which "
+        "inflates every p99 (the baseline's too) and scatters the ratios between rounds.",
     ]
     return "\n".join(lines)
 
