@@ -179,8 +179,9 @@ def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: lis
         marks = ", ".join("?" for _ in columns)
         conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
     elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
+            f"COPY {table} ({cols}) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
     else:
