@@ -54,3 +54,10 @@ def test_public_key_document_round_trips(tmp_path):
     doc = keys.public_key_document(key.public_key())
     for text in (doc["public_key_hex"], doc["public_key_pem"], json.dumps(doc)):
         assert keys.key_id(keys.load_public_key(text)) == doc["key_id"]
+
+
+def test_audits_never_create_a_key(tmp_path):
+    assert keys.existing_public_key(_settings(tmp_path)) is None
+    assert not (tmp_path / keys.KEY_FILE).exists()
+    created = keys.load_private_key(_settings(tmp_path))
+    assert keys.key_id(keys.existing_public_key(_settings(tmp_path))) == keys.key_id(created.public_key())

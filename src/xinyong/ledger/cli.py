@@ -191,7 +191,7 @@ def verify_cmd(url: str = URL, as_json: bool = typer.Option(False, "--json", hel
     from xinyong.ledger import service
 
     with _session_scope(url) as session:
-        report = service.verify_store(session, public_key=keys.load_private_key(get_settings()).public_key())
+        report = service.verify_store(session, public_key=keys.existing_public_key(get_settings()))
         session.rollback()  # read-only by contract
     if as_json:
         _echo_json(report)

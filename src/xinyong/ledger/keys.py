@@ -75,6 +75,13 @@ def load_private_key(settings: Settings) -> Ed25519PrivateKey:
     return _from_text(str(path))
 
 
+def existing_public_key(settings: Settings) -> Ed25519PublicKey | None:
+    """The configured key's public half, without creating a key file (for read-only audits)."""
+    if settings.ledger_key or (Path(settings.data_dir) / KEY_FILE).exists():
+        return load_private_key(settings).public_key()
+    return None
+
+
 def public_raw(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
