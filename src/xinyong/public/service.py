@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Date, and_, bindparam, literal_column, or_, select
@@ -27,7 +28,9 @@ CARD_LIMIT = 20  # records per section; the archive and the report have the rest
 
 _SUBJECT_COLUMNS = (Subject.id, Subject.kind, Subject.name, Subject.uscc, Subject.id_number, Subject.local_code,
                     Subject.division_code, Subject.district_code, Subject.legal_rep, Subject.industry,
-                    Subject.address, Subject.registered_on, Subject.pilot, Subject.parent_id, Subject.attributes,
+                    Subject.address, Subject.registered_on, Subject.pilot, Subject.parent_id,
+                    # The card shows no subject attributes: skip decoding and masking them.
+                    literal_column("NULL").label("attributes"),
                     Subject.source)
 _RECORD_COLUMNS = (Record.id, Record.kind, Record.subject_id, Record.source, Record.source_record_id,
                    Record.occurred_on, Record.publicity_until, Record.valid_until, Record.severity,
@@ -74,13 +77,26 @@ def _headline_fields(kind: str) -> tuple[tuple[str, ...], str, str]:
     return names, spec.name_zh, spec.polarity
 
 
-def _card_record(row: Any, subject: Any) -> CardRecord:
-    shown = present_record(PUBLIC, row, subject)
-    names, kind_zh, _ = _headline_fields(row.kind)
-    texts = [str(shown["fields"][n]) for n in names if shown["fields"].get(n) not in (None, "")]
-    return CardRecord(id=row.id, kind=row.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
-                      detail="；".join(texts[1:3]), occurred_on=row.occurred_on,
-                      publicity_until=row.publicity_until, source=row.source)
+class _Row:
+    """A record read from the card query's r_* columns, shaped as present_record expects."""
+
+    __slots__ = tuple(c.key for c in _RECORD_COLUMNS)
+
+    def __init__(self, row: Any) -> None:
+        for name in self.__slots__:
+            setattr(self, name, getattr(row, f"r_{name}"))
+
+
+def _card_record(rec: _Row, subject: Any) -> CardRecord:
+    names, kind_zh, _ = _headline_fields(rec.kind)
+    # Only the (at most three) fields the card prints go through the policy's masking.
+    fields = rec.fields or {}
+    rec.fields = dict(islice(((n, fields[n]) for n in names if fields.get(n) not in (None, "")), 3))
+    shown = present_record(PUBLIC, rec, subject)["fields"]
+    texts = [str(v) for v in shown.values()]
+    return CardRecord(id=rec.id, kind=rec.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
+                      detail="；".join(texts[1:3]), occurred_on=rec.occurred_on,
+                      publicity_until=rec.publicity_until, source=rec.source)
 
 
 @lru_cache(maxsize=1)
@@ -114,16 +130,6 @@ def _statements() -> tuple[Any, Any]:
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
     )
     return card, grades
-
-
-class _Row:
-    """A record read from the card query's r_* columns, shaped as present_record expects."""
-
-    __slots__ = tuple(c.key for c in _RECORD_COLUMNS)
-
-    def __init__(self, row: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, getattr(row, f"r_{name}"))
 
 
 @lru_cache(maxsize=256)
