@@ -67,3 +67,29 @@ CT_ROOTS = [
     "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
     "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
 ]
+
+
+def edit_page(conn, leaf_index: int, *, data: bytes | None = None, drop: bool = False) -> None:  # noqa: ANN001
+    """What an insider with SQL access could do to a page row: rewrite one leaf's bytes inside the
+    data blob (offsets kept consistent, stored hash untouched), or cut the leaf out of the page."""
+    from sqlalchemy import text
+
+    page_no = leaf_index >> service.PAGE_LEVEL
+    count, hashes, ends, blob = conn.execute(
+        text("SELECT leaf_count, hashes, ends, data FROM ledger_pages WHERE page_no = :p"), {"p": page_no}
+    ).one()
+    leaves = service.split_page(count, hashes, ends, blob)
+    offset = leaf_index - (page_no << service.PAGE_LEVEL)
+    if drop:
+        del leaves[offset]
+    else:
+        leaves[offset] = (leaves[offset][0], data)
+    ends_out, total = b"", 0
+    for _, d in leaves:
+        total += len(d)
+        ends_out += total.to_bytes(4, "big")
+    conn.execute(
+        text("UPDATE ledger_pages SET leaf_count = :c, hashes = :h, ends = :e, data = :d WHERE page_no = :p"),
+        {"c": len(leaves), "h": b"".join(h for h, _ in leaves), "e": ends_out,
+         "d": b"".join(d for _, d in leaves), "p": page_no},
+    )

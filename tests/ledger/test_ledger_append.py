@@ -7,10 +7,8 @@ import datetime as dt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 
 from xinyong.ledger import merkle, service
-from xinyong.ledger.models import LedgerLeaf
 from xinyong.store.db import session_scope
 
 AT = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -30,7 +28,7 @@ def test_batches_append_contiguous_leaves_with_a_correct_root(engine):
         second = service.append_events(s, _events(300, 333), at=AT)
     assert first + second == list(range(333))
     with session_scope(engine) as s:
-        rows = s.execute(select(LedgerLeaf.data, LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index)).all()
+        rows = [(leaf.data, leaf.leaf_hash) for leaf in service.iter_leaves(s)]
         keys = merkle.root_plan(service.tree_size(s))
         stored_root = merkle.evaluate([keys], service.fetch_nodes(s, set(keys)))[0]
     assert [bytes(h) for _, h in rows] == [merkle.leaf_hash(bytes(d)) for d, _ in rows]
@@ -40,7 +38,7 @@ def test_batches_append_contiguous_leaves_with_a_correct_root(engine):
 def test_leaf_data_is_canonical_json_with_the_given_time(engine):
     with session_scope(engine) as s:
         [index] = service.append_events(s, [{"type": "record.collected", "z": 1, "a": "天津"}], at=AT)
-        data = bytes(s.get(LedgerLeaf, index).data)
+        data = service.read_leaves(s, [index])[index].data
     assert data == '{"a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'.encode()
 
 
@@ -89,7 +87,7 @@ def test_any_batch_split_gives_the_rfc_tree(cuts, data):
         for cut in cuts:
             service.append_events(s, _events(start, start + cut), at=AT)
             start += cut
-        hashes = [bytes(h) for h in s.scalars(select(LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index))]
+        hashes = [leaf.leaf_hash for leaf in service.iter_leaves(s)]
         size = data.draw(st.integers(1, start))
         assert service.root_at(s, size) == merkle.root_from_leaf_hashes(hashes[:size])
         index = data.draw(st.integers(0, size - 1))
@@ -102,3 +100,14 @@ def test_any_batch_split_gives_the_rfc_tree(cuts, data):
                                   merkle.root_from_leaf_hashes(hashes[:size]),
                                   [bytes.fromhex(p) for p in cons["consistency_path"]])
     engine.dispose()
+
+
+@pytest.mark.parametrize("tricky", [{"items": [{"a": 1}, {"b": 2}]}, {"note": "},{"}, {"x": "}"}, {}])
+def test_batch_serialisation_equals_one_event_at_a_time(engine, tricky):
+    """append_events serialises a batch as one JSON array and cuts it; the bytes must be exactly
+    canonical_event's, also when an event's own content holds the separator."""
+    evs = [{"type": "t", "n": i, **(tricky if i % 2 else {})} for i in range(5)]
+    with session_scope(engine) as s:
+        service.append_events(s, evs, at=AT)
+        stored = [leaf.data for leaf in service.iter_leaves(s)]
+    assert stored == [service.canonical_event(e, service.format_at(AT)) for e in evs]

@@ -10,8 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from ledger_helpers import CT_LEAVES, CT_ROOTS, add_records, add_subject, make_settings
-from sqlalchemy import text
+from ledger_helpers import CT_LEAVES, CT_ROOTS, add_records, add_subject, edit_page, make_settings
 
 from xinyong.console.templating import env
 from xinyong.ledger import service
@@ -116,11 +115,11 @@ def test_verify_button_accepts_an_intact_record_and_rejects_a_rewritten_leaf(pag
     assert "✓" in result.text_content() and "签名有效" in result.text_content()
 
     victim = list(proofs.values())[2]
-    with engine.begin() as conn:  # rewrite the leaf's bytes behind the log's back
-        data = conn.execute(text("SELECT data FROM ledger_leaves WHERE leaf_index = :i"),
-                            {"i": victim["leaf_index"]}).scalar()
-        conn.execute(text("UPDATE ledger_leaves SET data = :d WHERE leaf_index = :i"),
-                     {"d": bytes(data).replace(b"record.collected", b"record.collectex"), "i": victim["leaf_index"]})
+    index = victim["leaf_index"]
+    with session_scope(engine) as s:
+        data = service.read_leaves(s, [index])[index].data
+    with engine.begin() as conn:  # rewrite the leaf's bytes inside its page, behind the log's back
+        edit_page(conn, index, data=data.replace(b"record.collected", b"record.collectex"))
     page.click(f'[data-record-id="{victim["record_id"]}"]')
     bad = page.locator(".ledger-result").nth(2)
     page.wait_for_function("() => document.querySelectorAll('[data-ledger-result]').length === 2")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from ledger_helpers import AT, SEED, add_records, add_subject
-from sqlalchemy import select, text
+from ledger_helpers import AT, SEED, add_records, add_subject, edit_page
+from sqlalchemy import text
 
 from xinyong.ledger import keys, merkle, service
-from xinyong.ledger.models import LedgerLeaf
 from xinyong.store.db import session_scope
 
 KEY = keys._from_text(SEED)
@@ -25,7 +24,7 @@ def log(engine):
     with session_scope(engine) as s:
         for start, stop in ((0, 1), (1, 20), (20, 45)):
             service.append_events(s, _events(stop - start, start), at=AT)
-        hashes = [bytes(h) for h in s.scalars(select(LedgerLeaf.leaf_hash).order_by(LedgerLeaf.leaf_index))]
+        hashes = [leaf.leaf_hash for leaf in service.iter_leaves(s)]
     return engine, hashes
 
 
@@ -128,7 +127,7 @@ def test_verify_store_is_clean_after_normal_appends(engine):
     assert report["tree_size"] == 6
 
 
-def test_verify_store_reports_hand_edits_deletes_and_gaps(engine):
+def test_verify_store_reports_hand_edits_deletes_and_a_cut_leaf(engine):
     with session_scope(engine) as s:
         add_subject(s)
         records = add_records(s, 6)
@@ -137,28 +136,62 @@ def test_verify_store_reports_hand_edits_deletes_and_gaps(engine):
     with engine.begin() as conn:  # what an insider with SQL access could do
         conn.execute(text("UPDATE records SET amount = 1 WHERE id = :id"), {"id": edited})
         conn.execute(text("DELETE FROM records WHERE id = :id"), {"id": deleted})
-        conn.execute(text("DELETE FROM ledger_leaves WHERE leaf_index = 2"))
+        edit_page(conn, 2, drop=True)  # cut leaf 2 out of its page
     with session_scope(engine) as s:
         report = service.verify_store(s, public_key=KEY.public_key())
     assert not report["ok"]
     assert [c["record_id"] for c in report["changed"]] == [edited]
     assert report["changed"][0]["columns"] == ["digest"]
     assert report["deleted"] == [deleted]
-    assert report["gaps"] == [{"from": 2, "to": 2}]
     assert records[2].id in report["unlogged"]
+    # The log is now one leaf shorter than the signed head says it was.
+    assert [(h["tree_size"], h["root_matches"]) for h in report["bad_heads"]] == [(6, False)]
+
+
+@pytest.mark.parametrize(("edit", "gap"), [
+    ("cut", {"from": service.PAGE_SIZE - 1, "to": service.PAGE_SIZE - 1}),  # a short page before the last
+    ("delete", {"from": service.PAGE_SIZE, "to": 2 * service.PAGE_SIZE - 1}),  # a whole page row deleted
+])
+def test_verify_store_reports_gaps_between_pages(engine, edit, gap):
+    n = 2 * service.PAGE_SIZE + 10
+    with session_scope(engine) as s:
+        service.append_events(s, _events(n), at=AT)
+        service.sign_head(s, key=KEY, at=AT)
+    with engine.begin() as conn:
+        if edit == "cut":
+            edit_page(conn, 7, drop=True)
+        else:
+            conn.execute(text("DELETE FROM ledger_pages WHERE page_no = 1"))
+    with session_scope(engine) as s:
+        report = service.verify_store(s, public_key=KEY.public_key())
+    assert report["gaps"] == [gap]
+    assert not report["ok"] and report["bad_heads"]
 
 
 def test_verify_store_reports_a_rewritten_leaf_and_node(engine):
+    """Editing one leaf's bytes inside a page blob (offsets kept consistent) is caught by its hash."""
     with session_scope(engine) as s:
-        service.append_events(s, _events(16), at=AT)
+        service.append_events(s, _events(service.PAGE_SIZE), at=AT)
         service.sign_head(s, key=KEY, at=AT)
     node = merkle.NodeKey(service.NODE_MIN_LEVEL, 0).node_id  # the lowest stored level
     with engine.begin() as conn:
-        conn.execute(text("UPDATE ledger_leaves SET data = :d WHERE leaf_index = 3"), {"d": b"{}"})
+        edit_page(conn, 3, data=b"{}")
         conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE node_id = :n"), {"h": bytes(32), "n": node})
     with session_scope(engine) as s:
         report = service.verify_store(s, public_key=KEY.public_key())
     assert report["bad_leaves"] == [3]
     assert report["bad_nodes"] == [node]
     # The signed head no longer matches the recomputed root: the edit is visible to every outsider.
-    assert report["bad_heads"] == [{"id": 1, "tree_size": 16, "root_matches": False, "signature_valid": True}]
+    assert report["bad_heads"] == [{"id": 1, "tree_size": service.PAGE_SIZE, "root_matches": False, "signature_valid": True}]
+
+
+def test_verify_store_reports_every_leaf_of_a_page_with_edited_offsets(engine):
+    with session_scope(engine) as s:
+        service.append_events(s, _events(5), at=AT)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_pages SET ends = :e WHERE page_no = 0"), {"e": bytes(20)})
+    with session_scope(engine) as s:
+        report = service.verify_store(s)
+        assert report["bad_leaves"] == [0, 1, 2, 3, 4]
+        with pytest.raises(service.LedgerError, match="damaged"):
+            service.append_events(s, _events(1, 5), at=AT)

@@ -1,4 +1,4 @@
-"""Transparency-log tables (透明日志): leaves, perfect-subtree nodes and signed tree heads.
+"""Transparency-log tables (透明日志): pages of leaves, perfect-subtree nodes and signed tree heads.
 
 Integer keys are plain INTEGER on SQLite so they alias the rowid (no second B-tree to maintain
 on bulk append) and BIGINT on PostgreSQL.
@@ -16,15 +16,21 @@ from xinyong.store.base import Base
 BigInt = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class LedgerLeaf(Base):
-    """One appended event. `data` is the canonical serialisation; `leaf_hash` = SHA-256(0x00||data)."""
+class LedgerPage(Base):
+    """A page of PAGE_SIZE (service.PAGE_SIZE) consecutive leaves: page ``p`` holds leaves
+    ``[p * PAGE_SIZE, p * PAGE_SIZE + leaf_count)``. One row per page instead of one per leaf: a row
+    insert costs several SHA-256 computations, a page of leaves one row.
 
-    __tablename__ = "ledger_leaves"
+    ``hashes``: the leaf hashes, SHA-256(0x00||data), concatenated (32 bytes each);
+    ``ends``: the end offset of each leaf's data inside ``data``, big-endian uint32 (4 bytes each);
+    ``data``: the canonical leaf data, concatenated. Only the last page may be partial."""
 
-    leaf_index: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
-    event_type: Mapped[str] = mapped_column(String(48))
-    record_id: Mapped[str | None] = mapped_column(String(64))  # looked up through LedgerRecordKey
-    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    __tablename__ = "ledger_pages"
+
+    page_no: Mapped[int] = mapped_column(BigInt, primary_key=True, autoincrement=False)
+    leaf_count: Mapped[int] = mapped_column(Integer)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+    ends: Mapped[bytes] = mapped_column(LargeBinary)
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
@@ -40,7 +46,8 @@ class LedgerRecordKey(Base):
 
 
 class LedgerNode(Base):
-    """The hash of a perfect subtree at level >= service.NODE_MIN_LEVEL, keyed by merkle.NodeKey.node_id."""
+    """The hash of a perfect subtree at level >= service.PAGE_LEVEL (page roots and above), keyed by
+    merkle.NodeKey.node_id."""
 
     __tablename__ = "ledger_nodes"
 

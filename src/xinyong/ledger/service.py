@@ -14,17 +14,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import struct
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import accumulate
+from typing import NamedTuple
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import func, insert, literal, select, union_all
+from sqlalchemy import LargeBinary, delete, func, insert, literal, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.ledger import keys, merkle
-from xinyong.ledger.models import LedgerHead, LedgerLeaf, LedgerNode, LedgerRecordKey
+from xinyong.ledger.models import LedgerHead, LedgerNode, LedgerPage, LedgerRecordKey
 from xinyong.settings import Settings, get_settings
 
 # Event types other domains append (docs/ledger.md lists what each means).
@@ -47,9 +50,14 @@ RECORD_COLUMNS = ("kind", "subject_id", "source", "batch_id", "digest")
 # the same next leaf index). The number is arbitrary but fixed: b"xinyong" as an integer.
 _APPEND_LOCK = 0x78696E796F6E67
 
-# Subtrees below this level are not stored: they are recomputed from at most 2**level leaf hashes
-# when a proof needs them. Storing every level would add one row per leaf to each append.
-NODE_MIN_LEVEL = 4
+# Leaves are stored in pages of PAGE_SIZE (one row per page: a row insert costs several leaf
+# hashes, so one row per leaf made appends ~25x slower than hashing). Subtrees below the page level
+# are not stored: a proof recomputes them from the one page of leaf hashes it reads (at most
+# PAGE_SIZE - 1 node hashes, ~0.1 ms); page roots and everything above are stored nodes.
+PAGE_LEVEL = 8
+PAGE_SIZE = 1 << PAGE_LEVEL
+NODE_MIN_LEVEL = PAGE_LEVEL  # the lowest stored node level
+HASH_SIZE = merkle.HASH_SIZE
 
 
 class LedgerError(ValueError):
@@ -112,49 +120,142 @@ def _epoch_ms(at: dt.datetime) -> int:
     return int((at if at.tzinfo else at.replace(tzinfo=dt.UTC)).timestamp() * 1000)
 
 
+class Leaf(NamedTuple):
+    """One leaf read back from its page (event_type and record_id parsed from the data)."""
+
+    leaf_index: int
+    event_type: str
+    record_id: str | None
+    leaf_hash: bytes
+    data: bytes
+
+
+def _leaf(index: int, leaf_hash: bytes, data: bytes) -> Leaf:
+    try:
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        event = None  # tampered bytes: the hash check reports it; the leaf is still readable
+    if not isinstance(event, dict):
+        return Leaf(index, "", None, leaf_hash, data)
+    rid = event.get("record_id")
+    return Leaf(index, str(event.get("type", "")), None if rid is None else str(rid), leaf_hash, data)
+
+
+def split_page(count: int, hashes: bytes, ends: bytes, data: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(stored leaf hash, data) of each leaf of a page row; None when its parts disagree (a page
+    edited behind the log's back: wrong lengths or offsets)."""
+    hashes, ends, data = bytes(hashes), bytes(ends), bytes(data)
+    if count < 0 or len(hashes) != HASH_SIZE * count or len(ends) != 4 * count:
+        return None
+    out: list[tuple[bytes, bytes]] = []
+    prev = 0
+    for i, end in enumerate(struct.unpack(f">{count}I", ends)):
+        if end < prev:
+            return None
+        out.append((hashes[HASH_SIZE * i : HASH_SIZE * (i + 1)], data[prev:end]))
+        prev = end
+    return out if prev == len(data) else None
+
+
+_PAGE_COLUMNS = (LedgerPage.page_no, LedgerPage.leaf_count, LedgerPage.hashes, LedgerPage.ends, LedgerPage.data)
+
+
+def read_leaves(session: Session, indexes: Iterable[int]) -> dict[int, Leaf]:
+    """The leaves at these indexes (absent ones are left out), reading each page once."""
+    wanted = set(indexes)
+    pages = sorted({i >> PAGE_LEVEL for i in wanted if i >= 0})
+    out: dict[int, Leaf] = {}
+    for chunk in range(0, len(pages), 500):
+        stmt = select(*_PAGE_COLUMNS).where(LedgerPage.page_no.in_(pages[chunk : chunk + 500]))
+        for page_no, count, hashes, ends, data in session.connection().execute(stmt):
+            first = page_no << PAGE_LEVEL
+            for offset, (h, d) in enumerate(split_page(count, hashes, ends, data) or ()):
+                if first + offset in wanted:
+                    out[first + offset] = _leaf(first + offset, h, d)
+    return out
+
+
+def iter_leaves(session: Session) -> Iterator[Leaf]:
+    """Every leaf in index order (pages streamed; for audits and tests)."""
+    stmt = select(*_PAGE_COLUMNS).order_by(LedgerPage.page_no).execution_options(yield_per=64)
+    for page_no, count, hashes, ends, data in session.connection().execute(stmt):
+        first = page_no << PAGE_LEVEL
+        for offset, (h, d) in enumerate(split_page(count, hashes, ends, data) or ()):
+            yield _leaf(first + offset, h, d)
+
+
 def tree_size(session: Session) -> int:
-    last = session.execute(select(func.max(LedgerLeaf.leaf_index))).scalar()
-    return 0 if last is None else int(last) + 1
+    """Leaves in the log: read from the last page (one indexed row)."""
+    row = session.execute(
+        select(LedgerPage.page_no, LedgerPage.leaf_count).order_by(LedgerPage.page_no.desc()).limit(1)
+    ).first()
+    return 0 if row is None else (int(row[0]) << PAGE_LEVEL) + int(row[1])
 
 
-def _leaf_range(key: merkle.NodeKey) -> range:
-    return range(key.index << key.level, (key.index + 1) << key.level)
+def _subtree_from_page(key: merkle.NodeKey, page_hashes: bytes) -> bytes | None:
+    """A perfect subtree below the page level, from its page's concatenated leaf hashes."""
+    offset = ((key.index << key.level) & (PAGE_SIZE - 1)) * HASH_SIZE
+    chunk = page_hashes[offset : offset + (HASH_SIZE << key.level)]
+    if len(chunk) != HASH_SIZE << key.level:
+        return None
+    return merkle.root_from_leaf_hashes([chunk[i : i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)])
 
 
-def fetch_nodes(session: Session, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
-    """Hashes of perfect subtrees: levels >= NODE_MIN_LEVEL from the nodes table, lower ones
-    recomputed from their (at most 2**NODE_MIN_LEVEL) leaf hashes.
-
-    One round trip: two indexed IN queries of O(log n) rows, UNION ALL."""
+def _fetch(
+    session: Session, keys: set[merkle.NodeKey], *, with_size: bool = False
+) -> tuple[dict[merkle.NodeKey, bytes], int]:
+    """Hashes of perfect subtrees, and (with_size) the current tree size, in ONE query: stored
+    nodes (level >= PAGE_LEVEL) by primary key, the leaf-hash pages that hold the lower ones
+    (recomputed: at most PAGE_SIZE - 1 hashes per page), and the last page's row, UNION ALL.
+    Missing keys are left out (see _require); size is -1 without with_size."""
     out: dict[merkle.NodeKey, bytes] = {}
-    low = [k for k in keys if k.level < NODE_MIN_LEVEL]
-    inner = {k.node_id: k for k in keys if k.level >= NODE_MIN_LEVEL}
-    wanted = sorted({i for k in low for i in _leaf_range(k)})
+    low = [k for k in keys if k.level < PAGE_LEVEL]
+    inner = {k.node_id: k for k in keys if k.level >= PAGE_LEVEL}
+    pages = sorted({(k.index << k.level) >> PAGE_LEVEL for k in low})
+    empty = literal(b"", LargeBinary)
     parts = []
-    if wanted:
-        parts.append(select(literal(0).label("stored"), LedgerLeaf.leaf_index.label("id"),
-                            LedgerLeaf.leaf_hash.label("hash")).where(LedgerLeaf.leaf_index.in_(wanted)))
+    if pages:
+        parts.append(select(literal(0).label("kind"), LedgerPage.page_no.label("id"),
+                            LedgerPage.leaf_count.label("n"), LedgerPage.hashes.label("blob"))
+                     .where(LedgerPage.page_no.in_(pages)))
     if inner:
-        parts.append(select(literal(1).label("stored"), LedgerNode.node_id.label("id"),
-                            LedgerNode.hash.label("hash")).where(LedgerNode.node_id.in_(sorted(inner))))
-    leaf_hashes: dict[int, bytes] = {}
+        parts.append(select(literal(1), LedgerNode.node_id, literal(0), LedgerNode.hash)
+                     .where(LedgerNode.node_id.in_(sorted(inner))))
+    if with_size:
+        last = select(func.max(LedgerPage.page_no)).scalar_subquery()
+        parts.append(select(literal(2), LedgerPage.page_no, LedgerPage.leaf_count, empty)
+                     .where(LedgerPage.page_no == last))
+    size = 0 if with_size else -1
+    page_hashes: dict[int, bytes] = {}
     if parts:
-        for stored, ident, h in session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
-            if stored:
-                out[inner[ident]] = bytes(h)
+        for kind, ident, n, blob in session.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+            if kind == 0:
+                page_hashes[ident] = bytes(blob)
+            elif kind == 1:
+                out[inner[ident]] = bytes(blob)
             else:
-                leaf_hashes[ident] = bytes(h)
+                size = (int(ident) << PAGE_LEVEL) + int(n)
     for k in low:
-        hashes = [leaf_hashes.get(i) for i in _leaf_range(k)]
-        if None not in hashes:
-            out[k] = merkle.root_from_leaf_hashes(hashes)
-    missing = keys - out.keys()
+        page = page_hashes.get((k.index << k.level) >> PAGE_LEVEL)
+        h = None if page is None else _subtree_from_page(k, page)
+        if h is not None:
+            out[k] = h
+    return out, size
+
+
+def _require(keys: set[merkle.NodeKey], found: dict[merkle.NodeKey, bytes]) -> dict[merkle.NodeKey, bytes]:
+    missing = keys - found.keys()
     if missing:
         raise LedgerError(
             f"ledger storage is missing {len(missing)} node(s), e.g. {sorted(missing)[0]}; run "
             "`xinyong ledger verify` / 日志存储缺少节点，请运行 xinyong ledger verify"
         )
-    return out
+    return found
+
+
+def fetch_nodes(session: Session, keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+    """Hashes of perfect subtrees (one query, see _fetch); LedgerError when one is missing."""
+    return _require(keys, _fetch(session, keys)[0])
 
 
 def _frontier(session: Session, size: int) -> merkle.Frontier:
@@ -166,6 +267,9 @@ def _frontier(session: Session, size: int) -> merkle.Frontier:
 def _lock_for_append(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})")
+
+
+_MODELS = {"ledger_pages": LedgerPage, "ledger_nodes": LedgerNode, "ledger_record_keys": LedgerRecordKey}
 
 
 def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -185,47 +289,98 @@ def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: lis
             for row in rows:
                 copy.write_row(row)
     else:
-        model = {"ledger_leaves": LedgerLeaf, "ledger_nodes": LedgerNode, "ledger_record_keys": LedgerRecordKey}[
-            table
-        ]
-        conn.execute(insert(model), [dict(zip(columns, row, strict=True)) for row in rows])
+        conn.execute(insert(_MODELS[table]), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
-def _serialise(
-    events: Sequence[Mapping[str, object]], start: int, stamp: str
-) -> tuple[list[tuple], list[tuple[int, int]], list[bytes]]:
-    """Leaf rows, record-key rows and leaf hashes. The hot loop of a bulk append: locals only."""
-    leaf_rows: list[tuple] = []
-    key_rows: list[tuple[int, int]] = []
-    hashes: list[bytes] = []
-    sha, dumps, opts = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS
-    add_leaf, add_key, add_hash = leaf_rows.append, key_rows.append, hashes.append
-    index = start
+def _bad_event(events: Sequence[Mapping[str, object]]) -> LedgerError | None:
+    """The first invalid event's error (checked per event only when the fast check fails)."""
+    for i, event in enumerate(events):
+        event_type = event.get("type")
+        if not isinstance(event_type, str) or not 0 < len(event_type) <= 48:
+            return LedgerError(f"event {i}: 'type' must be text of 1–48 characters / "
+                               f"第 {i} 个事件的 type 字段应为 1–48 个字符")
+        record_id = event.get("record_id")
+        if record_id is not None and len(str(record_id)) > 64:
+            return LedgerError(f"event {i}: record_id longer than 64 characters / "
+                               f"第 {i} 个事件的 record_id 超过 64 个字符")
+    return None
+
+
+def _check_events(events: Sequence[Mapping[str, object]]) -> list[str | None]:
+    """Validate types and record ids with C-level map/min/max over the batch; return the record ids."""
+    types = [e.get("type") for e in events]
+    rids = [e.get("record_id") for e in events]
+    present = [r for r in rids if r is not None]
+    ok = set(map(type, types)) == {str} and min(map(len, types)) > 0 and max(map(len, types)) <= 48
+    if present and not set(map(type, present)) <= {str}:
+        rids = [None if r is None else str(r) for r in rids]
+        present = [r for r in rids if r is not None]
+    if not ok or (present and max(map(len, present)) > 64):
+        raise _bad_event(events) or LedgerError("invalid event / 事件无效")
+    return rids
+
+
+def _dumps_all(events: Sequence[Mapping[str, object]], stamp: str) -> list[bytes]:
+    """Canonical bytes of every event. orjson's per-call overhead exceeds its per-event work, so
+    the batch is serialised as ONE JSON array and cut at the "},{" between elements: when the
+    output holds exactly n-1 of them they are all separators (a separator always is one), and
+    each piece is byte-for-byte what a single dumps would give. Otherwise (an event whose own
+    content holds "},{") it falls back to one call per event."""
+    docs = [e if "at" in e else {**e, "at": stamp} for e in events]
+    opts = orjson.OPT_SORT_KEYS
     try:
-        for event in events:
-            event_type = event.get("type")
-            if not isinstance(event_type, str) or not 0 < len(event_type) <= 48:
-                raise LedgerError(
-                    f"event {index - start}: 'type' must be text of 1–48 characters / "
-                    f"第 {index - start} 个事件的 type 字段应为 1–48 个字符"
-                )
-            data = dumps(event if "at" in event else {**event, "at": stamp}, default=_json_default, option=opts)
-            h = sha(b"\x00" + data).digest()
-            add_hash(h)
-            record_id = event.get("record_id")
-            if record_id is not None:
-                record_id = str(record_id)
-                if len(record_id) > 64:
-                    raise LedgerError(
-                        f"event {index - start}: record_id longer than 64 characters / "
-                        f"第 {index - start} 个事件的 record_id 超过 64 个字符"
-                    )
-                add_key((record_key(record_id), index))
-            add_leaf((index, event_type, record_id, h, data))
-            index += 1
-    except orjson.JSONEncodeError as exc:
-        raise LedgerError(f"event {index - start} cannot be serialised: {exc} / 事件无法序列化") from exc
-    return leaf_rows, key_rows, hashes
+        blob = orjson.dumps(docs, default=_json_default, option=opts)
+    except orjson.JSONEncodeError:
+        for i, doc in enumerate(docs):
+            try:
+                orjson.dumps(doc, default=_json_default, option=opts)
+            except orjson.JSONEncodeError as exc:
+                raise LedgerError(f"event {i} cannot be serialised: {exc} / 第 {i} 个事件无法序列化") from exc
+        raise
+    parts = blob[2:-2].split(b"},{")
+    if len(parts) != len(docs):
+        return [orjson.dumps(doc, default=_json_default, option=opts) for doc in docs]
+    return [b"{" + p + b"}" for p in parts]
+
+
+def _record_key_rows(rids: Sequence[str | None], start: int) -> list[tuple[int, int]]:
+    rows: list[tuple[int, int]] = []
+    add = rows.append
+    for index, rid in enumerate(rids, start):
+        if rid is not None:
+            if len(rid) == 64:
+                try:
+                    add((int(rid[:14], 16), index))
+                    continue
+                except ValueError:
+                    pass
+            add((record_key(rid), index))
+    rows.sort()  # B-tree inserts in key order touch each index page once
+    return rows
+
+
+def _page_rows(session: Session, start: int, hashes: list[bytes], datas: list[bytes]) -> list[tuple]:
+    """Page rows for leaves start.. (the partial last page, if any, is read, deleted and rewritten)."""
+    first_page = start >> PAGE_LEVEL
+    if start & (PAGE_SIZE - 1):
+        conn = session.connection()
+        count, old_hashes, ends, data = conn.execute(
+            select(*_PAGE_COLUMNS[1:]).where(LedgerPage.page_no == first_page)
+        ).one()
+        old = split_page(count, old_hashes, ends, data)
+        if old is None:
+            raise LedgerError(f"page {first_page} is damaged; run `xinyong ledger verify` / "
+                              f"第 {first_page} 页已损坏，请运行 xinyong ledger verify")
+        hashes = [h for h, _ in old] + hashes
+        datas = [d for _, d in old] + datas
+        conn.execute(delete(LedgerPage).where(LedgerPage.page_no == first_page))
+    rows = []
+    join, pack = b"".join, struct.pack
+    for j in range(0, len(hashes), PAGE_SIZE):
+        ds = datas[j : j + PAGE_SIZE]
+        rows.append((first_page + (j >> PAGE_LEVEL), len(ds), join(hashes[j : j + PAGE_SIZE]),
+                     pack(f">{len(ds)}I", *accumulate(map(len, ds))), join(ds)))
+    return rows
 
 
 def append_events(
@@ -235,22 +390,25 @@ def append_events(
 
     Each event needs a "type" (see EVENT_TYPES); "record_id" links it to a record. `at` (default:
     now, UTC) is written into every leaf that has no "at" of its own. Bulk-fast: one frontier read
-    of O(log n) rows, then executemany/COPY of the leaves and of the completed subtree nodes."""
+    of O(log n) rows, then executemany/COPY of whole pages of leaves, of the completed subtree
+    nodes at page level and above, and of the record-key index."""
     if not events:
         return []
     stamp = format_at(at or _now())
+    rids = _check_events(events)
+    datas = _dumps_all(events, stamp)
+    sha = hashlib.sha256
+    hashes = [sha(b"\x00" + d).digest() for d in datas]
     conn = session.connection()
     _lock_for_append(conn)
     start = tree_size(session)
-    leaf_rows, key_rows, hashes = _serialise(events, start, stamp)
-    index = start + len(events)
     frontier = _frontier(session, start)
-    new_nodes = frontier.append(hashes, min_level=NODE_MIN_LEVEL)
-    key_rows.sort()  # B-tree inserts in key order touch each index page once
-    _bulk_insert(conn, "ledger_leaves", ("leaf_index", "event_type", "record_id", "leaf_hash", "data"), leaf_rows)
-    _bulk_insert(conn, "ledger_record_keys", ("record_key", "leaf_index"), key_rows)
+    new_nodes = frontier.append(hashes, min_level=PAGE_LEVEL)
+    pages = _page_rows(session, start, hashes, datas)
+    _bulk_insert(conn, "ledger_pages", ("page_no", "leaf_count", "hashes", "ends", "data"), pages)
+    _bulk_insert(conn, "ledger_record_keys", ("record_key", "leaf_index"), _record_key_rows(rids, start))
     _bulk_insert(conn, "ledger_nodes", ("node_id", "hash"), new_nodes)
-    return list(range(start, index))
+    return list(range(start, start + len(events)))
 
 
 def append_event(session: Session, event: Mapping[str, object], *, at: dt.datetime | None = None) -> int:
@@ -353,26 +511,29 @@ def head_for_size(session: Session, size: int) -> LedgerHead | None:
 # --- proofs -------------------------------------------------------------------------------------
 
 
-def _check_size(session: Session, size: int, what: str) -> int:
-    current = tree_size(session)
+def _check_size(size: int, current: int, what: str) -> None:
     if size > current:
         raise LedgerError(
             f"{what} {size} is larger than the log ({current} leaves) / {what} {size} 大于当前日志大小 {current}"
         )
-    return current
 
 
 def inclusion_proof(session: Session, *, leaf_index: int, tree_size_: int | None = None) -> dict[str, object]:
-    """Audit path of a leaf in the tree of `tree_size_` leaves (default: the whole log)."""
+    """Audit path of a leaf in the tree of `tree_size_` leaves (default: the whole log).
+
+    Two queries when the size is given: pages + nodes + the current size in one (see _fetch),
+    then the signed head for that size."""
     size = tree_size(session) if tree_size_ is None else tree_size_
-    _check_size(session, size, "tree_size")
     if leaf_index < 0 or leaf_index >= size:
         raise LedgerError(
             f"leaf_index {leaf_index} is not below tree_size {size} / 叶序号 {leaf_index} 不小于树大小 {size}"
         )
     plan = merkle.inclusion_plan(leaf_index, size)
     root_keys = merkle.root_plan(size)
-    nodes = fetch_nodes(session, merkle.plan_keys(plan) | set(root_keys) | {merkle.NodeKey(0, leaf_index)})
+    wanted = merkle.plan_keys(plan) | set(root_keys) | {merkle.NodeKey(0, leaf_index)}
+    found, current = _fetch(session, wanted, with_size=True)
+    _check_size(size, current, "tree_size")
+    nodes = _require(wanted, found)
     head = head_for_size(session, size)
     return {
         "leaf_index": leaf_index,
@@ -384,8 +545,20 @@ def inclusion_proof(session: Session, *, leaf_index: int, tree_size_: int | None
     }
 
 
+def _heads_for_sizes(session: Session, sizes: Sequence[int]) -> dict[int, LedgerHead]:
+    """The latest signed head of each size, in one query."""
+    out: dict[int, LedgerHead] = {}
+    for head in session.execute(
+        select(LedgerHead).where(LedgerHead.tree_size.in_(sorted(set(sizes)))).order_by(LedgerHead.id)
+    ).scalars():
+        out[head.tree_size] = head
+    return out
+
+
 def consistency_proof(session: Session, *, first: int, second: int) -> dict[str, object]:
-    """Proof that the tree of `second` leaves extends the tree of `first` leaves (0 < first <= second)."""
+    """Proof that the tree of `second` leaves extends the tree of `first` leaves (0 < first <= second).
+
+    Two queries: pages + nodes + the current size, then both signed heads."""
     if first > second:
         raise LedgerError(f"first {first} is larger than second {second} / first {first} 大于 second {second}")
     if first <= 0:
@@ -393,11 +566,14 @@ def consistency_proof(session: Session, *, first: int, second: int) -> dict[str,
             "first must be at least 1: a consistency proof from the empty tree is undefined (RFC 9162 "
             "§2.1.4) / first 必须至少为 1：空树的一致性证明无定义"
         )
-    _check_size(session, second, "second")
     plan = merkle.consistency_plan(first, second)
     first_keys, second_keys = merkle.root_plan(first), merkle.root_plan(second)
-    nodes = fetch_nodes(session, merkle.plan_keys(plan) | set(first_keys) | set(second_keys))
-    first_head, second_head = head_for_size(session, first), head_for_size(session, second)
+    wanted = merkle.plan_keys(plan) | set(first_keys) | set(second_keys)
+    found, current = _fetch(session, wanted, with_size=True)
+    _check_size(second, current, "second")
+    nodes = _require(wanted, found)
+    heads = _heads_for_sizes(session, (first, second))
+    first_head, second_head = heads.get(first), heads.get(second)
     return {
         "first": first,
         "second": second,
@@ -436,7 +612,7 @@ def leaf_document(
 ) -> dict[str, object]:
     """One leaf as an outsider needs it: the exact bytes (hex) and their hash. For the public,
     content that the disclosure policy hides is withheld (`withheld: true`, no data)."""
-    leaf = session.get(LedgerLeaf, leaf_index)
+    leaf = read_leaves(session, [leaf_index]).get(leaf_index)
     if leaf is None:
         raise LedgerNotFound(
             f"no leaf {leaf_index}; the log has {tree_size(session)} leaves / 叶 {leaf_index} 不存在"
@@ -455,25 +631,20 @@ def leaf_document(
     }
 
 
-def _record_rows(session: Session, record_ids: Sequence[str], *columns) -> list:  # noqa: ANN002
-    """(record_id, *columns) of every leaf naming one of these records, oldest first.
-
-    An explicit join from the integer key index (its primary key's leading column) to the leaves'
-    primary key, and the exact id compared here: a plan no planner can turn into a scan."""
+def _record_rows(session: Session, record_ids: Sequence[str]) -> list[Leaf]:
+    """Every leaf naming one of these records, oldest first: the integer key index gives the
+    candidate leaf indexes, their pages confirm the full id."""
     wanted = set(record_ids)
-    stmt = (
-        select(LedgerLeaf.record_id, *columns)
-        .join(LedgerRecordKey, LedgerRecordKey.leaf_index == LedgerLeaf.leaf_index)
-        .where(LedgerRecordKey.record_key.in_(sorted({record_key(r) for r in wanted})))
-        .order_by(LedgerLeaf.leaf_index)
+    stmt = select(LedgerRecordKey.leaf_index).where(
+        LedgerRecordKey.record_key.in_(sorted({record_key(r) for r in wanted}))
     )
-    # Plain columns go through Core (no ORM row processing: verify reads every leaf this way).
-    runner = session if any(c is LedgerLeaf for c in columns) else session.connection()
-    return [row for row in runner.execute(stmt) if row[0] in wanted]
+    indexes = [int(i) for (i,) in session.connection().execute(stmt)]
+    leaves = read_leaves(session, indexes)
+    return [leaves[i] for i in sorted(leaves) if leaves[i].record_id in wanted]
 
 
-def record_leaves(session: Session, record_id: str) -> list[LedgerLeaf]:
-    return [row[1] for row in _record_rows(session, [record_id], LedgerLeaf)]
+def record_leaves(session: Session, record_id: str) -> list[Leaf]:
+    return _record_rows(session, [record_id])
 
 
 def record_proofs(
@@ -496,8 +667,8 @@ def record_proofs(
     latest: dict[str, int] = {}
     for chunk_start in range(0, len(record_ids), 500):
         chunk = list(record_ids[chunk_start : chunk_start + 500])
-        for rid, index in _record_rows(session, chunk, LedgerLeaf.leaf_index):
-            latest[rid] = max(latest.get(rid, -1), int(index))
+        for leaf in _record_rows(session, chunk):
+            latest[leaf.record_id] = max(latest.get(leaf.record_id, -1), leaf.leaf_index)
     if not latest:
         return {}
     if sign:
@@ -594,17 +765,28 @@ def _norm(value: object) -> bytes:
     return canonical_json(value)
 
 
-def _expected_state(datas: Sequence[bytes]) -> tuple[dict[str, object], str]:
-    """Fold a record's events in log order: the latest value of each compared column, last type."""
-    expected: dict[str, object] = {}
-    last_type = ""
-    for data in datas:
-        event = json.loads(data)
-        last_type = str(event.get("type", ""))
-        for column in RECORD_COLUMNS:
-            if column in event:
-                expected[column] = event[column]
-    return expected, last_type
+class _Expected(NamedTuple):
+    """A record's state as the log says it should be: latest logged value of each compared column."""
+
+    columns: dict[str, object]
+    last_type: str
+
+
+def _fold_event(states: dict[str, _Expected], data: bytes) -> None:
+    """Fold one leaf into the expected state of the record it names (log order)."""
+    try:
+        event = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return  # unreadable bytes are reported by the hash check
+    if not isinstance(event, dict) or event.get("record_id") is None:
+        return
+    rid = str(event["record_id"])
+    state = states.get(rid)
+    columns = state.columns if state else {}
+    for column in RECORD_COLUMNS:
+        if column in event:
+            columns[column] = event[column]
+    states[rid] = _Expected(columns, str(event.get("type", "")))
 
 
 def _record_state(row: Mapping[str, object]) -> dict[str, object]:
@@ -613,25 +795,22 @@ def _record_state(row: Mapping[str, object]) -> dict[str, object]:
     return state
 
 
-def _leaf_datas(session: Session, record_ids: Sequence[str]) -> dict[str, list[bytes]]:
-    out: dict[str, list[bytes]] = {}
-    for rid, data in _record_rows(session, record_ids, LedgerLeaf.data):
-        out.setdefault(rid, []).append(bytes(data))
-    return out
-
-
-def _verify_tree(session: Session, report: dict[str, list], public_key: Ed25519PublicKey | None) -> int:
-    """Leaf hashes, index gaps, stored nodes and signed heads against a recomputation."""
+def _verify_tree(
+    session: Session, report: dict[str, list], public_key: Ed25519PublicKey | None, states: dict[str, _Expected]
+) -> int:
+    """Pages, leaf hashes, index gaps, stored nodes and signed heads against a recomputation, in one
+    sequential pass over the pages; fills `states` (what each logged record should look like)."""
     heads: dict[int, list[LedgerHead]] = {}
     for head in session.execute(select(LedgerHead)).scalars():
         heads.setdefault(head.tree_size, []).append(head)
     frontier = merkle.Frontier()
     expected = 0
+    key = None if public_key is None else keys.key_id(public_key)
 
     def check_heads() -> None:
         for head in heads.get(frontier.size, []):
             good_root = bytes(head.root_hash) == frontier.root()
-            good_sig = public_key is None or head.key_id != keys.key_id(public_key) or keys.verify_head(
+            good_sig = public_key is None or head.key_id != key or keys.verify_head(
                 public_key, head.tree_size, head.timestamp_ms, bytes(head.root_hash), bytes(head.signature)
             )
             if not (good_root and good_sig):
@@ -639,21 +818,28 @@ def _verify_tree(session: Session, report: dict[str, list], public_key: Ed25519P
                                             "root_matches": good_root, "signature_valid": good_sig})
 
     check_heads()
-    stmt = select(LedgerLeaf.leaf_index, LedgerLeaf.leaf_hash, LedgerLeaf.data).order_by(LedgerLeaf.leaf_index)
-    chunk: list[bytes] = []
-    for index, stored_hash, data in session.execute(stmt.execution_options(yield_per=5000)):
-        if index != expected:
-            report["gaps"].append({"from": expected, "to": index - 1})
-            expected = index
-        expected += 1
-        h = merkle.leaf_hash(bytes(data))
-        if h != bytes(stored_hash):
-            report["bad_leaves"].append(index)
-        chunk.append(h)
-        if len(chunk) >= 5000:
-            _verify_nodes(session, frontier, chunk, report, check_heads)
-            chunk = []
-    _verify_nodes(session, frontier, chunk, report, check_heads)
+    sha = hashlib.sha256
+    stmt = select(*_PAGE_COLUMNS).order_by(LedgerPage.page_no).execution_options(yield_per=64)
+    for page_no, count, hashes, ends, data in session.connection().execute(stmt):
+        first = int(page_no) << PAGE_LEVEL
+        if first != expected:  # a missing page, or a short page before the last one
+            report["gaps"].append({"from": expected, "to": first - 1})
+        expected = first + int(count)
+        leaves = split_page(int(count), hashes, ends, data)
+        if leaves is None:  # lengths or offsets edited: no leaf of the page can be trusted
+            report["bad_leaves"] += list(range(first, expected))
+            continue
+        recomputed = []
+        for offset, (stored, leaf_data) in enumerate(leaves):
+            h = sha(b"\x00" + leaf_data).digest()
+            if h != stored:
+                report["bad_leaves"].append(first + offset)
+            recomputed.append(h)
+            _fold_event(states, leaf_data)
+        _verify_nodes(session, frontier, recomputed, report, check_heads)
+    for size in sorted(s for s in heads if s > frontier.size):  # heads the log no longer reaches
+        report["bad_heads"] += [{"id": h.id, "tree_size": size, "root_matches": False, "signature_valid": None}
+                                for h in heads[size]]
     return expected
 
 
@@ -662,20 +848,23 @@ def _verify_nodes(session, frontier, hashes, report, check_heads) -> None:  # no
     for h in hashes:  # one at a time so every head size is checked exactly when reached
         made += frontier.append([h], min_level=NODE_MIN_LEVEL)
         check_heads()
-    for start in range(0, len(made), 5000):
-        part = dict(made[start : start + 5000])
-        stored = dict(session.execute(
-            select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(list(part)))
-        ).all())
-        report["bad_nodes"] += [nid for nid, h in part.items() if bytes(stored.get(nid, b"")) != h]
+    if not made:
+        return
+    part = dict(made)
+    stored = dict(session.execute(
+        select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(list(part)))
+    ).all())
+    report["bad_nodes"] += [nid for nid, h in part.items() if bytes(stored.get(nid, b"")) != h]
 
 
 def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None) -> dict[str, object]:
     """Recompute the log and compare every record with it. Reports; never changes anything.
 
-    - gaps: missing leaf indexes; bad_leaves: stored hash != SHA-256(0x00||data);
-      bad_nodes: stored subtree hashes that differ from the recomputation; bad_heads: signed heads
-      whose root or signature does not match;
+    - gaps: missing leaf indexes (a missing page, or a short page that is not the last);
+      bad_leaves: stored hash != SHA-256(0x00||data), or every leaf of a page whose lengths or
+      offsets were edited; bad_nodes: stored subtree hashes that differ from the recomputation;
+      bad_heads: signed heads whose root or signature does not match (or whose size the log no
+      longer reaches);
     - changed: records whose row no longer matches the latest logged values (columns named);
     - deleted: records in the log but not in the store (and not erased through the log);
     - unlogged: records in the store that no leaf mentions."""
@@ -683,17 +872,16 @@ def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None
 
     report: dict[str, list] = {k: [] for k in ("gaps", "bad_leaves", "bad_nodes", "bad_heads", "changed",
                                                "deleted", "unlogged")}
-    size = _verify_tree(session, report, public_key)
+    states: dict[str, _Expected] = {}
+    size = _verify_tree(session, report, public_key, states)
     columns = [getattr(Record, name) for name in DIGEST_COLUMNS if name != "id"]
     stmt = select(Record.id, Record.batch_id, *columns).order_by(Record.id).execution_options(yield_per=2000)
-    rows: list[Mapping[str, object]] = []
+    seen: set[str] = set()
     for row in session.execute(stmt).mappings():
-        rows.append(dict(row))
-        if len(rows) >= 2000:
-            _compare_records(session, rows, report)
-            rows = []
-    _compare_records(session, rows, report)
-    _find_deleted(session, report)
+        seen.add(str(row["id"]))
+        _compare_record(dict(row), states, report)
+    report["deleted"] = sorted(rid for rid, state in states.items()
+                               if rid not in seen and state.last_type != "record.erased")
     ok = not any(report.values())
     return {"ok": ok, "tree_size": size, **report}
 
@@ -714,41 +902,19 @@ def _content_matches_id(row: Mapping[str, object]) -> bool | None:
         return False  # a row that no longer parses has certainly been changed
 
 
-def _compare_records(session: Session, rows: list[Mapping[str, object]], report: dict[str, list]) -> None:
-    if not rows:
+def _compare_record(row: Mapping[str, object], states: dict[str, _Expected], report: dict[str, list]) -> None:
+    rid = str(row["id"])
+    state = states.get(rid)
+    if state is None:
+        report["unlogged"].append(rid)
         return
-    logged = _leaf_datas(session, [str(r["id"]) for r in rows])
-    for row in rows:
-        rid = str(row["id"])
-        if rid not in logged:
-            report["unlogged"].append(rid)
-            continue
-        expected, last_type = _expected_state(logged[rid])
-        actual = _record_state(row)
-        if last_type == "record.erased":
-            report["changed"].append({"record_id": rid, "columns": ["(erased in the log)"]})
-            continue
-        diff = [c for c, v in expected.items() if _norm(v) != _norm(actual.get(c))]
-        # Without a logged digest (ingest's events), the id itself is the content commitment.
-        if "digest" not in expected and _content_matches_id(row) is False:
-            diff.append("content (id)")
-        if diff:
-            report["changed"].append({"record_id": rid, "columns": diff})
-
-
-def _find_deleted(session: Session, report: dict[str, list]) -> None:
-    from xinyong.records.models import Record
-
-    stmt = select(LedgerLeaf.record_id).where(LedgerLeaf.record_id.is_not(None)).distinct()
-    ids = [rid for (rid,) in session.execute(stmt)]
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
-        present = set(session.execute(select(Record.id).where(Record.id.in_(chunk))).scalars())
-        missing = [rid for rid in chunk if rid not in present]
-        if not missing:
-            continue
-        logged = _leaf_datas(session, missing)
-        for rid in missing:
-            _, last_type = _expected_state(logged[rid])
-            if last_type != "record.erased":
-                report["deleted"].append(rid)
+    if state.last_type == "record.erased":
+        report["changed"].append({"record_id": rid, "columns": ["(erased in the log)"]})
+        return
+    actual = _record_state(row)
+    diff = [c for c, v in state.columns.items() if _norm(v) != _norm(actual.get(c))]
+    # Without a logged digest (ingest's events), the id itself is the content commitment.
+    if "digest" not in state.columns and _content_matches_id(row) is False:
+        diff.append("content (id)")
+    if diff:
+        report["changed"].append({"record_id": rid, "columns": diff})

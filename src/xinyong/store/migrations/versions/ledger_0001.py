@@ -1,4 +1,4 @@
-"""ledger: transparency-log leaves, record-key index, perfect-subtree nodes, signed tree heads
+"""ledger: transparency-log pages of leaves, record-key index, perfect-subtree nodes, signed tree heads
 
 Revision ID: ledger_0001
 Revises: core_0001
@@ -20,15 +20,14 @@ BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     op.create_table(
-        "ledger_leaves",
-        sa.Column("leaf_index", BigInt, autoincrement=False, nullable=False),
-        sa.Column("event_type", sa.String(length=48), nullable=False),
-        sa.Column("record_id", sa.String(length=64), nullable=True),
-        sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
+        "ledger_pages",
+        sa.Column("page_no", BigInt, autoincrement=False, nullable=False),
+        sa.Column("leaf_count", sa.Integer(), nullable=False),
+        sa.Column("hashes", sa.LargeBinary(), nullable=False),
+        sa.Column("ends", sa.LargeBinary(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.PrimaryKeyConstraint("leaf_index", name=op.f("pk_ledger_leaves")),
+        sa.PrimaryKeyConstraint("page_no", name=op.f("pk_ledger_pages")),
     )
-
     op.create_table(
         "ledger_record_keys",
         sa.Column("record_key", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -64,4 +63,4 @@ def downgrade() -> None:
     op.drop_table("ledger_heads")
     op.drop_table("ledger_nodes")
     op.drop_table("ledger_record_keys")
-    op.drop_table("ledger_leaves")
+    op.drop_table("ledger_pages")
