@@ -10,6 +10,7 @@ for their reasons; the result must agree with the row path (tests/ingest/test_co
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -179,15 +180,15 @@ def _subject_columns(spec: KindSpec, v: dict[str, pa.Array], n: int) -> dict[str
     }
 
 
-_DUCK = None
+_LOCAL = threading.local()  # one in-memory DuckDB per thread: a connection is not shared across threads
 
 
 def _sha256(arr: pa.Array) -> pa.Array:
-    global _DUCK
-    if _DUCK is None:
-        _DUCK = duckdb.connect()
+    duck = getattr(_LOCAL, "duck", None)
+    if duck is None:
+        duck = _LOCAL.duck = duckdb.connect()
     tbl = pa.table({"t": arr})  # noqa: F841 - read by DuckDB's replacement scan
-    return _DUCK.sql("SELECT sha256(t) AS h FROM tbl").to_arrow_table().column(0).combine_chunks()
+    return duck.sql("SELECT sha256(t) AS h FROM tbl").to_arrow_table().column(0).combine_chunks()
 
 
 def fields_json(spec: KindSpec, v: dict[str, pa.Array]) -> pa.Array:
