@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -210,31 +211,8 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
             started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
         dedupe = _Dedupe(conn, source, total)
-        for first in range(0, max(total, 1), SLICE):
-            part = grid.slice(first, SLICE, with_bad_rows=first == 0)
-            prep = _prepare(spec, mapping, part, source)
-            cols, valid = _record_columns(prep, part)
-            ids = cols["id"].to_pylist()
-            keep, touched = dedupe.split(ids, cols["source_record_id"].to_pylist())
-            _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
-            fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
-            done = first + part.num_rows
-
-            def slice_progress(written: int, _count: int, done: int = done, part: Grid = part) -> None:
-                if progress:
-                    progress(done - part.num_rows + round(written / max(_count, 1) * part.num_rows), total)
-
-            _insert_records(conn, spec, source, batch_id, fresh, now, slice_progress)
-            _touch(conn, touched, now)
-            _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
-            fresh_ids = [ids[i] for i in keep]
-            _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
-            record_ids += fresh_ids
-            counts["valid"] += valid
-            counts["accepted"] += len(keep)
-            counts["rejected"] += len(prep.quarantine)
-            del prep, cols, fresh, ids
-            pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
+        with _bulk_cache(conn, total):
+            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids)
         result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"], accepted=counts["accepted"],
                              duplicates=counts["valid"] - counts["accepted"], rejected=counts["rejected"],
                              kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids)
@@ -244,6 +222,38 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
         if within is not None:
             within(conn, result)
     return result
+
+
+def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str,
+                  batch_id: int, dedupe: _Dedupe, now: dt.datetime, progress: Progress | None,
+                  counts: dict[str, int], record_ids: list[str]) -> None:
+    """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction)."""
+    total = grid.num_rows
+    for first in range(0, max(total, 1), SLICE):
+        part = grid.slice(first, SLICE, with_bad_rows=first == 0)
+        prep = _prepare(spec, mapping, part, source)
+        cols, valid = _record_columns(prep, part)
+        ids = cols["id"].to_pylist()
+        keep, touched = dedupe.split(ids, cols["source_record_id"].to_pylist())
+        _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
+        fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+        done = first + part.num_rows
+
+        def slice_progress(written: int, _count: int, done: int = done, part: Grid = part) -> None:
+            if progress:
+                progress(done - part.num_rows + round(written / max(_count, 1) * part.num_rows), total)
+
+        _insert_records(conn, spec, source, batch_id, fresh, now, slice_progress)
+        _touch(conn, touched, now)
+        _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
+        fresh_ids = [ids[i] for i in keep]
+        _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+        record_ids += fresh_ids
+        counts["valid"] += valid
+        counts["accepted"] += len(keep)
+        counts["rejected"] += len(prep.quarantine)
+        del prep, cols, fresh, ids
+        pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
 
 
 class _Dedupe:
@@ -359,8 +369,6 @@ def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int
     total = len(cols["id"])
     order = pc.sort_indices(cols["id"]) if total > 1 else pa.array(range(total), pa.int64())
     pg = conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
-    if conn.dialect.name == "sqlite" and total > CHUNK:
-        conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
     names = ", ".join(RECORD_COLUMNS)
     for start in range(0, total, CHUNK):
         take = order.slice(start, CHUNK)  # take per chunk: no sorted copy of the whole slice
@@ -385,8 +393,20 @@ def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int
             progress(min(start + CHUNK, total), total)
     if progress and not total:
         progress(0, 0)
-    if conn.dialect.name == "sqlite" and total > CHUNK:
-        conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default again for the pooled connection
+
+
+@contextmanager
+def _bulk_cache(conn: Connection, rows: int) -> Iterator[None]:
+    """On SQLite, a larger page cache for a large batch (see _insert_records), then the default again
+    for the pooled connection, whatever happens."""
+    if conn.dialect.name != "sqlite" or rows <= CHUNK:
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def raw_digest(kind: str, source: str, raw: Mapping[str, str]) -> str:
