@@ -199,3 +199,17 @@ def test_frontier_yields_the_stored_nodes():
     expected = {k.node_id: h for k, h in nodes.items() if k.level > 0}
     assert made == expected
     assert frontier.root() == merkle.root_from_leaf_hashes(hashes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cuts=st.lists(st.integers(0, 70), min_size=1, max_size=6), min_level=st.integers(0, 4))
+def test_frontier_emits_every_stored_node_once_whatever_the_batches(cuts, min_level):
+    """Block-wise reduction (whole aligned blocks) and the one-by-one stack give the same nodes."""
+    hashes = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(sum(cuts))]
+    frontier, made, start = merkle.Frontier(), [], 0
+    for cut in cuts:
+        made += frontier.append(hashes[start : start + cut], min_level=min_level)
+        start += cut
+    expected = {k.node_id: h for k, h in merkle.tree_nodes(hashes).items() if k.level >= max(min_level, 1)}
+    assert sorted(made) == sorted(expected.items())
+    assert frontier.root() == merkle.root_from_leaf_hashes(hashes)

@@ -275,15 +275,39 @@ class Frontier:
         self.stack: list[tuple[int, bytes]] = [(k.level, h) for k, h in zip(keys, hashes, strict=True)]
 
     def append(self, leaf_hashes: Sequence[bytes], min_level: int = 1) -> list[tuple[int, bytes]]:
-        """Add leaf hashes; return the new interior nodes as (node_id, hash), levels >= min_level."""
+        """Add leaf hashes; return the new interior nodes as (node_id, hash), levels >= min_level.
+
+        Whole aligned blocks of 2**min_level leaves are reduced level by level (one list
+        comprehension per level, no per-leaf stack work), then their roots are pushed; the leaves
+        before the first block boundary and after the last go through the stack one by one."""
+        if min_level < 1:
+            return self._push(leaf_hashes, 0, min_level)
+        block = 1 << min_level
+        n = len(leaf_hashes)
+        lead = min(n, (-self.size) % block)
+        full = (n - lead) // block * block
+        new_nodes = self._push(leaf_hashes[:lead], 0, min_level)
+        if full:
+            row = list(leaf_hashes[lead : lead + full])
+            sha, prefix = _sha256, NODE_PREFIX
+            for _ in range(min_level):
+                row = [sha(prefix + a + b).digest() for a, b in zip(row[0::2], row[1::2], strict=True)]
+            new_nodes += self._push(row, min_level, min_level)
+        new_nodes += self._push(leaf_hashes[lead + full :], 0, min_level)
+        return new_nodes
+
+    def _push(self, hashes: Sequence[bytes], level0: int, min_level: int) -> list[tuple[int, bytes]]:
+        """Push perfect subtrees of level `level0` (the tree size must be a multiple of 2**level0)."""
         stack = self.stack
         size = self.size
         new_nodes: list[tuple[int, bytes]] = []
         add = new_nodes.append
         sha = _sha256
-        for h in leaf_hashes:
-            level = 0
-            index = size
+        for h in hashes:
+            level = level0
+            index = size >> level0
+            if level0 > 0 and level0 >= min_level:
+                add(((index << (level + 1)) + (1 << level) - 1, h))
             while stack and stack[-1][0] == level:
                 h = sha(NODE_PREFIX + stack.pop()[1] + h).digest()
                 level += 1
@@ -291,7 +315,7 @@ class Frontier:
                 if level >= min_level:
                     add(((index << (level + 1)) + (1 << level) - 1, h))
             stack.append((level, h))
-            size += 1
+            size += 1 << level0
         self.size = size
         return new_nodes
 

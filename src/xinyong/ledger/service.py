@@ -321,26 +321,37 @@ def _check_events(events: Sequence[Mapping[str, object]]) -> list[str | None]:
 
 
 def _dumps_all(events: Sequence[Mapping[str, object]], stamp: str) -> list[bytes]:
-    """Canonical bytes of every event. orjson's per-call overhead exceeds its per-event work, so
-    the batch is serialised as ONE JSON array and cut at the "},{" between elements: when the
-    output holds exactly n-1 of them they are all separators (a separator always is one), and
-    each piece is byte-for-byte what a single dumps would give. Otherwise (an event whose own
-    content holds "},{") it falls back to one call per event."""
-    docs = [e if "at" in e else {**e, "at": stamp} for e in events]
+    """Canonical bytes of every event (with "at" added where missing), byte-for-byte what
+    canonical_event gives, at a fraction of the cost:
+
+    - orjson's per-call overhead exceeds its per-event work, so the batch is serialised as ONE JSON
+      array and cut at the "},{" between elements: when the output holds exactly n-1 of them they
+      are all separators (a separator always is one); otherwise (an event whose own content holds
+      "},{") it falls back to one call per event;
+    - copying every event to add "at" cost more than serialising it, so "at" is spliced in as the
+      first key where the event's first key's first byte is above "a" (then every key sorts after
+      "at", and no event with such a first key has an "at"); other events are copied and dumped."""
     opts = orjson.OPT_SORT_KEYS
     try:
-        blob = orjson.dumps(docs, default=_json_default, option=opts)
-    except orjson.JSONEncodeError:
-        for i, doc in enumerate(docs):
-            try:
-                orjson.dumps(doc, default=_json_default, option=opts)
-            except orjson.JSONEncodeError as exc:
-                raise LedgerError(f"event {i} cannot be serialised: {exc} / 第 {i} 个事件无法序列化") from exc
-        raise
+        blob = orjson.dumps(events if isinstance(events, list) else list(events), default=_json_default,
+                            option=opts)
+    except (orjson.JSONEncodeError, TypeError):
+        return [_dump_one(i, e, stamp) for i, e in enumerate(events)]
     parts = blob[2:-2].split(b"},{")
-    if len(parts) != len(docs):
-        return [orjson.dumps(doc, default=_json_default, option=opts) for doc in docs]
-    return [b"{" + p + b"}" for p in parts]
+    if len(parts) != len(events):
+        return [_dump_one(i, e, stamp) for i, e in enumerate(events)]
+    head = b'{"at":"' + stamp.encode() + b'",'
+    b_a = ord("a")
+    return [head + p + b"}" if p[1] > b_a else _dump_one(i, events[i], stamp)
+            for i, p in enumerate(parts)]
+
+
+def _dump_one(i: int, event: Mapping[str, object], stamp: str) -> bytes:
+    try:
+        return orjson.dumps(event if "at" in event else {**event, "at": stamp}, default=_json_default,
+                            option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:
+        raise LedgerError(f"event {i} cannot be serialised: {exc} / 第 {i} 个事件无法序列化") from exc
 
 
 def _record_key_rows(rids: Sequence[str | None], start: int) -> list[tuple[int, int]]:
