@@ -169,6 +169,7 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--subjects", type=int, default=None, help="distinct subjects (default records / 10)")
     ap.add_argument("--pg", action=argparse.BooleanOptionalAction, default=True)
+    ap.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--reimport", action="store_true", help="also time re-importing the same file (all duplicates)")
     ap.add_argument("--repeat", type=int, default=1, help="interleaved runs per store; the best of each is reported")
     args = ap.parse_args()
@@ -180,7 +181,7 @@ def main() -> None:
         generate(path, n, args.subjects or max(1, n // 10))
         print(f"# {dt.date.today()} · {platform.machine()} · {os.cpu_count()} cores · {n:,} records "
               f"({path.stat().st_size / 1e6:.0f} MB CSV, generated in {time.perf_counter() - t:.1f} s)", flush=True)
-        stores = [("sqlite", lambda name: f"sqlite:///{work / name}.db")]
+        stores = [("sqlite", lambda name: f"sqlite:///{work / name}.db")] if args.sqlite else []
         server = None
         if args.pg:
             from xinyong.store.pgserver import start_server

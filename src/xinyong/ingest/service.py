@@ -33,7 +33,6 @@ from xinyong.ingest.models import Batch, QuarantineRow
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record
-from xinyong.subjects.models import Subject
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
@@ -310,52 +309,49 @@ class _Dedupe:
 
 
 def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
-    """A re-seen record's last_seen moves to now (provenance: when we last heard of it)."""
-    ids = sorted(set(dupes))
-    for start in range(0, len(ids), CHUNK):
-        part = ids[start:start + CHUNK]
-        conn.execute(update(Record).where(Record.id.in_(part)).values(last_seen=now))
+    """A re-seen record's last_seen moves to now (provenance: when we last heard of it). One indexed
+    UPDATE per record id, driver-level executemany."""
+    if not dupes:
+        return
+    sqlite = conn.dialect.name == "sqlite"
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    mark = "?" if sqlite else "%s"
+    conn.exec_driver_sql(f"UPDATE records SET last_seen = {mark} WHERE id = {mark}",
+                         [(stamp, rid) for rid in sorted(set(dupes))])
 
 
 def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, now: dt.datetime) -> None:
     """New subjects are inserted from their first row; known ones only get last_seen = now (their
-    curated details — pilot, carrier, attributes — are not overwritten by a department's file)."""
+    curated details — pilot, carrier, attributes — are not overwritten by a department's file).
+
+    One `INSERT … ON CONFLICT (id) DO UPDATE SET last_seen` per subject, driver-level executemany:
+    no lookup of existing ids (an IN (…) list against a table filled in this very transaction has
+    no statistics and PostgreSQL may scan it)."""
     first: dict[str, int] = {}
     for i, sid in enumerate(cols["subject_id"].to_pylist()):
         if sid not in first:
             first[sid] = i
-    ids = list(first)
-    existing: set[str] = set()
-    for start in range(0, len(ids), 5000):
-        part = ids[start:start + 5000]
-        existing |= set(conn.execute(select(Subject.id).where(Subject.id.in_(part))).scalars())
-    new_ids = [sid for sid in ids if sid not in existing]
-    take = pa.array([first[sid] for sid in new_ids], pa.int64())
+    if not first:
+        return
+    take = pa.array(list(first.values()), pa.int64())
     subj = {k: cols[f"subject_{k}"].take(take).to_pylist()
             for k in ("kind", "name", "uscc", "id_number", "local_code", "legal_rep")}
-    new_rows = []
-    for j, sid in enumerate(new_ids):
+    sqlite = conn.dialect.name == "sqlite"
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
+    rows = []
+    for j, sid in enumerate(first):
         code = subj["uscc"][j] or subj["id_number"][j]
         division = (code[2:8] if subj["uscc"][j] else code[:6]) if code else None
         rep = subj["legal_rep"][j]
-        new_rows.append({
-            "id": sid, "kind": subj["kind"][j], "name": subj["name"][j][:200], "uscc": subj["uscc"][j],
-            "id_number": subj["id_number"][j], "local_code": subj["local_code"][j], "division_code": division,
-            "district_code": district_of(division), "legal_rep": rep[:100] if rep else None,
-            "attributes": {}, "source": source, "first_seen": now, "last_seen": now,
-        })
-    if new_rows:
-        # Driver-level executemany: these are plain values, no ORM or type processing needed.
-        names = list(new_rows[0])
-        mark = "%s" if conn.dialect.name == "postgresql" else "?"
-        sql = f"INSERT INTO subjects ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else now
-        tuples = [tuple("{}" if k == "attributes" else stamp if k in ("first_seen", "last_seen") else r[k]
-                        for k in names) for r in new_rows]
-        conn.exec_driver_sql(sql, tuples)
-    known = sorted(existing)
-    for start in range(0, len(known), CHUNK):
-        conn.execute(update(Subject).where(Subject.id.in_(known[start:start + CHUNK])).values(last_seen=now))
+        rows.append((sid, subj["kind"][j], subj["name"][j][:200], subj["uscc"][j], subj["id_number"][j],
+                     subj["local_code"][j], division, district_of(division), rep[:100] if rep else None, "{}",
+                     source, stamp, stamp))
+    names = ("id", "kind", "name", "uscc", "id_number", "local_code", "division_code", "district_code",
+             "legal_rep", "attributes", "source", "first_seen", "last_seen")
+    mark = "?" if sqlite else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO subjects ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+        "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen", rows)
 
 
 def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int, cols: dict[str, pa.Array],
