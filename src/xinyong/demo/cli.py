@@ -14,7 +14,7 @@ demo_app = typer.Typer(help="Demo database for the sixteen pilots / 十六区试
 console = Console(stderr=True)
 
 
-def _build(url: str, seed: int, subjects: int, scale: float, chunk: int) -> None:
+def _build(url: str, seed: int, subjects: int, scale: float, chunk: int, evaluate: bool = True) -> None:
     from xinyong.demo.generator import DemoConfig
     from xinyong.demo.service import build_demo
 
@@ -26,10 +26,13 @@ def _build(url: str, seed: int, subjects: int, scale: float, chunk: int) -> None
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = build_demo(url=url, config=config, chunk=chunk, progress=progress)
+        report = build_demo(url=url, config=config, chunk=chunk, progress=progress, evaluate=evaluate)
     console.print(f"信用主体 subjects {report.subjects:,} · 信用信息 records {report.records:,} · "
                   f"批次 batches {report.batches:,} · 拒收 rejected {report.rejected:,} · "
                   f"{report.seconds:.1f}s → {url}")
+    if report.evaluations:
+        graded = ", ".join(f"{m} {n:,}" for m, n in sorted(report.evaluations.items()))
+        console.print(f"信用评价 graded (as of {config.end}): {graded}")
     if report.accounts:
         console.print(f"演示账户 demo logins: {', '.join(report.accounts)} (docs/accounts.md)")
     if report.rejected:
@@ -70,9 +73,11 @@ def build(
     subjects: int = typer.Option(0, help="Total subjects; beyond the pilots, generic subjects are added (benchmarks)"),
     scale: float = typer.Option(1.0, help="Shrink (or grow) every pilot roster by this factor"),
     chunk: int = typer.Option(20_000, help="Subjects generated and written per step"),
+    evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate",
+                                  help="Grade the result with every shipped model (skip for benchmark-size builds)"),
 ) -> None:
     """Build the demo database from scratch / 重新构建演示数据库 (SQLite: the file is recreated)."""
-    _build(url or get_settings().database_url, seed, subjects, scale, chunk)
+    _build(url or get_settings().database_url, seed, subjects, scale, chunk, evaluate)
 
 
 def register(app: typer.Typer) -> None:

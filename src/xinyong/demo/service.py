@@ -47,6 +47,7 @@ class BuildReport:
     by_kind: Counter = field(default_factory=Counter)
     rejected_reasons: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # demo logins created by this build
+    evaluations: dict[str, int] = field(default_factory=dict)  # model id → subjects graded
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -108,7 +109,7 @@ def subject_row(s: DemoSubject, source: str) -> dict:
 
 def build_demo(*, url: str, config: DemoConfig | None = None, programmes_dir: Path | None = None,
                chunk: int = 20_000, fresh: bool = True, progress: Progress | None = None,
-               now: dt.datetime | None = None) -> BuildReport:
+               now: dt.datetime | None = None, evaluate: bool = True) -> BuildReport:
     """Build (or rebuild) the demo at url. SQLite with fresh=True starts from an empty file; on
     PostgreSQL a rebuild with the same seed adds nothing (subjects upsert, records deduplicate)."""
     config = config or DemoConfig()
@@ -139,10 +140,25 @@ def build_demo(*, url: str, config: DemoConfig | None = None, programmes_dir: Pa
         from xinyong.accounts.service import seed_demo_users
 
         report.accounts = seed_demo_users(engine, now=now)
+        if evaluate:
+            report.evaluations = _evaluate(engine, config, url)
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _evaluate(engine: Engine, config: DemoConfig, url: str) -> dict[str, int]:
+    """Grade the demo with every shipped model as of the day its data ends, so the console and the
+    public cards show grades and reasons from the first start. The Parquet snapshot sits beside an
+    SQLite file, so two demo databases never share one."""
+    from xinyong.evaluation.service import evaluate_all
+    from xinyong.settings import get_settings
+
+    path = sqlite_path(url)
+    snapshot = (path.parent if path else get_settings().data_dir) / "snapshot"
+    runs = evaluate_all(engine, as_of=config.end, snapshot_dir=snapshot)
+    return {run.model_id: run.subjects for run in runs}
 
 
 def _write_chunk(engine: Engine, part: list[DemoSubject], makers: dict[str, RecordMaker], config: DemoConfig,
