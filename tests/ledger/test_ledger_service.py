@@ -195,3 +195,20 @@ def test_verify_store_reports_every_leaf_of_a_page_with_edited_offsets(engine):
         assert report["bad_leaves"] == [0, 1, 2, 3, 4]
         with pytest.raises(service.LedgerError, match="damaged"):
             service.append_events(s, _events(1, 5), at=AT)
+
+
+def test_verify_store_reports_a_deleted_record_index_row(engine):
+    """Deleting a bucket row hides leaves from record lookups; the audit rebuilds the index and says so."""
+    with session_scope(engine) as s:
+        service.append_events(s, _events(40), at=AT)
+        victim = f"{7:064x}"
+        assert [leaf.leaf_index for leaf in service.record_leaves(s, victim)] == [7]
+        assert service.verify_store(s)["bad_index"] == []
+    bucket = service.record_key(victim) >> (56 - service.KEY_BUCKET_BITS)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM ledger_record_keys WHERE bucket = :b"), {"b": bucket})
+    with session_scope(engine) as s:
+        assert service.record_leaves(s, victim) == []
+        report = service.verify_store(s)
+    assert {"leaf_index": 7, "problem": "missing"} in report["bad_index"]
+    assert not report["ok"]

@@ -208,6 +208,7 @@ def _print_report(report: dict) -> None:
         "bad_leaves": "leaves whose hash does not match their data / 叶哈希不符",
         "bad_nodes": "stored tree nodes that differ / 存储节点不符",
         "bad_heads": "signed heads that do not match / 树头不符",
+        "bad_index": "record index entries missing or extra / 记录索引条目缺失或多余",
         "changed": "records changed outside the log / 日志之外被修改的记录",
         "deleted": "records deleted outside the log / 日志之外被删除的记录",
         "unlogged": "records never logged / 未写入日志的记录",

@@ -35,14 +35,19 @@ class LedgerPage(Base):
 
 
 class LedgerRecordKey(Base):
-    """record_key (56 bits of SHA-256(record_id)) -> leaf: a compact integer index, filled in key
-    order on append (WITHOUT ROWID on SQLite: the primary key is the only B-tree)."""
+    """The record index, bucketed: record id -> leaf indexes without one row per leaf.
+
+    Each append writes one row per bucket (the top service.KEY_BUCKET_BITS bits of the 56-bit
+    record key) that its records fall in, keyed by (bucket, the append's first leaf index);
+    ``entries`` is that append's sorted 12-byte entries: 7-byte record key, 5-byte leaf index
+    (big-endian). A lookup reads one bucket's rows and binary-searches each."""
 
     __tablename__ = "ledger_record_keys"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    record_key: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_leaf: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entries: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LedgerNode(Base):

@@ -11,10 +11,12 @@ escapes JSON requires; dates and datetimes are ISO 8601 strings, bytes are hex. 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import json
 import struct
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import accumulate
@@ -58,6 +60,14 @@ PAGE_LEVEL = 8
 PAGE_SIZE = 1 << PAGE_LEVEL
 NODE_MIN_LEVEL = PAGE_LEVEL  # the lowest stored node level
 HASH_SIZE = merkle.HASH_SIZE
+
+# The record index (ledger_record_keys): 56-bit record keys in 2**KEY_BUCKET_BITS buckets, entries of
+# 7 + 5 bytes (record key, leaf index). An append writes one row per bucket it touches (≤ 1024), not
+# one per leaf: at a million leaves per-leaf key rows cost more than all the hashing.
+KEY_BUCKET_BITS = 10
+_KEY_BITS = 56
+_INDEX_BITS = 40
+_ENTRY_SIZE = (_KEY_BITS + _INDEX_BITS) // 8
 
 
 class LedgerError(ValueError):
@@ -354,20 +364,62 @@ def _dump_one(i: int, event: Mapping[str, object], stamp: str) -> bytes:
         raise LedgerError(f"event {i} cannot be serialised: {exc} / 第 {i} 个事件无法序列化") from exc
 
 
-def _record_key_rows(rids: Sequence[str | None], start: int) -> list[tuple[int, int]]:
-    rows: list[tuple[int, int]] = []
-    add = rows.append
-    for index, rid in enumerate(rids, start):
-        if rid is not None:
-            if len(rid) == 64:
-                try:
-                    add((int(rid[:14], 16), index))
-                    continue
-                except ValueError:
-                    pass
-            add((record_key(rid), index))
-    rows.sort()  # B-tree inserts in key order touch each index page once
+def _key_entries(rids: Sequence[str | None], start: int) -> list[int]:
+    """Sorted (record_key << 40 | leaf_index) of every leaf naming a record (leaf indexes < 2**40)."""
+    try:  # ingest's ids: 64 hex digits, the key is the first 14 (one C-level int() per id)
+        out = [int(r[:14], 16) << _INDEX_BITS | i for i, r in enumerate(rids, start)
+               if r is not None and len(r) == 64]
+        if len(out) != sum(r is not None for r in rids):
+            raise ValueError("not all ids are 64 characters")
+    except ValueError:
+        out = [record_key(r) << _INDEX_BITS | i for i, r in enumerate(rids, start) if r is not None]
+    out.sort()
+    return out
+
+
+def _record_key_rows(rids: Sequence[str | None], start: int) -> list[tuple[int, int, bytes]]:
+    """One (bucket, first_leaf, entries) row per bucket this append touches (see LedgerRecordKey):
+    a few hundred rows per batch instead of one per leaf."""
+    entries = _key_entries(rids, start)
+    shift = _INDEX_BITS + _KEY_BITS - KEY_BUCKET_BITS
+    rows: list[tuple[int, int, bytes]] = []
+    i = 0
+    while i < len(entries):
+        bucket = entries[i] >> shift
+        j = bisect.bisect_left(entries, (bucket + 1) << shift, i)
+        rows.append((bucket, start, b"".join([e.to_bytes(_ENTRY_SIZE, "big") for e in entries[i:j]])))
+        i = j
     return rows
+
+
+def _find_in_entries(entries: bytes, key: bytes) -> Iterator[int]:
+    """Leaf indexes of the entries whose 7-byte record key is `key` (binary search, then scan)."""
+    lo, hi = 0, len(entries) // _ENTRY_SIZE
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if entries[mid * _ENTRY_SIZE : mid * _ENTRY_SIZE + 7] < key:
+            lo = mid + 1
+        else:
+            hi = mid
+    while lo * _ENTRY_SIZE < len(entries) and entries[lo * _ENTRY_SIZE : lo * _ENTRY_SIZE + 7] == key:
+        yield int.from_bytes(entries[lo * _ENTRY_SIZE + 7 : (lo + 1) * _ENTRY_SIZE], "big")
+        lo += 1
+
+
+def _candidate_leaves(session: Session, record_ids: Iterable[str]) -> list[int]:
+    """Leaf indexes whose record key matches one of these ids (one query over their buckets)."""
+    keys = {record_key(r) for r in record_ids}
+    shift = _KEY_BITS - KEY_BUCKET_BITS
+    by_bucket: dict[int, list[bytes]] = {}
+    for k in keys:
+        by_bucket.setdefault(k >> shift, []).append(k.to_bytes(7, "big"))
+    out: list[int] = []
+    stmt = select(LedgerRecordKey.bucket, LedgerRecordKey.entries).where(LedgerRecordKey.bucket.in_(sorted(by_bucket)))
+    for bucket, entries in session.connection().execute(stmt):
+        blob = bytes(entries)
+        for k in by_bucket[bucket]:
+            out.extend(_find_in_entries(blob, k))
+    return out
 
 
 def _page_rows(session: Session, start: int, hashes: list[bytes], datas: list[bytes]) -> list[tuple]:
@@ -417,7 +469,7 @@ def append_events(
     new_nodes = frontier.append(hashes, min_level=PAGE_LEVEL)
     pages = _page_rows(session, start, hashes, datas)
     _bulk_insert(conn, "ledger_pages", ("page_no", "leaf_count", "hashes", "ends", "data"), pages)
-    _bulk_insert(conn, "ledger_record_keys", ("record_key", "leaf_index"), _record_key_rows(rids, start))
+    _bulk_insert(conn, "ledger_record_keys", ("bucket", "first_leaf", "entries"), _record_key_rows(rids, start))
     _bulk_insert(conn, "ledger_nodes", ("node_id", "hash"), new_nodes)
     return list(range(start, start + len(events)))
 
@@ -646,10 +698,7 @@ def _record_rows(session: Session, record_ids: Sequence[str]) -> list[Leaf]:
     """Every leaf naming one of these records, oldest first: the integer key index gives the
     candidate leaf indexes, their pages confirm the full id."""
     wanted = set(record_ids)
-    stmt = select(LedgerRecordKey.leaf_index).where(
-        LedgerRecordKey.record_key.in_(sorted({record_key(r) for r in wanted}))
-    )
-    indexes = [int(i) for (i,) in session.connection().execute(stmt)]
+    indexes = _candidate_leaves(session, wanted)
     leaves = read_leaves(session, indexes)
     return [leaves[i] for i in sorted(leaves) if leaves[i].record_id in wanted]
 
@@ -783,14 +832,14 @@ class _Expected(NamedTuple):
     last_type: str
 
 
-def _fold_event(states: dict[str, _Expected], data: bytes) -> None:
-    """Fold one leaf into the expected state of the record it names (log order)."""
+def _fold_event(states: dict[str, _Expected], data: bytes) -> str | None:
+    """Fold one leaf into the expected state of the record it names (log order); return its id."""
     try:
         event = orjson.loads(data)
     except orjson.JSONDecodeError:
-        return  # unreadable bytes are reported by the hash check
+        return None  # unreadable bytes are reported by the hash check
     if not isinstance(event, dict) or event.get("record_id") is None:
-        return
+        return None
     rid = str(event["record_id"])
     state = states.get(rid)
     columns = state.columns if state else {}
@@ -798,6 +847,7 @@ def _fold_event(states: dict[str, _Expected], data: bytes) -> None:
         if column in event:
             columns[column] = event[column]
     states[rid] = _Expected(columns, str(event.get("type", "")))
+    return rid
 
 
 def _record_state(row: Mapping[str, object]) -> dict[str, object]:
@@ -830,6 +880,7 @@ def _verify_tree(
 
     check_heads()
     sha = hashlib.sha256
+    index_entries: list[int] = []
     stmt = select(*_PAGE_COLUMNS).order_by(LedgerPage.page_no).execution_options(yield_per=64)
     for page_no, count, hashes, ends, data in session.connection().execute(stmt):
         first = int(page_no) << PAGE_LEVEL
@@ -846,12 +897,35 @@ def _verify_tree(
             if h != stored:
                 report["bad_leaves"].append(first + offset)
             recomputed.append(h)
-            _fold_event(states, leaf_data)
+            rid = _fold_event(states, leaf_data)
+            if rid is not None:
+                index_entries.append(record_key(rid) << _INDEX_BITS | (first + offset))
         _verify_nodes(session, frontier, recomputed, report, check_heads)
     for size in sorted(s for s in heads if s > frontier.size):  # heads the log no longer reaches
         report["bad_heads"] += [{"id": h.id, "tree_size": size, "root_matches": False, "signature_valid": None}
                                 for h in heads[size]]
+    _verify_index(session, index_entries, report)
     return expected
+
+
+def _verify_index(session: Session, expected: list[int], report: dict[str, list]) -> None:
+    """The record index must hold exactly one entry per leaf that names a record: a deleted or
+    edited index row would hide a record's leaves from its proof lookups."""
+    stored: list[int] = []
+    for (entries,) in session.connection().execute(select(LedgerRecordKey.entries)):
+        blob = bytes(entries)
+        stored += [int.from_bytes(blob[i : i + _ENTRY_SIZE], "big") for i in range(0, len(blob), _ENTRY_SIZE)]
+    expected.sort()
+    stored.sort()
+    if stored == expected:
+        return
+    mask = (1 << _INDEX_BITS) - 1
+    missing, extra = Counter(expected) - Counter(stored), Counter(stored) - Counter(expected)
+    report["bad_index"] += sorted(
+        [{"leaf_index": e & mask, "problem": "missing"} for e in missing.elements()]
+        + [{"leaf_index": e & mask, "problem": "extra"} for e in extra.elements()],
+        key=lambda item: (item["leaf_index"], item["problem"]),
+    )
 
 
 def _verify_nodes(session, frontier, hashes, report, check_heads) -> None:  # noqa: ANN001
@@ -875,14 +949,14 @@ def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None
       bad_leaves: stored hash != SHA-256(0x00||data), or every leaf of a page whose lengths or
       offsets were edited; bad_nodes: stored subtree hashes that differ from the recomputation;
       bad_heads: signed heads whose root or signature does not match (or whose size the log no
-      longer reaches);
+      longer reaches); bad_index: leaves missing from (or extra in) the record index;
     - changed: records whose row no longer matches the latest logged values (columns named);
     - deleted: records in the log but not in the store (and not erased through the log);
     - unlogged: records in the store that no leaf mentions."""
     from xinyong.records.models import Record
 
-    report: dict[str, list] = {k: [] for k in ("gaps", "bad_leaves", "bad_nodes", "bad_heads", "changed",
-                                               "deleted", "unlogged")}
+    report: dict[str, list] = {k: [] for k in ("gaps", "bad_leaves", "bad_nodes", "bad_heads", "bad_index",
+                                               "changed", "deleted", "unlogged")}
     states: dict[str, _Expected] = {}
     size = _verify_tree(session, report, public_key, states)
     columns = [getattr(Record, name) for name in DIGEST_COLUMNS if name != "id"]

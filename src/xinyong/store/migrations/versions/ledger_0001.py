@@ -30,9 +30,10 @@ def upgrade() -> None:
     )
     op.create_table(
         "ledger_record_keys",
-        sa.Column("record_key", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("leaf_index", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.PrimaryKeyConstraint("record_key", "leaf_index", name=op.f("pk_ledger_record_keys")),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("first_leaf", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("entries", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "first_leaf", name=op.f("pk_ledger_record_keys")),
         sqlite_with_rowid=False,
     )
     op.create_table(
