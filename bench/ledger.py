@@ -13,10 +13,12 @@ inclusion proof and of a consistency proof at N leaves (target < 2 ms each).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import hashlib
 import os
 import platform
+import pstats
 import random
 import statistics
 import tempfile
@@ -67,7 +69,7 @@ def median_ms(fn, samples: int) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def run(n: int, batch: int, pg: bool = False) -> dict[str, float]:
+def run(n: int, batch: int, pg: bool = False, profile: bool = False) -> dict[str, float]:
     evs = events(n)
     stamp = service.format_at(AT)
     datas = [service.canonical_event(e, stamp) for e in evs]
@@ -83,11 +85,18 @@ def run(n: int, batch: int, pg: bool = False) -> dict[str, float]:
             url = f"sqlite:///{tmp}/ledger.db"
         upgrade(url)
         engine = make_engine(url)
+        profiler = cProfile.Profile() if profile else None
         t = time.perf_counter()
+        if profiler:
+            profiler.enable()
         for start in range(0, n, batch):
             with session_scope(engine) as session:
                 service.append_events(session, evs[start : start + batch], at=AT)
+        if profiler:
+            profiler.disable()
         append_rate = n / (time.perf_counter() - t)
+        if profiler:
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
         rng = random.Random(7)
         with session_scope(engine) as session:
             expected_root = merkle.root_from_leaves(datas)
@@ -128,17 +137,19 @@ def write_results(r: dict, batch: int) -> None:
         f"| consistency proof at {r['leaves']:,} leaves (median of 500) | {r['consistency_ms']:.3f} ms | — | "
         "target < 2 ms |",
         "",
-        "The append target (≥ 0.3 of bare hashing) is not met. Per leaf, `append_events` serialises the",
-        "event (orjson), hashes it, folds it into the tree's right edge (≈ one node hash per leaf), and",
-        "writes a leaf row, a record-key row and one node row per 16 leaves; a SQLite row insert alone",
-        "costs several SHA-256 computations of a 200-byte leaf. Ingest, the caller, runs at a few",
-        "thousand records/s (demo build above), so the log is not its bottleneck. Reaching 0.3 would",
-        "need leaves stored in pages of many leaves and the record index kept outside the per-leaf path.",
-        *(["Proofs: two indexed `IN` queries of O(log n) rows (plus the size check and the head lookup)."]
+        *(["The append target (≥ 0.3 of bare hashing) is met."] if r["ratio"] >= 0.3 else [
+            f"The append target (≥ 0.3 of bare hashing) is not met ({r['ratio']:.2f}). Storage is one row per",
+            "256 leaves (pages of leaf hashes, offsets and data), one node row per 256 leaves and one",
+            "record-index row per bucket per append, so rows no longer dominate; what is left per leaf",
+            "is CPython work of the same order as one SHA-256 each — the leaf hash itself (≈ 1× the",
+            "baseline), the RFC 6962 interior hashes (≈ 1 per leaf), serialisation (one orjson call per",
+            "batch, then a cut and a splice per leaf), the record key, and the store writing ≈ 240 bytes",
+            "per leaf (commit + WAL checkpoint). See the phase table below for where the time goes."]),
+        *(["Proofs: one `UNION ALL` query (stored nodes, the one or two leaf-hash pages the lower",
+           "subtrees are recomputed from, and the last page for the tree size), then the signed head."]
           if r["store"] == "SQLite" else
-          ["Proofs: the same four small queries; each is a round trip to the server process, which on",
-           "this shared 2-core machine costs about 1 ms (the SQL itself runs in 0.07–0.17 ms), so",
-           "latency here is dominated by the loaded machine's context switches."]),
+          ["Proofs: two round trips (one `UNION ALL` for nodes, pages and the tree size; one for the",
+           "signed head(s)), down from four."]),
         end,
     ])
     text = RESULTS.read_text(encoding="utf-8")
@@ -155,8 +166,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (throwaway server) instead of SQLite")
     parser.add_argument("--write-results", action="store_true", help="update bench/RESULTS.md")
+    parser.add_argument("--profile", action="store_true", help="cProfile the append loop (top 20 by own time)")
     args = parser.parse_args()
-    r = run(args.leaves, args.batch, pg=args.pg)
+    r = run(args.leaves, args.batch, pg=args.pg, profile=args.profile)
     print(f"append:      {r['append_rate']:>12,.0f} leaves/s")
     print(f"raw sha256:  {r['hash_rate']:>12,.0f} hashes/s over the same leaf bytes")
     print(f"ratio:       {r['ratio']:>12.3f}   (target >= 0.3)")
