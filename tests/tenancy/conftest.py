@@ -55,6 +55,10 @@ def world(request, tmp_path_factory) -> Iterator[World]:
             s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"
         )
         service.create_user(s, username="city-admin", role="city_admin", password="tenancy-pass-1")
+        service.create_user(s, username="bank-1", role="bank", password="tenancy-pass-1")
+        service.create_user(
+            s, username="hp-merchant", role="subject", subject_id=hp.firm_id, password="tenancy-pass-1"
+        )
         service.create_user(
             s, username="fire-dept", role="department", kinds=["inspection"], password="tenancy-pass-1"
         )
@@ -65,6 +69,8 @@ def world(request, tmp_path_factory) -> Iterator[World]:
         ("heping_officer", "hp-officer"),
         ("department", "fire-dept"),
         ("city_admin", "city-admin"),
+        ("bank", "bank-1"),
+        ("merchant", "hp-merchant"),
         ("public", None),
     ):
         client = TestClient(app, raise_server_exceptions=False)

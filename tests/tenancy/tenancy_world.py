@@ -181,18 +181,32 @@ def hostile_rows() -> list:
     ]
 
 
-def secrets_of(d: District) -> set[str]:
-    """Everything of district `d` that a viewer without rights there must never receive."""
-    private_records = {rid for label, rid in d.record_ids.items() if label in d.canaries}
-    return {d.person_id, d.person_name, d.citizen_id, d.legal_rep, *d.canaries.values(), *private_records}
+def secrets_of(
+    d: District, hidden: set[str] | None = None, *, person: bool = True, legal_rep: bool = True
+) -> set[str]:
+    """What of district `d` a viewer must never receive: the canaries and ids of the `hidden`
+    records (default: every non-public one), and — unless the viewer may see them — the person's
+    existence and identity and the firm's legal representative."""
+    hidden = set(d.canaries) if hidden is None else hidden
+    out = {c for label, c in d.canaries.items() if label in hidden}
+    out |= {rid for label, rid in d.record_ids.items() if label in hidden}
+    if person:
+        out |= {d.person_id, d.person_name, d.citizen_id}
+    if legal_rep:
+        out.add(d.legal_rep)
+    return out
 
 
-def targets_of(d: District) -> list[Target]:
+def targets_of(d: District, hidden: set[str] | None = None, *, person: bool = True) -> list[Target]:
+    """Ways of naming what the viewer may not know (private) or may only partly see (the firm)."""
+    hidden = set(d.canaries) if hidden is None else hidden
     out = [
         Target(f"{d.tag} firm", [d.firm_id, d.uscc], private=False),
-        Target(f"{d.tag} person", [d.person_id, d.citizen_id], private=True),
+        Target(f"{d.tag} person", [d.person_id, d.citizen_id], private=person),
     ]
-    out += [Target(f"{d.tag} record {label}", [d.record_ids[label]], private=True) for label in d.canaries]
+    out += [
+        Target(f"{d.tag} record {label}", [d.record_ids[label]], private=True) for label in sorted(hidden)
+    ]
     out.append(Target(f"{d.tag} pilot", [d.pilot], private=False))
     return out
 
@@ -241,7 +255,7 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # Rows that reading legitimately writes: the access log, sessions, key use, signed tree heads.
 BOOKKEEPING_TABLES = {"access_log", "user_sessions", "api_keys", "ledger_heads", "alembic_version"}
 TENANT_TABLES = ("subjects", "records")
-VIEWERS = ("heping_officer", "public", "department")
+VIEWERS = ("heping_officer", "public", "department", "bank", "merchant")
 
 
 # --------------------------------------------------------------------------- enumeration (collection time)
@@ -282,11 +296,27 @@ class World:
     clients: dict[str, tuple[TestClient, dict[str, str]]]
 
 
+# Records a bank may not see (docs/disclosure.md): government-shared, expired, and a person's.
+BANK_HIDDEN = {"firm_expired", "firm_government", "person_public"}
+
+
 def viewer_scope(world: World, viewer: str) -> tuple[set[str], list]:
-    """(secrets the viewer must never receive, targets to probe)."""
-    if viewer == "heping_officer":
-        return secrets_of(world.hx), targets_of(world.hx)
-    return secrets_of(world.hx) | secrets_of(world.hp), targets_of(world.hx) + targets_of(world.hp)
+    """(secrets the viewer must never receive, targets to probe), per docs/disclosure.md."""
+    hp, hx = world.hp, world.hx
+    if viewer == "heping_officer":  # all of 和平; 河西 like the public
+        return secrets_of(hx), targets_of(hx)
+    if viewer == "bank":  # authorised records everywhere, personal data nowhere
+        return (
+            secrets_of(hx, BANK_HIDDEN) | secrets_of(hp, BANK_HIDDEN),
+            targets_of(hx, BANK_HIDDEN) + targets_of(hp, BANK_HIDDEN),
+        )
+    if viewer == "merchant":  # the 和平 firm's own account: its own archive, nothing of its neighbours
+        own_hidden = {"person_public"}
+        return (
+            secrets_of(hx) | secrets_of(hp, own_hidden, legal_rep=False),
+            targets_of(hx) + targets_of(hp, own_hidden),
+        )
+    return secrets_of(hx) | secrets_of(hp), targets_of(hx) + targets_of(hp)
 
 
 # --------------------------------------------------------------------------- filling requests
