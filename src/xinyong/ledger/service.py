@@ -279,6 +279,11 @@ def _lock_for_append(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})")
 
 
+_COPY_TYPES = {
+    "ledger_pages": ["bigint", "integer", "bytea", "bytea", "bytea"],
+    "ledger_record_keys": ["integer", "bigint", "bytea"],
+    "ledger_nodes": ["bigint", "bytea"],
+}
 _MODELS = {"ledger_pages": LedgerPage, "ledger_nodes": LedgerNode, "ledger_record_keys": LedgerRecordKey}
 
 
@@ -293,9 +298,11 @@ def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: lis
         marks = ", ".join("?" for _ in columns)
         conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
     elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        # Binary COPY: the text format would escape every byte of the page blobs.
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({cols}) FROM STDIN"
+            f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)"
         ) as copy:
+            copy.set_types(_COPY_TYPES[table])
             for row in rows:
                 copy.write_row(row)
     else:
