@@ -9,7 +9,11 @@ from fastapi.testclient import TestClient
 PASSWORD = "correct-horse-42"
 
 
-def form_token(html: str) -> str:
+def form_token(html: str, action: str | None = None) -> str:
+    """The CSRF field of the first form (or of the form posting to `action`: the layout's user bar
+    carries its own logout form)."""
+    if action is not None:
+        html = html[html.index(f'action="{action}"'):]
     match = re.search(r'name="csrf_token" value="([^"]*)"', html)
     assert match, "no CSRF field in the form"
     return match.group(1)
@@ -23,7 +27,7 @@ def login(client: TestClient, username: str, password: str = PASSWORD, next_url:
         data={
             "username": username,
             "password": password,
-            "csrf_token": form_token(page.text),
+            "csrf_token": form_token(page.text, "/login"),
             "next": next_url,
         },
         follow_redirects=False,

@@ -127,6 +127,9 @@ def login(
         ip=request.client.host if request.client else None,
         user_agent=request.headers.get("user-agent"),
     )
+    # Commit before answering: the browser follows the 303 at once, and its next request must find
+    # the session row (dependency teardown would commit only after the redirect has gone out).
+    db.commit()
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
