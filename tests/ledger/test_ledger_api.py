@@ -19,8 +19,11 @@ def client(db_url, tmp_path):
     with session_scope(app.state.engine) as s:
         add_subject(s)
         ids = [r.id for r in add_records(s, 12)]
+        add_subject(s, "S0002")
+        keys = {sid: _merchant_key(s, sid) for sid in ("S0001", "S0002")}
     with TestClient(app) as c:
         c.record_ids = ids
+        c.keys = keys
         yield c
     app.state.engine.dispose()
 
@@ -71,11 +74,34 @@ def test_unknown_leaf_and_record_are_404(client):
     assert client.get("/api/v1/ledger/records/" + "0" * 64).status_code == 404
 
 
+def _merchant_key(session, subject_id: str) -> dict[str, str]:
+    """A merchant's own account (role subject) and its API key, as Authorization headers."""
+    from xinyong.accounts import service as accounts
+
+    user = accounts.create_user(session, username=f"m-{subject_id}", role="subject", subject_id=subject_id)
+    key, _row = accounts.issue_api_key(session, user=user, name="evidence")
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_only_the_merchant_or_its_officers_record_evidence(client):
+    data = {"subject_id": "S0001", "invoice_sha256": "b" * 64}
+    before = client.get("/api/v1/ledger/sth").json()["tree_size"]
+    assert client.post("/api/v1/ledger/evidence", data=data).status_code == 401
+    other = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0002"])
+    assert other.status_code == 404  # another merchant's id answers like an unknown one
+    unknown = client.post("/api/v1/ledger/evidence", data={**data, "subject_id": "NOPE"}, headers=client.keys["S0001"])
+    assert unknown.status_code == 404 and unknown.json()["detail"] == other.json()["detail"].replace("S0001", "NOPE")
+    assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+    own = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0001"])
+    assert own.status_code == 201, own.text
+
+
 def test_trade_evidence_round_trip(client):
     contract, invoice = b"%PDF contract 2026-001", b"invoice 12345678"
     payment_hash = hashlib.sha256(b"bank slip").hexdigest()
     created = client.post("/api/v1/ledger/evidence", data={"subject_id": "S0001", "payment_sha256": payment_hash},
-                          files={"contract": ("合同.pdf", contract), "invoice": ("fp.xml", invoice)})
+                          files={"contract": ("合同.pdf", contract), "invoice": ("fp.xml", invoice)},
+                          headers=client.keys["S0001"])
     assert created.status_code == 201, created.text
     ev = created.json()
     roles = {d["role"]: d["sha256"] for d in ev["documents"]}
@@ -97,11 +123,10 @@ def test_trade_evidence_round_trip(client):
 @pytest.mark.parametrize(("data", "fragment"), [
     ({"subject_id": "S0001"}, "至少需要一份单据"),
     ({"subject_id": "S0001", "invoice_sha256": "abc"}, "不是 SHA-256"),
-    ({"subject_id": "NOPE", "invoice_sha256": "a" * 64}, "不存在"),
 ])
 def test_bad_evidence_is_refused_and_changes_nothing(client, data, fragment):
     before = client.get("/api/v1/ledger/sth").json()["tree_size"]
-    response = client.post("/api/v1/ledger/evidence", data=data)
+    response = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0001"])
     assert response.status_code == 400 and fragment in response.json()["detail"]
     assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.deps import require_role
+from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
 from xinyong.ledger.schemas import (
     ConsistencyProof,
@@ -128,6 +130,23 @@ def get_subject(
     return list(proofs.values())
 
 
+# Who may put trade evidence on a merchant's record (reading and checking it stays public).
+EVIDENCE_WRITERS = ("city_admin", "district_officer", "department", "subject")
+
+
+def _check_evidence_writer(session: Session, viewer: Viewer, subject_id: str) -> None:
+    from xinyong.subjects.models import Subject
+
+    subject = session.get(Subject, subject_id)
+    allowed = subject is not None and (
+        viewer.role in ("city_admin", "department")
+        or (viewer.role == "district_officer" and viewer.district_code == subject.district_code)
+        or (viewer.role == "subject" and viewer.subject_id == subject_id)
+    )
+    if not allowed:
+        raise HTTPException(404, f"subject {subject_id} not found / 未找到信用主体 {subject_id}")
+
+
 async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
     documents: dict[str, str] = {}
     names: dict[str, str] = {}
@@ -154,9 +173,12 @@ async def post_evidence(
     payment_sha256: str | None = Form(None), logistics_sha256: str | None = Form(None),
     business_sha256: str | None = Form(None),
     session: Session = Depends(_session),
+    viewer: Viewer = Depends(require_role(*EVIDENCE_WRITERS)),
 ) -> dict:
     """Record a trade-evidence bundle (五流合一: contract, invoice, payment, logistics, business), each
-    document as a file or its SHA-256 / 登记贸易存证."""
+    document as a file or its SHA-256 / 登记贸易存证. Written by the merchant's own account, its
+    district's officers, a department or the city; anyone else gets 404 as for an unknown subject."""
+    _check_evidence_writer(session, viewer, subject_id)
     files = {"contract": contract, "invoice": invoice, "payment": payment, "logistics": logistics,
              "business": business}
     hashes = {"contract": contract_sha256, "invoice": invoice_sha256, "payment": payment_sha256,
