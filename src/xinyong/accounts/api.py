@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
@@ -25,6 +25,7 @@ from xinyong.accounts.schemas import (
     ViewerOut,
 )
 from xinyong.accounts.service import AccountError
+from xinyong.apitypes import RowId
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -32,7 +33,6 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 Db = Annotated[Session, Depends(db_session)]
 Admin = Annotated[Viewer, Depends(require_role("city_admin"))]
 # Integer ids within the store's INTEGER range: a larger number is malformed (422), not a 500.
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _fail(exc: AccountError) -> HTTPException:

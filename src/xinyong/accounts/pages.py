@@ -12,7 +12,7 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from xinyong.accounts.deps import (
     require_console_role,
 )
 from xinyong.accounts.service import AccountError
+from xinyong.apitypes import RowId
 from xinyong.console.templating import env, render
 from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
 
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session)]
 Admin = Annotated[Viewer, Depends(require_console_role("city_admin"))]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # beyond INTEGER: malformed (422), not a 500
 
 # Templates everywhere may use these: `{{ csrf_token(request) }}` in forms and htmx headers,
 # `{% set auth = current_auth(request) %}` for the user bar.

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts.deps import may_push_kind, require_department_key, require_role
+from xinyong.apitypes import RowId
 from xinyong.disclosure.policy import Viewer
 from xinyong.ingest import service
 from xinyong.ingest.readers import ReaderError, read_file
@@ -129,7 +130,7 @@ async def push_file(
 
 
 @router.get("/ingest/batches/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: int, request: Request, viewer: Viewer = Depends(require_role(*READERS))) -> BatchOut:
+def get_batch(batch_id: RowId, request: Request, viewer: Viewer = Depends(require_role(*READERS))) -> BatchOut:
     """One batch's counts, layout and unknown columns."""
     try:
         b = service.get_batch(engine=request.app.state.engine, batch_id=batch_id)
@@ -159,7 +160,7 @@ def list_quarantined(request: Request, batch: int | None = None, status: str | N
 
 
 @router.get("/quarantine/{quarantine_id}", response_model=QuarantineOut)
-def show_quarantined(quarantine_id: int, request: Request,
+def show_quarantined(quarantine_id: RowId, request: Request,
                      viewer: Viewer = Depends(require_role(*READERS))) -> QuarantineOut:
     """One rejected row as given, with every reason."""
     try:
@@ -172,7 +173,7 @@ def show_quarantined(quarantine_id: int, request: Request,
 
 
 @router.post("/quarantine/{quarantine_id}/retry", response_model=RetryOut)
-def retry(quarantine_id: int, body: RetryIn, request: Request,
+def retry(quarantine_id: RowId, body: RetryIn, request: Request,
           viewer: Viewer = Depends(require_role(*READERS))) -> RetryOut:
     """Fix and resubmit: `status` "resolved" (now a record) or "open" with the updated reasons."""
     show_quarantined(quarantine_id, request, viewer)
