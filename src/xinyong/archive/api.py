@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from xinyong.archive.export import archive_csv, subjects_csv
 from xinyong.archive.schemas import Archive, SubjectPage
-from xinyong.archive.service import SubjectNotFound, build_archive, list_subjects
-from xinyong.archive.web import current_viewer, db_session, log_read, not_found, parse_date
+from xinyong.archive.service import list_subjects
+from xinyong.archive.web import current_viewer, db_session, read_archive
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
 
@@ -40,14 +40,7 @@ def archive(
     session: Session = Depends(db_session),
 ) -> Archive:
     """The credit archive (信用档案) of one subject as of a date, as the caller may see it."""
-    viewer = current_viewer(request)
-    day = parse_date(as_of)
-    try:
-        result = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
-    except SubjectNotFound as exc:
-        raise not_found(exc) from None
-    log_read(session, request, viewer, subject_id, surface="api:archive")
-    return result
+    return read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive")[0]
 
 
 def _csv(body: str, filename: str) -> Response:
@@ -81,11 +74,5 @@ def archive_export(
     session: Session = Depends(db_session),
 ) -> Response:
     """One archive as CSV, one row per record, as the caller may see it; logged like the archive."""
-    viewer = current_viewer(request)
-    day = parse_date(as_of)
-    try:
-        result = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
-    except SubjectNotFound as exc:
-        raise not_found(exc) from None
-    log_read(session, request, viewer, subject_id, surface="api:archive-csv")
+    result, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-csv")
     return _csv(archive_csv(result), f"archive-{day:%Y%m%d}.csv")

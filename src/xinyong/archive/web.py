@@ -10,10 +10,11 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of
-from xinyong.archive.service import SubjectNotFound
+from xinyong.archive.schemas import Archive
+from xinyong.archive.service import SubjectNotFound, build_archive
 from xinyong.disclosure.policy import Viewer
 
-__all__ = ["current_viewer", "db_session", "log_read", "not_found", "parse_date", "public_base_url"]
+__all__ = ["current_viewer", "db_session", "log_read", "not_found", "parse_date", "public_base_url", "read_archive"]
 
 
 def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None = None) -> dt.date:
@@ -45,3 +46,18 @@ def public_base_url(request: Request) -> str:
     """Where QR codes point: XINYONG_PUBLIC_BASE_URL, else the address this request came to."""
     configured = request.app.state.settings.public_base_url
     return (configured or str(request.base_url)).rstrip("/")
+
+
+def read_archive(request: Request, session: Session, *, subject_id: str, as_of: str | None,
+                 surface: str) -> tuple[Archive, dt.date]:
+    """The archive as this request's viewer may see it, for every HTTP surface (JSON, CSV, PDF,
+    report check): 422 for a malformed date, 404 for a subject the viewer may not know of, and the
+    read logged under `surface`."""
+    viewer = current_viewer(request)
+    day = parse_date(as_of)
+    try:
+        archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
+    except SubjectNotFound as exc:
+        raise not_found(exc) from None
+    log_read(session, request, viewer, subject_id, surface=surface)
+    return archive, day

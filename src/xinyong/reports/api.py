@@ -9,8 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from xinyong.archive.service import SubjectNotFound, build_archive
-from xinyong.archive.web import current_viewer, db_session, log_read, not_found, parse_date, public_base_url
+from xinyong.archive.web import db_session, public_base_url, read_archive
 from xinyong.reports.service import render_report, report_number
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -30,13 +29,7 @@ class Verification(BaseModel):
 def report_pdf(request: Request, subject_id: str, as_of: str | None = Query(None, description="YYYY-MM-DD"),
                session: Session = Depends(db_session)) -> Response:
     """信用报告 (PDF) of one subject as of a date, with exactly what the caller may see."""
-    viewer = current_viewer(request)
-    day = parse_date(as_of)
-    try:
-        archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
-    except SubjectNotFound as exc:
-        raise not_found(exc) from None
-    log_read(session, request, viewer, subject_id, surface="api:report")
+    archive, _day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report")
     report = render_report(archive, base_url=public_base_url(request), generated_at=dt.datetime.now())
     return Response(report.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{report.number}.pdf"',
@@ -48,13 +41,7 @@ def verify(request: Request, subject_id: str = Query(..., max_length=64), as_of:
            number: str = Query(..., max_length=40), session: Session = Depends(db_session)) -> Verification:
     """Check a printed report: rebuild the archive at the caller's disclosure level and compare its
     number. A report printed at a higher level than the caller's cannot be confirmed by them."""
-    viewer = current_viewer(request)
-    day = parse_date(as_of)
-    try:
-        archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=viewer)
-    except SubjectNotFound as exc:
-        raise not_found(exc) from None
-    log_read(session, request, viewer, subject_id, surface="api:report-verify")
+    archive, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report-verify")
     expected = report_number(archive)
     valid = number.strip().upper() == expected
     message = ("报告内容与平台记录一致 / the report matches the platform's records" if valid else
