@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from xinyong.archive.export import archive_csv, subjects_csv
+from xinyong.archive.export import XLSX_MEDIA_TYPE, archive_csv, archive_xlsx, subjects_csv, subjects_xlsx
 from xinyong.archive.schemas import Archive, SubjectPage
 from xinyong.archive.service import list_subjects
 from xinyong.archive.web import current_viewer, db_session, read_archive
@@ -43,13 +43,20 @@ def archive(
     return read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive")[0]
 
 
-def _csv(body: str, filename: str) -> Response:
-    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@router.get("/subjects.csv", response_class=Response)
-def subjects_export(
+def _csv(body: str, filename: str) -> Response:
+    return _download(body.encode("utf-8"), "text/csv; charset=utf-8", filename)
+
+
+def _xlsx(body: bytes, filename: str) -> Response:
+    return _download(body, XLSX_MEDIA_TYPE, filename)
+
+
+def _export_page(
     request: Request,
     q: str | None = Query(None, max_length=100),
     district: str | None = Query(None, pattern=r"^\d{6}$"),
@@ -59,11 +66,22 @@ def subjects_export(
     grade: str | None = Query(None, max_length=16),
     limit: int = Query(10000, ge=1, le=100000),
     session: Session = Depends(db_session),
-) -> Response:
-    """The subject list as CSV (导出), same filters and visibility as `GET /api/v1/subjects`."""
-    page = list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
+) -> SubjectPage:
+    """The subject page both list exports encode: same filters and visibility as `GET /api/v1/subjects`."""
+    return list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
                          industry=industry, grade=grade, limit=limit)
+
+
+@router.get("/subjects.csv", response_class=Response)
+def subjects_export(page: SubjectPage = Depends(_export_page)) -> Response:
+    """The subject list as CSV (导出), same filters and visibility as `GET /api/v1/subjects`."""
     return _csv(subjects_csv(page), "subjects.csv")
+
+
+@router.get("/subjects.xlsx", response_class=Response)
+def subjects_export_xlsx(page: SubjectPage = Depends(_export_page)) -> Response:
+    """The subject list as Excel (导出 Excel), same rows as `GET /api/v1/subjects.csv`."""
+    return _xlsx(subjects_xlsx(page), "subjects.xlsx")
 
 
 @router.get("/subjects/{subject_id}/archive.csv", response_class=Response)
@@ -76,3 +94,15 @@ def archive_export(
     """One archive as CSV, one row per record, as the caller may see it; logged like the archive."""
     result, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-csv")
     return _csv(archive_csv(result), f"archive-{day:%Y%m%d}.csv")
+
+
+@router.get("/subjects/{subject_id}/archive.xlsx", response_class=Response)
+def archive_export_xlsx(
+    request: Request,
+    subject_id: str,
+    as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
+    session: Session = Depends(db_session),
+) -> Response:
+    """One archive as Excel, same rows as the CSV export; logged like the archive."""
+    result, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-xlsx")
+    return _xlsx(archive_xlsx(result), f"archive-{day:%Y%m%d}.xlsx")
