@@ -235,11 +235,18 @@ def ghost(value: str) -> str:
 
 
 def body_text(content: bytes, content_type: str) -> str:
-    """What a response discloses, as text: PDFs through pdfminer, JSON re-serialised unescaped."""
+    """What a response discloses, as text: PDFs through pdfminer, XLSX cell by cell (a formula cell
+    is spelled out with its `=`), JSON re-serialised unescaped."""
     if content_type.startswith("application/pdf") or content[:5] == b"%PDF-":
         from pdfminer.high_level import extract_text
 
         return extract_text(io.BytesIO(content)) + content.decode("latin-1")
+    if "spreadsheetml" in content_type or content[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content))
+        return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
+                         if cell.value is not None)
     text = content.decode("utf-8", errors="replace")
     if content_type.startswith("application/json"):
         try:
