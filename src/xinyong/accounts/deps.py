@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from xinyong.accounts import security, service
 from xinyong.accounts.models import AccessLog
 from xinyong.disclosure.policy import PUBLIC, Viewer
+from xinyong.store.db import session_scope
 
 SESSION_COOKIE = "xy_session"
 LOGIN_CSRF_COOKIE = "xy_login_csrf"
@@ -62,15 +63,8 @@ def _secret(request: Request) -> str:
 
 def db_session(request: Request) -> Iterator[Session]:
     """A request-scoped session: commit when the route returns, roll back on error."""
-    session = _session(request)
-    try:
+    with session_scope(request.app.state.engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _unauthorised(zh: str, en: str) -> HTTPException:

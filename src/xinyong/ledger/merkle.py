@@ -200,22 +200,6 @@ def verify_inclusion(
         raise ProofError("inclusion proof does not lead to the root / 包含证明与根哈希不符")
 
 
-def root_from_inclusion(leaf_index: int, tree_size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
-    """The root an inclusion proof leads to (for callers that compare it themselves)."""
-    fn, sn, r = leaf_index, tree_size - 1, leaf
-    for p in proof:
-        if _lsb(fn) or fn == sn:
-            r = node_hash(p, r)
-            while not _lsb(fn) and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return r
-
-
 def verify_consistency(
     first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
 ) -> None:
