@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi.testclient import TestClient
 
+from xinyong.subjects.models import Subject
+
 PASSWORD = "correct-horse-42"
+
+
+def enterprise(subject_id: str, name: str, district_code: str, now: dt.datetime) -> Subject:
+    """A minimal enterprise subject for binding accounts to."""
+    return Subject(id=subject_id, kind="enterprise", name=name, district_code=district_code, attributes={},
+                   source="t", first_seen=now, last_seen=now)
 
 
 def form_token(html: str, action: str | None = None) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from accounts_helpers import PASSWORD, form_token, login
+from accounts_helpers import PASSWORD, enterprise, form_token, login
 from fastapi.testclient import TestClient
 
 from xinyong.accounts import service
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 
 @pytest.fixture
@@ -19,18 +18,7 @@ def users(sqlite_engine):
 
     now = dt.datetime(2025, 1, 1)
     with session_scope(sqlite_engine) as s:
-        s.add(
-            Subject(
-                id="S-HP",
-                kind="enterprise",
-                name="和平商户",
-                district_code="120101",
-                attributes={},
-                source="t",
-                first_seen=now,
-                last_seen=now,
-            )
-        )
+        s.add(enterprise("S-HP", "和平商户", "120101", now))
         s.flush()
         for username, role, extra in (
             ("admin", "city_admin", {}),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from accounts_helpers import enterprise
 
 from xinyong.accounts import service
 from xinyong.accounts.service import AccountError
 from xinyong.disclosure.policy import Viewer
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 PASSWORD = "correct-horse-42"
 NOW = dt.datetime(2025, 3, 1, 9, 0)
@@ -19,30 +19,7 @@ NOW = dt.datetime(2025, 3, 1, 9, 0)
 @pytest.fixture
 def db(engine):
     with session_scope(engine) as session:
-        session.add_all(
-            [
-                Subject(
-                    id="S-HP",
-                    kind="enterprise",
-                    name="和平商户",
-                    district_code="120101",
-                    attributes={},
-                    source="t",
-                    first_seen=NOW,
-                    last_seen=NOW,
-                ),
-                Subject(
-                    id="S-HX",
-                    kind="enterprise",
-                    name="河西企业",
-                    district_code="120103",
-                    attributes={},
-                    source="t",
-                    first_seen=NOW,
-                    last_seen=NOW,
-                ),
-            ]
-        )
+        session.add_all([enterprise("S-HP", "和平商户", "120101", NOW), enterprise("S-HX", "河西企业", "120103", NOW)])
     with session_scope(engine) as session:
         yield session
 
