@@ -3,7 +3,8 @@
 Records are written only by ingestion (xinyong.ingest.service). A record's id is stable (the
 content hash of its first version); `content_id` is the sha256 of its current canonical content
 (docs/ingest.md "Record identity"), which `content_matches` recomputes. A correction (更正) adds a
-version: `record_history` lists them, `versions_as_of` picks the one current on a date.
+version: `record_history` lists them, `versions_until` gives the ones recorded by a date (the
+last of them was current then).
 """
 
 from __future__ import annotations
@@ -93,20 +94,22 @@ def record_history(session: Session, record_id: str) -> list[dict[str, Any]]:
             for v in rows]
 
 
-def versions_as_of(session: Session, records: Iterable[Record], as_of: dt.date) -> dict[str, RecordVersion]:
-    """For the corrected records among `records`, the version that was current at the end of
-    `as_of` (UTC date of recorded_at), when it is not the current one. A record corrected only
-    after `as_of` shows its first version; uncorrected records are not in the answer."""
-    corrected = [r.id for r in records if (r.version or 1) > 1]
-    if not corrected:
-        return {}
-    out: dict[str, RecordVersion] = {}
-    current = {r.id: r.version for r in records}
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-    for start in range(0, len(corrected), 5000):
-        rows = session.scalars(select(RecordVersion).where(RecordVersion.record_id.in_(corrected[start:start + 5000]))
+def version_histories(session: Session, record_ids: Iterable[str]) -> dict[str, list[RecordVersion]]:
+    """The stored versions of each corrected record among `record_ids`, oldest first (records
+    never corrected have none and are left out)."""
+    ids = sorted(set(record_ids))
+    out: dict[str, list[RecordVersion]] = {}
+    for start in range(0, len(ids), 5000):
+        rows = session.scalars(select(RecordVersion).where(RecordVersion.record_id.in_(ids[start:start + 5000]))
                                .order_by(RecordVersion.record_id, RecordVersion.version))
         for v in rows:
-            if v.version == 1 or v.recorded_at < end:
-                out[v.record_id] = v
-    return {rid: v for rid, v in out.items() if v.version != current[rid]}
+            out.setdefault(v.record_id, []).append(v)
+    return out
+
+
+def versions_until(history: list[RecordVersion], as_of: dt.date) -> list[RecordVersion]:
+    """The versions recorded by the end of `as_of` (UTC date of recorded_at), oldest first; the last
+    is the one that was current then. Version 1 always counts: a record corrected only after `as_of`
+    shows what was first collected."""
+    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    return [v for v in history if v.version == 1 or v.recorded_at < end]
