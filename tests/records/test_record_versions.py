@@ -216,3 +216,18 @@ def test_migration_keeps_existing_records_and_their_ids(db_url):
             "original, first_seen, last_seen, content_id, version) VALUES ('c', 'licence', 'S1', 's', 'N1', "
             "'positive', 'public', '{}', '{}', '2023-04-01', '2023-04-01', 'c', 1)"))
     engine.dispose()
+
+
+def test_retrying_a_moved_row_without_changing_its_subject_keeps_it_open(sqlite_engine):
+    from xinyong.ingest.service import retry_quarantined
+
+    first = ingest_rows(engine=sqlite_engine, rows=[penalty_2(1)], source="s", kind="penalty", now=T1)
+    moved = {**penalty_2(1), USCC: uscc(99), "行政相对人名称": "另一家公司"}
+    batch = ingest_rows(engine=sqlite_engine, rows=[moved], source="s", kind="penalty", now=T2).batch
+    with Session(sqlite_engine) as s:
+        qid = s.scalars(select(QuarantineRow.id).where(QuarantineRow.batch_id == batch)).one()
+    again = retry_quarantined(engine=sqlite_engine, quarantine_id=qid, now=T3)
+    assert again.status == "open" and [r["code"] for r in again.reasons] == ["subject_changed"]
+    with Session(sqlite_engine) as s:
+        assert s.get(QuarantineRow, qid).status == "open"
+        assert s.get(Record, first.record_ids[0]).version == 1

@@ -657,7 +657,7 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
     if done.rejected:
         with Session(engine) as session:
             again = session.scalars(select(QuarantineRow).where(QuarantineRow.batch_id == done.batch)).first()
-            reasons = list(again.reasons) if again else []
+            reasons = list(again.reasons) if again else list(q.reasons)  # the same row is kept once
         return RetryResult(quarantine_id, "open", batch=done.batch, reasons=reasons)
     record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
     return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record_id,
