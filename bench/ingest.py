@@ -1,6 +1,7 @@
 """Ingest benchmark: N generated 双公示 penalty rows through the full pipeline vs plain executemany.
 
     .venv/bin/python bench/ingest.py [--records 1000000] [--pg/--no-pg] [--subjects N] [--reimport]
+                                     [--corrections/--no-corrections]
 
 For each store (SQLite file, and a throwaway PostgreSQL from xinyong.store.pgserver):
   pipeline   `ingest_file` end to end on a fresh database: read the CSV, normalise, validate (USCC
@@ -10,6 +11,10 @@ For each store (SQLite file, and a throwaway PostgreSQL from xinyong.store.pgser
              `executemany` into the same table layout on a fresh database, then commit — the cost of
              just writing the rows. Subjects and the batch row are loaded first, untimed (foreign keys).
   ratio      pipeline records/s ÷ baseline records/s (target ≥ 0.5).
+  corrected  (--corrections, default on) re-import the same N rows into the pipeline's database with
+             every tenth row corrected (another fine): 10% corrections (a new version, a copy of
+             version 1, the record row updated, a `record.corrected` leaf each) and 90% duplicates;
+             records/s over all N rows, and its ratio to the same executemany baseline.
 On PostgreSQL the pipeline writes with COPY; the baseline is executemany as the issue defines it,
 and a COPY baseline of the same rows is printed beside it for honesty.
 """
@@ -44,8 +49,9 @@ FACTS = ["经营超过保质期的食品", "未按规定公示营业执照", "�
 RECORD_COLUMNS = service.RECORD_COLUMNS
 
 
-def generate(path: Path, n: int, subjects: int) -> None:
-    """Deterministic 双公示 2.0 penalty rows (Chinese headers), as a department exports them."""
+def generate(path: Path, n: int, subjects: int, correct_every: int = 0) -> None:
+    """Deterministic 双公示 2.0 penalty rows (Chinese headers), as a department exports them; with
+    `correct_every` k, every k-th row carries a corrected fine (same 文号, other content)."""
     codes = [make_uscc(f"91{DISTRICTS[i % 16]}MA{i:07d}") for i in range(subjects)]
     authority = make_uscc("11120000MB0000000")
     start = dt.date(2019, 1, 1)
@@ -55,9 +61,10 @@ def generate(path: Path, n: int, subjects: int) -> None:
         for i in range(n):
             s = i % subjects
             day = start + dt.timedelta(days=i % 1800)
+            fine = (i % 50) * 1000 + (500 if correct_every and i % correct_every == 0 else 0)
             w.writerow([f"天津市某某商贸有限公司{s}", "法人及非法人组织", codes[s], "张三", f"津市监罚〔{day.year}〕{i}号",
                         "违反《食品安全法》", FACTS[i % 5], "《中华人民共和国食品安全法》第一百二十四条", TYPES[i % 6],
-                        f"罚款人民币{(i % 50) * 1000}元", f"{(i % 50) / 10:.1f}", f"{day.year}/{day.month}/{day.day}",
+                        f"罚款人民币{fine}元", f"{fine / 10000:.2f}", f"{day.year}/{day.month}/{day.day}",
                         "", "", "天津市市场监督管理委员会", authority, "天津市市场监督管理委员会"])
 
 
@@ -171,6 +178,8 @@ def main() -> None:
     ap.add_argument("--pg", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--sqlite", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--reimport", action="store_true", help="also time re-importing the same file (all duplicates)")
+    ap.add_argument("--corrections", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time re-importing the rows with 10%% of them corrected")
     ap.add_argument("--repeat", type=int, default=1, help="interleaved runs per store; the best of each is reported")
     args = ap.parse_args()
     n = args.records
@@ -179,6 +188,9 @@ def main() -> None:
         path = work / "penalties.csv"
         t = time.perf_counter()
         generate(path, n, args.subjects or max(1, n // 10))
+        fixed = work / "penalties-corrected.csv"
+        if args.corrections:
+            generate(fixed, n, args.subjects or max(1, n // 10), correct_every=10)
         print(f"# {dt.date.today()} · {platform.machine()} · {os.cpu_count()} cores · {n:,} records "
               f"({path.stat().st_size / 1e6:.0f} MB CSV, generated in {time.perf_counter() - t:.1f} s)", flush=True)
         stores = [("sqlite", lambda name: f"sqlite:///{work / name}.db")] if args.sqlite else []
@@ -192,9 +204,10 @@ def main() -> None:
             for store, make_url in stores:
                 # Interleaved repeats, best of each: the machine is shared, so a slow moment should not
                 # land on one side of the ratio only.
-                pipes, bases, copies, tuned = [], [], [], []
+                pipes, bases, copies, tuned, urls = [], [], [], [], []
                 for k in range(args.repeat):
                     pipe_url = make_url(f"pipeline{k}")
+                    urls.append(pipe_url)
                     pipes.append(run_pipeline(pipe_url, path))
                     assert pipes[-1][2].accepted == n, pipes[-1][2].summary()
                     data = rows_of(pipe_url)
@@ -213,6 +226,19 @@ def main() -> None:
                     extra = (f" | id-ordered bulk-cache executemany {n / best:,.0f} rec/s ({best:.1f} s), "
                              f"ratio to it {best / pipe:.2f}")
                 report(store, n, pipe, ledger, base, extra)
+                if args.corrections:
+                    best = min(range(len(pipes)), key=lambda k: pipes[k][0])
+                    engine = make_engine(urls[best])
+                    with timed_ledger() as spent:
+                        t = time.perf_counter()
+                        fix = service.ingest_file(engine=engine, path=fixed, source="bench")
+                        took = time.perf_counter() - t
+                    engine.dispose()
+                    assert (fix.corrected, fix.duplicates, fix.accepted) == (-(-n // 10), n - -(-n // 10), 0), \
+                        fix.summary()
+                    print(f"{store:<10} corrected  {n / took:>9,.0f} rec/s ({took:6.1f} s; transparency log "
+                          f"{spent[0]:5.1f} s; {fix.corrected:,} corrected, {fix.duplicates:,} duplicates) | "
+                          f"ratio to executemany baseline {(n / took) / (n / base):.2f}", flush=True)
                 if args.reimport:
                     engine = make_engine(pipe_url)
                     t = time.perf_counter()

@@ -122,7 +122,8 @@ def bulk_scale(path: Path, subjects: int) -> None:
     override = {
         "subjects": {"id": "'c' || substr(:digits, :k + 1, 1) || substr(id, 3)", "uscc": "NULL", "id_number": "NULL",
                      "local_code": "NULL", "parent_id": "NULL"},
-        "records": {"id": "substr(id, 1, 60) || printf('x%03d', :k)", "subject_id": "'c' || substr(:digits, :k + 1, 1) || substr(subject_id, 3)",
+        "records": {"id": "substr(id, 1, 60) || printf('x%03d', :k)",
+                    "content_id": "substr(content_id, 1, 60) || printf('x%03d', :k)", "subject_id": "'c' || substr(:digits, :k + 1, 1) || substr(subject_id, 3)",
                     "source_record_id": "source_record_id || '#c' || :k"},
     }
     cols = {t: _columns(db, t) for t in override}

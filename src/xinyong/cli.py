@@ -28,6 +28,7 @@ app.add_typer(db_app, name="db")
 COMMAND_MODULES = [
     "xinyong.subjects.cli",
     "xinyong.ingest.cli",
+    "xinyong.records.cli",
     "xinyong.demo.cli",
     "xinyong.ledger.cli",
     "xinyong.archive.cli",

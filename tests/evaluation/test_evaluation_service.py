@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from xinyong.evaluation import service
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun
 from xinyong.evaluation.snapshot import export_snapshot
-from xinyong.records.models import Record
+from xinyong.records.models import Record, reserve_seq
 from xinyong.subjects.models import Subject
 
 T0 = dt.datetime(2026, 1, 1, 8, 0)
@@ -192,8 +192,8 @@ def test_snapshot_export_is_incremental(engine, tmp_path):
     with Session(engine) as s, s.begin():
         add_record(s, "r2", "a", "penalty", dt.date(2026, 2, 1), severity="minor", seen=T0 + dt.timedelta(hours=1))
         rec = s.get(Record, "r1")
-        rec.severity = "serious"
-        rec.last_seen = T0 + dt.timedelta(hours=2)
+        rec.severity = "serious"  # a change takes a new commit sequence number, as ingest's corrections do
+        rec.seq = reserve_seq(s.connection(), 1)
     third = export_snapshot(engine, snap)
     assert third.records == 2 and third.superseded
     from xinyong.evaluation.engines import read_rows

@@ -31,7 +31,7 @@ def test_ingest_json_contract_and_idempotent_rerun(cli, tmp_path):
     code, out = cli("ingest", str(path), "--source", "津市监", "--json")
     assert code == 0
     first = json.loads(out)
-    assert set(first) == {"batch", "read", "accepted", "duplicates", "rejected"}
+    assert set(first) == {"batch", "read", "accepted", "corrected", "duplicates", "rejected"}
     assert (first["read"], first["accepted"], first["duplicates"], first["rejected"]) == (4, 2, 1, 1)
     code, out = cli("ingest", str(path), "--source", "津市监", "--json")
     again = json.loads(out)

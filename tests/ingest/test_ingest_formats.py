@@ -71,6 +71,7 @@ def test_shuanggongshi_layouts_are_recognised_without_mapping(
         "batch": result.batch,
         "read": 5,
         "accepted": 5,
+        "corrected": 0,
         "duplicates": 0,
         "rejected": 0,
     }

@@ -51,6 +51,18 @@ class FieldLabel(_Out):
     label_en: str
 
 
+class ArchiveVersion(_Out):
+    """One version of a corrected record (更正历史), fields passed through the disclosure policy."""
+
+    version: int
+    recorded_on: dt.date = Field(description="date this version was collected (UTC)")
+    batch_id: int | None
+    content_id: str
+    occurred_on: dt.date | None
+    amount: float | None
+    fields: dict[str, Any]
+
+
 class ArchiveRecord(_Out):
     """One record as the viewer may see it. `fields` were passed through the disclosure policy
     (personal fields masked for the public)."""
@@ -70,6 +82,11 @@ class ArchiveRecord(_Out):
     collected_on: dt.date = Field(description="date the platform first collected it (归集日期)")
     amount: float | None
     fields: dict[str, Any]
+    version: int = Field(1, description="the version shown: the one current as of the archive's date")
+    corrected: bool = Field(False, description="corrected (已更正) by the archive's date: version > 1")
+    history: list[ArchiveVersion] = Field(default_factory=list,
+                                          description="versions recorded by the archive's date, oldest first "
+                                                      "(only for corrected records)")
 
 
 class KindGroup(_Out):

@@ -25,6 +25,7 @@ from xinyong.archive.schemas import (
     STATUS_LABELS,
     Archive,
     ArchiveRecord,
+    ArchiveVersion,
     FieldLabel,
     GradeView,
     KindGroup,
@@ -41,7 +42,8 @@ from xinyong.disclosure.policy import (
     record_filter,
     subject_filter,
 )
-from xinyong.records.models import Record
+from xinyong.records.models import Record, RecordVersion
+from xinyong.records.service import VERSION_CONTENT, version_histories, versions_until
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
 
 # (session, record ids, as_of) -> {record id: status}; later sources win over earlier ones.
@@ -131,9 +133,11 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
     subject = visible_subject(session, subject_id=subject_id, viewer=viewer)
     records = list(session.scalars(visible_records_query(viewer, subject_id, as_of)))
     statuses = record_statuses(session, records, as_of)
+    histories = version_histories(session, [r.id for r in records if (r.version or 1) > 1])
     by_kind: dict[str, list[ArchiveRecord]] = {}
     for rec in records:
-        by_kind.setdefault(rec.kind, []).append(_archive_record(viewer, rec, subject, statuses[rec.id]))
+        item = _archive_record(viewer, rec, subject, statuses[rec.id], versions_until(histories.get(rec.id, []), as_of))
+        by_kind.setdefault(rec.kind, []).append(item)
     groups = [_group(kind, items) for kind, items in by_kind.items()]
     groups.sort(key=lambda g: (POLARITY_ORDER.get(g.polarity, 3), kind_order(g.kind)))
     counts = {s.value: sum(1 for v in statuses.values() if v == s) for s in RecordStatus}
@@ -147,7 +151,25 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
     )
 
 
-def _archive_record(viewer: Viewer, rec: Record, subject: Subject, status: RecordStatus) -> ArchiveRecord:
+def _as_version(rec: Record, version: RecordVersion) -> Any:
+    """The record as it was in `version` (a plain object: the ORM row is not touched)."""
+    from types import SimpleNamespace
+
+    values = {c: getattr(rec, c) for c in ("id", "kind", "subject_id", "source", "source_record_id", "polarity",
+                                           "disclosure", "first_seen", "last_seen")}
+    return SimpleNamespace(**values, **{c: getattr(version, c) for c in VERSION_CONTENT})
+
+
+def _archive_record(viewer: Viewer, rec: Record, subject: Subject, status: RecordStatus,
+                    history: Sequence[RecordVersion] = ()) -> ArchiveRecord:
+    """One record as shown; for a corrected record, the version current as of the archive's date
+    (the last of `history`) and the versions recorded by then."""
+    versions = [ArchiveVersion(version=v.version, recorded_on=v.recorded_at.date(), batch_id=v.batch_id,
+                               content_id=v.content_id, occurred_on=v.occurred_on, amount=v.amount,
+                               fields=present_record(viewer, _as_version(rec, v), subject)["fields"])
+                for v in history]
+    if history:
+        rec = _as_version(rec, history[-1])
     shown = present_record(viewer, rec, subject)
     return ArchiveRecord(
         id=rec.id,
@@ -165,6 +187,9 @@ def _archive_record(viewer: Viewer, rec: Record, subject: Subject, status: Recor
         collected_on=rec.first_seen.date(),
         amount=rec.amount,
         fields=shown["fields"],
+        version=history[-1].version if history else 1,
+        corrected=bool(history) and history[-1].version > 1,
+        history=versions if len(versions) > 1 else [],
     )
 
 

@@ -1,8 +1,11 @@
 """Incremental Parquet export of the operational store: the analytical snapshot every engine reads.
 
 Layout (see engines.py):
-- `records/part-NNNNNN.parquet`: only records whose `last_seen` is after the previous export's
-  watermark (new or changed since). Dates become integer day numbers (`occurred_day`, …), the
+- `records/part-NNNNNN.parquet`: only records whose commit sequence number `seq` is above the
+  previous export's watermark (new or corrected since; docs/ingest.md "Commit sequence"). Sequence
+  numbers are handed out in commit order, so a batch that began before an export and committed after
+  it still lands above the watermark: nothing is missed, nothing exported twice. A corrected record
+  is exported again with its new version and replaces the old copy (readers keep the newest part). Dates become integer day numbers (`occurred_day`, …), the
   catalogue fields of `fields` become string columns `f_<name>`, and `_part` is the part number. When
   a part re-exports an id that an earlier part holds, the manifest flags `superseded` and readers keep
   the newest copy. `--full` rewrites one compact part.
@@ -10,7 +13,8 @@ Layout (see engines.py):
 - `record_status/part-000000.parquet`: written only when the store has a `record_status` table
   (record_id, status 'repaired' | 'objection', effective_on). No such table exists yet; when the repair
   domain adds it, this export picks it up and the compiler excludes repaired records as of the date.
-- `manifest.json`: watermark, parts, superseded flag, export time.
+- `manifest.json`: `records_seq` (the watermark: highest `seq` exported), parts, superseded flag,
+  export time. A manifest without `records_seq` (written before sequence numbers) means a full export.
 """
 
 from __future__ import annotations
@@ -108,10 +112,10 @@ class ExportStats:
     superseded: bool
 
 
-def _chunks(session: Session, since: dt.datetime | None) -> Iterator[list[Record]]:
-    stmt = select(Record).order_by(Record.last_seen, Record.id)
+def _chunks(session: Session, since: int | None) -> Iterator[list[Record]]:
+    stmt = select(Record).order_by(Record.seq, Record.id)
     if since is not None:
-        stmt = stmt.where(Record.last_seen > since)
+        stmt = stmt.where(Record.seq > since)
     batch: list[Record] = []
     for rec in session.scalars(stmt.execution_options(yield_per=CHUNK)):
         batch.append(rec)
@@ -122,14 +126,15 @@ def _chunks(session: Session, since: dt.datetime | None) -> Iterator[list[Record
         yield batch
 
 
-def _write_records(path: Path, part: int, chunks: Iterable[list[Record]]) -> tuple[int, dt.datetime | None]:
+def _write_records(path: Path, part: int, chunks: Iterable[list[Record]]) -> tuple[int, int | None]:
     """Write the part; columns are the union of fields seen, so the writer starts after one pass."""
     rows: list[dict[str, Any]] = []
     watermark = None
     for chunk in chunks:
         for rec in chunk:
             rows.append({**record_row(rec), "_part": part})
-            watermark = rec.last_seen if watermark is None or rec.last_seen > watermark else watermark
+            if rec.seq is not None and (watermark is None or rec.seq > watermark):
+                watermark = rec.seq
     if rows:
         pq.write_table(rows_to_table(rows, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True), path)
     return len(rows), watermark
@@ -178,12 +183,12 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
     man_path = out / "manifest.json"
     man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.exists() and not full else {}
     source = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
-    if man and man.get("source") != source:
-        full, man = True, {}  # a snapshot of another database: its watermark means nothing here
+    if man and (man.get("source") != source or "records_seq" not in man):
+        full, man = True, {}  # another database's snapshot, or one by time stamps: its watermark means nothing here
     if full:
         for old in (out / "records").glob("*.parquet"):
             old.unlink()
-    since = dt.datetime.fromisoformat(man["records_watermark"]) if man.get("records_watermark") else None
+    since = man.get("records_seq")
     parts: list[int] = man.get("parts", [])
     part = (max(parts) + 1) if parts else 0
     path = out / "records" / f"part-{part:06d}.parquet"
@@ -196,7 +201,7 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
         parts = [*parts, part]
     new_man = {
         "version": 1, "source": source, "parts": parts, "superseded": superseded,
-        "records_watermark": (watermark or since).isoformat() if (watermark or since) else None,
+        "records_seq": watermark if watermark is not None else since,
         "exported_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
     }
     man_path.write_text(json.dumps(new_man, indent=1), encoding="utf-8")

@@ -30,6 +30,7 @@ class BatchOut(BaseModel):
     batch: int
     read: int
     accepted: int
+    corrected: int = 0  # rows that corrected a stored record (更正)
     duplicates: int
     rejected: int
     kind: str | None = None
@@ -138,7 +139,7 @@ def get_batch(batch_id: RowId, request: Request, viewer: Viewer = Depends(requir
         raise HTTPException(404, detail={"zh": exc.zh, "en": exc.en}) from exc
     if not _may_see_batch(viewer, b):
         raise HTTPException(404, detail={"zh": f"没有编号为 {batch_id} 的批次", "en": f"no batch {batch_id}"})
-    return BatchOut(batch=b.id, read=b.read, accepted=b.accepted, duplicates=b.duplicates, rejected=b.rejected,
+    return BatchOut(batch=b.id, read=b.read, accepted=b.accepted, corrected=b.corrected, duplicates=b.duplicates, rejected=b.rejected,
                     kind=b.kind, layout=b.layout, source=b.source, filename=b.filename,
                     unknown_columns=list(b.unknown_columns or []))
 

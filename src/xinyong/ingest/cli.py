@@ -74,7 +74,7 @@ def ingest(
         return
     out.print(f"批次 batch {result.batch}（{result.kind}"
               + (f", {result.layout}" if result.layout else "") + "）："
-              f"读取 read {result.read}，接收 accepted {result.accepted}，"
+              f"读取 read {result.read}，接收 accepted {result.accepted}，更正 corrected {result.corrected}，"
               f"重复 duplicates {result.duplicates}，隔离 rejected {result.rejected}", highlight=False)
     if result.unknown_columns:
         out.print("未识别的列（已保留在原始记录中）/ unknown columns (kept in the original row): "

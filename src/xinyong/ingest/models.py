@@ -25,6 +25,7 @@ class Batch(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     read: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
+    corrected: Mapped[int] = mapped_column(Integer, default=0)  # rows that corrected a stored record (更正)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list] = mapped_column(JsonType, default=list)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from xinyong.catalogue.schemas import KindSpec
@@ -32,7 +32,7 @@ from xinyong.ingest import normalise as rowpath
 from xinyong.ingest.models import Batch, QuarantineRow
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
-from xinyong.records.models import Record
+from xinyong.records.models import Record, RecordVersion, reserve_seq
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
@@ -41,7 +41,7 @@ LOOKUP_CHUNK = 5_000  # keys per IN (…) query, well under SQLite's 32,766 boun
 SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
                   "publicity_until", "valid_until", "severity", "polarity", "disclosure", "amount", "fields",
-                  "original", "first_seen", "last_seen")
+                  "original", "first_seen", "last_seen", "content_id", "version", "seq")
 
 
 class IngestError(ReaderError):
@@ -59,10 +59,12 @@ class BatchResult:
     layout: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     record_ids: list[str] = field(default_factory=list)  # accepted records, in file order
+    corrected: int = 0
+    corrected_ids: list[str] = field(default_factory=list)  # records a row of the batch corrected (更正)
 
     def summary(self) -> dict[str, int]:
-        """The `--json` contract: read == accepted + duplicates + rejected."""
-        return {"batch": self.batch, "read": self.read, "accepted": self.accepted,
+        """The `--json` contract: read == accepted + corrected + duplicates + rejected."""
+        return {"batch": self.batch, "read": self.read, "accepted": self.accepted, "corrected": self.corrected,
                 "duplicates": self.duplicates, "rejected": self.rejected}
 
 
@@ -156,8 +158,9 @@ RECORD_VALUE_COLUMNS = ("id", "subject_id", "fields", "source_record_id", "occur
                         "subject_uscc", "subject_id_number", "subject_local_code", "subject_legal_rep")
 
 
-def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], int]:
-    """All valid rows as Arrow columns in file order (row-path rows merged in by row number)."""
+def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], int, np.ndarray]:
+    """All valid rows as Arrow columns in file order (row-path rows merged in by row number), their
+    count and their row numbers."""
     parts: list[dict[str, pa.Array]] = []
     numbers: list[np.ndarray] = []
     if prep.columns is not None:
@@ -175,15 +178,16 @@ def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], i
                       for k in RECORD_VALUE_COLUMNS})
         numbers.append(np.array([n for n, _ in prep.accepted], dtype=np.int64))
     if not parts:
-        return {k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS}, 0
+        empty = {k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS}
+        return empty, 0, np.array([], dtype=np.int64)
     if len(parts) == 1:
-        return parts[0], len(parts[0]["id"])
+        return parts[0], len(parts[0]["id"]), numbers[0]
     cols = {k: pa.concat_arrays([p[k].cast(pa.float64() if k == "amount" else pa.string()) for p in parts])
             for k in RECORD_VALUE_COLUMNS}
-    if len(parts) > 1:
-        order = pa.array(np.argsort(np.concatenate(numbers), kind="stable"))
-        cols = {k: v.take(order) for k, v in cols.items()}
-    return cols, len(cols["id"])
+    all_numbers = np.concatenate(numbers)
+    order = np.argsort(all_numbers, kind="stable")
+    cols = {k: v.take(pa.array(order)) for k, v in cols.items()}
+    return cols, len(cols["id"]), all_numbers[order]
 
 
 def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, filename: str | None = None,
@@ -202,21 +206,26 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     now = now or _now()
     unknown = mapping.unknown + mapping.duplicate_targets
     total = grid.num_rows
-    counts = {"valid": 0, "accepted": 0, "rejected": 0}
+    counts = {"valid": 0, "accepted": 0, "corrected": 0, "moved": 0, "rejected": 0}
     record_ids: list[str] = []
+    corrected_ids: list[str] = []
     with engine.begin() as conn:
         batch_id = conn.execute(insert(Batch).values(
             source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
             started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
-        dedupe = _Dedupe(conn, source, total)
+        reserve_seq(conn, 0)  # lock the commit sequence now: batches commit in the order they number
+        dedupe = _Dedupe(conn, source, spec.id, total)
         with _bulk_cache(conn, total):
-            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids)
-        result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"], accepted=counts["accepted"],
-                             duplicates=counts["valid"] - counts["accepted"], rejected=counts["rejected"],
-                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids)
+            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids,
+                          corrected_ids)
+        duplicates = counts["valid"] - counts["accepted"] - counts["corrected"] - counts["moved"]
+        result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"] - counts["moved"],
+                             accepted=counts["accepted"], duplicates=duplicates, rejected=counts["rejected"],
+                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids,
+                             corrected=counts["corrected"], corrected_ids=corrected_ids)
         conn.execute(update(Batch).where(Batch.id == batch_id).values(
-            finished_at=_now(), read=result.read, accepted=result.accepted,
+            finished_at=_now(), read=result.read, accepted=result.accepted, corrected=result.corrected,
             duplicates=result.duplicates, rejected=result.rejected))
         if within is not None:
             within(conn, result)
@@ -225,17 +234,27 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
 
 def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str,
                   batch_id: int, dedupe: _Dedupe, now: dt.datetime, progress: Progress | None,
-                  counts: dict[str, int], record_ids: list[str]) -> None:
-    """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction)."""
+                  counts: dict[str, int], record_ids: list[str], corrected_ids: list[str]) -> None:
+    """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction):
+    new records are inserted, corrections add a version, rows that would move a record to another
+    subject are quarantined."""
     total = grid.num_rows
     for first in range(0, max(total, 1), SLICE):
         part = grid.slice(first, SLICE, with_bad_rows=first == 0)
         prep = _prepare(spec, mapping, part, source)
-        cols, valid = _record_columns(prep, part)
+        cols, valid, numbers = _record_columns(prep, part)
         ids = cols["id"].to_pylist()
-        keep, touched = dedupe.split(ids, cols["source_record_id"].to_pylist())
-        _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
+        subjects = cols["subject_id"].to_pylist()
+        split = dedupe.split(ids, cols["source_record_id"].to_pylist(), subjects)
+        if split.moved:  # a quarantined row changes nothing, its subject included
+            stay = np.setdiff1d(np.arange(valid), np.array([i for i, _, _ in split.moved], dtype=np.int64))
+            _upsert_subjects(conn, {k: v.take(pa.array(stay)) for k, v in cols.items()}, source, now)
+        else:
+            _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
+        keep = split.keep
         fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+        seq = reserve_seq(conn, len(keep) + len(split.corrections))
+        fresh["seq"] = pa.array(range(seq, seq + len(keep)), pa.int64())
         done = first + part.num_rows
 
         def slice_progress(written: int, _count: int, done: int = done, part: Grid = part) -> None:
@@ -243,69 +262,125 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
                 progress(done - part.num_rows + round(written / max(_count, 1) * part.num_rows), total)
 
         _insert_records(conn, spec, source, batch_id, fresh, now, slice_progress)
-        _touch(conn, touched, now)
-        _quarantine(conn, spec, source, batch_id, prep.quarantine, now)
+        _touch(conn, split.touched, now)
+        moved = [(int(numbers[i]), json.loads(cols["original"][i].as_py()), [_moved_reason(rid, old, subjects[i])])
+                 for i, rid, old in split.moved]
+        _quarantine(conn, spec, source, batch_id, prep.quarantine + moved, now)
         fresh_ids = [ids[i] for i in keep]
         _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+        _apply_corrections(conn, spec, source, batch_id, cols, split.corrections, seq + len(keep), now)
         record_ids += fresh_ids
+        corrected_ids += [c.record_id for c in split.corrections]
         counts["valid"] += valid
         counts["accepted"] += len(keep)
-        counts["rejected"] += len(prep.quarantine)
+        counts["corrected"] += len(split.corrections)
+        counts["moved"] += len(moved)
+        counts["rejected"] += len(prep.quarantine) + len(moved)
         del prep, cols, fresh, ids
         pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
 
 
-class _Dedupe:
-    """Which rows are new records: not a duplicate (by source + source record id, else by content
-    hash) of an earlier row of the batch or of a stored record. The first row wins."""
+def _moved_reason(record_id: str, old_subject: str, new_subject: str) -> dict[str, str]:
+    return rowpath.Reason(
+        "_subject", "subject_changed",
+        f"更正不能把记录改到另一个信用主体：记录 {record_id} 属于 {old_subject}，此行为 {new_subject}",
+        f"a correction may not move a record to another subject: record {record_id} belongs to "
+        f"{old_subject}, this row to {new_subject}").as_dict()
 
-    def __init__(self, conn: Connection, source: str, batch_rows: int) -> None:
-        self.conn, self.source = conn, source
-        self.seen: set[str] = set()
-        self.known_srid: dict[str, str] = {}
-        self.known_ids: set[str] = set()
-        stored = conn.execute(select(func.count()).select_from(Record).where(Record.source == source)).scalar_one()
+
+@dataclass
+class _Known:
+    """What the store holds under one identity."""
+
+    record_id: str
+    content_id: str
+    subject_id: str
+    version: int
+
+
+@dataclass
+class _Correction:
+    index: int  # row in the slice's columns
+    record_id: str
+    previous_content_id: str
+    version: int  # the new version's number
+
+
+@dataclass
+class _Split:
+    keep: list[int] = field(default_factory=list)  # rows that are new records
+    touched: list[str] = field(default_factory=list)  # stored records re-seen unchanged
+    corrections: list[_Correction] = field(default_factory=list)
+    moved: list[tuple[int, str, str]] = field(default_factory=list)  # (row, record id, its subject)
+
+
+class _Dedupe:
+    """Sorts rows by identity (docs/ingest.md "Record identity"): source + kind + the source's
+    record id, or the content hash where the row has no record id. Against the store and the
+    store, a row is new, a duplicate (same content), a correction (same identity, other content,
+    same subject) or moved (other subject: quarantined). Inside a batch the first row of an
+    identity wins and later rows of it are duplicates, so re-running a file adds nothing."""
+
+    def __init__(self, conn: Connection, source: str, kind: str, batch_rows: int) -> None:
+        self.conn, self.source, self.kind = conn, source, kind
+        self.known: dict[str, _Known] = {}  # "r:<source record id>" or "h:<content hash>" -> state
+        self.looked_up: set[str] = set()
+        self.seen: set[str] = set()  # identities of earlier rows of the batch
+        scope = (Record.source == source, Record.kind == kind)
+        stored = conn.execute(select(func.count()).select_from(Record).where(*scope)).scalar_one()
         # Few stored records compared with the batch: read them all once (one indexed range scan).
         # Otherwise (a small batch into a large store) look up each slice's keys.
         self.prefetched = stored <= 4 * batch_rows
         if self.prefetched:
-            for rid, srid in conn.execute(select(Record.id, Record.source_record_id).where(Record.source == source)):
-                self.known_ids.add(rid)
-                if srid is not None:
-                    self.known_srid[srid] = rid
+            for row in conn.execute(self._select().where(*scope)):
+                self._remember(*row)
+
+    @staticmethod
+    def _select():  # noqa: ANN205 - a Select
+        return select(Record.id, Record.source_record_id, Record.content_id, Record.subject_id, Record.version)
+
+    def _remember(self, rid: str, srid: str | None, cid: str, sid: str, version: int) -> None:
+        key = "r:" + srid if srid is not None else "h:" + cid
+        self.known.setdefault(key, _Known(rid, cid, sid, version))
 
     def _lookup(self, ids: list[str], srids: list[str | None]) -> None:
-        """Fetch the stored records matching these keys (the unique index and the primary key).
-        Rows written earlier in this batch may be found too; they are in `seen` already."""
-        wanted = sorted({x for x in srids if x is not None} - self.known_srid.keys())
+        """Fetch the stored records matching these keys (the unique index and the primary key)."""
+        wanted = sorted({"r:" + x for x in srids if x is not None} - self.looked_up - self.known.keys())
+        self.looked_up.update(wanted)
         for start in range(0, len(wanted), LOOKUP_CHUNK):
-            part = wanted[start:start + LOOKUP_CHUNK]
-            self.known_srid.update(self.conn.execute(select(Record.source_record_id, Record.id).where(
-                Record.source == self.source, Record.source_record_id.in_(part))).all())
-        unique = sorted(set(ids) - self.known_ids)
-        for start in range(0, len(unique), LOOKUP_CHUNK):
-            part = unique[start:start + LOOKUP_CHUNK]
-            self.known_ids.update(self.conn.execute(select(Record.id).where(Record.id.in_(part))).scalars())
+            part = [k[2:] for k in wanted[start:start + LOOKUP_CHUNK]]
+            for row in self.conn.execute(self._select().where(
+                    Record.source == self.source, Record.kind == self.kind, Record.source_record_id.in_(part))):
+                self._remember(*row)
+        hashes = sorted({"h:" + x for x, s in zip(ids, srids, strict=True) if s is None}
+                        - self.looked_up - self.known.keys())
+        self.looked_up.update(hashes)
+        for start in range(0, len(hashes), LOOKUP_CHUNK):
+            part = [k[2:] for k in hashes[start:start + LOOKUP_CHUNK]]
+            for row in self.conn.execute(self._select().where(Record.id.in_(part), Record.source == self.source,
+                                                              Record.kind == self.kind)):
+                self._remember(*row)
 
-    def split(self, ids: list[str], srids: list[str | None]) -> tuple[list[int], list[str]]:
-        """(indexes of new rows, ids of stored records re-seen); every other row is a duplicate."""
+    def split(self, ids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
+        """Classify a slice's rows (content hashes, source record ids, subject ids) in file order."""
         if not self.prefetched:
             self._lookup(ids, srids)
-        keep: list[int] = []
-        touched: list[str] = []
-        for i, (rid, srid) in enumerate(zip(ids, srids, strict=True)):
-            key = "r:" + srid if srid is not None else "h:" + rid
+        out = _Split()
+        for i, (cid, srid, sid) in enumerate(zip(ids, srids, subjects, strict=True)):
+            key = "r:" + srid if srid is not None else "h:" + cid
             if key in self.seen:
                 continue
             self.seen.add(key)
-            stored = self.known_srid.get(srid) if srid is not None else None
-            if stored is None and rid in self.known_ids:
-                stored = rid
-            if stored is not None:
-                touched.append(stored)
+            known = self.known.get(key)
+            if known is None:
+                out.keep.append(i)
+            elif known.content_id == cid:
+                out.touched.append(known.record_id)
+            elif known.subject_id != sid:
+                out.moved.append((i, known.record_id, known.subject_id))
             else:
-                keep.append(i)
-        return keep, touched
+                out.corrections.append(_Correction(i, known.record_id, known.content_id, known.version + 1))
+        return out
 
 
 def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
@@ -370,13 +445,13 @@ def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int
         take = order.slice(start, CHUNK)  # take per chunk: no sorted copy of the whole slice
         part = {k: cols[k].take(take).to_pylist() for k in (
             "id", "subject_id", "source_record_id", "occurred_on", "publicity_until", "valid_until", "severity",
-            "amount", "fields", "original")}
+            "amount", "fields", "original", "seq")}
         n = len(part["id"])
         rows = list(zip(part["id"], repeat(spec.id, n), part["subject_id"], repeat(source, n),
                         part["source_record_id"], repeat(batch_id, n), part["occurred_on"], part["publicity_until"],
                         part["valid_until"], part["severity"], repeat(spec.polarity, n),
                         repeat(spec.disclosure, n), part["amount"], part["fields"], part["original"],
-                        repeat(stamp, n), repeat(stamp, n), strict=True))
+                        repeat(stamp, n), repeat(stamp, n), part["id"], repeat(1, n), part["seq"], strict=True))
         if pg:
             cursor = conn.connection.driver_connection.cursor()
             with cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
@@ -442,8 +517,55 @@ def _log_events(conn: Connection, spec: KindSpec, source: str, batch_id: int, re
 
     session = Session(bind=conn)
     append_events(session, [{"type": "record.collected", "record_id": rid, "kind": spec.id, "subject_id": sid,
-                             "batch_id": batch_id, "source": source}
+                             "batch_id": batch_id, "source": source, "content_id": rid}
                             for rid, sid in zip(record_ids, subject_ids, strict=True)])
+    session.flush()
+
+
+_VERSION_COPY = ("content_id", "seq", "batch_id", "occurred_on", "publicity_until", "valid_until", "severity",
+                 "amount", "fields", "original")
+
+
+def _apply_corrections(conn: Connection, spec: KindSpec, source: str, batch_id: int, cols: dict[str, pa.Array],
+                       corrections: list[_Correction], seq: int, now: dt.datetime) -> None:
+    """Store each correction as a new version (更正), in file order, in the batch's transaction:
+    version 1 is first copied from the record row into record_versions (when the record has no
+    versions yet), then the new version is added, the record row takes the new content, and a
+    `record.corrected` leaf commits to the previous and the new content id."""
+    if not corrections:
+        return
+    take = pa.array([c.index for c in corrections], pa.int64())
+    part = {k: cols[k].take(take).to_pylist() for k in (
+        "id", "subject_id", "occurred_on", "publicity_until", "valid_until", "severity", "amount", "fields",
+        "original")}
+    first_copies = sorted({c.record_id for c in corrections if c.version == 2})
+    for start in range(0, len(first_copies), LOOKUP_CHUNK):
+        chunk = first_copies[start:start + LOOKUP_CHUNK]
+        conn.execute(insert(RecordVersion).from_select(
+            ["record_id", "version", "recorded_at", *_VERSION_COPY],
+            select(Record.id, Record.version, Record.first_seen, *(getattr(Record, c) for c in _VERSION_COPY))
+            .where(Record.id.in_(chunk), Record.version == 1)))
+    day = dt.date.fromisoformat
+    versions, changes = [], {}
+    for j, c in enumerate(corrections):
+        content = {"occurred_on": day(part["occurred_on"][j]) if part["occurred_on"][j] else None,
+                   "publicity_until": day(part["publicity_until"][j]) if part["publicity_until"][j] else None,
+                   "valid_until": day(part["valid_until"][j]) if part["valid_until"][j] else None,
+                   "severity": part["severity"][j], "amount": part["amount"][j],
+                   "fields": json.loads(part["fields"][j]), "original": json.loads(part["original"][j])}
+        common = {**content, "content_id": part["id"][j], "version": c.version, "seq": seq + j, "batch_id": batch_id}
+        versions.append({"record_id": c.record_id, "recorded_at": now, **common})
+        changes[c.record_id] = {"rid": c.record_id, "last_seen": now, **common}  # corrected twice: the last wins
+    conn.execute(insert(RecordVersion), versions)
+    conn.execute(update(Record).where(Record.id == bindparam("rid")), list(changes.values()))
+    from xinyong.ledger.service import append_events
+
+    session = Session(bind=conn)
+    append_events(session, [{"type": "record.corrected", "record_id": c.record_id, "kind": spec.id,
+                             "subject_id": part["subject_id"][j], "batch_id": batch_id, "source": source,
+                             "content_id": part["id"][j], "previous_content_id": c.previous_content_id,
+                             "version": c.version}
+                            for j, c in enumerate(corrections)])
     session.flush()
 
 
@@ -524,11 +646,19 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
         return RetryResult(quarantine_id, "open", reasons=reasons)
 
     def resolve(conn: Connection, done: BatchResult) -> None:
+        if done.rejected:  # e.g. a correction that would move the record to another subject
+            return
         conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
             raw=raw, status="resolved", resolved_batch_id=done.batch, resolved_at=now))
 
     done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
                        filename=f"quarantine:{quarantine_id}", submitted_by=submitted_by, now=now, within=resolve)
     record = rowpath.build_record(spec, batch.source, result.values)
-    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
+    if done.rejected:
+        with Session(engine) as session:
+            again = session.scalars(select(QuarantineRow).where(QuarantineRow.batch_id == done.batch)).first()
+            reasons = list(again.reasons) if again else list(q.reasons)  # the same row is kept once
+        return RetryResult(quarantine_id, "open", batch=done.batch, reasons=reasons)
+    record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
+    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record_id,
                        duplicate=done.duplicates == 1)

@@ -46,7 +46,8 @@ EVENT_TYPES = (
 )
 
 # Record events whose fields must still match the record row (ledger verify).
-RECORD_COLUMNS = ("kind", "subject_id", "source", "batch_id", "digest")
+# content_id: the content hash of the record's current version (record.collected / record.corrected).
+RECORD_COLUMNS = ("kind", "subject_id", "source", "batch_id", "content_id", "digest")
 
 # PostgreSQL advisory lock id that serialises appenders (two transactions must not both take
 # the same next leaf index). The number is arbitrary but fixed: b"xinyong" as an integer.
@@ -981,7 +982,8 @@ def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None
     states: dict[str, _Expected] = {}
     size = _verify_tree(session, report, public_key, states)
     columns = [getattr(Record, name) for name in DIGEST_COLUMNS if name != "id"]
-    stmt = select(Record.id, Record.batch_id, *columns).order_by(Record.id).execution_options(yield_per=2000)
+    stmt = (select(Record.id, Record.batch_id, Record.content_id, *columns).order_by(Record.id)
+            .execution_options(yield_per=2000))
     seen: set[str] = set()
     for row in session.execute(stmt).mappings():
         seen.add(str(row["id"]))
@@ -993,8 +995,9 @@ def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None
 
 
 def _content_matches_id(row: Mapping[str, object]) -> bool | None:
-    """Ingest's record id is the SHA-256 of the record's canonical content: recompute it from the
-    row (None when the kind is not in the catalogue, so the check does not apply)."""
+    """Ingest's content id is the SHA-256 of the record's canonical content: recompute it from the
+    row and compare it with the row's content_id (None when the kind is not in the catalogue, so
+    the check does not apply)."""
     from xinyong.catalogue.service import load_catalogue
     from xinyong.ingest.normalise import content_id
 
@@ -1003,7 +1006,7 @@ def _content_matches_id(row: Mapping[str, object]) -> bool | None:
         return None
     try:
         fields = row["fields"] or {}
-        return content_id(spec, str(row["source"]), str(row["subject_id"]), fields) == row["id"]
+        return content_id(spec, str(row["source"]), str(row["subject_id"]), fields) == row["content_id"]
     except (TypeError, ValueError, KeyError, AttributeError):
         return False  # a row that no longer parses has certainly been changed
 
@@ -1019,8 +1022,12 @@ def _compare_record(row: Mapping[str, object], states: dict[str, _Expected], rep
         return
     actual = _record_state(row)
     diff = [c for c, v in state.columns.items() if _norm(v) != _norm(actual.get(c))]
-    # Without a logged digest (ingest's events), the id itself is the content commitment.
-    if "digest" not in state.columns and _content_matches_id(row) is False:
-        diff.append("content (id)")
+    # Without a logged digest (ingest's events), the content id is the content commitment; leaves
+    # written before records had versions name no content_id: then the record id is it.
+    if "digest" not in state.columns:
+        if "content_id" not in state.columns and row.get("content_id") != rid:
+            diff.append("content_id")
+        if _content_matches_id(row) is False:
+            diff.append("content (id)")
     if diff:
         report["changed"].append({"record_id": rid, "columns": diff})

@@ -149,7 +149,8 @@ def _section(groups: list[KindGroup], polarity: str, no: str) -> list:
         for r in group.records:
             details = "；".join(f"{lab.label_zh}：{r.fields[lab.name]}" for lab in group.field_labels
                                if r.fields.get(lab.name) not in (None, ""))
-            rows.append([para(r.occurred_on or "—", cell), para(r.status_zh, cell),
+            status = f"{r.status_zh}（已更正 corrected）" if r.corrected else r.status_zh
+            rows.append([para(r.occurred_on or "—", cell), para(status, cell),
                          para(f"{r.source} / {r.collected_on}", cell), para(details, cell)])
         out += [_grid(rows, [22 * mm, 18 * mm, 38 * mm, 100 * mm]), Spacer(1, 3 * mm)]
     return out
