@@ -231,3 +231,44 @@ def test_snapshot_of_another_database_is_rebuilt(engine, tmp_path):
     from xinyong.evaluation.engines import read_rows
 
     assert [r["id"] for r in read_rows(snap, set())["records"]] == ["second-db"]
+
+
+def _scores(engine, run_id: str) -> dict[str, float]:
+    with Session(engine) as s:
+        return dict(s.execute(select(EvaluationResult.subject_id, EvaluationResult.score)
+                              .where(EvaluationResult.run_id == run_id)).all())
+
+
+def test_status_events_take_withdrawn_records_out_of_evaluation(populated, tmp_path, models):
+    """A repaired (or revoked) record no longer counts from its effective date, in the compiled run and in
+    the one-subject python path; a record under objection still counts. Expected scores come from the
+    what-if path (records excluded by id), a separate mechanism."""
+    from xinyong.status.service import change_status
+
+    as_of = dt.date(2026, 6, 30)
+    with Session(populated) as s:
+        what_if = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
+                                           models=models, exclude={"b1", "b3"})["score_units"]
+        plain = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
+                                         models=models)["score_units"]
+    assert what_if != plain
+    with Session(populated) as s, s.begin():
+        change_status(s, record_id="b1", event="repaired", actor="和平区诚信办", reason="修复",
+                      effective_on=dt.date(2026, 6, 1))
+        change_status(s, record_id="b3", event="revoked", actor="12345", reason="撤销",
+                      effective_on=dt.date(2026, 6, 30))
+        change_status(s, record_id="b2", event="objection_opened", actor="bad", reason="异议",
+                      effective_on=dt.date(2026, 6, 1))
+    div = 10 ** models["city_enterprise"].decimals
+    after = _scores(populated, run(populated, tmp_path, models=models, as_of=as_of).run_id)
+    assert after["bad"] == what_if / div
+    before = _scores(populated, run(populated, tmp_path, models=models, as_of=dt.date(2026, 6, 29)).run_id)
+    with Session(populated) as s:
+        one = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
+        old = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=dt.date(2026, 6, 29),
+                                       models=models, exclude={"b1"})
+        explained = service.explain(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
+    assert one["score_units"] == what_if
+    assert before["bad"] == old["score_units"] / div  # b3 revoked only from 06-30; b1 repaired already
+    assert "b1" not in {r["record_id"] for r in explained["repairs"]}  # nothing left to repair there
+    assert "b2" in {r["record_id"] for r in explained["repairs"]}  # under objection: still counts

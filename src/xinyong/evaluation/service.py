@@ -30,7 +30,7 @@ from xinyong.evaluation.engines import ENGINES, duckdb_sql, has_status, read_row
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun, ManualScore
 from xinyong.evaluation.repair import repairability
 from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
-from xinyong.evaluation.snapshot import export_snapshot, record_row, subject_row
+from xinyong.evaluation.snapshot import export_snapshot, record_row, status_rows, subject_row
 from xinyong.records.models import Record
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
@@ -455,7 +455,7 @@ def distribution(session: Session, *, model_id: str, district: str | None = None
 # ---------------------------------------------------------------- explanation (python engine, on demand)
 
 
-def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any]], ...]:
     subj = session.get(Subject, subject_id)
     if subj is None:
         raise KeyError(f"unknown subject `{subject_id}` / 主体不存在")
@@ -465,7 +465,8 @@ def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any
     manual = [{"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
                "value_milli": m.value_milli, "effective_day": sem.day(m.effective_on), "seq": m.id}
               for m in session.scalars(select(ManualScore).where(ManualScore.subject_id.in_(ids)))]
-    return [subject_row(s) for s in subjects], records, manual
+    status = status_rows(session, [r["id"] for r in records]) if records else []
+    return [subject_row(s) for s in subjects], records, manual, status
 
 
 def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
@@ -474,9 +475,9 @@ def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of:
     """The python engine on one subject straight from the store (archive page, what-if)."""
     models = models or load_models()
     spec = models[model_id]
-    subjects, records, manual = _subject_rows(session, subject_id)
+    subjects, records, manual, status = _subject_rows(session, subject_id)
     rows = sem.evaluate_rows(spec, sem.day(as_of), subjects=subjects, records=[*records, *extra_records],
-                             manual=manual, models=models, exclude=exclude)
+                             manual=manual, status=status, models=models, exclude=exclude)
     return next((r for r in rows if r["subject_id"] == subject_id), None)
 
 
@@ -514,11 +515,12 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
     table = pa.Table.from_pylist([base])
     reasons = top_reasons(spec, table)[0]
     names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
-    _, records, _ = _subject_rows(session, subject_id)
+    _, records, _, status = _subject_rows(session, subject_id)
+    withdrawn = sem.repaired_ids(status, as_of_day)  # already repaired / revoked: nothing left to repair
     neg_kinds = {i.kind for i in spec.indicators if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"}
     repairs = []
     for rec in records:
-        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, set()):
+        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, withdrawn):
             continue
         occurred = sem.date_of(rec["occurred_day"]) if rec["occurred_day"] is not None else None
         rep = repairability(rec["kind"], rec["severity"], occurred, as_of)
