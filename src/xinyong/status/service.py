@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -81,6 +82,16 @@ def statuses(session: Session, *, record_ids: Sequence[str], as_of: dt.date) -> 
         for rid, events in by_record.items():
             out[rid] = derive_status(events, as_of)
     return out
+
+
+def status_column(as_of: Any) -> Any:
+    """`statuses` as a correlated scalar subquery over `Record` (NULL = active), for listings that
+    need the status in the same query (the public card): the stored status of the record's last
+    event effective by `as_of` (a date or a Date bind parameter). Equal to `derive_status` because
+    events are appended in effective order, so those effective by a date are a prefix."""
+    return (select(StatusEvent.status)
+            .where(StatusEvent.record_id == Record.id, StatusEvent.effective_on <= as_of)
+            .order_by(StatusEvent.id.desc()).limit(1).correlate(Record).scalar_subquery())
 
 
 def status_of(session: Session, *, record_id: str, as_of: dt.date) -> str:
