@@ -111,6 +111,12 @@ class GradeView(_Out):
     score: float | None = None
     as_of: dt.date | None = None
     reasons: list[str] = Field(default_factory=list, description="top reason codes, one line each")
+    stale_since: dt.date | None = Field(None, description="评价后有新记录: the day records changed after the grade")
+
+    @property
+    def stale_note(self) -> str:
+        """The words every surface shows next to a stale grade ('' when it is current)."""
+        return f"评价后有新记录（{self.stale_since.isoformat()}） / records changed since" if self.stale_since else ""
 
 
 class Archive(_Out):

@@ -129,7 +129,7 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
         as_of=as_of,
         view=view_level(viewer, subject),
         groups=groups,
-        grades=grades_for(session, subject_id=subject_id, as_of=as_of),
+        grades=grades_for(session, subject_id=subject_id, as_of=as_of, viewer=viewer),
         counts=counts,
     )
 
@@ -214,13 +214,14 @@ def _latest_grades() -> Callable[..., Any] | None:
     return latest_grades
 
 
-def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
-    """Latest grades from the evaluation domain, when that domain is installed."""
+def grades_for(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None) -> list[GradeView]:
+    """Latest grades from the evaluation domain, when that domain is installed; each says whether the
+    subject's records (as the viewer may see them) changed since (stale_since)."""
     latest_grades = _latest_grades()
     if latest_grades is None:
         return []
     out = []
-    for g in latest_grades(session, subject_id, as_of):
+    for g in latest_grades(session, subject_id, as_of, viewer):
         out.append(GradeView(
             model=str(g.get("model_name_zh") or g.get("model_id") or ""),
             model_id=str(g.get("model_id") or ""),
@@ -229,6 +230,7 @@ def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[Gra
             score=g.get("score"),
             as_of=g.get("as_of"),
             reasons=[_reason_text(r) for r in g.get("reasons") or []],
+            stale_since=g.get("stale_since"),
         ))
     return out
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from sqlalchemy.orm import aliased
 from stdnum.cn import ric
 
 from xinyong.records.models import Record
@@ -209,11 +210,18 @@ def _sql_occurred_by(as_of: dt.date) -> ColumnElement[bool]:
 
 def _sql_has_status(statuses: frozenset[str], as_of: dt.date) -> ColumnElement[bool]:
     """The record reached one of these (absorbing) statuses by the as-of date: EXISTS over its
-    status events (index ix_record_status_events_record). EXISTS is two-valued, so NOT stays exact."""
-    return exists().where(
-        StatusEvent.record_id == Record.id,
-        StatusEvent.effective_on <= as_of,
-        StatusEvent.status.in_(sorted(statuses)),
+    status events (index ix_record_status_events_record). EXISTS is two-valued, so NOT stays exact.
+    An anonymous alias correlated to `Record` only, so the clause also works in queries that read
+    status events themselves."""
+    event = aliased(StatusEvent)
+    return (
+        exists()
+        .where(
+            event.record_id == Record.id,
+            event.effective_on <= as_of,
+            event.status.in_(sorted(statuses)),
+        )
+        .correlate(Record)
     )
 
 

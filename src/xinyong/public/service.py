@@ -130,7 +130,7 @@ def _statements() -> tuple[Any, Any]:
     # the archive and the report use with full explanations; the card needs only the grade).
     grades = (
         select(EvaluationResult.model_id, EvaluationResult.grade, EvaluationResult.score, EvaluationResult.as_of,
-               EvaluationResult.run_id)
+               EvaluationResult.run_id, EvaluationRun.started_at)
         .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
         .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
@@ -150,13 +150,18 @@ def _run_labels(engine: Any, run_id: str) -> tuple[str, dict[str, str]]:
 
 
 def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
+    from xinyong.evaluation.service import stale_since
+
     seen: dict[str, GradeView] = {}
     for row in conn.execute(_statements()[1], {"sid": subject_id, "as_of": as_of}):
         if row.model_id in seen:
             continue
         name, bands = _run_labels(conn.engine, row.run_id)
+        # 评价后有新记录: only changes the public may see (a hidden record's arrival must not show).
+        stale = stale_since(conn, subject_id=subject_id, since=row.started_at, viewer=PUBLIC, as_of=as_of)
         seen[row.model_id] = GradeView(model=name or row.model_id, model_id=row.model_id, grade=row.grade,
-                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of)
+                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of,
+                                       stale_since=stale)
     return [seen[m] for m in sorted(seen)]
 
 

@@ -125,7 +125,8 @@ def _grades(archive: Archive, no: str) -> list:
     rows = [[para(h, cell) for h in ("评价模型 Model", "等级 Grade", "得分 Score", "评价日 As of", "主要原因 Reasons")]]
     for g in archive.grades:
         reasons = "；".join(str(r) for r in g.reasons[:4])
-        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(g.as_of, cell),
+        as_of = f"{g.as_of} {g.stale_note}" if g.stale_since else g.as_of
+        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(as_of, cell),
                      para(reasons, cell)])
     return [para(f"{no}、信用评价 Credit grades", style("h", 12, 18)),
             _grid(rows, [40 * mm, 18 * mm, 18 * mm, 22 * mm, 80 * mm]), Spacer(1, 4 * mm)]

@@ -89,9 +89,14 @@ def status_column(as_of: Any) -> Any:
     need the status in the same query (the public card): the stored status of the record's last
     event effective by `as_of` (a date or a Date bind parameter). Equal to `derive_status` because
     events are appended in effective order, so those effective by a date are a prefix."""
-    return (select(StatusEvent.status)
-            .where(StatusEvent.record_id == Record.id, StatusEvent.effective_on <= as_of)
-            .order_by(StatusEvent.id.desc()).limit(1).correlate(Record).scalar_subquery())
+    return (
+        select(StatusEvent.status)
+        .where(StatusEvent.record_id == Record.id, StatusEvent.effective_on <= as_of)
+        .order_by(StatusEvent.id.desc())
+        .limit(1)
+        .correlate(Record)
+        .scalar_subquery()
+    )
 
 
 def status_of(session: Session, *, record_id: str, as_of: dt.date) -> str:
