@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "xinyong.archive.cli",
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
+    "xinyong.status.cli",
 ]
 
 

@@ -10,12 +10,10 @@ from hypothesis import strategies as st
 
 from xinyong.archive.schemas import RecordStatus
 from xinyong.archive.service import (
-    _STATUS_SOURCES,
     SubjectNotFound,
     build_archive,
     date_status,
     list_subjects,
-    register_status_source,
 )
 from xinyong.disclosure.policy import OPERATOR, PUBLIC, Viewer
 from xinyong.store.db import session_scope
@@ -43,7 +41,8 @@ def test_full_view_groups_every_record_with_status(credit_world):
     assert penalty.name_zh == "行政处罚" and penalty.counts["expired"] == 1
     assert "subject_name" not in {f.name for f in penalty.field_labels}
     assert a.subject.legal_rep == "张小明" and a.subject.district_name == "和平区"
-    assert a.counts == {"active": 5, "expired": 1, "repaired": 0, "objection": 0}
+    assert a.counts == {"active": 5, "expired": 1, "repaired": 0, "objection": 0, "upheld": 0, "revoked": 0,
+                        "erased": 0}
     first = penalty.records[0]
     assert first.source == "和平区市场监管局" and first.collected_on == dt.date(2025, 1, 15)
 
@@ -104,23 +103,35 @@ def test_bank_sees_authorised_but_not_government(credit_world):
     assert "13812345678" not in str(complaint.fields) and complaint.fields["contact_name"] == "李*"
 
 
-def test_status_source_overrides_date_rule(credit_world):
+def test_status_events_override_the_date_rule_and_the_policy_withdraws(credit_world):
+    """Status comes from xinyong.status (the only vocabulary): under objection the record stays and is
+    marked; repaired it leaves the public view but stays, marked, in the full one; an expired record
+    that is repaired shows as repaired. Nothing is committed (the world is shared by the module)."""
+    from sqlalchemy.orm import Session
+
+    from xinyong.status.service import change_status
+
     w = credit_world
-    target = {}
-
-    def repaired(session, ids, as_of):
-        return {i: RecordStatus.repaired for i in ids if i in target}
-
-    register_status_source(repaired)
-    try:
-        with session_scope(w.engine) as s:
-            a = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
-            pid = next(r.id for g in a.groups for r in g.records if r.source_record_id == "P-ACTIVE")
-            target[pid] = True
-            b = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
-    finally:
-        _STATUS_SOURCES.remove(repaired)
-    assert _ids(b)["P-ACTIVE"] == "repaired" and b.counts["repaired"] == 1
+    with Session(w.engine) as s:
+        full = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
+        ids = {r.source_record_id: r.id for g in full.groups for r in g.records}
+        change_status(s, record_id=ids["P-ACTIVE"], event="objection_opened", actor="shop", reason="异议",
+                      effective_on=dt.date(2025, 6, 1))
+        change_status(s, record_id=ids["P-EXPIRED"], event="repaired", actor="和平区诚信办", reason="修复",
+                      effective_on=dt.date(2025, 6, 1))
+        change_status(s, record_id=ids["CP-1"], event="repaired", actor="和平区诚信办", reason="修复",
+                      effective_on=dt.date(2025, 6, 30))
+        full = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
+        public = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=PUBLIC)
+        bank = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=Viewer(role="bank", username="b"))
+        day_before = build_archive(s, subject_id=w.shop, as_of=dt.date(2025, 6, 29),
+                                   viewer=Viewer(role="bank", username="b"))
+        s.rollback()
+    assert _ids(full)["P-ACTIVE"] == "objection" and _ids(full)["P-EXPIRED"] == "repaired"
+    assert _ids(full)["CP-1"] == "repaired" and full.counts["repaired"] == 2 and full.counts["objection"] == 1
+    assert _ids(public)["P-ACTIVE"] == "objection"  # marked, not hidden
+    assert next(r.status_zh for g in public.groups for r in g.records if r.source_record_id == "P-ACTIVE") == "异议中"
+    assert "CP-1" not in _ids(bank) and _ids(day_before)["CP-1"] == "active"  # repaired from its effective date
 
 
 def test_list_subjects_filters_and_hides_persons_from_public(credit_world):

@@ -231,3 +231,94 @@ def test_snapshot_of_another_database_is_rebuilt(engine, tmp_path):
     from xinyong.evaluation.engines import read_rows
 
     assert [r["id"] for r in read_rows(snap, set())["records"]] == ["second-db"]
+
+
+def _scores(engine, run_id: str) -> dict[str, float]:
+    with Session(engine) as s:
+        return dict(s.execute(select(EvaluationResult.subject_id, EvaluationResult.score)
+                              .where(EvaluationResult.run_id == run_id)).all())
+
+
+def test_status_events_take_withdrawn_records_out_of_evaluation(populated, tmp_path, models):
+    """A repaired (or revoked) record no longer counts from its effective date, in the compiled run and in
+    the one-subject python path; a record under objection still counts. Expected scores come from the
+    what-if path (records excluded by id), a separate mechanism."""
+    from xinyong.status.service import change_status
+
+    as_of = dt.date(2026, 6, 30)
+    with Session(populated) as s:
+        what_if = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
+                                           models=models, exclude={"b1", "b3"})["score_units"]
+        plain = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
+                                         models=models)["score_units"]
+    assert what_if != plain
+    with Session(populated) as s, s.begin():
+        change_status(s, record_id="b1", event="repaired", actor="和平区诚信办", reason="修复",
+                      effective_on=dt.date(2026, 6, 1))
+        change_status(s, record_id="b3", event="revoked", actor="12345", reason="撤销",
+                      effective_on=dt.date(2026, 6, 30))
+        change_status(s, record_id="b2", event="objection_opened", actor="bad", reason="异议",
+                      effective_on=dt.date(2026, 6, 1))
+    div = 10 ** models["city_enterprise"].decimals
+    after = _scores(populated, run(populated, tmp_path, models=models, as_of=as_of).run_id)
+    assert after["bad"] == what_if / div
+    before = _scores(populated, run(populated, tmp_path, models=models, as_of=dt.date(2026, 6, 29)).run_id)
+    with Session(populated) as s:
+        one = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
+        old = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=dt.date(2026, 6, 29),
+                                       models=models, exclude={"b1"})
+        explained = service.explain(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
+    assert one["score_units"] == what_if
+    assert before["bad"] == old["score_units"] / div  # b3 revoked only from 06-30; b1 repaired already
+    assert "b1" not in {r["record_id"] for r in explained["repairs"]}  # nothing left to repair there
+    assert "b2" in {r["record_id"] for r in explained["repairs"]}  # under objection: still counts
+
+
+def test_grades_know_they_are_stale_and_evaluate_changed_regrades_only_those(populated, tmp_path, models):
+    """评价后有新记录: a record collected or a status event recorded after a grade's run started marks that
+    grade stale (with the day) on every surface — as far as the viewer may see; `changed=True` re-grades
+    exactly the stale subjects."""
+    from xinyong.archive.service import build_archive
+    from xinyong.disclosure.policy import OPERATOR, PUBLIC
+    from xinyong.public.service import card_grades
+    from xinyong.status.service import change_status
+
+    as_of = dt.date(2026, 6, 30)
+    first = run(populated, tmp_path, models=models, as_of=as_of)
+    with Session(populated) as s:
+        assert all(g["stale_since"] is None for g in service.latest_grades(s, "bad", as_of))
+        assert service.changed_subjects(s, model_id="city_enterprise") == set()
+    # Time is a parameter: the first run is moved three days back, the changes happen in between.
+    with Session(populated) as s, s.begin():
+        r = s.get(EvaluationRun, first.run_id)
+        r.started_at = started = r.started_at - dt.timedelta(days=3)
+    later = started + dt.timedelta(days=1)
+    with Session(populated) as s, s.begin():
+        add_record(s, "b9", "bad", "penalty", dt.date(2026, 6, 2), severity="minor", seen=later)
+        # a government-level record of "good": stale for the operator, invisible (so not stale) for the public
+        s.add(Record(id="g9", kind="inspection", subject_id="good", source="t", source_record_id="g9",
+                     occurred_on=dt.date(2026, 6, 1), polarity="neutral", disclosure="government", fields={},
+                     original={}, first_seen=later, last_seen=later))
+        change_status(s, record_id="t1", event="objection_opened", actor="tenant1", reason="异议",
+                      effective_on=dt.date(2026, 6, 1), at=started + dt.timedelta(days=2))
+    with Session(populated) as s:
+        bad = service.latest_grades(s, "bad", as_of)[0]
+        assert bad["stale_since"] == later.date().isoformat()
+        assert service.latest_grades(s, "good", as_of, PUBLIC)[0]["stale_since"] is None
+        assert service.latest_grades(s, "good", as_of, OPERATOR)[0]["stale_since"] == later.date().isoformat()
+        assert service.latest_grades(s, "tenant1", as_of)[0]["stale_since"] == (started + dt.timedelta(days=2)).date().isoformat()
+        archive = build_archive(s, subject_id="bad", as_of=as_of, viewer=PUBLIC)
+        assert archive.grades[0].stale_since == later.date() and "评价后有新记录" in archive.grades[0].stale_note
+        with populated.connect() as conn:
+            assert card_grades(conn, subject_id="bad", as_of=as_of)[0].stale_since == later.date()
+            assert card_grades(conn, subject_id="good", as_of=as_of)[0].stale_since is None
+        # tenant1's change makes its carrier stale too (carrier models read tenants' records)
+        assert service.changed_subjects(s, model_id="city_enterprise") >= {"bad", "good", "tenant1"}
+    second = service.evaluate(populated, model_id="city_enterprise", as_of=as_of, snapshot_dir=tmp_path / "snap",
+                              models=models, changed=True)
+    with Session(populated) as s:
+        regraded = set(s.scalars(select(EvaluationResult.subject_id).where(EvaluationResult.run_id == second.run_id)))
+        assert regraded == {"bad", "good", "tenant1"}  # the enterprises among the changed subjects
+        assert service.latest_grades(s, "bad", as_of)[0]["stale_since"] is None
+        assert service.latest_grades(s, "debtor", as_of)[0]["run_id"] == first.run_id  # untouched, still current
+        assert service.changed_subjects(s, model_id="city_enterprise") == set()

@@ -119,3 +119,53 @@ def test_card_fast_path_agrees_with_the_public_archive(credit_world, as_of):
         assert {r.id for r in card.negative} == {r.id for r in records if r.polarity == "negative"}
         assert {r.id for r in card.positive} == {r.id for r in records if r.kind in POSITIVE_KINDS}
         assert card.subject["legal_rep"] == archive.subject.legal_rep
+
+
+def test_card_marks_objections_and_drops_repaired_records(credit_world):
+    """A record under objection stays on the card marked 异议中; a repaired one leaves it from its
+    effective date. Built in one transaction that is rolled back (the world is shared)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from xinyong.public.service import build_card
+    from xinyong.records.models import Record
+    from xinyong.status.service import change_status
+
+    w = credit_world
+    as_of = dt.date.fromisoformat(AS_OF)
+    with w.engine.connect() as conn:
+        s = Session(bind=conn)
+        ids = dict(s.execute(select(Record.source_record_id, Record.id).where(Record.subject_id == w.shop)).all())
+        change_status(s, record_id=ids["P-ACTIVE"], event="objection_opened", actor="shop", reason="异议",
+                      effective_on=dt.date(2025, 6, 1))
+        change_status(s, record_id=ids["H-1"], event="revoked", actor="和平区诚信办", reason="撤销荣誉",
+                      effective_on=as_of)
+        card = build_card(conn, subject_id=w.shop, as_of=as_of, with_grades=False)
+        before = build_card(conn, subject_id=w.shop, as_of=as_of - dt.timedelta(days=1), with_grades=False)
+        s.rollback()
+    negative = {r.id: (r.status, r.status_zh) for r in card.negative}
+    assert negative[ids["P-ACTIVE"]] == ("objection", "异议中")
+    assert ids["H-1"] not in {r.id for r in card.positive}
+    assert ids["H-1"] in {r.id for r in before.positive}
+    assert {r.status for r in before.positive} == {"active"}
+
+
+def test_card_page_shows_the_objection_mark(credit_client, credit_world):
+    from sqlalchemy import select
+
+    from xinyong.records.models import Record
+    from xinyong.status.models import StatusEvent
+    from xinyong.status.service import change_status
+    from xinyong.store.db import session_scope
+
+    client, _ = credit_client
+    with session_scope(credit_world.engine) as s:
+        rid = s.scalar(select(Record.id).where(Record.source_record_id == "X-1"))
+        change_status(s, record_id=rid, event="objection_opened", actor="x", reason="异议",
+                      effective_on=dt.date(2025, 6, 1))
+    try:
+        html = client.get(f"/c/{credit_world.xss}", params={"as_of": AS_OF}).text
+        assert 'data-status="objection"' in html and "异议中" in html
+    finally:
+        with session_scope(credit_world.engine) as s:  # the world is shared: take the event back out
+            s.query(StatusEvent).filter(StatusEvent.record_id == rid).delete()

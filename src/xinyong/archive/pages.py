@@ -69,14 +69,14 @@ def archive_page(
     except SubjectNotFound as exc:
         raise HTTPException(status_code=404, detail=exc.message) from None
     log_read(session, request, viewer, subject_id, surface="console:archive")
-    details = grade_details(session, subject_id=subject_id, as_of=day) if archive.grades else []
+    details = grade_details(session, subject_id=subject_id, as_of=day, viewer=viewer) if archive.grades else []
     return render(request, "archive_page.html", a=archive, viewer=viewer, polarity_labels=POLARITY_LABELS,
                   view_label=VIEW_LABELS.get(archive.view, archive.view), pilot_names=pilot_names(),
                   grade_details=details)
 
 
-def grade_details(session: Session, *, subject_id: str, as_of: dt.date) -> list[dict]:
+def grade_details(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None) -> list[dict]:
     """evaluation.service.latest_grades as given, for its grade_card.html partial."""
     from xinyong.evaluation.service import latest_grades
 
-    return latest_grades(session, subject_id, as_of)
+    return latest_grades(session, subject_id, as_of, viewer)

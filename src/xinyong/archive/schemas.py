@@ -9,22 +9,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyong.status.models import ACTIVE, STATUSES
 
-class RecordStatus(StrEnum):
-    """Where a record stands on the as-of date (记录状态)."""
+EXPIRED = "expired"
 
-    active = "active"  # 公示中/有效
-    expired = "expired"  # 已过公示期或有效期
-    repaired = "repaired"  # 已信用修复 (decided by the repair domain)
-    objection = "objection"  # 异议处理中 (decided by the objection domain)
 
+# Where a record stands on the as-of date (记录状态): the status vocabulary of xinyong.status (active,
+# objection, repaired, upheld, revoked, erased) plus the date rule's `expired` (已过期: publicity or
+# validity ended before the as-of date). One vocabulary: this enum is built from it.
+RecordStatus = StrEnum("RecordStatus", {name: name for name in (ACTIVE, EXPIRED, *(s for s in STATUSES if s != ACTIVE))})
 
 STATUS_LABELS: dict[RecordStatus, tuple[str, str]] = {
-    RecordStatus.active: ("有效", "active"),
-    RecordStatus.expired: ("已过期", "expired"),
-    RecordStatus.repaired: ("已修复", "repaired"),
-    RecordStatus.objection: ("异议中", "under objection"),
+    RecordStatus(name): labels for name, labels in {**STATUSES, EXPIRED: ("已过期", "expired")}.items()
 }
+
 
 POLARITY_LABELS: dict[str, tuple[str, str]] = {
     "positive": ("守信激励信息", "positive"),
@@ -130,6 +128,12 @@ class GradeView(_Out):
     score: float | None = None
     as_of: dt.date | None = None
     reasons: list[str] = Field(default_factory=list, description="top reason codes, one line each")
+    stale_since: dt.date | None = Field(None, description="评价后有新记录: the day records changed after the grade")
+
+    @property
+    def stale_note(self) -> str:
+        """The words every surface shows next to a stale grade ('' when it is current)."""
+        return f"评价后有新记录（{self.stale_since.isoformat()}） / records changed since" if self.stale_since else ""
 
 
 class Archive(_Out):

@@ -5,10 +5,9 @@ every surface shows the same content. What the viewer may see is decided only by
 `xinyong.disclosure.policy`: the subject by `subject_filter`, the records by `record_filter`
 (SQL, so the store filters, not a Python loop), the values by `present_subject`/`present_record`.
 
-Record status (active / expired / repaired / under objection) is computed for the as-of date:
-`expired` when the publicity period (公示期) or validity (有效期) ended before it. Repair
-(信用修复) and objection (信用异议) decisions live in their own domains; such a domain registers a
-*status source* with `register_status_source`, and its answer overrides the date rule.
+Record status is computed for the as-of date: the record's status events (xinyong.status:
+objection 异议中, repaired 已修复, upheld, revoked, erased) when it has any in force, else the date rule —
+`expired` when the publicity period (公示期) or validity (有效期) ended before it, `active` otherwise.
 """
 
 from __future__ import annotations
@@ -44,11 +43,8 @@ from xinyong.disclosure.policy import (
 )
 from xinyong.records.models import Record, RecordVersion
 from xinyong.records.service import VERSION_CONTENT, version_histories, versions_until
+from xinyong.status.models import ACTIVE
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
-
-# (session, record ids, as_of) -> {record id: status}; later sources win over earlier ones.
-StatusSource = Callable[[Session, Sequence[str], dt.date], Mapping[str, RecordStatus]]
-_STATUS_SOURCES: list[StatusSource] = []
 
 POLARITY_ORDER = {"positive": 0, "negative": 1, "neutral": 2}
 
@@ -65,12 +61,6 @@ class SubjectNotFound(LookupError):
         return f"信用主体不存在 / subject not found: {self.subject_id}"
 
 
-def register_status_source(source: StatusSource) -> None:
-    """Let a domain (repair, objection) mark records repaired / under objection."""
-    if source not in _STATUS_SOURCES:
-        _STATUS_SOURCES.append(source)
-
-
 def date_status(record: Any, as_of: dt.date) -> RecordStatus:
     """Status from the record's own dates: expired once publicity or validity ended before as_of."""
     ends = [d for d in (record.publicity_until, record.valid_until) if d is not None]
@@ -78,11 +68,11 @@ def date_status(record: Any, as_of: dt.date) -> RecordStatus:
 
 
 def record_statuses(session: Session, records: Sequence[Any], as_of: dt.date) -> dict[str, RecordStatus]:
-    statuses = {r.id: date_status(r, as_of) for r in records}
-    ids = list(statuses)
-    for source in _STATUS_SOURCES:
-        statuses.update({k: RecordStatus(v) for k, v in source(session, ids, as_of).items() if k in statuses})
-    return statuses
+    """{record id: status as of the date}: its status events' status when not `active`, else the date rule."""
+    from xinyong.status.service import statuses as event_statuses
+
+    events = event_statuses(session, record_ids=[r.id for r in records], as_of=as_of)
+    return {r.id: RecordStatus(events[r.id]) if events[r.id] != ACTIVE else date_status(r, as_of) for r in records}
 
 
 def view_level(viewer: Viewer, subject: Any) -> str:
@@ -101,15 +91,12 @@ def visible_subject(session: Session, *, subject_id: str, viewer: Viewer) -> Sub
 
 
 def visible_records_query(viewer: Viewer, subject_id: str, as_of: dt.date):  # noqa: ANN201 - Select
-    """The records of one subject the viewer may see as of the date (nothing that happened later)."""
+    """The records of one subject the viewer may see as of the date (the policy also drops what
+    happened later)."""
     return (
         select(Record)
         .join(Subject, Subject.id == Record.subject_id)
-        .where(
-            Record.subject_id == subject_id,
-            record_filter(viewer, as_of),
-            or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of),
-        )
+        .where(Record.subject_id == subject_id, record_filter(viewer, as_of))
         .order_by(Record.kind, Record.occurred_on.desc(), Record.id)
     )
 
@@ -146,7 +133,7 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
         as_of=as_of,
         view=view_level(viewer, subject),
         groups=groups,
-        grades=grades_for(session, subject_id=subject_id, as_of=as_of),
+        grades=grades_for(session, subject_id=subject_id, as_of=as_of, viewer=viewer),
         counts=counts,
     )
 
@@ -252,13 +239,14 @@ def _latest_grades() -> Callable[..., Any] | None:
     return latest_grades
 
 
-def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
-    """Latest grades from the evaluation domain, when that domain is installed."""
+def grades_for(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None) -> list[GradeView]:
+    """Latest grades from the evaluation domain, when that domain is installed; each says whether the
+    subject's records (as the viewer may see them) changed since (stale_since)."""
     latest_grades = _latest_grades()
     if latest_grades is None:
         return []
     out = []
-    for g in latest_grades(session, subject_id, as_of):
+    for g in latest_grades(session, subject_id, as_of, viewer):
         out.append(GradeView(
             model=str(g.get("model_name_zh") or g.get("model_id") or ""),
             model_id=str(g.get("model_id") or ""),
@@ -267,6 +255,7 @@ def grades_for(session: Session, *, subject_id: str, as_of: dt.date) -> list[Gra
             score=g.get("score"),
             as_of=g.get("as_of"),
             reasons=[_reason_text(r) for r in g.get("reasons") or []],
+            stale_since=g.get("stale_since"),
         ))
     return out
 

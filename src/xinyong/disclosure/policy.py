@@ -15,7 +15,16 @@ Vocabulary:
 * disclosure level (公开属性) of a record: ``public`` (社会公开), ``authorised`` (授权查询),
   ``government`` (政务共享). Anything else is treated as the most restricted level.
 * publicity window (公示期): a record is inside it when ``publicity_until`` is null or on/after the
-  as-of date. After it ends (expiry or credit repair) the record leaves every public surface.
+  as-of date. After it ends the record leaves every public surface.
+* occurrence: a record whose ``occurred_on`` is after the as-of date does not exist yet for anyone.
+* status (记录状态, xinyong.status): derived from the record's status events effective by the as-of
+  date. A *withdrawn* record (repaired 已修复, objection upheld 异议成立, revoked 已撤销, erased 已删除)
+  leaves public disclosure, sharing (banks, other districts, other departments) and evaluation; its
+  own scope (the subject's district office, the supplying department, the subject itself) still
+  sees it, marked. An *erased* record is seen only by the city. A record under objection (异议中)
+  stays visible and is marked on every surface. Withdrawn and erased are absorbing states
+  (tests/status checks it on the transition table), which is what lets the SQL form be a plain
+  NOT EXISTS over the status events effective by the as-of date.
 * personal data (个人信息): names and ID numbers of natural persons, phone numbers, a person's
   address. Masked (张*明, 120101********1234, 138****5678) unless the viewer may see it.
 """
@@ -28,10 +37,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, true
+from sqlalchemy.orm import aliased
 from stdnum.cn import ric
 
 from xinyong.records.models import Record
+from xinyong.status.models import ACTIVE, ERASED, REPAIRED, REVOKED, UPHELD, StatusEvent
 from xinyong.subjects.identifiers import check_uscc, mask_id_number, mask_name
 from xinyong.subjects.models import Subject
 
@@ -49,6 +60,11 @@ PUBLIC_LEVEL = "public"
 AUTHORISED_LEVEL = "authorised"
 GOVERNMENT_LEVEL = "government"
 LEVELS = (PUBLIC_LEVEL, AUTHORISED_LEVEL, GOVERNMENT_LEVEL)
+
+# Record statuses (xinyong.status) that take a record out of public disclosure, sharing and
+# evaluation, and those that hide it from everyone but the city.
+WITHDRAWN_STATUSES = frozenset({REPAIRED, UPHELD, REVOKED, ERASED})
+ERASED_STATUSES = frozenset({ERASED})
 
 # Subjects whose very existence is personal data. Every other kind (enterprises, individual
 # businesses, government bodies, villages, carriers) is on a public register, so its card is public.
@@ -97,8 +113,20 @@ def in_publicity(record: Any, as_of: dt.date) -> bool:
     return record.publicity_until is None or record.publicity_until >= as_of
 
 
-def _publicly_disclosed(record: Any, as_of: dt.date) -> bool:
-    return record.disclosure == PUBLIC_LEVEL and in_publicity(record, as_of)
+def occurred_by(record: Any, as_of: dt.date) -> bool:
+    """The record has happened by the as-of date (an undated record always has)."""
+    return record.occurred_on is None or record.occurred_on <= as_of
+
+
+def counts_in_evaluation(status: str) -> bool:
+    """Whether a record with this status (as of the evaluation date) counts in a credit grade."""
+    return status not in WITHDRAWN_STATUSES
+
+
+def _publicly_disclosed(record: Any, as_of: dt.date, status: str) -> bool:
+    return (
+        record.disclosure == PUBLIC_LEVEL and in_publicity(record, as_of) and status not in WITHDRAWN_STATUSES
+    )
 
 
 def _own_district(viewer: Viewer, subject: Any) -> bool:
@@ -113,24 +141,34 @@ def _own_subject(viewer: Viewer, subject_id: str | None) -> bool:
     return viewer.role == "subject" and viewer.subject_id is not None and subject_id == viewer.subject_id
 
 
-def record_visible(viewer: Viewer, record: Any, subject: Any, as_of: dt.date) -> bool:
+def record_visible(viewer: Viewer, record: Any, subject: Any, as_of: dt.date, status: str = ACTIVE) -> bool:
     """May `viewer` see `record` (of `subject`) as of `as_of`? The reference for `record_filter`.
 
+    `status` is the record's status as of `as_of` (`xinyong.status.service.statuses` /
+    `derive_status`); the default `active` is right only for a record without status events.
     Whether the subject itself may be seen is a separate question (`subject_visible`); surfaces
     check that first and answer 404 when it fails.
     """
     role = viewer.role
+    if not occurred_by(record, as_of):
+        return False
     if role == "city_admin":
         return True
+    if status in ERASED_STATUSES:
+        return False
     if role == "district_officer":
-        return _own_district(viewer, subject) or _publicly_disclosed(record, as_of)
+        return _own_district(viewer, subject) or _publicly_disclosed(record, as_of, status)
     if role == "department":
-        return record.kind in (viewer.kinds or ()) or _publicly_disclosed(record, as_of)
+        return record.kind in (viewer.kinds or ()) or _publicly_disclosed(record, as_of, status)
     if role == "bank":
-        return record.disclosure in (PUBLIC_LEVEL, AUTHORISED_LEVEL) and in_publicity(record, as_of)
+        return (
+            record.disclosure in (PUBLIC_LEVEL, AUTHORISED_LEVEL)
+            and in_publicity(record, as_of)
+            and status not in WITHDRAWN_STATUSES
+        )
     if role == "subject":
-        return _own_subject(viewer, record.subject_id) or _publicly_disclosed(record, as_of)
-    return _publicly_disclosed(record, as_of)
+        return _own_subject(viewer, record.subject_id) or _publicly_disclosed(record, as_of, status)
+    return _publicly_disclosed(record, as_of, status)
 
 
 def subject_visible(viewer: Viewer, subject: Any) -> bool:
@@ -166,8 +204,33 @@ def _sql_in_publicity(as_of: dt.date) -> ColumnElement[bool]:
     return or_(Record.publicity_until.is_(None), Record.publicity_until >= as_of)
 
 
+def _sql_occurred_by(as_of: dt.date) -> ColumnElement[bool]:
+    return or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of)
+
+
+def _sql_has_status(statuses: frozenset[str], as_of: dt.date) -> ColumnElement[bool]:
+    """The record reached one of these (absorbing) statuses by the as-of date: EXISTS over its
+    status events (index ix_record_status_events_record). EXISTS is two-valued, so NOT stays exact.
+    An anonymous alias correlated to `Record` only, so the clause also works in queries that read
+    status events themselves."""
+    event = aliased(StatusEvent)
+    return (
+        exists()
+        .where(
+            event.record_id == Record.id,
+            event.effective_on <= as_of,
+            event.status.in_(sorted(statuses)),
+        )
+        .correlate(Record)
+    )
+
+
 def _sql_publicly_disclosed(as_of: dt.date) -> ColumnElement[bool]:
-    return and_(Record.disclosure == PUBLIC_LEVEL, _sql_in_publicity(as_of))
+    return and_(
+        Record.disclosure == PUBLIC_LEVEL,
+        _sql_in_publicity(as_of),
+        ~_sql_has_status(WITHDRAWN_STATUSES, as_of),
+    )
 
 
 def _sql_own_district(viewer: Viewer) -> ColumnElement[bool]:
@@ -187,23 +250,30 @@ def _sql_own_subject(viewer: Viewer, column: Any) -> ColumnElement[bool]:
 def record_filter(viewer: Viewer, as_of: dt.date) -> ColumnElement[bool]:
     """`record_visible` as a where-clause; the query must join `Subject` on `Record.subject_id`.
 
-    Usage: ``select(Record).join(Subject, Subject.id == Record.subject_id)
-    .where(record_filter(viewer, as_of), subject_filter(viewer))``.
+    `as_of` may be a date or a bound parameter of type Date. Usage: ``select(Record).join(Subject,
+    Subject.id == Record.subject_id).where(record_filter(viewer, as_of), subject_filter(viewer))``.
     """
     role = viewer.role
+    occurred = _sql_occurred_by(as_of)
     if role == "city_admin":
-        return true()
+        return occurred
     if role == "district_officer":
-        return or_(_sql_own_district(viewer), _sql_publicly_disclosed(as_of))
-    if role == "department":
+        scope = or_(_sql_own_district(viewer), _sql_publicly_disclosed(as_of))
+    elif role == "department":
         kinds = sorted(viewer.kinds or ())
         own_kinds = Record.kind.in_(kinds) if kinds else false()
-        return or_(own_kinds, _sql_publicly_disclosed(as_of))
-    if role == "bank":
-        return and_(Record.disclosure.in_([PUBLIC_LEVEL, AUTHORISED_LEVEL]), _sql_in_publicity(as_of))
-    if role == "subject":
-        return or_(_sql_own_subject(viewer, Record.subject_id), _sql_publicly_disclosed(as_of))
-    return _sql_publicly_disclosed(as_of)
+        scope = or_(own_kinds, _sql_publicly_disclosed(as_of))
+    elif role == "bank":
+        scope = and_(
+            Record.disclosure.in_([PUBLIC_LEVEL, AUTHORISED_LEVEL]),
+            _sql_in_publicity(as_of),
+            ~_sql_has_status(WITHDRAWN_STATUSES, as_of),
+        )
+    elif role == "subject":
+        scope = or_(_sql_own_subject(viewer, Record.subject_id), _sql_publicly_disclosed(as_of))
+    else:
+        scope = _sql_publicly_disclosed(as_of)
+    return and_(occurred, ~_sql_has_status(ERASED_STATUSES, as_of), scope)
 
 
 def subject_filter(viewer: Viewer) -> ColumnElement[bool]:

@@ -48,7 +48,7 @@ def subject_grades(
     viewer = current_viewer(request)
     visible_subject(session, viewer, subject_id)
     day = parse_day(as_of)
-    grades = service.latest_grades(session, subject_id, day)
+    grades = service.latest_grades(session, subject_id, day, viewer)
     if explain and not viewer.is_public:
         models = service.load_models()
         for g in grades:

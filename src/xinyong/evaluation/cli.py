@@ -99,6 +99,8 @@ def evaluate_cmd(
     district: str = typer.Option(None, "--district", help="District code, e.g. 120103"),
     out: Path = typer.Option(None, "--out", help="Also write one row per subject to this Parquet file"),
     snapshot: Path = typer.Option(None, "--snapshot", help="Snapshot directory (default <data_dir>/snapshot)"),
+    changed: bool = typer.Option(False, "--changed", help="Re-grade only subjects whose records changed since "
+                                                          "their last grade by this model (评价后有新记录)"),
 ) -> None:
     """Evaluate a model for the whole population / 批量信用评价."""
     from xinyong.evaluation.service import evaluate
@@ -118,7 +120,7 @@ def evaluate_cmd(
 
         try:
             res = evaluate(_engine(), model_id=model, as_of=day, engine_name=engine, district=district, out=out,
-                           snapshot_dir=snapshot, progress=progress)
+                           snapshot_dir=snapshot, progress=progress, changed=changed)
         except (KeyError, ValueError, SpecError) as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None

@@ -65,7 +65,7 @@ class Tables:
     subjects: ir.Table
     records: ir.Table
     manual_scores: ir.Table
-    record_status: ir.Table | None  # None when the snapshot has no repair/objection statuses yet
+    record_status: ir.Table | None  # None when the snapshot has no record_status part
 
     @classmethod
     def logical(cls, fields: set[str], *, attributes: set[str] = frozenset(), with_status: bool = False) -> Tables:
@@ -221,8 +221,10 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
     rec = rec.filter(base)
     if tables.record_status is not None:
         st = tables.record_status
-        repaired = st.filter((st.status == "repaired") & (st.effective_day <= as_of_day))
-        rec = rec.anti_join(repaired, rec.id == repaired.record_id)
+        # Withdrawn statuses (repaired, upheld, revoked, erased) are absorbing, so "one such event
+        # effective by the date" is "withdrawn as of the date" (xinyong.disclosure.policy decides which).
+        withdrawn = st.filter(st.status.isin(sem.EXCLUDED_STATUSES) & (st.effective_day <= as_of_day))
+        rec = rec.anti_join(withdrawn, rec.id == withdrawn.record_id)
     wide = subj.select("id", "parent_id", "district_code")
     aggs = _record_aggregates(rec, spec, as_of_day)
     if aggs:

@@ -65,7 +65,7 @@ def grade_card(
     """One grade with its reasons and "what would change it" (python engine, on demand)."""
     visible_subject(session, viewer, subject_id)
     day = parse_day(as_of)
-    grades = [g for g in service.latest_grades(session, subject_id, day) if g["model_id"] == model]
+    grades = [g for g in service.latest_grades(session, subject_id, day, viewer) if g["model_id"] == model]
     if not grades:
         raise HTTPException(404, detail="该主体尚无此模型的评价结果 / no result of this model for the subject")
     g = grades[0]

@@ -14,13 +14,17 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from xinyong.disclosure.policy import counts_in_evaluation
 from xinyong.evaluation.schemas import Indicator, ModelSpec, Tag
+from xinyong.status.models import STATUSES
 
 EPOCH = dt.date(1970, 1, 1)
 DAY_OFFSET = 1_000_000  # day + offset is always 7 digits for dates 0233..4707, so strings sort as days
 DAY_DIGITS = 7
 BASIS = 10_000  # weights are percent with two decimals → basis points
 HALF = BASIS // 2
+# Record statuses that take a record out of evaluation (decided by the disclosure policy).
+EXCLUDED_STATUSES = sorted(s for s in STATUSES if not counts_in_evaluation(s))
 CORE = {"id", "kind", "subject_id", "occurred_day", "publicity_until_day", "valid_until_day",
         "severity", "polarity", "disclosure", "source", "amount"}
 
@@ -180,7 +184,7 @@ def tag_holds(tag: Tag, value: Any, scale: int) -> bool:
 
 
 def visible(rec: dict[str, Any], as_of_day: int, repaired: set[str]) -> bool:
-    """In force as of the date: not in the future, inside its publicity period, not repaired."""
+    """In force as of the date: not in the future, inside its publicity period, not withdrawn."""
     if rec["occurred_day"] is not None and rec["occurred_day"] > as_of_day:
         return False
     if rec["publicity_until_day"] is not None and rec["publicity_until_day"] < as_of_day:
@@ -189,7 +193,10 @@ def visible(rec: dict[str, Any], as_of_day: int, repaired: set[str]) -> bool:
 
 
 def repaired_ids(status: Iterable[dict[str, Any]], as_of_day: int) -> set[str]:
-    return {s["record_id"] for s in status if s["status"] == "repaired" and s["effective_day"] <= as_of_day}
+    """Records withdrawn by the date (repaired, objection upheld, revoked, erased): they no longer
+    count. `status` rows are status events (record_id, status after it, effective_day); the
+    disclosure policy's `counts_in_evaluation` says which statuses withdraw a record."""
+    return {s["record_id"] for s in status if s["status"] in EXCLUDED_STATUSES and s["effective_day"] <= as_of_day}
 
 
 def _manual_latest(spec: ModelSpec, manual: Iterable[dict[str, Any]], as_of_day: int) -> dict[tuple[str, str], int]:

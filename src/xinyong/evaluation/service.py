@@ -21,16 +21,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from xinyong.disclosure.policy import OPERATOR, Viewer
 from xinyong.evaluation import semantics as sem
 from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used
 from xinyong.evaluation.engines import ENGINES, duckdb_sql, has_status, read_rows, run_duckdb, run_spark
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun, ManualScore
 from xinyong.evaluation.repair import repairability
 from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
-from xinyong.evaluation.snapshot import export_snapshot, record_row, subject_row
+from xinyong.evaluation.snapshot import export_snapshot, record_row, status_rows, subject_row
 from xinyong.records.models import Record
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
@@ -291,8 +292,11 @@ def _db_rows(spec: ModelSpec, table: pa.Table, run_id: str, as_of: dt.date) -> l
 def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str = "duckdb",
              district: str | None = None, out: Path | None = None, snapshot_dir: Path | None = None,
              models: dict[str, ModelSpec] | None = None, spark_session: Any = None,
-             progress: Progress | None = None) -> RunSummary:
-    """Export the snapshot incrementally, evaluate, append the run's results to the store (and Parquet)."""
+             progress: Progress | None = None, changed: bool = False) -> RunSummary:
+    """Export the snapshot incrementally, evaluate, append the run's results to the store (and Parquet).
+
+    With `changed`, store results only for the subjects `changed_subjects` names (grades that are
+    stale, subjects never graded by the model): the others keep their current grade."""
     step = progress or (lambda *_: None)
     models = models or load_models()
     if model_id not in models:
@@ -307,6 +311,13 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
     step(f"evaluate on {engine_name} / 计算", 0, 1)
     table = compute(spec, models, snapshot_dir, as_of, engine=engine_name, district=district,
                     spark_session=spark_session, ordered=False)
+    if changed:
+        with Session(engine) as session:
+            only = changed_subjects(session, model_id=spec.id)
+        if only is not None:
+            import pyarrow.compute as pc
+
+            table = table.filter(pc.is_in(table["subject_id"], value_set=pa.array(sorted(only), pa.string())))
     run_id = uuid.uuid4().hex
     rows = _db_rows(spec, table, run_id, as_of)
     with Session(engine) as session, session.begin():
@@ -394,8 +405,11 @@ def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
     }
 
 
-def latest_grades(session: Session, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
-    """The newest result per model for the subject with run as_of ≤ as_of (shape: docs/evaluation.md)."""
+def latest_grades(session: Session, subject_id: str, as_of: dt.date,
+                  viewer: Viewer | None = None) -> list[dict[str, Any]]:
+    """The newest result per model for the subject with run as_of ≤ as_of (shape: docs/evaluation.md),
+    each with `stale_since`: the day the subject's records (as `viewer` may see them; default the
+    operator) first changed after the run started, or None (see `stale_since`)."""
     stmt = (select(EvaluationRun, EvaluationResult)
             .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
             .where(EvaluationResult.subject_id == subject_id, EvaluationRun.as_of <= as_of)
@@ -404,7 +418,60 @@ def latest_grades(session: Session, subject_id: str, as_of: dt.date) -> list[dic
     for run, res in session.execute(stmt):
         if run.model_id not in seen:
             seen[run.model_id] = present_result(run, res)
+            day = stale_since(session, subject_id=subject_id, since=run.started_at, viewer=viewer or OPERATOR)
+            seen[run.model_id]["stale_since"] = day.isoformat() if day else None
     return [seen[m] for m in sorted(seen)]
+
+
+def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer: Viewer = OPERATOR,
+                as_of: dt.date | None = None) -> dt.date | None:
+    """评价后有新记录: the day (UTC) the subject's records first changed at or after `since` (a grade's
+    run start: its snapshot was taken then), as far as `viewer` may tell; None when nothing changed.
+
+    A change is a record first collected since then that the viewer may see as of `as_of` (default
+    today), or a status event (xinyong.status) recorded since then on a record the viewer may see
+    ignoring its status, or on a public-level record (its repair or revocation is a public change).
+    Works on a Session or a Connection."""
+    from xinyong.disclosure.policy import PUBLIC_LEVEL, record_filter, subject_filter
+    from xinyong.status.models import StatusEvent
+
+    as_of = as_of or dt.date.today()
+    seen = and_(Record.subject_id == subject_id, subject_filter(viewer))
+    new = session.execute(
+        select(func.min(Record.first_seen)).join(Subject, Subject.id == Record.subject_id)
+        .where(seen, Record.first_seen >= since, record_filter(viewer, as_of))).scalar()
+    status = session.execute(
+        select(func.min(StatusEvent.recorded_at)).join(Record, Record.id == StatusEvent.record_id)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(seen, StatusEvent.recorded_at >= since,
+               or_(Record.disclosure == PUBLIC_LEVEL, record_filter(viewer, as_of)))).scalar()
+    times = [t for t in (new, status) if t is not None]
+    return min(times).date() if times else None
+
+
+def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
+    """Subjects whose latest grade by `model_id` is stale (records collected or status events recorded
+    at or after that run's start), plus subjects with records never graded by it; None when the model
+    has never run (everything is to be graded). What `xinyong evaluate --changed` re-grades."""
+    from xinyong.status.models import StatusEvent
+
+    graded = dict(session.execute(
+        select(EvaluationResult.subject_id, func.max(EvaluationRun.started_at))
+        .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
+        .where(EvaluationRun.model_id == model_id).group_by(EvaluationResult.subject_id)).all())
+    if not graded:
+        return None
+    changed: dict[str, dt.datetime] = {}
+    for stmt in (select(Record.subject_id, func.max(Record.first_seen)).group_by(Record.subject_id),
+                 select(Record.subject_id, func.max(StatusEvent.recorded_at))
+                 .join(Record, Record.id == StatusEvent.record_id).group_by(Record.subject_id)):
+        for sid, at in session.execute(stmt):
+            if at is not None and (sid not in changed or at > changed[sid]):
+                changed[sid] = at
+    out = {sid for sid, at in changed.items() if sid not in graded or at >= graded[sid]}
+    # Carriers are graded from their tenants' records: a changed tenant makes its carrier stale.
+    parents = dict(session.execute(select(Subject.id, Subject.parent_id).where(Subject.parent_id.is_not(None))).all())
+    return out | {parents[s] for s in out if s in parents}
 
 
 def grade_history(session: Session, subject_id: str, model_id: str | None = None) -> list[dict[str, Any]]:
@@ -455,7 +522,7 @@ def distribution(session: Session, *, model_id: str, district: str | None = None
 # ---------------------------------------------------------------- explanation (python engine, on demand)
 
 
-def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any]], ...]:
     subj = session.get(Subject, subject_id)
     if subj is None:
         raise KeyError(f"unknown subject `{subject_id}` / 主体不存在")
@@ -465,7 +532,8 @@ def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any
     manual = [{"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
                "value_milli": m.value_milli, "effective_day": sem.day(m.effective_on), "seq": m.id}
               for m in session.scalars(select(ManualScore).where(ManualScore.subject_id.in_(ids)))]
-    return [subject_row(s) for s in subjects], records, manual
+    status = status_rows(session, [r["id"] for r in records]) if records else []
+    return [subject_row(s) for s in subjects], records, manual, status
 
 
 def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
@@ -474,9 +542,9 @@ def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of:
     """The python engine on one subject straight from the store (archive page, what-if)."""
     models = models or load_models()
     spec = models[model_id]
-    subjects, records, manual = _subject_rows(session, subject_id)
+    subjects, records, manual, status = _subject_rows(session, subject_id)
     rows = sem.evaluate_rows(spec, sem.day(as_of), subjects=subjects, records=[*records, *extra_records],
-                             manual=manual, models=models, exclude=exclude)
+                             manual=manual, status=status, models=models, exclude=exclude)
     return next((r for r in rows if r["subject_id"] == subject_id), None)
 
 
@@ -514,11 +582,12 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
     table = pa.Table.from_pylist([base])
     reasons = top_reasons(spec, table)[0]
     names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
-    _, records, _ = _subject_rows(session, subject_id)
+    _, records, _, status = _subject_rows(session, subject_id)
+    withdrawn = sem.repaired_ids(status, as_of_day)  # already repaired / revoked: nothing left to repair
     neg_kinds = {i.kind for i in spec.indicators if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"}
     repairs = []
     for rec in records:
-        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, set()):
+        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, withdrawn):
             continue
         occurred = sem.date_of(rec["occurred_day"]) if rec["occurred_day"] is not None else None
         rep = repairability(rec["kind"], rec["severity"], occurred, as_of)

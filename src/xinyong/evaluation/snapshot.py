@@ -10,9 +10,10 @@ Layout (see engines.py):
   a part re-exports an id that an earlier part holds, the manifest flags `superseded` and readers keep
   the newest copy. `--full` rewrites one compact part.
 - `subjects/part-000000.parquet`, `manual_scores/part-000000.parquet`: rewritten each export (small).
-- `record_status/part-000000.parquet`: written only when the store has a `record_status` table
-  (record_id, status 'repaired' | 'objection', effective_on). No such table exists yet; when the repair
-  domain adds it, this export picks it up and the compiler excludes repaired records as of the date.
+- `record_status/part-000000.parquet`: every record status event (xinyong.status: record_id, the status
+  it leads to, effective_day), rewritten each export; the compiler excludes records whose status is
+  withdrawn (repaired, upheld, revoked, erased: the disclosure policy's `counts_in_evaluation`) as of
+  the date.
 - `manifest.json`: `records_seq` (the watermark: highest `seq` exported), parts, superseded flag,
   export time. A manifest without `records_seq` (written before sequence numbers) means a full export.
 """
@@ -30,12 +31,13 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from xinyong.evaluation.compiler import MANUAL_SCHEMA, RECORDS_CORE, STATUS_SCHEMA, SUBJECTS_SCHEMA
 from xinyong.evaluation.semantics import attribute_column, day, field_column
 from xinyong.records.models import Record
+from xinyong.status.models import StatusEvent
 from xinyong.subjects.models import Subject
 
 _ARROW = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64()}
@@ -67,6 +69,14 @@ def record_row(rec: Record) -> dict[str, Any]:
     for key, value in (rec.fields or {}).items():
         row[field_column(key)] = field_text(value)
     return row
+
+
+def status_rows(session: Session, record_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Status events as the engines read them: (record_id, status after the event, effective_day)."""
+    stmt = select(StatusEvent.record_id, StatusEvent.status, StatusEvent.effective_on).order_by(StatusEvent.id)
+    if record_ids is not None:
+        stmt = stmt.where(StatusEvent.record_id.in_(record_ids))
+    return [{"record_id": rid, "status": status, "effective_day": day(on)} for rid, status, on in session.execute(stmt)]
 
 
 def subject_row(s: Subject) -> dict[str, Any]:
@@ -168,11 +178,8 @@ def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int
     ]
     (out / "manual_scores").mkdir(parents=True, exist_ok=True)
     pq.write_table(rows_to_table(manual, MANUAL_SCHEMA), out / "manual_scores" / "part-000000.parquet")
-    if inspect(engine).has_table("record_status"):
-        status = [{"record_id": r[0], "status": r[1], "effective_day": day(r[2])} for r in session.execute(
-            text("SELECT record_id, status, effective_on FROM record_status"))]
-        (out / "record_status").mkdir(parents=True, exist_ok=True)
-        pq.write_table(rows_to_table(status, STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
+    (out / "record_status").mkdir(parents=True, exist_ok=True)
+    pq.write_table(rows_to_table(status_rows(session), STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
     return len(subjects), len(manual)
 
 

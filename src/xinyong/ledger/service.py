@@ -36,8 +36,7 @@ from xinyong.settings import Settings, get_settings
 EVENT_TYPES = (
     "record.collected",  # 归集: a record accepted by ingest
     "record.corrected",  # 更正: a record's content changed after review
-    "record.repaired",  # 信用修复: publicity of a negative record ended
-    "record.objection",  # 异议: an objection's outcome (upheld / rejected)
+    "record.status",  # 状态: repaired, objection opened/upheld/rejected, revoked, erased (xinyong.status)
     "record.erased",  # 删除: a record removed by a legal decision (the leaf stays)
     "list.entered",  # 列入名单: a subject entered a red/black/focus list
     "list.exited",  # 移出名单

@@ -14,12 +14,14 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, bindparam, literal_column, or_, select
+from sqlalchemy import Connection, Date, and_, bindparam, literal_column, select
 
 from xinyong.archive.schemas import GradeView
 from xinyong.archive.service import SubjectNotFound, district_names, kind_order
 from xinyong.disclosure.policy import PUBLIC, present_record, present_subject, record_filter, subject_filter
 from xinyong.records.models import Record
+from xinyong.status.models import ACTIVE, STATUSES
+from xinyong.status.service import status_column
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
 
 # Record kinds the card lists in its positive and negative sections (others are counted only).
@@ -49,6 +51,8 @@ class CardRecord:
     occurred_on: dt.date | None
     publicity_until: dt.date | None
     source: str
+    status: str = "active"  # xinyong.status; on the public card only `active` or `objection` (异议中)
+    status_zh: str = "有效"
 
 
 @dataclass
@@ -87,16 +91,18 @@ class _Row:
             setattr(self, name, getattr(row, f"r_{name}"))
 
 
-def _card_record(rec: _Row, subject: Any) -> CardRecord:
+def _card_record(rec: _Row, subject: Any, status: str | None) -> CardRecord:
     names, kind_zh, _ = _headline_fields(rec.kind)
     # Only the (at most three) fields the card prints go through the policy's masking.
     fields = rec.fields or {}
     rec.fields = dict(islice(((n, fields[n]) for n in names if fields.get(n) not in (None, "")), 3))
     shown = present_record(PUBLIC, rec, subject)["fields"]
     texts = [str(v) for v in shown.values()]
+    status = status or ACTIVE
     return CardRecord(id=rec.id, kind=rec.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
                       detail="；".join(texts[1:3]), occurred_on=rec.occurred_on,
-                      publicity_until=rec.publicity_until, source=rec.source)
+                      publicity_until=rec.publicity_until, source=rec.source, status=status,
+                      status_zh=STATUSES[status][0])
 
 
 @lru_cache(maxsize=1)
@@ -113,10 +119,10 @@ def _statements() -> tuple[Any, Any]:
               .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
               .limit(1).exists().label("graded"))
     card = (
-        select(*_SUBJECT_COLUMNS, graded, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS))
+        select(*_SUBJECT_COLUMNS, graded, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS),
+               status_column(as_of).label("r_status"))
         .select_from(Subject)
-        .outerjoin(Record, and_(Record.subject_id == Subject.id, record_filter(PUBLIC, as_of),
-                                or_(Record.occurred_on.is_(None), Record.occurred_on <= as_of)))
+        .outerjoin(Record, and_(Record.subject_id == Subject.id, record_filter(PUBLIC, as_of)))
         .where(Subject.id == sid, subject_filter(PUBLIC))
         .order_by(Record.occurred_on.desc(), Record.id)
     )
@@ -124,7 +130,7 @@ def _statements() -> tuple[Any, Any]:
     # the archive and the report use with full explanations; the card needs only the grade).
     grades = (
         select(EvaluationResult.model_id, EvaluationResult.grade, EvaluationResult.score, EvaluationResult.as_of,
-               EvaluationResult.run_id)
+               EvaluationResult.run_id, EvaluationRun.started_at)
         .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
         .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
@@ -144,13 +150,18 @@ def _run_labels(engine: Any, run_id: str) -> tuple[str, dict[str, str]]:
 
 
 def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[GradeView]:
+    from xinyong.evaluation.service import stale_since
+
     seen: dict[str, GradeView] = {}
     for row in conn.execute(_statements()[1], {"sid": subject_id, "as_of": as_of}):
         if row.model_id in seen:
             continue
         name, bands = _run_labels(conn.engine, row.run_id)
+        # 评价后有新记录: only changes the public may see (a hidden record's arrival must not show).
+        stale = stale_since(conn, subject_id=subject_id, since=row.started_at, viewer=PUBLIC, as_of=as_of)
         seen[row.model_id] = GradeView(model=name or row.model_id, model_id=row.model_id, grade=row.grade,
-                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of)
+                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of,
+                                       stale_since=stale)
     return [seen[m] for m in sorted(seen)]
 
 
@@ -168,9 +179,9 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
         rec = _Row(row)
         card.counts[rec.polarity] = card.counts.get(rec.polarity, 0) + 1
         if rec.polarity == "negative" and len(card.negative) < CARD_LIMIT:
-            card.negative.append(_card_record(rec, subject))
+            card.negative.append(_card_record(rec, subject, row.r_status))
         elif rec.kind in POSITIVE_KINDS and len(card.positive) < CARD_LIMIT:
-            card.positive.append(_card_record(rec, subject))
+            card.positive.append(_card_record(rec, subject, row.r_status))
     card.positive.sort(key=lambda r: kind_order(r.kind))
     if with_grades and subject.graded:
         card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)

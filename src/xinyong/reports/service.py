@@ -18,7 +18,14 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
-from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS, Archive, KindGroup
+from xinyong.archive.schemas import (
+    POLARITY_LABELS,
+    STATUS_LABELS,
+    VIEW_LABELS,
+    Archive,
+    KindGroup,
+    RecordStatus,
+)
 from xinyong.public.qr import card_url
 from xinyong.reports.pdfkit import CJK_FONT, para, qr_image, register_fonts, style
 
@@ -118,7 +125,8 @@ def _grades(archive: Archive, no: str) -> list:
     rows = [[para(h, cell) for h in ("评价模型 Model", "等级 Grade", "得分 Score", "评价日 As of", "主要原因 Reasons")]]
     for g in archive.grades:
         reasons = "；".join(str(r) for r in g.reasons[:4])
-        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(g.as_of, cell),
+        as_of = f"{g.as_of} {g.stale_note}" if g.stale_since else g.as_of
+        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(as_of, cell),
                      para(reasons, cell)])
     return [para(f"{no}、信用评价 Credit grades", style("h", 12, 18)),
             _grid(rows, [40 * mm, 18 * mm, 18 * mm, 22 * mm, 80 * mm]), Spacer(1, 4 * mm)]
@@ -126,15 +134,18 @@ def _grades(archive: Archive, no: str) -> list:
 
 def _summary(archive: Archive, no: str) -> list:
     cell = style("c", 8.5)
-    head = ["", "有效 active", "已过期 expired", "已修复 repaired", "异议中 objection"]
+    # Columns: the status vocabulary (xinyong.status + the date rule's expired); objection upheld,
+    # revoked and erased share the last column (they are rare and all withdrawn).
+    columns = [("active",), ("expired",), ("objection",), ("repaired",), ("upheld", "revoked", "erased")]
+    head = ["", *(" ".join(STATUS_LABELS[RecordStatus(c[0])]) for c in columns[:-1]), "已撤销/删除 revoked"]
     rows = [[para(h, cell) for h in head]]
     for polarity in ("positive", "negative", "neutral"):
         groups = archive.by_polarity(polarity)
-        counts = [sum(g.counts.get(st, 0) for g in groups) for st in ("active", "expired", "repaired", "objection")]
+        counts = [sum(g.counts.get(st, 0) for g in groups for st in col) for col in columns]
         zh, en = POLARITY_LABELS[polarity]
         rows.append([para(f"{zh} {en}", cell)] + [para(c, cell) for c in counts])
     return [para(f"{no}、信息概览 Summary", style("h", 12, 18)),
-            _grid(rows, [58 * mm, 30 * mm, 30 * mm, 30 * mm, 30 * mm]), Spacer(1, 4 * mm)]
+            _grid(rows, [58 * mm, 24 * mm, 24 * mm, 24 * mm, 24 * mm, 24 * mm]), Spacer(1, 4 * mm)]
 
 
 def _section(groups: list[KindGroup], polarity: str, no: str) -> list:
