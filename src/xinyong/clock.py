@@ -11,6 +11,7 @@ Time stays a parameter: every function takes the instant (`at`) or the zone, so 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -19,10 +20,8 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 def zone(name: str | None = None) -> ZoneInfo:
     """The ZoneInfo of `name` (default: XINYONG_TIMEZONE). ValueError, in Chinese and English, for a
     name the tz database does not know. (ZoneInfo caches zones itself.)"""
-    if name is None:
-        from xinyong.settings import get_settings
-
-        name = get_settings().timezone
+    if name is None:  # the setting itself (Settings.timezone reads the same variable); cheap per call
+        name = os.environ.get("XINYONG_TIMEZONE") or DEFAULT_TIMEZONE
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -54,6 +53,12 @@ def today(at: dt.datetime | None = None, tz: str | None = None) -> dt.date:
     return to_local(at or now(), tz).date()
 
 
-def local_text(at: dt.datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_text(at: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", tz: str | None = None) -> str:
     """`at` as people read it: local time with no zone suffix; '' for None. Jinja filter `local_time`."""
     return "" if at is None else to_local(at, tz).strftime(fmt)
+
+
+def day_start_utc(day: dt.date, tz: str | None = None) -> dt.datetime:
+    """The first instant of local calendar day `day`, as naive UTC (to filter stored instants by a
+    local date): 2026-12-01 in Shanghai starts at 2026-11-30T16:00Z."""
+    return dt.datetime.combine(day, dt.time.min, zone(tz)).astimezone(dt.UTC).replace(tzinfo=None)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.archive.web import db_session, public_base_url, read_archive
 from xinyong.reports.service import render_report, report_number
 
@@ -30,7 +31,7 @@ def report_pdf(request: Request, subject_id: str, as_of: str | None = Query(None
                session: Session = Depends(db_session)) -> Response:
     """信用报告 (PDF) of one subject as of a date, with exactly what the caller may see."""
     archive, _day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report")
-    report = render_report(archive, base_url=public_base_url(request), generated_at=dt.datetime.now())
+    report = render_report(archive, base_url=public_base_url(request), generated_at=clock.to_local(clock.now()))
     return Response(report.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{report.number}.pdf"',
                              "X-Report-Number": report.number, "X-Report-Digest": report.digest})
