@@ -36,6 +36,12 @@ class Settings:
     public_base_url: str = ""  # printed in QR codes and reports; empty: the request's own base URL
     timezone: str = "Asia/Shanghai"  # what "today" is and how times are shown (xinyong.clock)
 
+    def __post_init__(self) -> None:
+        # Settings(database_url=...) built in code (tests, embedding) follows the same rule as the
+        # environment: an unset data directory is the SQLite database's own directory.
+        if self.data_dir == Path("var") and self.database_url != "sqlite:///var/xinyong.db":
+            object.__setattr__(self, "data_dir", data_dir_for("", self.database_url))
+
     @classmethod
     def from_env(cls) -> Settings:
         database_url = os.environ.get("XINYONG_DATABASE_URL", "")

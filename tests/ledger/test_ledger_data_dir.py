@@ -47,6 +47,11 @@ def test_the_data_directory_follows_the_database_not_the_working_directory(tmp_p
     assert data_dir_for("data", "postgresql://u@h/db") == tmp_path / "data"
     assert data_dir_for("", "postgresql://u@h/db") == tmp_path / "var"
     assert data_dir_for("", "sqlite:///:memory:") == tmp_path / "var"
+    # Settings built in code follow the same rule; an explicit directory wins.
+    from xinyong.settings import Settings
+
+    assert Settings(database_url=f"sqlite:///{db}").data_dir == tmp_path / "store"
+    assert Settings(database_url=f"sqlite:///{db}", data_dir=tmp_path / "d").data_dir == tmp_path / "d"
 
 
 def test_the_cli_run_from_two_directories_uses_one_key(tmp_path, monkeypatch):

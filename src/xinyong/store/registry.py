@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "xinyong.ledger.models",
     "xinyong.accounts.models",
     "xinyong.evaluation.models",
+    "xinyong.reports.models",
 ]
 
 
