@@ -53,8 +53,11 @@ def today(at: dt.datetime | None = None, tz: str | None = None) -> dt.date:
     return to_local(at or now(), tz).date()
 
 
-def local_text(at: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M", tz: str | None = None) -> str:
-    """`at` as people read it: local time with no zone suffix; '' for None. Jinja filter `local_time`."""
+def local_text(at: dt.datetime | str | None, fmt: str = "%Y-%m-%d %H:%M", tz: str | None = None) -> str:
+    """`at` as people read it: local time with no zone suffix; '' for None. Jinja filter `local_time`.
+    `at` may be an ISO 8601 string (the log's ``2026-03-01T08:00:00.000000Z``)."""
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
     return "" if at is None else to_local(at, tz).strftime(fmt)
 
 

@@ -41,6 +41,7 @@ def test_instants_are_shown_in_beijing_time():
     naive_utc = dt.datetime(2026, 11, 30, 17, 5)  # as DateTime columns store instants
     assert clock.local_text(naive_utc) == "2026-12-01 01:05"
     assert clock.local_text(None) == ""
+    assert clock.local_text("2026-11-30T16:30:00.000000Z") == "2026-12-01 00:30"  # the log's spelling
     assert clock.to_local(EVENING_UTC).utcoffset() == dt.timedelta(hours=8)
     # The first instant of a local day, to filter stored instants by a date people chose.
     assert clock.day_start_utc(dt.date(2026, 12, 1)) == dt.datetime(2026, 11, 30, 16, 0)
