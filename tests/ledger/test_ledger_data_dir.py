@@ -3,6 +3,7 @@ second key is never minted for the same log, and a foreign key is refused until 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -110,6 +111,10 @@ def test_a_foreign_key_is_refused_until_rotated_on_purpose(logged, tmp_path):
     assert len(_key_files(tmp_path)) == 2
     assert json.loads(_run(env, "ledger", "sth", "--sign", "--json").output)["key_id"] == new_id
     engine = make_engine(logged)
+    with session_scope(engine) as s:
+        # The rotation leaf is public (it names keys, not a record).
+        leaf = service.leaf_document(s, 5, as_of=dt.date(2026, 6, 1))
+        assert leaf["event"]["type"] == "key.rotated" and leaf["event"]["new_key_id"] == new_id
     with session_scope(engine) as s, pytest.raises(service.LedgerKeyMismatch):
         service.sign_head(s, key=keys.load_private_text("33" * 32))
     engine.dispose()

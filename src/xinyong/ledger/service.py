@@ -804,6 +804,8 @@ def event_visible(
     from xinyong.disclosure.policy import PUBLIC, subject_filter
     from xinyong.subjects.models import Subject
 
+    if event.get("type") == "key.rotated":  # names keys, not a record: public like the keys themselves
+        return True
     if event.get("record_id") is not None:
         rid = str(event["record_id"])
         return rid in visible_record_ids(session, [rid], viewer=viewer, as_of=as_of)
