@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
+    "xinyong.reports.cli",
 ]
 
 

@@ -34,12 +34,20 @@ class Settings:
     ledger_sth_interval: int = 3600  # seconds before a request signs a fresh tree head
     cookie_secure: bool = False  # mark the session cookie Secure (always on when served over https)
     public_base_url: str = ""  # printed in QR codes and reports; empty: the request's own base URL
+    timezone: str = "Asia/Shanghai"  # what "today" is and how times are shown (xinyong.clock)
+
+    def __post_init__(self) -> None:
+        # Settings(database_url=...) built in code (tests, embedding) follows the same rule as the
+        # environment: an unset data directory is the SQLite database's own directory.
+        if self.data_dir == Path("var") and self.database_url != "sqlite:///var/xinyong.db":
+            object.__setattr__(self, "data_dir", data_dir_for("", self.database_url))
 
     @classmethod
     def from_env(cls) -> Settings:
-        data_dir = Path(_env("XINYONG_DATA_DIR", "var"))
+        database_url = os.environ.get("XINYONG_DATABASE_URL", "")
+        data_dir = data_dir_for(os.environ.get("XINYONG_DATA_DIR", ""), database_url)
         return cls(
-            database_url=_env("XINYONG_DATABASE_URL", f"sqlite:///{data_dir / 'xinyong.db'}"),
+            database_url=database_url or f"sqlite:///{data_dir / 'xinyong.db'}",
             data_dir=data_dir,
             catalogue_dir=Path(_env("XINYONG_CATALOGUE_DIR", str(REPO_ROOT / "catalogue"))),
             models_dir=Path(_env("XINYONG_MODELS_DIR", str(REPO_ROOT / "models"))),
@@ -52,7 +60,29 @@ class Settings:
             ledger_sth_interval=int(_env("XINYONG_LEDGER_STH_INTERVAL", "3600")),
             cookie_secure=_env("XINYONG_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
             public_base_url=_env("XINYONG_PUBLIC_BASE_URL", ""),
+            timezone=_env("XINYONG_TIMEZONE", "Asia/Shanghai"),
         )
+
+
+def data_dir_for(data_dir: str, database_url: str) -> Path:
+    """The one data directory (signing key, snapshot, database file), as an absolute path, so a
+    process started from another working directory finds the same files:
+
+    - XINYONG_DATA_DIR when set (a relative value is taken from the working directory at start);
+    - else the directory of the SQLite database file named by XINYONG_DATABASE_URL;
+    - else ``var`` under the working directory (the embedded default, whose database lives there).
+
+    A PostgreSQL deployment should set XINYONG_DATA_DIR; without it, a process started elsewhere
+    still never mints a second signing key for the log (ledger.service.signing_key refuses)."""
+    if data_dir:
+        return Path(data_dir).expanduser().resolve()
+    if database_url.startswith("sqlite"):
+        from sqlalchemy.engine import make_url
+
+        database = make_url(database_url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            return Path(database).expanduser().resolve().parent
+    return Path("var").resolve()
 
 
 def get_settings() -> Settings:

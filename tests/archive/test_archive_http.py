@@ -73,7 +73,6 @@ ID_ROUTES = [
     "/api/v1/subjects/{id}/archive",
     "/api/v1/subjects/{id}/archive.csv",
     "/api/v1/subjects/{id}/report.pdf",
-    "/api/v1/reports/verify?subject_id={id}&as_of=2025-06-30&number=XYR-1",
     "/subjects/{id}",
     "/c/{id}",
     "/c/{id}/qr.svg",
@@ -95,6 +94,20 @@ def test_hidden_and_unknown_subjects_are_404_on_every_id_route(credit_client, cr
                 assert r.status_code == 404, (route, who, sid, r.status_code)
                 assert sid in r.json()["detail"] and "not found" in r.json()["detail"]
     assert _log(credit_world.engine) == []
+
+
+def test_report_verification_tells_nothing_about_a_subject_without_a_genuine_number(credit_client, credit_world):
+    """Verification is keyed by the report number (the register), not the subject: a number that was
+    never issued gets the same answer for a hidden, an unknown and a visible subject."""
+    client, auth = credit_client
+    answers = []
+    for sid in (credit_world.person, "NO-SUCH-SUBJECT", credit_world.shop):
+        r = client.get("/api/v1/reports/verify", params={"subject_id": sid, "as_of": "2025-06-30", "number": "XYR-1"})
+        assert r.status_code == 200
+        body = r.json()
+        answers.append({k: v for k, v in body.items() if k != "subject_id"})
+        assert body["valid"] is False and body["status"] == "unknown"
+    assert answers[0] == answers[1] == answers[2]
 
 
 @pytest.mark.parametrize("route", ["/api/v1/subjects/{id}/archive", "/api/v1/subjects/{id}/report.pdf",

@@ -21,9 +21,11 @@ def client(db_url, tmp_path):
         ids = [r.id for r in add_records(s, 12)]
         add_subject(s, "S0002")
         keys = {sid: _merchant_key(s, sid) for sid in ("S0001", "S0002")}
+        city = _key(s, "city", "city_admin")
     with TestClient(app) as c:
         c.record_ids = ids
         c.keys = keys
+        c.city = city
         yield c
     app.state.engine.dispose()
 
@@ -76,9 +78,13 @@ def test_unknown_leaf_and_record_are_404(client):
 
 def _merchant_key(session, subject_id: str) -> dict[str, str]:
     """A merchant's own account (role subject) and its API key, as Authorization headers."""
+    return _key(session, f"m-{subject_id}", "subject", subject_id=subject_id)
+
+
+def _key(session, username: str, role: str, **extra: str) -> dict[str, str]:
     from xinyong.accounts import service as accounts
 
-    user = accounts.create_user(session, username=f"m-{subject_id}", role="subject", subject_id=subject_id)
+    user = accounts.create_user(session, username=username, role=role, **extra)
     key, _row = accounts.issue_api_key(session, user=user, name="evidence")
     return {"Authorization": f"Bearer {key}"}
 
@@ -131,22 +137,44 @@ def test_bad_evidence_is_refused_and_changes_nothing(client, data, fragment):
     assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
 
 
-def test_leaf_content_of_a_non_public_record_is_withheld_but_still_provable(client):
+def test_a_hidden_records_leaf_and_proof_answer_exactly_as_unknown_ones(client):
     from sqlalchemy import text
 
     rid = client.record_ids[3]
+    index = client.get(f"/api/v1/ledger/records/{rid}").json()["leaf_index"]
     engine = client.app.state.engine
     with engine.begin() as conn:
         conn.execute(text("UPDATE records SET disclosure = 'government' WHERE id = :id"), {"id": rid})
-    got = client.get(f"/api/v1/ledger/records/{rid}").json()
-    leaf = client.get(f"/api/v1/ledger/leaves/{got['leaf_index']}").json()
-    assert leaf["withheld"] is True and leaf["data_hex"] is None and leaf["event"] is None
-    sth = got["sth"]
-    merkle.verify_inclusion(got["leaf_index"], sth["tree_size"], bytes.fromhex(leaf["leaf_hash"]),
-                            _hex(got["audit_path"]), bytes.fromhex(sth["root_hash"]))
+    hidden_leaf = client.get(f"/api/v1/ledger/leaves/{index}")
+    unknown_leaf = client.get(f"/api/v1/ledger/leaves/{index + 1000}")
+    # The same status and words, except the number asked for.
+    assert hidden_leaf.status_code == unknown_leaf.status_code == 404
+    assert hidden_leaf.json()["detail"].replace(str(index), "N") == \
+        unknown_leaf.json()["detail"].replace(str(index + 1000), "N")
+    fake = "f" * 64
+    hidden_record = client.get(f"/api/v1/ledger/records/{rid}")
+    unknown_record = client.get(f"/api/v1/ledger/records/{fake}")
+    assert hidden_record.status_code == unknown_record.status_code == 404
+    assert hidden_record.json()["detail"].replace(rid, "X") == unknown_record.json()["detail"].replace(fake, "X")
+    assert rid not in {p["record_id"] for p in client.get("/api/v1/ledger/subjects/S0001").json()}
+    # The city may still see it: its leaf bytes, salt included, hash to the committed leaf hash.
+    leaf = client.get(f"/api/v1/ledger/leaves/{index}", headers=client.city).json()
+    assert leaf["event"]["record_id"] == rid and len(leaf["event"]["_salt"]) == 32
+    assert merkle.leaf_hash(bytes.fromhex(leaf["data_hex"])).hex() == leaf["leaf_hash"]
+    # A public record's leaf is served whole to anyone.
     other = client.get(f"/api/v1/ledger/records/{client.record_ids[4]}").json()
     public = client.get(f"/api/v1/ledger/leaves/{other['leaf_index']}").json()
-    assert public["withheld"] is False and public["event"]["record_id"] == client.record_ids[4]
+    assert public["event"]["record_id"] == client.record_ids[4]
+
+
+def test_no_public_proof_for_a_record_outside_its_publicity_period(client):
+    from sqlalchemy import text
+
+    rid = client.record_ids[5]
+    with client.app.state.engine.begin() as conn:
+        conn.execute(text("UPDATE records SET publicity_until = '2026-05-31' WHERE id = :id"), {"id": rid})
+    assert client.get(f"/api/v1/ledger/records/{rid}", params={"as_of": "2026-05-31"}).status_code == 200
+    assert client.get(f"/api/v1/ledger/records/{rid}", params={"as_of": "2026-06-01"}).status_code == 404
 
 
 def test_subject_proofs_list_the_public_records_with_verifiable_proofs(client):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import given, settings
@@ -39,7 +40,10 @@ def test_leaf_data_is_canonical_json_with_the_given_time(engine):
     with session_scope(engine) as s:
         [index] = service.append_events(s, [{"type": "record.collected", "z": 1, "a": "天津"}], at=AT)
         data = service.read_leaves(s, [index])[index].data
-    assert data == '{"a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'.encode()
+    salt = data[10:42].decode()  # written by hand below: the salt is the only part not given
+    assert len(bytes.fromhex(salt)) == 16
+    expected = '{"_salt":"' + salt + '","a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'
+    assert data == expected.encode()
 
 
 def test_rolled_back_transaction_leaves_no_leaf(engine):
@@ -110,4 +114,7 @@ def test_batch_serialisation_equals_one_event_at_a_time(engine, tricky):
     with session_scope(engine) as s:
         service.append_events(s, evs, at=AT)
         stored = [leaf.data for leaf in service.iter_leaves(s)]
-    assert stored == [service.canonical_event(e, service.format_at(AT)) for e in evs]
+    salts = [json.loads(d)[service.SALT_KEY] for d in stored]
+    assert stored == [service.canonical_event(e, service.format_at(AT), salt) for e, salt in zip(evs, salts, strict=True)]
+    # Each leaf has its own fresh 128-bit salt.
+    assert len(set(salts)) == len(salts) and all(len(bytes.fromhex(x)) == 16 for x in salts)

@@ -80,11 +80,15 @@ def test_signed_head_verifies_and_is_reused_within_the_interval(log):
     assert later.id != head.id and later.timestamp_ms == head.timestamp_ms + 60_000
 
 
-def test_a_rotated_key_gets_a_fresh_head(log):
+def test_another_key_is_refused_and_a_rotated_key_gets_a_fresh_head(log):
     engine, _ = log
     other = keys._from_text("99" * 32)
     with session_scope(engine) as s:
         old = service.current_head(s, key=KEY, interval_seconds=3600, at=AT)
+    with session_scope(engine) as s, pytest.raises(service.LedgerKeyMismatch, match="拒绝"):
+        service.current_head(s, key=other, interval_seconds=3600, at=AT)
+    with session_scope(engine) as s:
+        service.rotate_key(s, old=KEY, new=other, reason="test rotation", at=AT)
         new = service.current_head(s, key=other, interval_seconds=3600, at=AT)
     assert old.id != new.id and new.key_id == keys.key_id(other.public_key())
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts import security
 from xinyong.accounts.models import AccessLog, ApiKey, User, UserSession
 from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
@@ -448,9 +449,9 @@ def list_access_log(
     if subject_id:
         query = query.where(AccessLog.subject_id == subject_id)
     if since:
-        query = query.where(AccessLog.at >= dt.datetime.combine(since, dt.time.min))
+        query = query.where(AccessLog.at >= clock.day_start_utc(since))  # local (Beijing) days
     if until:
-        query = query.where(AccessLog.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+        query = query.where(AccessLog.at < clock.day_start_utc(until + dt.timedelta(days=1)))
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 

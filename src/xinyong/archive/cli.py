@@ -12,6 +12,7 @@ import json
 
 import typer
 
+from xinyong import clock
 from xinyong.archive.service import SubjectNotFound, build_archive, list_subjects
 from xinyong.disclosure.policy import OPERATOR
 
@@ -59,7 +60,7 @@ def subject_show(
 ) -> None:
     """Show a subject's full archive as of a date / 查看信用档案（完整视图）."""
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
     except ValueError:
         typer.echo(f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None

@@ -9,6 +9,7 @@ import datetime as dt
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of
 from xinyong.archive.schemas import Archive
 from xinyong.archive.service import SubjectNotFound, build_archive
@@ -20,7 +21,7 @@ __all__ = ["current_viewer", "db_session", "log_read", "not_found", "parse_date"
 def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None = None) -> dt.date:
     """YYYY-MM-DD or 422 naming the field (in Chinese and English). Empty → default (today)."""
     if raw is None or not raw.strip():
-        return default or dt.date.today()
+        return default or clock.today()
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:

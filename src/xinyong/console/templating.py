@@ -13,6 +13,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from xinyong import clock
+
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -21,6 +23,8 @@ def _template_dirs() -> list[str]:
 
 
 env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(default=True))
+# Instants are stored in UTC; people read Beijing time (XINYONG_TIMEZONE): {{ row.at | local_time }}.
+env.filters["local_time"] = clock.local_text
 templates = Jinja2Templates(env=env)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_login
 from xinyong.disclosure.policy import Viewer, subject_filter
 from xinyong.evaluation import service
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 
 def parse_day(raw: str | None, field: str = "as_of") -> dt.date:
     if raw is None or not raw.strip():
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:

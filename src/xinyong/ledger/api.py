@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import require_role
+from xinyong import clock
+from xinyong.accounts.deps import current_viewer, require_role
 from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
 from xinyong.ledger.schemas import (
@@ -40,20 +41,28 @@ def _settings(request: Request) -> Settings:
 
 
 def _fail(exc: service.LedgerError) -> HTTPException:
+    if isinstance(exc, service.LedgerKeyMismatch):  # the server's key setup, not the request, is wrong
+        return HTTPException(status_code=503, detail=str(exc))
     return HTTPException(status_code=404 if isinstance(exc, service.LedgerNotFound) else 400, detail=str(exc))
 
 
 def _head(session: Session, settings: Settings, min_size: int = 0):  # noqa: ANN202 - LedgerHead
-    return service.current_head(
-        session, key=keys.load_private_key(settings), interval_seconds=settings.ledger_sth_interval,
-        min_size=min_size,
-    )
+    try:
+        return service.current_head(
+            session, key=service.signing_key(session, settings), interval_seconds=settings.ledger_sth_interval,
+            min_size=min_size,
+        )
+    except service.LedgerKeyMismatch as exc:
+        raise _fail(exc) from exc
 
 
 @router.get("/.well-known/xinyong-ledger-key", response_model=PublicKey)
-def public_key(settings: Settings = Depends(_settings)) -> dict:
+def public_key(session: Session = Depends(_session), settings: Settings = Depends(_settings)) -> dict:
     """The Ed25519 public key that signs tree heads / 日志签名公钥."""
-    return keys.public_key_document(keys.load_private_key(settings).public_key())
+    try:
+        return keys.public_key_document(service.signing_key(session, settings).public_key())
+    except service.LedgerKeyMismatch as exc:
+        raise _fail(exc) from exc
 
 
 @router.get(f"{API}/sth", response_model=SignedTreeHead)
@@ -88,23 +97,38 @@ def get_consistency(
         raise _fail(exc) from exc
 
 
+AS_OF = Query(None, description="the day whose disclosure applies (default: today in XINYONG_TIMEZONE)")
+
+
 @router.get(f"{API}/leaves/{{index}}", response_model=Leaf)
-def get_leaf(index: int, session: Session = Depends(_session)) -> dict:
-    """One leaf's exact bytes / 叶数据."""
+def get_leaf(
+    index: int,
+    as_of: dt.date | None = AS_OF,
+    session: Session = Depends(_session),
+    viewer: Viewer = Depends(current_viewer),
+) -> dict:
+    """One leaf's exact bytes (salt included) / 叶数据. A leaf of a record the caller may not see
+    as of the date answers exactly as a leaf that does not exist (404, same body)."""
     try:
-        return service.leaf_document(session, index)
+        return service.leaf_document(session, index, viewer=viewer, as_of=as_of or clock.today())
     except service.LedgerError as exc:
         raise _fail(exc) from exc
 
 
 @router.get(f"{API}/records/{{record_id}}", response_model=RecordProof)
 def get_record(
-    record_id: str, session: Session = Depends(_session), settings: Settings = Depends(_settings)
+    record_id: str,
+    as_of: dt.date | None = AS_OF,
+    session: Session = Depends(_session),
+    settings: Settings = Depends(_settings),
+    viewer: Viewer = Depends(current_viewer),
 ) -> dict:
-    """A record's leaf, the signed head that covers it and the inclusion proof / 记录的日志证明."""
+    """A record's leaf, the signed head that covers it and the inclusion proof / 记录的日志证明.
+    No proof for a record the caller may not see as of the date: the same 404 as an unknown id."""
+    day = as_of or clock.today()
     leaves = service.record_leaves(session, record_id)
-    if not leaves:
-        raise HTTPException(404, f"record {record_id} is not in the log / 记录 {record_id} 不在日志中")
+    if not leaves or not service.visible_record_ids(session, [record_id], viewer=viewer, as_of=day):
+        raise _fail(service.record_not_found(record_id))
     latest = leaves[-1].leaf_index
     head = _head(session, settings, min_size=latest + 1)
     proof = service.inclusion_proof(session, leaf_index=latest, tree_size_=head.tree_size)
@@ -123,7 +147,7 @@ def get_subject(
     """Leaf, signed head and inclusion proof of each record of a subject that the public may see
     (what the public card's badge loads) / 主体公开记录的日志证明."""
     try:
-        proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or dt.date.today(),
+        proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or clock.today(),
                                         limit=limit, sign=True, settings=settings)
     except service.LedgerError as exc:
         raise _fail(exc) from exc

@@ -38,9 +38,50 @@ def _session_scope(url: str | None):  # noqa: ANN202 - context manager
 
 
 @ledger_app.command("key")
-def key_cmd() -> None:
-    """Print the public key that signs tree heads (JSON) / 输出签名公钥."""
-    _echo_json(keys.public_key_document(keys.load_private_key(get_settings()).public_key()))
+def key_cmd(url: str = URL) -> None:
+    """Print the public key that signs tree heads (JSON) / 输出签名公钥. Exit 1 when the configured key
+    is not the one the log's heads are signed with (no key file is created then)."""
+    from xinyong.ledger import service
+
+    try:
+        with _session_scope(url) as session:
+            doc = keys.public_key_document(service.signing_key(session, get_settings()).public_key())
+    except service.LedgerKeyMismatch as exc:
+        _fail(str(exc), 1)
+    _echo_json(doc)
+
+
+@ledger_app.command("rotate-key")
+def rotate_key_cmd(
+    new_key: str = typer.Option(..., "--new-key", help="The new Ed25519 key: PEM file path, PEM text or 64 hex digits"),
+    reason: str = typer.Option(..., "--reason", help="Why the key changes (written into the log) / 更换原因"),
+    old_key_lost: bool = typer.Option(False, "--old-key-lost",
+                                      help="The old key is lost or compromised: rotate without its signature"),
+    url: str = URL,
+) -> None:
+    """Change the signing key on purpose / 更换签名密钥: logs a key.rotated leaf, signs a head with the
+    old key (unless --old-key-lost) and one with the new key, then installs the new key file
+    (<data_dir>/ledger/ed25519.pem; the old one is kept as ed25519.<old id>.retired.pem). With
+    XINYONG_LEDGER_KEY set, change that setting to the new key afterwards. Exit 1 when refused."""
+    from xinyong.ledger import service
+
+    settings = get_settings()
+    try:
+        new = keys.load_private_text(new_key)
+    except (keys.LedgerKeyError, ValueError) as exc:
+        _fail(f"--new-key: {exc}", 2)
+    try:
+        with _session_scope(url) as session:
+            old = None if old_key_lost else service.signing_key(session, settings)
+            result = service.rotate_key(session, old=old, new=new, reason=reason)
+    except service.LedgerError as exc:
+        _fail(str(exc), 1)
+    if settings.ledger_key:
+        result["next_step"] = ("set XINYONG_LEDGER_KEY to the new key / 请将 XINYONG_LEDGER_KEY 改为新密钥")
+    else:
+        suffix = str(result["old_key_id"] or "none")[:16]
+        result["key_file"] = str(keys.install_key_file(settings, new, retired_suffix=suffix).resolve())
+    _echo_json(result)
 
 
 @ledger_app.command("sth")
@@ -54,7 +95,10 @@ def sth_cmd(
 
     with _session_scope(url) as session:
         if sign:
-            head = service.sign_head(session, key=keys.load_private_key(get_settings()))
+            try:
+                head = service.sign_head(session, key=service.signing_key(session, get_settings()))
+            except service.LedgerKeyMismatch as exc:
+                _fail(str(exc), 1)
         else:
             head = service.latest_head(session)
             if head is None:

@@ -65,19 +65,60 @@ def _create_key_file(path: Path) -> None:
         f.write(pem)
 
 
-def load_private_key(settings: Settings) -> Ed25519PrivateKey:
-    """XINYONG_LEDGER_KEY when set, else <data_dir>/ledger/ed25519.pem (created on first use, 0600)."""
+def key_path(settings: Settings) -> Path:
+    """Where the key file lives when XINYONG_LEDGER_KEY is empty: <data_dir>/ledger/ed25519.pem."""
+    return Path(settings.data_dir) / KEY_FILE
+
+
+def load_private_key(settings: Settings, *, expected_key_id: str | None = None) -> Ed25519PrivateKey:
+    """XINYONG_LEDGER_KEY when set, else <data_dir>/ledger/ed25519.pem (created on first use, 0600).
+
+    `expected_key_id`: the key the log's heads are signed with (service.signing_key passes it). When
+    given, a missing key file is NOT created — a process started with another data directory (or
+    from another working directory) must not mint a second key for the same log — and
+    LedgerKeyError says where the key was looked for and which key the log expects."""
     if settings.ledger_key:
         return _from_text(settings.ledger_key)
-    path = Path(settings.data_dir) / KEY_FILE
+    path = key_path(settings)
     if not path.exists():
+        if expected_key_id is not None:
+            raise LedgerKeyError(
+                f"no signing key at {path.resolve()}; the log's heads are signed by key {expected_key_id}. "
+                "Point XINYONG_DATA_DIR (or XINYONG_DATABASE_URL's directory) at the data directory that "
+                "holds ledger/ed25519.pem, or set XINYONG_LEDGER_KEY; no new key was created / "
+                f"{path.resolve()} 处没有签名密钥；日志树头由密钥 {expected_key_id} 签署。请将 XINYONG_DATA_DIR"
+                "指向存放 ledger/ed25519.pem 的数据目录，或设置 XINYONG_LEDGER_KEY；未创建新密钥"
+            )
         _create_key_file(path)
     return _from_text(str(path))
 
 
+def private_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def install_key_file(settings: Settings, key: Ed25519PrivateKey, *, retired_suffix: str) -> Path:
+    """Write `key` as the key file (0600), keeping the previous file as ed25519.<suffix>.retired.pem."""
+    path = key_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.rename(path.with_name(f"ed25519.{retired_suffix}.retired.pem"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(private_pem(key))
+    return path
+
+
+def load_private_text(text: str) -> Ed25519PrivateKey:
+    """A private key from PEM text, 64 hex digits of a seed, or a path to a PEM file."""
+    return _from_text(text)
+
+
 def existing_public_key(settings: Settings) -> Ed25519PublicKey | None:
     """The configured key's public half, without creating a key file (for read-only audits)."""
-    if settings.ledger_key or (Path(settings.data_dir) / KEY_FILE).exists():
+    if settings.ledger_key or key_path(settings).exists():
         return load_private_key(settings).public_key()
     return None
 

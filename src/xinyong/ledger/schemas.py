@@ -40,9 +40,8 @@ class Leaf(BaseModel):
     event_type: str
     record_id: str | None
     leaf_hash: str
-    withheld: bool = Field(False, description="content hidden by the disclosure policy; the hash still proves")
-    data_hex: str | None = Field(None, description="the exact leaf bytes; leaf_hash = SHA-256(0x00 || bytes)")
-    event: dict[str, Any] | None = None
+    data_hex: str = Field(description="the exact leaf bytes, salt included; leaf_hash = SHA-256(0x00 || bytes)")
+    event: dict[str, Any]
 
 
 class RecordProof(BaseModel):

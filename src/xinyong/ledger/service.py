@@ -15,12 +15,13 @@ import bisect
 import datetime as dt
 import hashlib
 import json
+import os
 import struct
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import accumulate
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,9 +29,13 @@ from sqlalchemy import LargeBinary, delete, func, insert, literal, select, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.ledger import keys, merkle
 from xinyong.ledger.models import LedgerHead, LedgerNode, LedgerPage, LedgerRecordKey
 from xinyong.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from xinyong.disclosure.policy import Viewer
 
 # Event types other domains append (docs/ledger.md lists what each means).
 EVENT_TYPES = (
@@ -42,6 +47,7 @@ EVENT_TYPES = (
     "list.exited",  # 移出名单
     "grade.published",  # 评价结果发布: a credit grade made public
     "evidence.recorded",  # 五流合一 trade evidence bundle (河东)
+    "key.rotated",  # 更换签名密钥: the signing key changed on purpose (record_id = the new key id)
 )
 
 # Record events whose fields must still match the record row (ledger verify).
@@ -78,6 +84,10 @@ class LedgerNotFound(LedgerError):
     """The asked-for leaf, record or evidence is not in the log."""
 
 
+class LedgerKeyMismatch(LedgerError):
+    """Refused to sign a head with a key other than the one the log's heads are signed with."""
+
+
 def _json_default(value: object) -> object:
     if isinstance(value, bytes):
         return value.hex()
@@ -101,11 +111,32 @@ def canonical_json(value: object) -> bytes:
         raise LedgerError(f"event cannot be serialised: {exc} / 事件无法序列化") from exc
 
 
-def canonical_event(event: Mapping[str, object], at: str) -> bytes:
-    """The leaf data of one event (see module docstring)."""
+# Every leaf carries a secret random salt (SALT_KEY, SALT_BYTES random bytes as hex) among its
+# fields: the leaf hash commits to the content, yet a leaf whose bytes are withheld (a record the
+# viewer may not see) cannot be linked to its subject by recomputing guessable events — without the
+# salt its hash is indistinguishable from random. The salt is stored with the leaf bytes (in the
+# database: it survives restarts and backups) and revealed only with them, to viewers the
+# disclosure policy lets see the record. "_" sorts before every lowercase key, so it comes first.
+SALT_KEY = "_salt"
+SALT_BYTES = 16
+
+
+def new_salts(count: int) -> list[str]:
+    """`count` fresh salts (hex, from the OS's CSPRNG), one call for the whole batch."""
+    blob = os.urandom(SALT_BYTES * count).hex()
+    width = 2 * SALT_BYTES
+    return [blob[i : i + width] for i in range(0, len(blob), width)]
+
+
+def canonical_event(event: Mapping[str, object], at: str, salt: str | None = None) -> bytes:
+    """The leaf data of one event (see module docstring): the event, its "at" (unless it has one)
+    and its salt (unless it has one; a fresh one when `salt` is None)."""
+    extra: dict[str, object] = {}
     if "at" not in event:
-        event = {**event, "at": at}
-    return canonical_json(event)
+        extra["at"] = at
+    if SALT_KEY not in event:
+        extra[SALT_KEY] = salt if salt is not None else new_salts(1)[0]
+    return canonical_json({**event, **extra} if extra else event)
 
 
 def record_key(record_id: str) -> int:
@@ -338,36 +369,39 @@ def _check_events(events: Sequence[Mapping[str, object]]) -> list[str | None]:
 
 
 def _dumps_all(events: Sequence[Mapping[str, object]], stamp: str) -> list[bytes]:
-    """Canonical bytes of every event (with "at" added where missing), byte-for-byte what
-    canonical_event gives, at a fraction of the cost:
+    """Canonical bytes of every event (with "at" and a fresh salt added where missing),
+    byte-for-byte what canonical_event gives, at a fraction of the cost:
 
     - orjson's per-call overhead exceeds its per-event work, so the batch is serialised as ONE JSON
       array and cut at the "},{" between elements: when the output holds exactly n-1 of them they
       are all separators (a separator always is one); otherwise (an event whose own content holds
       "},{") it falls back to one call per event;
-    - copying every event to add "at" cost more than serialising it, so "at" is spliced in as the
-      first key where the event's first key's first byte is above "a" (then every key sorts after
-      "at", and no event with such a first key has an "at"); other events are copied and dumped."""
+    - copying every event to add "_salt" and "at" cost more than serialising it, so both are
+      spliced in as the first keys where the event's first key's first byte is above "a" (then every
+      key sorts after "_salt" and "at", and no event with such a first key has either); other events
+      are copied and dumped."""
     opts = orjson.OPT_SORT_KEYS
+    salts = new_salts(len(events))
     try:
         blob = orjson.dumps(events if isinstance(events, list) else list(events), default=_json_default,
                             option=opts)
     except (orjson.JSONEncodeError, TypeError):
-        return [_dump_one(i, e, stamp) for i, e in enumerate(events)]
+        return [_dump_one(i, e, stamp, salts[i]) for i, e in enumerate(events)]
     parts = blob[2:-2].split(b"},{")
     if len(parts) != len(events):
-        return [_dump_one(i, e, stamp) for i, e in enumerate(events)]
-    head = b'{"at":"' + stamp.encode() + b'",'
+        return [_dump_one(i, e, stamp, salts[i]) for i, e in enumerate(events)]
+    salt_head = b'{"' + SALT_KEY.encode() + b'":"'
+    at_head = b'","at":"' + stamp.encode() + b'",'
     b_a = ord("a")
-    return [head + p + b"}" if p[1] > b_a else _dump_one(i, events[i], stamp)
+    return [salt_head + salts[i].encode() + at_head + p + b"}" if p[1] > b_a
+            else _dump_one(i, events[i], stamp, salts[i])
             for i, p in enumerate(parts)]
 
 
-def _dump_one(i: int, event: Mapping[str, object], stamp: str) -> bytes:
+def _dump_one(i: int, event: Mapping[str, object], stamp: str, salt: str) -> bytes:
     try:
-        return orjson.dumps(event if "at" in event else {**event, "at": stamp}, default=_json_default,
-                            option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError as exc:
+        return canonical_event(event, stamp, salt)
+    except LedgerError as exc:
         raise LedgerError(f"event {i} cannot be serialised: {exc} / 第 {i} 个事件无法序列化") from exc
 
 
@@ -534,8 +568,46 @@ def latest_head(session: Session) -> LedgerHead | None:
     return session.execute(select(LedgerHead).order_by(LedgerHead.id.desc()).limit(1)).scalar()
 
 
+def rotation_recorded(session: Session, new_key_id: str) -> bool:
+    """Has a `key.rotated` leaf announced this key (the only way to sign with a new key)? The leaf's
+    record id is the new key id, so the record index finds it without a scan."""
+    return any(leaf.event_type == "key.rotated" for leaf in record_leaves(session, new_key_id))
+
+
+def check_signing_key(session: Session, key: Ed25519PrivateKey) -> None:
+    """LedgerKeyMismatch unless `key` signed the latest head, the log has no head yet, or the log
+    recorded a rotation to it (`xinyong ledger rotate-key`)."""
+    head = latest_head(session)
+    kid = keys.key_id(key.public_key())
+    if head is None or head.key_id == kid or rotation_recorded(session, kid):
+        return
+    raise LedgerKeyMismatch(
+        f"refusing to sign with key {kid}: the log's heads are signed with key {head.key_id}. Check "
+        "XINYONG_DATA_DIR / XINYONG_LEDGER_KEY point at the log's key; to change the key on purpose run "
+        "`xinyong ledger rotate-key` (docs/ledger.md) / 拒绝用密钥 "
+        f"{kid} 签名：日志树头由密钥 {head.key_id} 签署。请检查 XINYONG_DATA_DIR / XINYONG_LEDGER_KEY "
+        "是否指向日志的密钥；如需有意更换密钥，请运行 xinyong ledger rotate-key"
+    )
+
+
+def signing_key(session: Session, settings: Settings | None = None) -> Ed25519PrivateKey:
+    """The configured key, checked against the log: never creates a key file once heads exist (a
+    process with another data directory must not mint a second key), and raises LedgerKeyMismatch
+    for a key the log did not sign with (see check_signing_key). Raises LedgerError otherwise."""
+    settings = settings or get_settings()
+    head = latest_head(session)
+    try:
+        key = keys.load_private_key(settings, expected_key_id=head.key_id if head is not None else None)
+    except keys.LedgerKeyError as exc:
+        raise LedgerKeyMismatch(str(exc)) from exc
+    check_signing_key(session, key)
+    return key
+
+
 def sign_head(session: Session, *, key: Ed25519PrivateKey, at: dt.datetime | None = None) -> LedgerHead:
-    """Sign the current tree (size, root, time) and store the head."""
+    """Sign the current tree (size, root, time) and store the head. LedgerKeyMismatch when `key` is
+    not the log's key (check_signing_key)."""
+    check_signing_key(session, key)
     at = at or _now()
     size = tree_size(session)
     root = root_at(session, size)
@@ -551,6 +623,39 @@ def sign_head(session: Session, *, key: Ed25519PrivateKey, at: dt.datetime | Non
     session.add(head)
     session.flush()
     return head
+
+
+def rotate_key(
+    session: Session,
+    *,
+    old: Ed25519PrivateKey | None,
+    new: Ed25519PrivateKey,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> dict[str, object]:
+    """Change the signing key on purpose: append a `key.rotated` leaf naming both keys (record_id =
+    the new key id), sign a head covering it with the old key (when it is still held: `old=None`
+    after a loss), then a head with the new key. Returns both heads' documents.
+
+    LedgerKeyMismatch when `old` is not the log's current key; LedgerError for an empty reason or a
+    new key equal to the old."""
+    if not reason.strip():
+        raise LedgerError("a reason is required to rotate the key / 更换密钥须说明原因")
+    head = latest_head(session)
+    new_id = keys.key_id(new.public_key())
+    old_id = head.key_id if head is not None else None
+    if old is not None:
+        check_signing_key(session, old)
+        old_id = keys.key_id(old.public_key())
+    if new_id == old_id:
+        raise LedgerError("the new key is the current key / 新密钥与当前密钥相同")
+    append_event(session, {"type": "key.rotated", "record_id": new_id, "old_key_id": old_id,
+                           "new_key_id": new_id, "public_key": keys.public_raw(new.public_key()).hex(),
+                           "reason": reason.strip()}, at=at)
+    old_head = sign_head(session, key=old, at=at) if old is not None and head is not None else None
+    new_head = sign_head(session, key=new, at=at)
+    return {"old_key_id": old_id, "new_key_id": new_id,
+            "old_head": head_document(old_head) if old_head else None, "new_head": head_document(new_head)}
 
 
 def current_head(
@@ -669,49 +774,88 @@ def consistency_proof(session: Session, *, first: int, second: int) -> dict[str,
     }
 
 
-def publicly_visible(session: Session, event: Mapping[str, object], as_of: dt.date) -> bool:
-    """May the public read this event's content? The same disclosure policy as the public card:
-    a record's leaf only while the record is publicly disclosed, a subject's only while the subject
-    may be shown. The leaf *hash* is always public: proofs never need the content."""
+def visible_record_ids(
+    session: Session, record_ids: Iterable[str], *, viewer: Viewer | None = None, as_of: dt.date
+) -> set[str]:
+    """The ids among `record_ids` that `viewer` (default: the public) may see as of `as_of`, and whose
+    subject it may know: the disclosure policy's SQL filter (record_filter, subject_filter), never a
+    ledger rule of its own. Records no longer in the store are not visible."""
     from xinyong.disclosure.policy import PUBLIC, record_filter, subject_filter
     from xinyong.records.models import Record
     from xinyong.subjects.models import Subject
 
-    if event.get("record_id") is not None:
-        found = session.execute(
+    viewer = viewer or PUBLIC
+    ids = sorted({str(r) for r in record_ids})
+    out: set[str] = set()
+    for start in range(0, len(ids), 500):
+        out.update(session.execute(
             select(Record.id).join(Subject, Subject.id == Record.subject_id)
-            .where(Record.id == str(event["record_id"]), record_filter(PUBLIC, as_of), subject_filter(PUBLIC))
-        ).first()
-        return found is not None
+            .where(Record.id.in_(ids[start : start + 500]), record_filter(viewer, as_of), subject_filter(viewer))
+        ).scalars())
+    return out
+
+
+def event_visible(
+    session: Session, event: Mapping[str, object], *, viewer: Viewer | None = None, as_of: dt.date
+) -> bool:
+    """May `viewer` read this event's bytes as of `as_of`? A record's leaf only while the disclosure
+    policy lets the viewer see the record; a subject's leaf only while it may know the subject.
+    Everything else (a key rotation) is public. The leaf *hash* needs no permission: it is salted."""
+    from xinyong.disclosure.policy import PUBLIC, subject_filter
+    from xinyong.subjects.models import Subject
+
+    if event.get("type") == "key.rotated":  # names keys, not a record: public like the keys themselves
+        return True
+    if event.get("record_id") is not None:
+        rid = str(event["record_id"])
+        return rid in visible_record_ids(session, [rid], viewer=viewer, as_of=as_of)
     if event.get("subject_id") is not None:
         found = session.execute(
-            select(Subject.id).where(Subject.id == str(event["subject_id"]), subject_filter(PUBLIC))
+            select(Subject.id).where(Subject.id == str(event["subject_id"]), subject_filter(viewer or PUBLIC))
         ).first()
         return found is not None
     return True
 
 
+def leaf_not_found(leaf_index: int) -> LedgerNotFound:
+    """The one answer for a leaf that does not exist and for one the viewer may not see: the same
+    words, so the answer tells nothing about a hidden record."""
+    return LedgerNotFound(f"leaf {leaf_index} not found / 未找到叶 {leaf_index}")
+
+
+def record_not_found(record_id: str) -> LedgerNotFound:
+    """The one answer for a record not in the log and for one the viewer may not see."""
+    return LedgerNotFound(f"record {record_id} is not in the log / 记录 {record_id} 不在日志中")
+
+
 def leaf_document(
-    session: Session, leaf_index: int, *, public: bool = True, as_of: dt.date | None = None
+    session: Session,
+    leaf_index: int,
+    *,
+    public: bool = True,
+    viewer: Viewer | None = None,
+    as_of: dt.date | None = None,
 ) -> dict[str, object]:
-    """One leaf as an outsider needs it: the exact bytes (hex) and their hash. For the public,
-    content that the disclosure policy hides is withheld (`withheld: true`, no data)."""
-    leaf = read_leaves(session, [leaf_index]).get(leaf_index)
+    """One leaf as an outsider needs it: the exact bytes (hex, salt included) and their hash.
+
+    With `public` (default) the disclosure policy decides for `viewer` (default: the public) as of
+    `as_of` (default: today in XINYONG_TIMEZONE): a leaf the viewer may not see raises the same
+    LedgerNotFound as a leaf that does not exist. `public=False` is for callers that already proved
+    a right to the leaf (the holder of a trade-evidence id)."""
+    leaf = read_leaves(session, [leaf_index]).get(leaf_index) if leaf_index >= 0 else None
     if leaf is None:
-        raise LedgerNotFound(
-            f"no leaf {leaf_index}; the log has {tree_size(session)} leaves / 叶 {leaf_index} 不存在"
-        )
+        raise leaf_not_found(leaf_index)
     data = bytes(leaf.data)
     event = json.loads(data)
-    shown = not public or publicly_visible(session, event, as_of or dt.date.today())
+    if public and not event_visible(session, event, viewer=viewer, as_of=as_of or clock.today()):
+        raise leaf_not_found(leaf_index)
     return {
         "leaf_index": leaf.leaf_index,
         "event_type": leaf.event_type,
         "record_id": leaf.record_id,
         "leaf_hash": bytes(leaf.leaf_hash).hex(),
-        "withheld": not shown,
-        "data_hex": data.hex() if shown else None,
-        "event": event if shown else None,
+        "data_hex": data.hex(),
+        "event": event,
     }
 
 
@@ -754,7 +898,7 @@ def record_proofs(
         return {}
     if sign:
         settings = settings or get_settings()
-        head = current_head(session, key=keys.load_private_key(settings),
+        head = current_head(session, key=signing_key(session, settings),
                             interval_seconds=settings.ledger_sth_interval, at=at,
                             min_size=max(latest.values()) + 1)
     else:
@@ -862,6 +1006,8 @@ def _fold_event(states: dict[str, _Expected], data: bytes) -> str | None:
     if not isinstance(event, dict) or event.get("record_id") is None:
         return None
     rid = str(event["record_id"])
+    if event.get("type") == "key.rotated":  # indexed under the new key id; not a record
+        return rid
     state = states.get(rid)
     columns = state.columns if state else {}
     for column in RECORD_COLUMNS:

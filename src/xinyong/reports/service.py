@@ -1,9 +1,10 @@
 """The PDF credit report (信用报告) of one subject as of a date.
 
 The report is a rendering of `build_archive(...)` for the requesting viewer, so it carries exactly
-what that viewer may see on the archive page. Its number is derived from the content: anyone who
-can rebuild the same archive (same subject, date and disclosure level) gets the same number, which
-is how a printed report is verified (`GET /api/v1/reports/verify`).
+what that viewer may see on the archive page. Its number is derived from the content (the first 12
+hex digits of the archive's SHA-256) and registered at issue (`reports` table: digest, issuing view,
+validity), so anyone holding the report can verify it for its whole validity period
+(`GET /api/v1/reports/verify`, `xinyong report verify`), and learns whether the archive changed since.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.archive.schemas import (
     POLARITY_LABELS,
     STATUS_LABELS,
@@ -26,7 +29,9 @@ from xinyong.archive.schemas import (
     KindGroup,
     RecordStatus,
 )
+from xinyong.disclosure.policy import Viewer
 from xinyong.public.qr import card_url
+from xinyong.reports.models import IssuedReport
 from xinyong.reports.pdfkit import CJK_FONT, para, qr_image, register_fonts, style
 
 
@@ -89,7 +94,8 @@ def _header(archive: Archive, number: str, url: str, generated_at: dt.datetime) 
              para(f"报告编号 Report No.: {number}", style("n", 9)),
              para(f"信息截至 As of: {archive.as_of.isoformat()}", style("n", 9)),
              para(f"版本 Disclosure level: {VIEW_LABELS.get(archive.view, archive.view)}", style("n", 9)),
-             para(f"生成时间 Generated: {generated_at:%Y-%m-%d %H:%M}", style("n", 9))]
+             para(f"生成时间 Generated: {generated_at:%Y-%m-%d %H:%M}（北京时间 Beijing time）", style("n", 9)),
+             para(f"有效期 Valid: {VALID_DAYS} 天 days", style("n", 9))]
     qr = [qr_image(url, 28 * mm), para("扫码查看公开信用信息 Scan for the public card", style("q", 6.5))]
     table = Table([[title, qr]], colWidths=[140 * mm, 36 * mm])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
@@ -164,4 +170,105 @@ def _section(groups: list[KindGroup], polarity: str, no: str) -> list:
             rows.append([para(r.occurred_on or "—", cell), para(status, cell),
                          para(f"{r.source} / {r.collected_on}", cell), para(details, cell)])
         out += [_grid(rows, [22 * mm, 18 * mm, 38 * mm, 100 * mm]), Spacer(1, 3 * mm)]
+    return out
+
+
+# --- the register of issued reports (报告登记) and public verification ---------------------------
+
+# A report verifies for this many days after the (local) day it was issued. A bank keeps a report
+# for a loan file for about a quarter; after that the holder asks for a fresh one.
+VALID_DAYS = 90
+
+
+def _viewer_doc(viewer: Viewer) -> dict[str, object]:
+    return {"role": viewer.role, "district_code": viewer.district_code, "subject_id": viewer.subject_id,
+            "kinds": sorted(viewer.kinds) if viewer.kinds is not None else None}
+
+
+def _viewer_from(doc: dict[str, object]) -> Viewer:
+    kinds = doc.get("kinds")
+    return Viewer(role=str(doc["role"]), district_code=doc.get("district_code"),  # type: ignore[arg-type]
+                  subject_id=doc.get("subject_id"),  # type: ignore[arg-type]
+                  kinds=frozenset(kinds) if kinds is not None else None)  # type: ignore[arg-type]
+
+
+def records_digest(session: Session, *, viewer: Viewer, subject_id: str, as_of: dt.date) -> str:
+    """SHA-256 over (id, content digest) of every record of the subject that `viewer` may see as of
+    `as_of` (the archive's own query: the disclosure policy's filter). A new, corrected, repaired or
+    expired record changes it."""
+    from xinyong.archive.service import visible_records_query
+    from xinyong.ledger.service import record_digest
+
+    h = hashlib.sha256()
+    rows = sorted((r.id, record_digest(r)) for r in session.scalars(visible_records_query(viewer, subject_id, as_of)))
+    for rid, digest in rows:
+        h.update(f"{rid}:{digest}\n".encode())
+    return h.hexdigest()
+
+
+def register_report(session: Session, report: Report, archive: Archive, *, viewer: Viewer,
+                    issued_at: dt.datetime) -> IssuedReport:
+    """Store what `report` committed to (idempotent: the same content issued again keeps the first
+    issue, whose validity runs from then). `issued_at` is an aware instant (or naive UTC)."""
+    found = session.get(IssuedReport, report.number)
+    if found is not None:
+        return found
+    aware = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=dt.UTC)
+    day = clock.today(aware)  # the local (Beijing) issue day
+    row = IssuedReport(
+        number=report.number, subject_id=archive.subject.id, as_of=archive.as_of, view=archive.view,
+        digest=report.digest, viewer=_viewer_doc(viewer), issued_at=aware.astimezone(dt.UTC).replace(tzinfo=None),
+        records_digest=records_digest(session, viewer=viewer, subject_id=archive.subject.id, as_of=day),
+        valid_until=day + dt.timedelta(days=VALID_DAYS),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def verify_report(session: Session, *, number: str, today: dt.date, subject_id: str | None = None,
+                  as_of: dt.date | None = None) -> dict[str, object]:
+    """Check a report number against the register, for anyone holding the report.
+
+    Returns {number, valid, status, subject_id, as_of, view, issued_at (Beijing time), valid_until,
+    changed_since_issue, message}. `status`: ``valid``; ``expired`` (after valid_until);
+    ``mismatch`` (the number is registered for another subject or as-of date than given);
+    ``unknown`` (never issued here: forged or altered — the digest check also catches a register row
+    edited behind our back). `changed_since_issue` compares the records the issuing viewer may see
+    today with those at issue, and the archive for the report's date rebuilt now with the one issued."""
+    from xinyong.archive.service import SubjectNotFound, build_archive
+
+    number = number.strip().upper()
+    row = session.get(IssuedReport, number)
+    out: dict[str, object] = {"number": number, "valid": False, "status": "unknown", "subject_id": subject_id,
+                              "as_of": as_of, "view": None, "issued_at": None, "valid_until": None,
+                              "changed_since_issue": None}
+    intact = row is not None and number == f"XYR-{row.as_of:%Y%m%d}-{row.digest[:12].upper()}"
+    if not intact:
+        out["message"] = ("报告编号不存在：非本平台出具或已被改动 / unknown report number: not issued here, "
+                          "or altered")
+        return out
+    out |= {"subject_id": row.subject_id, "as_of": row.as_of, "view": row.view,
+            "issued_at": clock.local_text(row.issued_at, "%Y-%m-%d %H:%M:%S"), "valid_until": row.valid_until}
+    if (subject_id and subject_id != row.subject_id) or (as_of and as_of != row.as_of):
+        out |= {"status": "mismatch", "message": "报告编号与主体或日期不符 / the number belongs to another "
+                                                 "subject or as-of date"}
+        return out
+    viewer = _viewer_from(row.viewer)
+    changed = records_digest(session, viewer=viewer, subject_id=row.subject_id, as_of=today) != row.records_digest
+    try:
+        rebuilt = build_archive(session, subject_id=row.subject_id, as_of=row.as_of, viewer=viewer)
+        changed = changed or archive_digest(rebuilt) != row.digest
+    except SubjectNotFound:
+        changed = True
+    out["changed_since_issue"] = changed
+    if today > row.valid_until:
+        out |= {"status": "expired", "message": f"报告已过有效期（{row.valid_until} 止）/ the report expired on "
+                                                f"{row.valid_until}"}
+        return out
+    note = ("；出具后该主体档案已有变化 / the subject's archive has changed since issue" if changed else
+            "；出具后档案未变化 / the archive is unchanged since issue")
+    out |= {"valid": True, "status": "valid",
+            "message": f"本平台出具的真实报告，有效期至 {row.valid_until} / a genuine report issued here, valid until "
+                       f"{row.valid_until}{note}"}
     return out

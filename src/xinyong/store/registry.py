@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "xinyong.accounts.models",
     "xinyong.evaluation.models",
     "xinyong.status.models",
+    "xinyong.reports.models",
 ]
 
 
