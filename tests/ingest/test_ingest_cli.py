@@ -54,7 +54,7 @@ def test_quarantine_list_show_and_retry(cli, tmp_path):
     batch = json.loads(out)["batch"]
     code, out = cli("quarantine", "list", "--batch", str(batch), "--json")
     (row,) = json.loads(out)
-    assert row["row_number"] == 1 and row["raw"]["处罚决定日期"] == "2023-02-30"
+    assert row["row_number"] == 2 and row["raw"]["处罚决定日期"] == "2023-02-30"
     assert {r["field"] for r in row["reasons"]} == {"decision_date", "authority"}
     code, out = cli("quarantine", "show", str(row["id"]), "--json")
     assert code == 0 and json.loads(out)["reasons"] == row["reasons"]

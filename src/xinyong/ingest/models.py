@@ -38,7 +38,7 @@ class QuarantineRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
-    row_number: Mapped[int] = mapped_column(Integer)  # 1-based data row in the file (header excluded)
+    row_number: Mapped[int] = mapped_column(Integer)  # the sheet row Excel/WPS shows (CSV: line number)
     kind: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(100))  # the batch's source, for lookups
     raw: Mapped[dict] = mapped_column(JsonType)  # the row as given

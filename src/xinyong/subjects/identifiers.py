@@ -66,7 +66,12 @@ def check_uscc(raw: str) -> IdCheck:
                        "characters 3-8 must be the administrative division code (digits)")
     want = uscc.calc_check_digit(code[:17])
     if code[17] != want:
-        return IdCheck(raw, "uscc", None, f"校验码错误，应为 {want}", f"wrong check character, expected {want}")
+        # No hint at the "right" character: a registered code is what the registry issued, and
+        # "correcting" it would name some other organisation (GB 32100 codes issued before the
+        # check was enforced exist; an officer may accept one as irregular from quarantine).
+        return IdCheck(raw, "uscc", None, "校验码不符合 GB 32100-2015（请核对登记证照，勿自行更改）",
+                       "the check character does not satisfy GB 32100-2015 (check the registration "
+                       "certificate; do not alter the code)")
     return IdCheck(raw, "uscc", code)
 
 
@@ -91,7 +96,7 @@ def check_citizen_id(raw: str) -> IdCheck:
         return IdCheck(raw, "citizen_id", None, f"出生日期无效：{code[6:14]}", f"impossible birth date {code[6:14]}")
     want = ric.calc_check_digit(code)
     if code[17] != want:
-        return IdCheck(raw, "citizen_id", None, f"校验码错误，应为 {want}", f"wrong check digit, expected {want}")
+        return IdCheck(raw, "citizen_id", None, "校验码不符合 GB 11643-1999", "the check digit does not satisfy GB 11643-1999")
     return IdCheck(raw, "citizen_id", code)
 
 
