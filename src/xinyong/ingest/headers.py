@@ -68,7 +68,9 @@ def choose_header_row(rows: Sequence[Sequence[object]]) -> int | None:
 
 def no_header_message(where_zh: str, where_en: str) -> tuple[str, str]:
     """The bilingual error when no header row was found, naming what was searched."""
-    return (f"{where_zh}前 {HEADER_SEARCH_ROWS} 行中没有表头行（需至少 {MIN_KNOWN} 个目录中已知的列名，"
-            "如 行政相对人名称、处罚决定书文号、CF_XDR_MC）",
-            f"no header row in the first {HEADER_SEARCH_ROWS} rows of {where_en} (a header row names at least "
-            f"{MIN_KNOWN} columns the catalogue knows, e.g. 行政相对人名称, 处罚决定书文号, CF_XDR_MC)")
+    return (
+        f"{where_zh}前 {HEADER_SEARCH_ROWS} 行中没有表头行（需至少 {MIN_KNOWN} 个目录中已知的列名，"
+        "如 行政相对人名称、处罚决定书文号、CF_XDR_MC）",
+        f"no header row in the first {HEADER_SEARCH_ROWS} rows of {where_en} (a header row names at least "
+        f"{MIN_KNOWN} columns the catalogue knows, e.g. 行政相对人名称, 处罚决定书文号, CF_XDR_MC)",
+    )

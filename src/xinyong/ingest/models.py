@@ -28,6 +28,10 @@ class Batch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list] = mapped_column(JsonType, default=list)
+    header_row: Mapped[int | None] = mapped_column(Integer)  # sheet row used as header (Excel/WPS numbering)
+    # Accepted rows an officer should look at: [{row, subject_id, field, code, zh, en}] — an unknown
+    # 证件类型, a citizen ID in the USCC column, an unknown penalty category.
+    warnings: Mapped[list | None] = mapped_column(JsonType, default=list)
     submitted_by: Mapped[str | None] = mapped_column(String(100))
 
 

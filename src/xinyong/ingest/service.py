@@ -29,6 +29,7 @@ from xinyong.catalogue.schemas import KindSpec
 from xinyong.catalogue.service import ColumnMapping, detect_kind, detect_layout, load_catalogue, map_columns
 from xinyong.ingest import columnar
 from xinyong.ingest import normalise as rowpath
+from xinyong.ingest.identity import flag_subjects
 from xinyong.ingest.models import Batch, QuarantineRow
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
@@ -59,6 +60,8 @@ class BatchResult:
     layout: str | None = None
     unknown_columns: list[str] = field(default_factory=list)
     record_ids: list[str] = field(default_factory=list)  # accepted records, in file order
+    header_row: int | None = None  # the sheet row used as header (CSV/XLSX)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # [{row, field, code, zh, en}]
 
     def summary(self) -> dict[str, int]:
         """The `--json` contract: read == accepted + duplicates + rejected."""
@@ -113,6 +116,7 @@ class _Prepared:
     columns: dict[str, pa.Array] | None  # columnar records
     column_rows: np.ndarray  # grid row index of each columnar record
     quarantine: list[tuple[int, dict[str, str], list[dict[str, str]]]]
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # accepted rows an officer should see
 
 
 def _mapped_row(grid: Grid, i: int, mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, object]]:
@@ -129,7 +133,7 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
         values = norm.values if everything else {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
         columns = columnar.build_records(spec, source, values, len(good))
         columns["original"] = columnar.original_json(grid, good)
-    accepted, quarantine = [], []
+    accepted, quarantine, warnings = [], [], []
     for i in np.flatnonzero(norm.flagged):
         raw, mapped = _mapped_row(grid, int(i), mapping)
         result = rowpath.validate_row(spec, mapped)
@@ -138,11 +142,12 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
             record = rowpath.build_record(spec, source, result.values)
             record["original"] = rowpath.original_json(raw)
             accepted.append((number, record))
+            warnings += [{"row": number, "subject_id": record["subject"]["id"], **w.as_dict()} for w in result.warnings]
         else:
             quarantine.append((number, raw, [r.as_dict() for r in result.reasons]))
     for bad in grid.bad_rows:
         quarantine.append((bad.row_number, bad.raw, [_bad_row_reason(bad)]))
-    return _Prepared(accepted, columns, good, quarantine)
+    return _Prepared(accepted, columns, good, quarantine, warnings)
 
 
 def _bad_row_reason(bad: BadRow) -> dict[str, str]:
@@ -204,6 +209,7 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     total = grid.num_rows
     counts = {"valid": 0, "accepted": 0, "rejected": 0}
     record_ids: list[str] = []
+    warnings: list[dict[str, Any]] = []
     with engine.begin() as conn:
         batch_id = conn.execute(insert(Batch).values(
             source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
@@ -211,13 +217,17 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
             submitted_by=submitted_by).returning(Batch.id)).scalar_one()
         dedupe = _Dedupe(conn, source, total)
         with _bulk_cache(conn, total):
-            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids)
+            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids,
+                          warnings)
+        flag_subjects(conn, warnings)
         result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"], accepted=counts["accepted"],
                              duplicates=counts["valid"] - counts["accepted"], rejected=counts["rejected"],
-                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids)
+                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids,
+                             header_row=grid.header_row, warnings=warnings)
         conn.execute(update(Batch).where(Batch.id == batch_id).values(
             finished_at=_now(), read=result.read, accepted=result.accepted,
-            duplicates=result.duplicates, rejected=result.rejected))
+            duplicates=result.duplicates, rejected=result.rejected, header_row=grid.header_row,
+            warnings=warnings))
         if within is not None:
             within(conn, result)
     return result
@@ -225,7 +235,7 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
 
 def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str,
                   batch_id: int, dedupe: _Dedupe, now: dt.datetime, progress: Progress | None,
-                  counts: dict[str, int], record_ids: list[str]) -> None:
+                  counts: dict[str, int], record_ids: list[str], warnings: list[dict[str, Any]]) -> None:
     """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction)."""
     total = grid.num_rows
     for first in range(0, max(total, 1), SLICE):
@@ -248,6 +258,7 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
         fresh_ids = [ids[i] for i in keep]
         _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
         record_ids += fresh_ids
+        warnings += prep.warnings
         counts["valid"] += valid
         counts["accepted"] += len(keep)
         counts["rejected"] += len(prep.quarantine)
@@ -342,6 +353,7 @@ def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, n
     for j, sid in enumerate(first):
         code = subj["uscc"][j] or subj["id_number"][j]
         division = (code[2:8] if subj["uscc"][j] else code[:6]) if code else None
+        division = division if division and division.isdigit() else None  # passports have none
         rep = subj["legal_rep"][j]
         rows.append((sid, subj["kind"][j], subj["name"][j][:200], subj["uscc"][j], subj["id_number"][j],
                      subj["local_code"][j], division, district_of(division), rep[:100] if rep else None, "{}",
@@ -529,6 +541,47 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
 
     done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
                        filename=f"quarantine:{quarantine_id}", submitted_by=submitted_by, now=now, within=resolve)
+    record = rowpath.build_record(spec, batch.source, result.values)
+    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
+                       duplicate=done.duplicates == 1)
+
+
+def accept_irregular_code(*, engine: Engine, quarantine_id: int, officer: str, reason: str,
+                          now: dt.datetime | None = None) -> RetryResult:
+    """Accept a quarantined row whose only problem is a registered code failing GB 32100, as an
+    irregular registered code (ingest/irregular.py): imported unchanged, the subject flagged, the
+    judgement (officer, reason) in the ledger. Raises IrregularCodeError when there is no reason or
+    officer, or the row has other problems (fix those with retry first)."""
+    from xinyong.ingest.irregular import IrregularCodeError, accepting, mark_subject
+
+    now = now or _now()
+    reason, officer = (reason or "").strip(), (officer or "").strip()
+    if not reason or not officer:
+        raise IrregularCodeError("接受不规范代码必须写明理由和经办人", "accepting an irregular code needs a reason and an officer")
+    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
+    codes = {r["code"] for r in q.reasons}
+    if q.status != "open" or codes != {"uscc"}:
+        raise IrregularCodeError(f"隔离记录 {quarantine_id} 不是仅因统一社会信用代码校验失败而被拒",
+                                 f"quarantined row {quarantine_id} is not rejected for its USCC check alone")
+    spec = load_catalogue().kinds[q.kind or get_batch(engine=engine, batch_id=q.batch_id).kind]
+    grid = grid_from_rows([q.raw])
+    _, mapping = resolve_kind(grid, spec.id)
+    header = next(h for h, f in mapping.columns.items() if f == spec.subject.uscc)
+    code = rowpath.code_text(rowpath.clean_text(q.raw[header]) or "")
+    with accepting(code):
+        result = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in q.raw.items() if h in mapping.columns})
+        if not result.ok:
+            raise IrregularCodeError(f"隔离记录 {quarantine_id} 仍有其他问题", f"quarantined row {quarantine_id} has other problems")
+        subject_id = rowpath.build_record(spec, q.source or "", result.values)["subject"]["id"]
+
+        def mark(conn: Connection, done: BatchResult) -> None:
+            conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
+                status="resolved", resolved_batch_id=done.batch, resolved_at=now))
+            mark_subject(conn, subject_id, code, reason, officer, quarantine_id, now)
+
+        batch = get_batch(engine=engine, batch_id=q.batch_id)
+        done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
+                           filename=f"quarantine:{quarantine_id}:irregular", submitted_by=officer, now=now, within=mark)
     record = rowpath.build_record(spec, batch.source, result.values)
     return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
                        duplicate=done.duplicates == 1)
