@@ -261,13 +261,39 @@ def make_citizen_id(body17: str) -> str:
     return body17 + ric.calc_check_digit(body17 + "0")
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明 (personal names on public pages)."""
+# 复姓: compound surnames kept whole when masking (欧阳小明 → 欧阳*明, not 欧**明).
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 钟离 闾丘 澹台 公冶 宗政 濮阳 "
+    "淳于 单于 太叔 申屠 仲孙 万俟 赫连 端木 南宫 西门 独孤 呼延 拓跋 百里 东郭 公羊 司空 第五 左丘 漆雕 乐正 "
+    "壤驷 公良 夹谷 宰父 谷梁 段干 巫马 公西 颛孙 亓官 司寇 子车 微生 梁丘 羊舌 鲜于 闻人 东门 万俟".split())
+_NAME_DOTS = "·・•‧.．"
+
+
+def _mask_part(name: str) -> str:
     if len(name) <= 1:
         return "*"
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_name(name: str) -> str:
+    """A natural person's name on public pages.
+
+    张三 → 张*; 张小明 → 张*明; 阿不都热依木 → 阿****木 (first and last kept); compound surnames kept
+    whole: 欧阳小明 → 欧阳*明, 欧阳明 → 欧阳*; a middle dot (Uyghur and other transliterated
+    names) is kept and each part masked: 买买提·艾力 → 买*提·艾*; Latin names keep each word's
+    initial: JOHN SMITH → J*** S****."""
+    name = name.strip()
+    if any(d in name for d in _NAME_DOTS):
+        parts = re.split("([" + re.escape(_NAME_DOTS) + "])", name)
+        return "".join(p if p in _NAME_DOTS else _mask_part(p) if p else "" for p in parts)
+    if re.fullmatch(r"[A-Za-z][A-Za-z .'-]*", name):
+        return " ".join(w[0] + "*" * (len(w) - 1) for w in name.split())
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        given = name[2:]
+        return name[:2] + ("*" if len(given) == 1 else "*" * (len(given) - 1) + given[-1])
+    return _mask_part(name)
 
 
 def mask_id_number(code: str) -> str:
