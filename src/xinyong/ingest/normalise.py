@@ -52,6 +52,9 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug fol
 DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
 INTEGER_RE = re.compile(r"^[+-]?\d{1,15}$")
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# A validity end that means "no end" (有效期至 长期 / 永久 / 9999-12-31): stored as missing.
+OPEN_END = frozenset({"长期", "永久", "长期有效", "永久有效", "无固定期限", "无期限", "9999-12-31", "9999/12/31",
+                      "9999.12.31", "99991231", "9999-12-31 00:00:00", "9999年12月31日"})
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,8 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
     out = RowResult()
     for f in spec.fields:
         text = clean_text(mapped.get(f.name))
+        if text in OPEN_END and f.type == "date" and f.name == spec.valid_until:
+            text = None  # 长期 / 永久 / 9999-12-31: valid with no end
         if text is None:
             if f.required:
                 out.reasons.append(reason(f, "required"))

@@ -432,7 +432,10 @@ def _quarantine(conn: Connection, spec: KindSpec, source: str, batch_id: int,
     unique = sorted(set(digests))
     for start in range(0, len(unique), 5000):
         open_already |= set(conn.execute(select(QuarantineRow.raw_sha256).where(
-            QuarantineRow.raw_sha256.in_(unique[start:start + 5000]), QuarantineRow.status == "open")).scalars())
+            # open: not stored twice; resolved: fixed through quarantine, so the same raw row from a
+            # re-import is recognised and not re-opened (raw_sha256 is the row as first received)
+            QuarantineRow.raw_sha256.in_(unique[start:start + 5000]),
+            QuarantineRow.status.in_(["open", "resolved"]))).scalars())
     new_rows = []
     for (number, raw, reasons), digest in sorted(zip(rows, digests, strict=True), key=lambda t: t[0][0]):
         if digest in open_already:
@@ -532,7 +535,7 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
         reasons = [r.as_dict() for r in result.reasons]
         with engine.begin() as conn:
             conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
-                raw=raw, reasons=reasons, raw_sha256=raw_digest(spec.id, batch.source, raw)))
+                raw=raw, reasons=reasons))  # raw_sha256 stays the row as first received
         return RetryResult(quarantine_id, "open", reasons=reasons)
 
     def resolve(conn: Connection, done: BatchResult) -> None:
