@@ -154,3 +154,28 @@ def test_reimport_after_a_quarantine_fix_does_not_reopen_the_row(tmp_path, engin
     with Session(engine) as s:
         rows = list(s.scalars(select(QuarantineRow)))
     assert [r.status for r in rows] == ["resolved"]  # the fixed raw row is recognised, not re-opened
+
+
+def test_quarantine_exports_to_xlsx_and_the_corrected_sheet_reimports(tmp_path, engine):
+    from openpyxl import load_workbook
+
+    from xinyong.ingest.quarantine_xlsx import export_quarantine, import_corrections
+
+    rows = [penalty_2(1), penalty_2(2, **{"处罚决定日期": "2023-02-30"}), penalty_2(3, **{"处罚机关": ""})]
+    ingest_file(engine=engine, path=write_csv(tmp_path / "p.csv", rows), source="s")
+    out = tmp_path / "q.xlsx"
+    assert export_quarantine(engine=engine, path=out) == 2
+    book = load_workbook(out)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["隔离编号", "批次", "行号", "原因 / reasons"]
+    lines = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert [r[2] for r in lines] == [3, 4]  # sheet rows of the original CSV
+    assert "2023-02-30" in lines[0][3] and "处罚机关" in lines[1][3]
+    sheet.cell(row=2, column=header.index("处罚决定日期") + 1, value="2023-02-28")  # fix the first only
+    book.save(out)
+    report = import_corrections(engine=engine, path=out)
+    assert (len(report.resolved), report.still_open, len(report.unchanged)) == (1, [], 1)
+    with Session(engine) as s:
+        assert sorted(q.status for q in s.scalars(select(QuarantineRow))) == ["open", "resolved"]
+        assert len(list(s.scalars(select(Record)))) == 2
