@@ -79,6 +79,11 @@ def ingest(
     if result.unknown_columns:
         out.print("未识别的列（已保留在原始记录中）/ unknown columns (kept in the original row): "
                   + ", ".join(result.unknown_columns), highlight=False)
+    if result.header_row and result.header_row != 1:
+        out.print(f"表头在第 {result.header_row} 行 / header found on sheet row {result.header_row}", highlight=False)
+    for w in result.warnings:
+        out.print(f"  ! 第 {w['row']} 行 row {w['row']} [{w['field']}] {w['zh']} / {w['en']}", highlight=False,
+                  markup=False)
     if result.rejected:
         out.print(f"查看隔离记录 / see the rejected rows: xinyong quarantine list --batch {result.batch}",
                   highlight=False)
