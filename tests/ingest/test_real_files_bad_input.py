@@ -179,3 +179,23 @@ def test_quarantine_exports_to_xlsx_and_the_corrected_sheet_reimports(tmp_path, 
     with Session(engine) as s:
         assert sorted(q.status for q in s.scalars(select(QuarantineRow))) == ["open", "resolved"]
         assert len(list(s.scalars(select(Record)))) == 2
+
+
+def test_old_organisation_code_links_to_the_subject_whose_uscc_contains_it(tmp_path, engine):
+    from ingest_files import penalty_2016
+
+    code = penalty_2016(1)["行政相对人代码_1(统一社会信用代码)"]
+    ingest_file(engine=engine, path=write_csv(tmp_path / "new.csv", [penalty_2016(1)]), source="s")
+    old_code = f"{code[8:16]}-{code[16]}"  # characters 9-17 of the USCC, written the old way
+    old = penalty_2016(
+        2, **{"行政相对人代码_1(统一社会信用代码)": "", "行政相对人代码_2(组织机构代码)": old_code}
+    )
+    stray = penalty_2016(
+        3, **{"行政相对人代码_1(统一社会信用代码)": "", "行政相对人代码_2(组织机构代码)": "99999999-9"}
+    )
+    result = ingest_file(engine=engine, path=write_csv(tmp_path / "old.csv", [old, stray]), source="s")
+    assert (result.accepted, result.rejected) == (1, 1)  # the stray code links to nothing
+    recs = _records(engine)
+    assert len(recs) == 2 and recs[0].subject_id == recs[1].subject_id
+    linked = next(r for r in recs if r.batch_id == result.batch)
+    assert linked.original["行政相对人代码_2(组织机构代码)"] == old_code  # the row as given is kept

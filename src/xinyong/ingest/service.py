@@ -31,6 +31,7 @@ from xinyong.ingest import columnar
 from xinyong.ingest import normalise as rowpath
 from xinyong.ingest.identity import flag_subjects
 from xinyong.ingest.models import Batch, QuarantineRow
+from xinyong.ingest.orgcode import link_org_codes
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record
@@ -204,6 +205,7 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     if not source:
         raise IngestError("必须给出数据来源（source）", "a source name is required")
     spec, mapping = resolve_kind(grid, kind)
+    grid, mapping = link_org_codes(engine, spec, grid, mapping)  # 组织机构代码 → the USCC containing it
     now = now or _now()
     unknown = mapping.unknown + mapping.duplicate_targets
     total = grid.num_rows
