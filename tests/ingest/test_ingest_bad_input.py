@@ -34,7 +34,7 @@ def codes(q: QuarantineRow) -> set[tuple[str, str]]:
     return {(r["field"], r["code"]) for r in q.reasons}
 
 
-def test_wrong_uscc_check_character_names_the_expected_one(tmp_path, engine):
+def test_wrong_uscc_check_character_is_rejected_without_a_correction(tmp_path, engine):
     good = uscc(5)
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
     result = ingest_file(
@@ -44,8 +44,10 @@ def test_wrong_uscc_check_character_names_the_expected_one(tmp_path, engine):
     (q,) = quarantined(engine)
     (r,) = q.reasons
     assert r["field"] == "uscc" and r["code"] == "uscc"
-    assert f"应为 {good[-1]}" in r["zh"] and f"expected {good[-1]}" in r["en"]
-    assert q.raw[USCC] == wrong and q.row_number == 1
+    # no hint at another code: neither the "right" character nor the code it would make
+    assert "GB 32100" in r["zh"] and "GB 32100" in r["en"] and good not in r["zh"] + r["en"]
+    assert "应为" not in r["zh"] and "expected" not in r["en"]
+    assert q.raw[USCC] == wrong and q.row_number == 2  # the sheet row: header is row 1
 
 
 def test_full_width_and_lower_case_codes_are_accepted_normalised(tmp_path, sqlite_engine):
@@ -168,7 +170,7 @@ def test_csv_cut_mid_row_quarantines_the_short_row(tmp_path, engine):
     result = ingest_file(engine=engine, path=path, source="s")
     assert (result.read, result.accepted, result.rejected) == (4, 3, 1)
     (q,) = quarantined(engine)
-    assert q.row_number == 4 and codes(q) == {("_row", "columns")}
+    assert q.row_number == 5 and codes(q) == {("_row", "columns")}  # line 5: header + 4 rows
     assert "truncated" in q.reasons[0]["en"] and "_line" in q.raw
 
 

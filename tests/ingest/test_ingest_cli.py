@@ -54,7 +54,7 @@ def test_quarantine_list_show_and_retry(cli, tmp_path):
     batch = json.loads(out)["batch"]
     code, out = cli("quarantine", "list", "--batch", str(batch), "--json")
     (row,) = json.loads(out)
-    assert row["row_number"] == 1 and row["raw"]["处罚决定日期"] == "2023-02-30"
+    assert row["row_number"] == 2 and row["raw"]["处罚决定日期"] == "2023-02-30"
     assert {r["field"] for r in row["reasons"]} == {"decision_date", "authority"}
     code, out = cli("quarantine", "show", str(row["id"]), "--json")
     assert code == 0 and json.loads(out)["reasons"] == row["reasons"]
@@ -81,3 +81,18 @@ def test_quarantine_list_show_and_retry(cli, tmp_path):
 def test_quarantine_show_unknown_id(cli):
     code, out = cli("quarantine", "show", "999", "--json")
     assert code == 2 and "999" in json.loads(out)["error"]["en"]
+
+
+def test_quarantine_accept_irregular_needs_a_reason_and_accepts_the_code_unchanged(cli, tmp_path):
+    irregular = uscc(7)[:-1] + ("0" if uscc(7)[-1] != "0" else "1")
+    path = write_csv(tmp_path / "p.csv", [penalty_2(7, **{USCC: irregular})])
+    cli("ingest", str(path), "--source", "s", "--json")
+    _, out = cli("quarantine", "list", "--json")
+    (row,) = json.loads(out)
+    code, out = cli("quarantine", "accept-irregular", str(row["id"]), "--reason", "", "--officer", "heping", "--json")
+    assert code == 2 and json.loads(out)["error"]["en"]
+    code, out = cli("quarantine", "accept-irregular", str(row["id"]), "--reason", "核对原件", "--officer", "heping",
+                    "--json")
+    assert code == 0 and json.loads(out)["status"] == "resolved"
+    code, out = cli("quarantine", "export", str(tmp_path / "q.xlsx"), "--json")
+    assert code == 0 and json.loads(out)["rows"] == 0  # nothing open any more

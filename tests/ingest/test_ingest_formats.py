@@ -91,9 +91,9 @@ def test_penalty_values_are_normalised_and_derived(tmp_path, engine):
     first, second = records(engine)
     assert first.occurred_on == dt.date(2023, 5, 1)
     assert first.amount == pytest.approx(5000.0)  # 0.5 万元
-    assert first.severity == "minor" and first.publicity_until == dt.date(
-        2023, 8, 1
-    )  # 警告 → minor → 3 months
+    # 警告;罚款: 警告 alone would be minor, but a fine is general and the most severe category
+    # wins (issue 10: never decided by a substring) → general → 1 year
+    assert first.severity == "general" and first.publicity_until == dt.date(2024, 5, 1)
     assert second.amount == pytest.approx(12_005_000.0)
     assert second.severity == "serious" and second.publicity_until == dt.date(2026, 5, 1)
     assert first.fields["fine_amount"] == 0.5 and second.fields["fine_amount"] == 1200.5

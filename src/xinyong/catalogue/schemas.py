@@ -101,11 +101,18 @@ class PublicityRule(_Strict):
 
 
 class SeverityRule(_Strict):
-    """First matching rule decides the severity when the file does not state it."""
+    """A severity for one category of a multi-valued cell, or for an amount.
+
+    `field` rules: the cell is split into categories on `; ； , ， 、 /` (CATEGORY_SEPARATORS); a
+    category matches when it begins with one of `category_starts_with` (吊销营业执照 begins with 吊销),
+    the first matching rule deciding that category; a category no rule matches has `default`.
+    `amount_at_least` rules: the record's amount (CNY) reaches the bound. The record's severity is
+    the most severe of its categories and of its matching amount rules — never a substring of the
+    whole cell (警告;罚款 is general, not minor)."""
 
     severity: Severity
     field: str | None = None
-    contains_any: tuple[str, ...] = ()
+    category_starts_with: tuple[str, ...] = ()
     amount_at_least: float | None = None  # in CNY (after unit scaling)
 
 
@@ -113,6 +120,11 @@ class SeveritySpec(_Strict):
     field: str | None = None  # a field stating the severity explicitly (wins when present)
     rules: tuple[SeverityRule, ...] = ()
     default: Severity = "general"
+    # Category names the kind knows (a category begins with one); any other is stored and warned.
+    categories: tuple[str, ...] = ()
+
+
+CATEGORY_SEPARATORS = ";；,，、/／"
 
 
 class AmountSpec(_Strict):

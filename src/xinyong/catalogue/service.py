@@ -7,7 +7,6 @@ caches the result. Errors name the file and the path inside it, e.g.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from xinyong.catalogue.headers import normalise_header
 from xinyong.catalogue.schemas import Catalogue, FieldSpec, KindSpec, LayoutSpec, SubjectFieldsFile
 from xinyong.settings import get_settings
 
@@ -94,13 +94,6 @@ def _check_aliases(spec: KindSpec, rel: Path) -> None:
                 raise CatalogueError(f"{rel}: fields[{i}].aliases: header '{header}' already names "
                                      f"field '{seen[key]}'")
             seen[key] = f.name
-
-
-def normalise_header(header: str) -> str:
-    """Headers match after NFKC (full-width → half-width), dropping spaces and a leading `*`
-    (required-column marker in templates), case-insensitively."""
-    text = unicodedata.normalize("NFKC", str(header)).strip().lstrip("*").strip()
-    return "".join(text.split()).lower()
 
 
 @lru_cache(maxsize=64)

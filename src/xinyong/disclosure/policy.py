@@ -32,18 +32,24 @@ Vocabulary:
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 from sqlalchemy.orm import aliased
-from stdnum.cn import ric
 
+from xinyong.disclosure.masking import (  # noqa: F401 - re-exported: masking lives in masking.py
+    PERSON_ID_KEYS,
+    PERSON_NAME_KEYS,
+    PHONE_KEYS,
+    _keep_as_uscc,
+    _looks_like_person_name,
+    mask_text,
+    mask_value,
+)
 from xinyong.records.models import Record
 from xinyong.status.models import ACTIVE, ERASED, REPAIRED, REVOKED, UPHELD, StatusEvent
-from xinyong.subjects.identifiers import check_uscc, mask_id_number, mask_name
+from xinyong.subjects.identifiers import check_citizen_id, mask_id_number, mask_name
 from xinyong.subjects.models import Subject
 
 ROLES: dict[str, str] = {
@@ -289,124 +295,6 @@ def subject_filter(viewer: Viewer) -> ColumnElement[bool]:
 
 # --------------------------------------------------------------------------- presentation (masking)
 
-# Field names (catalogue fields and raw source columns) that hold a person's name or ID number.
-PERSON_NAME_KEYS = frozenset(
-    {
-        "legal_rep",
-        "legal_representative",
-        "person_name",
-        "party_name",
-        "operator",
-        "operator_name",
-        "contact",
-        "contact_name",
-        "responsible_person",
-        "principal",
-        "patient",
-        "patient_name",
-        "subject_name",
-        "counterparty",
-        "姓名",
-        "行政相对人名称",
-        "法定代表人",
-        "法人代表",
-        "负责人",
-        "经营者",
-        "经营者姓名",
-        "当事人",
-        "当事人姓名",
-        "联系人",
-        "投资人",
-        "患者",
-        "患者姓名",
-        "户主",
-    }
-)
-PERSON_ID_KEYS = frozenset(
-    {
-        "id_number",
-        "citizen_id",
-        "person_id_number",
-        "legal_rep_id",
-        "legal_rep_id_number",
-        "身份证号",
-        "身份证号码",
-        "公民身份号码",
-        "证件号码",
-        "法定代表人证件号码",
-        "法定代表人身份证号",
-    }
-)
-PHONE_KEYS = frozenset(
-    {"phone", "mobile", "telephone", "contact_phone", "电话", "手机", "联系电话", "手机号"}
-)
-
-# 18-character citizen IDs: 6-digit division, a plausible birth date, 3 digits, check digit/X.
-_ID_RE = re.compile(
-    r"(?<![0-9A-Za-z])(\d{6})((?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))"
-    r"(\d{3}[0-9Xx])(?![0-9A-Za-z])"
-)
-_CODE_RE = re.compile(r"[0-9A-Za-z]{7,}")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def _keep_as_uscc(code: str) -> bool:
-    """An all-digit code that is a valid USCC and not a valid citizen ID is an enterprise's public
-    code. When it is valid as both, mask it: hiding a firm's code is harmless, leaking a person's
-    ID is not. Only the citizen ID's check digit is consulted (python-stdnum's full validation also
-    rejects birth places missing from its table, and such an ID must still be masked)."""
-    return check_uscc(code).valid and ric.calc_check_digit(code.upper()) != code[-1].upper()
-
-
-def mask_text(text: str, names: Iterable[str] = ()) -> str:
-    """Mask ID numbers, mobile numbers and the given secrets wherever they occur in `text`.
-
-    `names` are the subject's known secrets: person names (→ 张*明) and its own ID numbers
-    (→ 120101********1234). They are replaced literally first, so they are caught even where the
-    pattern cannot see them (an ID glued to other digits); then any other ID or mobile number."""
-    out = text
-    # Longest first, so 欧阳小明 is masked before a shorter name contained in it.
-    for secret in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
-        out = out.replace(secret, mask_id_number(secret) if _CODE_RE.fullmatch(secret) else mask_name(secret))
-
-    def _id(m: re.Match[str]) -> str:
-        code = m.group(0)
-        return code if _keep_as_uscc(code) else mask_id_number(code.upper())
-
-    out = _ID_RE.sub(_id, out)
-    return _PHONE_RE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", out)
-
-
-def mask_value(key: str | None, value: Any, names: Iterable[str] = ()) -> Any:
-    """Mask one value of a record's fields/original, recursing into lists and mappings."""
-    names = tuple(names)
-    if isinstance(value, Mapping):
-        return {k: mask_value(str(k), v, names) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask_value(key, v, names) for v in value]
-    if not isinstance(value, str):
-        return value
-    v = value.strip()
-    if key in PERSON_ID_KEYS or key in PHONE_KEYS:
-        # Keep the shape (division code / prefix and last four) only of a well-formed code; anything
-        # else under such a key (a name typed in the wrong column, a note) is hidden whole.
-        if not _CODE_RE.fullmatch(v):
-            return "*" * len(v)
-        if key in PERSON_ID_KEYS:
-            return mask_id_number(v)
-        return v[:3] + "*" * (len(v) - 7) + v[-4:]
-    if key in PERSON_NAME_KEYS:
-        # A name field may hold a company (法定代表人 is always a person; 当事人 may be a firm).
-        return mask_name(v) if _looks_like_person_name(v) else mask_text(value, names)
-    return mask_text(value, names)
-
-
-def _looks_like_person_name(value: str) -> bool:
-    """Chinese personal names are 2-4 characters; anything longer (公司, 店) is an organisation."""
-    v = value.strip()
-    return 1 < len(v) <= 4 and not any(w in v for w in ("公司", "店", "厂", "中心", "局", "委", "社", "馆"))
-
-
 def _personal_names(subject: Any | None) -> tuple[str, ...]:
     if subject is None:
         return ()
@@ -455,6 +343,10 @@ def present_subject(viewer: Viewer, subject: Any) -> dict[str, Any]:
     out.update(
         name=mask_name(subject.name) if person else mask_text(subject.name, names),
         id_number=mask_id_number(subject.id_number) if subject.id_number else None,
+        # A citizen ID stored as a "USCC" (data from before issue 10's import check) is personal.
+        uscc=mask_id_number(subject.uscc)
+        if subject.uscc and check_citizen_id(subject.uscc).valid and not _keep_as_uscc(subject.uscc)
+        else subject.uscc,
         legal_rep=mask_name(subject.legal_rep) if subject.legal_rep else None,
         address=None if person else subject.address,
         attributes=mask_value(None, out["attributes"], names),

@@ -1,4 +1,4 @@
-"""`xinyong ingest` and `xinyong quarantine list/show/retry`."""
+"""`xinyong ingest` and `xinyong quarantine list/show/retry/accept-irregular/export/import`."""
 
 from __future__ import annotations
 
@@ -79,6 +79,11 @@ def ingest(
     if result.unknown_columns:
         out.print("未识别的列（已保留在原始记录中）/ unknown columns (kept in the original row): "
                   + ", ".join(result.unknown_columns), highlight=False)
+    if result.header_row and result.header_row != 1:
+        out.print(f"表头在第 {result.header_row} 行 / header found on sheet row {result.header_row}", highlight=False)
+    for w in result.warnings:
+        out.print(f"  ! 第 {w['row']} 行 row {w['row']} [{w['field']}] {w['zh']} / {w['en']}", highlight=False,
+                  markup=False)
     if result.rejected:
         out.print(f"查看隔离记录 / see the rejected rows: xinyong quarantine list --batch {result.batch}",
                   highlight=False)
@@ -164,6 +169,68 @@ def quarantine_retry(
         for r in result.reasons:
             out.print(f"  ✗ [{r['field']}] {r['zh']} / {r['en']}", highlight=False, markup=False)
     raise typer.Exit(0 if result.status == "resolved" else 1)
+
+
+@quarantine_app.command("accept-irregular")
+def quarantine_accept_irregular(
+    quarantine_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="Why the code is accepted (e.g. certificate checked) / 理由"),
+    officer: str = typer.Option(..., "--officer", help="The authorised officer accepting it / 经办人"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Accept a registered code failing GB 32100 as irregular / 接受不规范登记代码（记入账本）. Exit 0 or 2."""
+    from xinyong.ingest.irregular import IrregularCodeError
+    from xinyong.ingest.readers import ReaderError
+    from xinyong.ingest.service import accept_irregular_code
+
+    try:
+        result = accept_irregular_code(engine=_engine(), quarantine_id=quarantine_id, officer=officer, reason=reason)
+    except (IrregularCodeError, ReaderError) as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps(result.__dict__, ensure_ascii=False))
+    else:
+        out.print(f"已作为不规范代码入库 / accepted as irregular: record {result.record_id}（批次 batch {result.batch}）",
+                  highlight=False)
+
+
+@quarantine_app.command("export")
+def quarantine_export(
+    path: Path = typer.Argument(..., help="XLSX file to write"),
+    batch: int = typer.Option(None, "--batch"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Write open quarantined rows with their reasons to XLSX / 导出隔离区（含原因）到 Excel."""
+    from xinyong.ingest.quarantine_xlsx import export_quarantine
+
+    count = export_quarantine(engine=_engine(), path=path, batch=batch)
+    if as_json:
+        typer.echo(json.dumps({"rows": count, "path": str(path)}, ensure_ascii=False))
+    else:
+        out.print(f"已导出 {count} 行 / exported {count} rows → {path}", highlight=False)
+
+
+@quarantine_app.command("import")
+def quarantine_import(
+    path: Path = typer.Argument(..., help="A corrected quarantine export (XLSX)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Resubmit the rows corrected in an exported sheet / 导入修正后的隔离区表格. Exit 0 when none stays open."""
+    from xinyong.ingest.quarantine_xlsx import import_corrections
+    from xinyong.ingest.readers import ReaderError
+
+    try:
+        report = import_corrections(engine=_engine(), path=path)
+    except ReaderError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    else:
+        out.print(f"入库 resolved {len(report.resolved)}，仍未通过 still open {len(report.still_open)}，"
+                  f"未修改 unchanged {len(report.unchanged)}，已处理 skipped {len(report.skipped)}", highlight=False)
+    raise typer.Exit(0 if not report.still_open else 1)
 
 
 def register(app: typer.Typer) -> None:

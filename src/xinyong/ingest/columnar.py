@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from xinyong.catalogue.schemas import FieldSpec, KindSpec
 from xinyong.ingest import normalise as rowpath
 from xinyong.ingest.readers import Grid
-from xinyong.subjects.identifiers import USCC_ALPHABET, check_citizen_id
+from xinyong.subjects.identifiers import USCC_ALPHABET, check_citizen_id, document_type
 
 USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
 _LUT = np.full(256, -1, dtype=np.int64)
@@ -99,7 +99,32 @@ def uscc_valid(arr: pa.Array) -> np.ndarray:
 
 
 def _citizen_ok(text: str) -> tuple[str | None, str | None]:
-    return (text, None) if check_citizen_id(text).valid else (None, "citizen_id")
+    """Valid and already in normal form (a 15-digit ID is upgraded by the row path)."""
+    return (text, None) if check_citizen_id(text).value == text else (None, "citizen_id")
+
+
+def _flag_distinct(arr: pa.Array, test: Callable[[str], bool]) -> np.ndarray:
+    """Rows whose (non-null) value passes `test`, evaluated once per distinct value."""
+    _, errors = map_distinct(arr, lambda t: (None, "x" if test(t) else None))
+    return errors.is_valid().to_numpy(zero_copy_only=False)
+
+
+def _row_path_only(spec: KindSpec, values: dict[str, pa.Array]) -> np.ndarray:
+    """Rows only the row path decides: a 证件类型 other than the citizen ID (its own format rule, or
+    unknown → a warning), a citizen-ID-shaped number in the USCC column (personal data), a category
+    cell with a category the catalogue does not know (a warning)."""
+    n = len(next(iter(values.values()))) if values else 0
+    out = np.zeros(n, dtype=bool)
+    s = spec.subject
+    if "id_type" in values:
+        out |= _flag_distinct(values["id_type"], lambda t: getattr(document_type(t), "code", None) != "citizen_id")
+    if s.uscc in values:
+        out |= pc.match_substring_regex(values[s.uscc], r"^\d{17}[\dX]$").fill_null(False).to_numpy(
+            zero_copy_only=False)
+    for name in rowpath.severity_fields(spec):
+        if name in values:
+            out |= _flag_distinct(values[name], lambda t: bool(rowpath.unknown_categories(spec, t)))
+    return out
 
 
 @dataclass
@@ -128,6 +153,8 @@ def normalise_columns(spec: KindSpec, grid: Grid, columns: dict[str, str]) -> No
             bad |= ~text.is_valid().to_numpy(zero_copy_only=False)
         flagged |= bad
         values[f.name] = value
+    if values:
+        flagged |= _row_path_only(spec, values)
     s = spec.subject
     ident = [values[k] for k in (s.uscc, s.local_code, s.id_number) if k in values]
     if ident:
@@ -233,22 +260,28 @@ def original_json(grid: Grid, rows: np.ndarray) -> pa.Array:
 
 
 def _severity(spec: KindSpec, v: dict[str, pa.Array], amount: pa.Array, n: int) -> pa.Array:
+    """normalise.severity_of on whole columns: the amount rules are evaluated vectorised, then each
+    distinct (categories…, amount hits) key once by the row-path function."""
     sev = spec.severity
     null = pa.nulls(n, pa.string())
     if sev is None:
         return null
-    out = pa.array([sev.default] * n, pa.string())
-    for rule in reversed(sev.rules):  # the first matching rule wins, so apply in reverse
-        if rule.field:
-            if not rule.contains_any:
-                continue
-            col = v.get(rule.field, null)
-            hit = pc.match_substring(col, rule.contains_any[0])
-            for word in rule.contains_any[1:]:
-                hit = pc.or_(hit, pc.match_substring(col, word))
-        else:
-            hit = pc.greater_equal(amount, rule.amount_at_least)
-        out = pc.if_else(hit.fill_null(False), rule.severity, out)
+    names = rowpath.severity_fields(spec)
+    parts = [pc.fill_null(v.get(name, null), "") for name in names]
+    for rule in sev.rules:
+        if rule.field is None and rule.amount_at_least is not None:
+            hit = pc.greater_equal(amount, rule.amount_at_least).fill_null(False)
+            parts.append(pc.if_else(hit, "1", "0"))
+    key = pc.binary_join_element_wise(*parts, "\x1f") if parts else pa.array([""] * n, pa.string())
+
+    def decide(k: str) -> tuple[str | None, None]:
+        pieces = k.split("\x1f")
+        cells = dict(zip(names, pieces[:len(names)], strict=True))
+        flags = iter(p == "1" for p in pieces[len(names):])
+        hits = [next(flags) if r.field is None and r.amount_at_least is not None else False for r in sev.rules]
+        return rowpath.severity_from(spec, cells, hits), None
+
+    out, _ = map_distinct(key, decide)
     if sev.field and sev.field in v:
         out = pc.coalesce(v[sev.field], out)
     return out

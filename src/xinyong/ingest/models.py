@@ -29,6 +29,10 @@ class Batch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list] = mapped_column(JsonType, default=list)
+    header_row: Mapped[int | None] = mapped_column(Integer)  # sheet row used as header (Excel/WPS numbering)
+    # Accepted rows an officer should look at: [{row, subject_id, field, code, zh, en}] — an unknown
+    # 证件类型, a citizen ID in the USCC column, an unknown penalty category.
+    warnings: Mapped[list | None] = mapped_column(JsonType, default=list)
     submitted_by: Mapped[str | None] = mapped_column(String(100))
 
 
@@ -39,7 +43,7 @@ class QuarantineRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
-    row_number: Mapped[int] = mapped_column(Integer)  # 1-based data row in the file (header excluded)
+    row_number: Mapped[int] = mapped_column(Integer)  # the sheet row Excel/WPS shows (CSV: line number)
     kind: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(100))  # the batch's source, for lookups
     raw: Mapped[dict] = mapped_column(JsonType)  # the row as given

@@ -25,8 +25,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from xinyong.catalogue.schemas import FieldSpec, KindSpec
-from xinyong.subjects.identifiers import check_citizen_id, check_uscc
+from xinyong.catalogue.schemas import CATEGORY_SEPARATORS, FieldSpec, KindSpec
+from xinyong.ingest.irregular import ACCEPTED_IRREGULAR
+from xinyong.subjects.identifiers import (
+    DOCUMENT_TYPES,
+    check_citizen_id,
+    check_document,
+    check_uscc,
+    document_type,
+)
 from xinyong.subjects.service import derive_kind, subject_id_for
 
 CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
@@ -45,6 +52,9 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug fol
 DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
 INTEGER_RE = re.compile(r"^[+-]?\d{1,15}$")
 MIN_YEAR, MAX_YEAR = 1900, 2100
+# A validity end that means "no end" (有效期至 长期 / 永久 / 9999-12-31): stored as missing.
+OPEN_END = frozenset({"长期", "永久", "长期有效", "永久有效", "无固定期限", "无期限", "9999-12-31", "9999/12/31",
+                      "9999.12.31", "99991231", "9999-12-31 00:00:00", "9999年12月31日"})
 
 
 @dataclass(frozen=True)
@@ -188,6 +198,8 @@ def reason(field_spec: FieldSpec | None, code: str, detail_zh: str = "", detail_
 
 
 def _id_reason(spec: FieldSpec, value: str) -> Reason | None:
+    if spec.check == "uscc" and value in ACCEPTED_IRREGULAR.get():
+        return None  # an officer accepted this registered code as irregular (ingest/irregular.py)
     check = check_uscc(value) if spec.check == "uscc" else check_citizen_id(value) \
         if spec.check == "citizen_id" else None
     if check is None or check.valid:
@@ -196,12 +208,57 @@ def _id_reason(spec: FieldSpec, value: str) -> Reason | None:
                   f"{spec.label_en} {value}: {check.reason_en}")
 
 
+def _person_id(spec: KindSpec, f: FieldSpec, mapped: Mapping[str, object], value: str,
+               out: RowResult) -> tuple[str, Reason | None]:
+    """证件号码 checked by its 证件类型 (none given: a citizen ID). A type the catalogue does not
+    know: stored unchecked, with a warning. Returns (normalised value, reason or None)."""
+    label = clean_text(mapped.get("id_type"))
+    doc = document_type(label) if label else DOCUMENT_TYPES[0]
+    if doc is None:
+        out.warnings.append(Reason(f.name, "id_type_unknown", f"证件类型「{label}」未知：证件号码未经校验即保存",
+                                   f"unknown ID document type {label!r}: the number is stored unchecked"))
+        return value, None
+    check = check_document(doc, value)
+    if check.valid:
+        assert check.value is not None
+        return check.value, None
+    return value, Reason(f.name, "id_document", f"{doc.label_zh} {value}：{check.reason_zh}",
+                         f"{doc.label_en} {value}: {check.reason_en}")
+
+
+def _citizen_id_in_uscc_column(spec: KindSpec, out: RowResult) -> None:
+    """A number valid as a citizen ID in the USCC column is personal data. The subject's category
+    decides: a person or an individual business (no USCC starts with a province code of a
+    citizen ID but 1x, and 92 is no province) → it is the person's ID; no category → the same,
+    with a warning for review; an organisation → a USCC only when it also passes GB 32100."""
+    s = spec.subject
+    value = out.values.get(s.uscc)
+    if not value or not check_citizen_id(value).valid:
+        return
+    kind = out.values.get(s.kind)
+    if kind in (None, "person", "individual_business"):
+        del out.values[s.uscc]
+        out.values.setdefault(s.id_number, check_citizen_id(value).value or value)
+        if kind is None:
+            out.values[s.kind] = "person"
+            out.warnings.append(Reason(s.uscc, "id_in_uscc_column",
+                                       "统一社会信用代码列中是居民身份证号：按自然人处理并遮蔽，请核实",
+                                       "a citizen ID number in the USCC column: treated as a person's ID "
+                                       "(masked); please review"))
+        return
+    bad = _id_reason(spec.field(s.uscc), value)
+    if bad:
+        del out.values[s.uscc]
+        out.reasons.append(bad)
+
+
 @dataclass
 class RowResult:
     """A validated row: normalised fields and everything a Record needs, or the reasons it failed."""
 
     values: dict[str, str] = field(default_factory=dict)  # all mapped fields, normalised
     reasons: list[Reason] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)  # accepted, but an officer should look
 
     @property
     def ok(self) -> bool:
@@ -214,6 +271,8 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
     out = RowResult()
     for f in spec.fields:
         text = clean_text(mapped.get(f.name))
+        if text in OPEN_END and f.type == "date" and f.name == spec.valid_until:
+            text = None  # 长期 / 永久 / 9999-12-31: valid with no end
         if text is None:
             if f.required:
                 out.reasons.append(reason(f, "required"))
@@ -227,11 +286,22 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
             out.reasons.append(reason(f, "too_long", f"（{len(value)} > {f.max_length}）",
                                       f" ({len(value)} > {f.max_length})"))
             continue
-        bad_id = _id_reason(f, value) if f.check else None
+        if f.check == "citizen_id" and f.name == spec.subject.id_number:
+            value, bad_id = _person_id(spec, f, mapped, value, out)
+        elif f.check == "uscc" and f.name == spec.subject.uscc and check_citizen_id(value).valid:
+            out.values[f.name] = value  # decided below, with the subject's category
+            continue
+        else:
+            bad_id = _id_reason(f, value) if f.check else None
         if bad_id:
             out.reasons.append(bad_id)
             continue
         out.values[f.name] = value
+    _citizen_id_in_uscc_column(spec, out)
+    for name in severity_fields(spec):
+        for category in unknown_categories(spec, out.values.get(name)):
+            out.warnings.append(Reason(name, "category_unknown", f"{spec.field(name).label_zh}：目录中没有类别「{category}」（已保存）",
+                                       f"{spec.field(name).label_en}: category {category!r} is not in the catalogue (stored)"))
     s = spec.subject
     if not (out.values.get(s.uscc) or out.values.get(s.id_number) or out.values.get(s.local_code)) and not any(
         r.field in (s.uscc, s.id_number, s.local_code) for r in out.reasons
@@ -255,8 +325,14 @@ def subject_of(spec: KindSpec, values: Mapping[str, str]) -> dict[str, Any]:
     assert primary is not None
     kind = values.get(s.kind) or derive_kind(uscc=uscc, id_number=person, local_code=local)
     namespace = "person" if primary == person and not uscc and not local else "org"
+    key = primary
+    if namespace == "person":
+        label = values.get("id_type")
+        doc = document_type(label) if label else DOCUMENT_TYPES[0]
+        if doc is None or doc.code != "citizen_id":  # a passport number is not a citizen ID
+            key = f"{doc.code if doc else 'other:' + label}:{primary}"
     return {
-        "id": subject_id_for(namespace, primary), "kind": kind, "name": values.get(s.name) or primary,
+        "id": subject_id_for(namespace, key), "kind": kind, "name": values.get(s.name) or primary,
         "uscc": uscc, "id_number": person if namespace == "person" else None, "local_code": local,
         "legal_rep": values.get(s.legal_rep),
     }
@@ -312,18 +388,60 @@ def record_id(canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+SEVERITY_RANK = {"minor": 0, "general": 1, "serious": 2}
+_CATEGORY_SPLIT = re.compile("[" + re.escape(CATEGORY_SEPARATORS) + "]")
+
+
+def split_categories(text: str | None) -> list[str]:
+    """A multi-valued cell (处罚类别 …) as its categories: split on `; ； , ， 、 / ／`, trimmed,
+    empty parts dropped. "警告;罚款；没收违法所得" → ["警告", "罚款", "没收违法所得"]."""
+    return [p.strip() for p in _CATEGORY_SPLIT.split(text or "") if p.strip()]
+
+
+def severity_fields(spec: KindSpec) -> list[str]:
+    """The fields whose categories decide the severity, in a stable order."""
+    if spec.severity is None:
+        return []
+    return sorted({r.field for r in spec.severity.rules if r.field})
+
+
+def severity_from(spec: KindSpec, cells: Mapping[str, str | None], amount_hits: list[bool]) -> str | None:
+    """The most severe of the categories of `cells` (field → cell text) and of the amount rules
+    that hold (`amount_hits`, one per rule, False for field rules). See catalogue SeverityRule."""
+    sev = spec.severity
+    if sev is None:
+        return None
+    found: list[str] = []
+    for name in severity_fields(spec):
+        rules = [r for r in sev.rules if r.field == name]
+        for category in split_categories(cells.get(name)):
+            hit = next((r.severity for r in rules if category.startswith(r.category_starts_with)), None)
+            found.append(hit or sev.default)
+    found += [r.severity for r, hit in zip(sev.rules, amount_hits, strict=True) if hit]
+    return max(found, key=SEVERITY_RANK.__getitem__) if found else sev.default
+
+
+def amount_hits(spec: KindSpec, amount: float | None) -> list[bool]:
+    rules = spec.severity.rules if spec.severity else ()
+    return [r.field is None and r.amount_at_least is not None and amount is not None and amount >= r.amount_at_least
+            for r in rules]
+
+
 def severity_of(spec: KindSpec, values: Mapping[str, str], amount: float | None) -> str | None:
+    """A severity given in the file wins; otherwise severity_from the categories and the amount."""
     if spec.severity is None:
         return None
     if spec.severity.field and values.get(spec.severity.field):
         return values[spec.severity.field]
-    for rule in spec.severity.rules:
-        if rule.field:
-            if any(word in (values.get(rule.field) or "") for word in rule.contains_any):
-                return rule.severity
-        elif rule.amount_at_least is not None and amount is not None and amount >= rule.amount_at_least:
-            return rule.severity
-    return spec.severity.default
+    return severity_from(spec, {f: values.get(f) for f in severity_fields(spec)}, amount_hits(spec, amount))
+
+
+def unknown_categories(spec: KindSpec, cell: str | None) -> list[str]:
+    """Categories of a cell that begin with none of the kind's known category names."""
+    known = spec.severity.categories if spec.severity else ()
+    if not known:
+        return []
+    return [c for c in split_categories(cell) if not c.startswith(known)]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

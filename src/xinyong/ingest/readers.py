@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from xinyong.ingest.headers import HEADER_SEARCH_ROWS, choose_header_row, no_header_message
 from xinyong.ingest.normalise import value_to_text
 
 
@@ -45,11 +47,14 @@ class Grid:
 
     headers: list[str]
     columns: list[pa.Array]
-    row_numbers: np.ndarray  # 1-based data row number of each grid row (header excluded)
+    # Row number of each grid row: for CSV/XLSX the sheet row Excel/WPS shows (header row included,
+    # title and blank rows counted); for JSON Lines the line number; for dict rows 1, 2, 3 …
+    row_numbers: np.ndarray
     bad_rows: list[BadRow] = field(default_factory=list)
     format: str = "rows"
     encoding: str | None = None
     sha256: str | None = None
+    header_row: int | None = None  # sheet row of the header (CSV/XLSX), as Excel/WPS numbers it
 
     def slice(self, start: int, length: int, *, with_bad_rows: bool) -> Grid:
         """Rows [start, start + length) (zero-copy); the unreadable rows go with one slice only."""
@@ -57,7 +62,7 @@ class Grid:
             return self
         return Grid(self.headers, [c.slice(start, length) for c in self.columns],
                     self.row_numbers[start:start + length], self.bad_rows if with_bad_rows else [],
-                    self.format, self.encoding, self.sha256)
+                    self.format, self.encoding, self.sha256, self.header_row)
 
     @property
     def num_rows(self) -> int:
@@ -106,10 +111,13 @@ def read_csv(path: Path) -> Grid:
         text_head = raw[:1 << 16].decode(encoding, errors="replace")
     except LookupError as exc:  # pragma: no cover - encodings above always exist
         raise ReaderError("无法识别文件编码", "unknown file encoding") from exc
-    header = next(csv.reader(io.StringIO(text_head)), None)
-    if not header:
+    head_rows = list(itertools.islice(csv.reader(io.StringIO(text_head)), 10 * HEADER_SEARCH_ROWS))
+    if not head_rows:
         raise ReaderError("缺少表头行", "no header row")
-    headers = _unique_headers(header)
+    skip = choose_header_row(head_rows)
+    if skip is None:
+        raise ReaderError(*no_header_message("CSV 文件", "the CSV file"))
+    headers = _unique_headers(head_rows[skip])
     names = [f"c{i}" for i in range(len(headers))]
     bad: list[tuple[int | None, str]] = []
 
@@ -120,7 +128,7 @@ def read_csv(path: Path) -> Grid:
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip + 1,
                                            encoding="utf8" if encoding.startswith("utf-8") else encoding),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -131,19 +139,21 @@ def read_csv(path: Path) -> Grid:
                           f"the CSV file cannot be parsed (truncated or unterminated quote?): {exc}") from exc
     columns = [table.column(n).combine_chunks() for n in names]
     total = table.num_rows + len(bad)
-    # The handler reports physical line numbers (header = line 1); without multi-line cells a
-    # data row's number is its line number - 1.
-    bad_numbers = [(n - 1) if n else total - len(bad) + i + 1 for i, (n, _) in enumerate(bad)]
+    # Row numbers are lines as Excel/WPS shows them (header = line skip + 1). The handler reports
+    # physical line numbers counted from the first line it read; without multi-line cells a data
+    # row's number is its line number.
+    first = skip + 2
+    bad_numbers = [n + skip if n else first + total - len(bad) + i for i, (n, _) in enumerate(bad)]
     bad_set = set(bad_numbers)
-    good_numbers = np.fromiter((n for n in range(1, total + 1) if n not in bad_set), dtype=np.int64,
-                               count=table.num_rows) if bad else np.arange(1, total + 1, dtype=np.int64)
+    good_numbers = np.fromiter((n for n in range(first, first + total) if n not in bad_set), dtype=np.int64,
+                               count=table.num_rows) if bad else np.arange(first, first + total, dtype=np.int64)
     bad_rows = []
     for number, (_, line) in zip(bad_numbers, bad, strict=True):
         cells = next(csv.reader(io.StringIO(line)), [])
         raw_row = {h: c for h, c in zip(headers, cells, strict=False) if c != ""}
         raw_row["_line"] = line
         bad_rows.append(BadRow(number, raw_row, "columns", f"{len(cells)}/{len(headers)}"))
-    return Grid(headers, columns, good_numbers, bad_rows, "csv", encoding)
+    return Grid(headers, columns, good_numbers, bad_rows, "csv", encoding, header_row=skip + 1)
 
 
 def read_excel(path: Path) -> Grid:
@@ -151,20 +161,26 @@ def read_excel(path: Path) -> Grid:
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=True)
+        sheet = book.get_sheet_by_index(0)
+        # skip_empty_area=False: rows start at A1, so list index + 1 is the row Excel/WPS shows.
+        rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt files
         raise ReaderError(f"Excel 文件无法读取（可能已损坏或被截断）：{exc}",
                           f"the Excel file cannot be read (corrupt or truncated?): {exc}") from exc
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
+    filled = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)]
+    if not filled:
         raise ReaderError("工作表为空", "the first worksheet is empty")
-    headers = _unique_headers([value_to_text(c) if c is not None else "" for c in rows[0]])
-    data = rows[1:]
+    head = choose_header_row(rows)
+    if head is None:
+        raise ReaderError(*no_header_message(f"工作表「{book.sheet_names[0]}」", f"worksheet {book.sheet_names[0]!r}"))
+    headers = _unique_headers([value_to_text(c) if c is not None else "" for c in rows[head]])
+    keep = [i for i in filled if i > head]  # blank rows between data rows are not records
     columns = []
-    for i in range(len(headers)):
-        cells = [value_to_text(r[i]) if i < len(r) and r[i] is not None else "" for r in data]
+    for j in range(len(headers)):
+        cells = [value_to_text(rows[i][j]) if j < len(rows[i]) and rows[i][j] is not None else "" for i in keep]
         columns.append(pa.array(cells, pa.string()))
-    return Grid(headers, columns, np.arange(1, len(data) + 1, dtype=np.int64), [], "xlsx")
+    numbers = np.array([i + 1 for i in keep], dtype=np.int64)
+    return Grid(headers, columns, numbers, [], "xlsx", header_row=head + 1)
 
 
 def read_jsonl(path: Path) -> Grid:

@@ -29,7 +29,9 @@ from xinyong.catalogue.schemas import KindSpec
 from xinyong.catalogue.service import ColumnMapping, detect_kind, detect_layout, load_catalogue, map_columns
 from xinyong.ingest import columnar
 from xinyong.ingest import normalise as rowpath
+from xinyong.ingest.identity import flag_subjects
 from xinyong.ingest.models import Batch, QuarantineRow
+from xinyong.ingest.orgcode import link_org_codes
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record, RecordVersion, reserve_seq
@@ -61,6 +63,8 @@ class BatchResult:
     record_ids: list[str] = field(default_factory=list)  # accepted records, in file order
     corrected: int = 0
     corrected_ids: list[str] = field(default_factory=list)  # records a row of the batch corrected (更正)
+    header_row: int | None = None  # the sheet row used as header (CSV/XLSX)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # [{row, field, code, zh, en}]
 
     def summary(self) -> dict[str, int]:
         """The `--json` contract: read == accepted + corrected + duplicates + rejected."""
@@ -115,6 +119,7 @@ class _Prepared:
     columns: dict[str, pa.Array] | None  # columnar records
     column_rows: np.ndarray  # grid row index of each columnar record
     quarantine: list[tuple[int, dict[str, str], list[dict[str, str]]]]
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # accepted rows an officer should see
 
 
 def _mapped_row(grid: Grid, i: int, mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, object]]:
@@ -131,7 +136,7 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
         values = norm.values if everything else {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
         columns = columnar.build_records(spec, source, values, len(good))
         columns["original"] = columnar.original_json(grid, good)
-    accepted, quarantine = [], []
+    accepted, quarantine, warnings = [], [], []
     for i in np.flatnonzero(norm.flagged):
         raw, mapped = _mapped_row(grid, int(i), mapping)
         result = rowpath.validate_row(spec, mapped)
@@ -140,11 +145,12 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
             record = rowpath.build_record(spec, source, result.values)
             record["original"] = rowpath.original_json(raw)
             accepted.append((number, record))
+            warnings += [{"row": number, "subject_id": record["subject"]["id"], **w.as_dict()} for w in result.warnings]
         else:
             quarantine.append((number, raw, [r.as_dict() for r in result.reasons]))
     for bad in grid.bad_rows:
         quarantine.append((bad.row_number, bad.raw, [_bad_row_reason(bad)]))
-    return _Prepared(accepted, columns, good, quarantine)
+    return _Prepared(accepted, columns, good, quarantine, warnings)
 
 
 def _bad_row_reason(bad: BadRow) -> dict[str, str]:
@@ -203,12 +209,14 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     if not source:
         raise IngestError("必须给出数据来源（source）", "a source name is required")
     spec, mapping = resolve_kind(grid, kind)
+    grid, mapping = link_org_codes(engine, spec, grid, mapping)  # 组织机构代码 → the USCC containing it
     now = now or _now()
     unknown = mapping.unknown + mapping.duplicate_targets
     total = grid.num_rows
     counts = {"valid": 0, "accepted": 0, "corrected": 0, "moved": 0, "rejected": 0}
     record_ids: list[str] = []
     corrected_ids: list[str] = []
+    warnings: list[dict[str, Any]] = []
     with engine.begin() as conn:
         batch_id = conn.execute(insert(Batch).values(
             source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
@@ -218,15 +226,18 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
         dedupe = _Dedupe(conn, source, spec.id, total)
         with _bulk_cache(conn, total):
             _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids,
-                          corrected_ids)
+                          corrected_ids, warnings)
+        flag_subjects(conn, warnings)
         duplicates = counts["valid"] - counts["accepted"] - counts["corrected"] - counts["moved"]
         result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"] - counts["moved"],
                              accepted=counts["accepted"], duplicates=duplicates, rejected=counts["rejected"],
                              kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids,
-                             corrected=counts["corrected"], corrected_ids=corrected_ids)
+                             corrected=counts["corrected"], corrected_ids=corrected_ids,
+                             header_row=grid.header_row, warnings=warnings)
         conn.execute(update(Batch).where(Batch.id == batch_id).values(
             finished_at=_now(), read=result.read, accepted=result.accepted, corrected=result.corrected,
-            duplicates=result.duplicates, rejected=result.rejected))
+            duplicates=result.duplicates, rejected=result.rejected, header_row=grid.header_row,
+            warnings=warnings))
         if within is not None:
             within(conn, result)
     return result
@@ -234,7 +245,8 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
 
 def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str,
                   batch_id: int, dedupe: _Dedupe, now: dt.datetime, progress: Progress | None,
-                  counts: dict[str, int], record_ids: list[str], corrected_ids: list[str]) -> None:
+                  counts: dict[str, int], record_ids: list[str], corrected_ids: list[str],
+                  warnings: list[dict[str, Any]]) -> None:
     """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction):
     new records are inserted, corrections add a version, rows that would move a record to another
     subject are quarantined."""
@@ -271,6 +283,7 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
         _apply_corrections(conn, spec, source, batch_id, cols, split.corrections, seq + len(keep), now)
         record_ids += fresh_ids
         corrected_ids += [c.record_id for c in split.corrections]
+        warnings += prep.warnings
         counts["valid"] += valid
         counts["accepted"] += len(keep)
         counts["corrected"] += len(split.corrections)
@@ -417,6 +430,7 @@ def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, n
     for j, sid in enumerate(first):
         code = subj["uscc"][j] or subj["id_number"][j]
         division = (code[2:8] if subj["uscc"][j] else code[:6]) if code else None
+        division = division if division and division.isdigit() else None  # passports have none
         rep = subj["legal_rep"][j]
         rows.append((sid, subj["kind"][j], subj["name"][j][:200], subj["uscc"][j], subj["id_number"][j],
                      subj["local_code"][j], division, district_of(division), rep[:100] if rep else None, "{}",
@@ -495,7 +509,10 @@ def _quarantine(conn: Connection, spec: KindSpec, source: str, batch_id: int,
     unique = sorted(set(digests))
     for start in range(0, len(unique), 5000):
         open_already |= set(conn.execute(select(QuarantineRow.raw_sha256).where(
-            QuarantineRow.raw_sha256.in_(unique[start:start + 5000]), QuarantineRow.status == "open")).scalars())
+            # open: not stored twice; resolved: fixed through quarantine, so the same raw row from a
+            # re-import is recognised and not re-opened (raw_sha256 is the row as first received)
+            QuarantineRow.raw_sha256.in_(unique[start:start + 5000]),
+            QuarantineRow.status.in_(["open", "resolved"]))).scalars())
     new_rows = []
     for (number, raw, reasons), digest in sorted(zip(rows, digests, strict=True), key=lambda t: t[0][0]):
         if digest in open_already:
@@ -642,7 +659,7 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
         reasons = [r.as_dict() for r in result.reasons]
         with engine.begin() as conn:
             conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
-                raw=raw, reasons=reasons, raw_sha256=raw_digest(spec.id, batch.source, raw)))
+                raw=raw, reasons=reasons))  # raw_sha256 stays the row as first received
         return RetryResult(quarantine_id, "open", reasons=reasons)
 
     def resolve(conn: Connection, done: BatchResult) -> None:
@@ -661,4 +678,45 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
         return RetryResult(quarantine_id, "open", batch=done.batch, reasons=reasons)
     record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
     return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record_id,
+                       duplicate=done.duplicates == 1)
+
+
+def accept_irregular_code(*, engine: Engine, quarantine_id: int, officer: str, reason: str,
+                          now: dt.datetime | None = None) -> RetryResult:
+    """Accept a quarantined row whose only problem is a registered code failing GB 32100, as an
+    irregular registered code (ingest/irregular.py): imported unchanged, the subject flagged, the
+    judgement (officer, reason) in the ledger. Raises IrregularCodeError when there is no reason or
+    officer, or the row has other problems (fix those with retry first)."""
+    from xinyong.ingest.irregular import IrregularCodeError, accepting, mark_subject
+
+    now = now or _now()
+    reason, officer = (reason or "").strip(), (officer or "").strip()
+    if not reason or not officer:
+        raise IrregularCodeError("接受不规范代码必须写明理由和经办人", "accepting an irregular code needs a reason and an officer")
+    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
+    codes = {r["code"] for r in q.reasons}
+    if q.status != "open" or codes != {"uscc"}:
+        raise IrregularCodeError(f"隔离记录 {quarantine_id} 不是仅因统一社会信用代码校验失败而被拒",
+                                 f"quarantined row {quarantine_id} is not rejected for its USCC check alone")
+    spec = load_catalogue().kinds[q.kind or get_batch(engine=engine, batch_id=q.batch_id).kind]
+    grid = grid_from_rows([q.raw])
+    _, mapping = resolve_kind(grid, spec.id)
+    header = next(h for h, f in mapping.columns.items() if f == spec.subject.uscc)
+    code = rowpath.code_text(rowpath.clean_text(q.raw[header]) or "")
+    with accepting(code):
+        result = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in q.raw.items() if h in mapping.columns})
+        if not result.ok:
+            raise IrregularCodeError(f"隔离记录 {quarantine_id} 仍有其他问题", f"quarantined row {quarantine_id} has other problems")
+        subject_id = rowpath.build_record(spec, q.source or "", result.values)["subject"]["id"]
+
+        def mark(conn: Connection, done: BatchResult) -> None:
+            conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
+                status="resolved", resolved_batch_id=done.batch, resolved_at=now))
+            mark_subject(conn, subject_id, code, reason, officer, quarantine_id, now)
+
+        batch = get_batch(engine=engine, batch_id=q.batch_id)
+        done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
+                           filename=f"quarantine:{quarantine_id}:irregular", submitted_by=officer, now=now, within=mark)
+    record = rowpath.build_record(spec, batch.source, result.values)
+    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
                        duplicate=done.duplicates == 1)
