@@ -26,3 +26,13 @@ templates = Jinja2Templates(env=env)
 
 def render(request: Request, name: str, **context) -> object:
     return templates.TemplateResponse(request, name, context)
+
+
+def _register_filters() -> None:
+    from xinyong.console.labels import field_value, label
+
+    env.filters["label"] = label
+    env.globals["field_value"] = field_value
+
+
+_register_filters()
