@@ -30,9 +30,11 @@ def render(request: Request, name: str, **context) -> object:
 
 def _register_filters() -> None:
     from xinyong.console.labels import field_value, label
+    from xinyong.console.nav import nav_links
 
     env.filters["label"] = label
     env.globals["field_value"] = field_value
+    env.globals["nav_links"] = nav_links
 
 
 _register_filters()
