@@ -96,3 +96,24 @@ def field_value(kind: str, field: str, value: Any) -> Any:
 
 def is_enum_field(kind: str, field: str) -> bool:
     return bool(_catalogue_tables().get(f"field:{kind}.{field}"))
+
+
+def grade_text(grade: str | None, grade_label: str | None) -> str:
+    """A grade with its model's band label, e.g. "B 良好" (the letter alone when there is none)."""
+    if not grade:
+        return ""
+    return f"{grade} {grade_label}" if grade_label and grade_label != grade else grade
+
+
+def date_notes(record: Any, as_of: Any) -> list[str]:
+    """The two ends a record's status depends on, each named (zh): its validity (有效期, e.g. a
+    penalty's 处罚有效期) and its publicity period (公示期, how long it is shown publicly). A penalty
+    can be past its validity yet still in publicity, so every status shown says which date it means."""
+    notes = []
+    valid_until = getattr(record, "valid_until", None)
+    publicity_until = getattr(record, "publicity_until", None)
+    if valid_until is not None:
+        notes.append(f"有效期至 {valid_until}（{'已届满' if valid_until < as_of else '有效期内'}）")
+    if publicity_until is not None:
+        notes.append(f"公示期至 {publicity_until}（{'公示已结束' if publicity_until < as_of else '公示中'}）")
+    return notes

@@ -29,11 +29,13 @@ def render(request: Request, name: str, **context) -> object:
 
 
 def _register_filters() -> None:
-    from xinyong.console.labels import field_value, label
+    from xinyong.console.labels import date_notes, field_value, grade_text, label
     from xinyong.console.nav import nav_links
 
     env.filters["label"] = label
     env.globals["field_value"] = field_value
+    env.globals["date_notes"] = date_notes
+    env.filters["grade_text"] = grade_text
     env.globals["nav_links"] = nav_links
 
 
