@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "xinyong.demo.cli",
     "xinyong.ledger.cli",
     "xinyong.archive.cli",
+    "xinyong.reports.cli",
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
 ]
