@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from xinyong import __version__
+from xinyong.console.errors import install_error_pages
 from xinyong.settings import Settings, get_settings
 from xinyong.store.db import make_engine
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     static = Path(__file__).parent / "console" / "static"
+    install_error_pages(app)
     app.mount("/static", StaticFiles(directory=static), name="static")
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)

@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "xinyong.demo.cli",
     "xinyong.ledger.cli",
     "xinyong.archive.cli",
+    "xinyong.reports.cli",
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
     "xinyong.status.cli",

@@ -235,7 +235,9 @@ def test_access_log_api_scopes(client, sqlite_engine):
     login(client, "heping")
     rows = client.get("/api/v1/access-log").json()
     assert [(r["username"], r["purpose"]) for r in rows] == [("bank", "授信审查")]
-    assert "授信审查" in client.get("/console/access-log").text
+    page = client.get("/console/access-log").text
+    assert "授信审查" in page
+    assert '<a href="/subjects/S-HP">和平商户</a>' in page  # the subject by its name, its id beside it
     login(client, "bank")
     assert client.get("/api/v1/access-log").status_code == 403
 

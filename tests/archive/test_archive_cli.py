@@ -47,3 +47,11 @@ def test_subject_show_errors(credit_world):
 def test_subject_show_text_summary(credit_world):
     r = _run(credit_world.url, "subject", "show", credit_world.shop, "--as-of", "2025-06-30")
     assert r.exit_code == 0 and "行政处罚" in r.output and "expired" in r.output
+
+
+def test_subject_list_table_keeps_ids_whole_at_80_columns(credit_world):
+    r = CliRunner().invoke(app, ["subject", "list"], env={"XINYONG_DATABASE_URL": credit_world.url, "COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    assert max(len(line) for line in r.output.splitlines()) <= 80
+    for sid in (credit_world.shop, credit_world.person, credit_world.hexi, credit_world.xss):
+        assert sid in r.output  # on one line, not cut with an ellipsis

@@ -175,7 +175,7 @@ def test_csv_exports_follow_the_policy_and_neutralise_formulas(credit_client, cr
     assert public.status_code == 200 and public.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(public.content.decode("utf-8-sig"))))
     assert {r["文号 source_record_id"] for r in rows} == {"P-ACTIVE", "H-1", "C-1"}
-    assert all(r["版本 view"] == "public" for r in rows) and "张小明" not in public.text
+    assert all(r["版本 view"] == "公开版" for r in rows) and "张小明" not in public.text
     full = client.get(f"/api/v1/subjects/{credit_world.shop}/archive.csv", params={"as_of": AS_OF},
                       headers=auth["heping"]).content.decode("utf-8-sig")
     assert "INS-GOV" in full and "张小明" in full

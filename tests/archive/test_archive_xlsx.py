@@ -114,4 +114,6 @@ def test_pages_link_both_exports(credit_client, credit_world):
     page = client.get(f"/subjects/{credit_world.shop}", params={"as_of": AS_OF}, headers=auth["heping"]).text
     assert f"/api/v1/subjects/{credit_world.shop}/archive.xlsx?as_of={AS_OF}" in page and "导出 Excel" in page
     listing = client.get("/subjects", params={"kind": "person"}, headers=auth["heping"]).text
-    assert "/api/v1/subjects.xlsx?kind=person" in listing and "/api/v1/subjects.csv?kind=person" in listing
+    # The officer's list opens on their own district, and the exports carry that filter too.
+    query = "district=120101&amp;kind=person"
+    assert f"/api/v1/subjects.xlsx?{query}" in listing and f"/api/v1/subjects.csv?{query}" in listing

@@ -27,9 +27,10 @@ def require_or_skip(part: str, reason: str) -> None:
     module.require_or_skip(part, reason)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_url(tmp_path_factory) -> str:
-    """The demo database at a fifth of the pilot roster sizes, with the demo logins."""
+    """The demo database at a fifth of the pilot roster sizes, with the demo logins (built once per
+    test process; the browser modules share it)."""
     from xinyong.accounts.service import seed_demo_users
     from xinyong.store.db import make_engine
 

@@ -32,14 +32,14 @@ def test_full_report_has_chinese_identity_sections_and_number(credit_client, cre
     assert "张小明" in text and "行政处罚" in text and "诚信示范商户" in text and "守信激励信息" in text
     assert number.startswith("XYR-20250630-") and number in text and "核验" in text
     assert "投诉举报" in text and "退款纠纷" in text  # authorised complaint: the own district sees it
-    assert "未发现问题" in text  # government-level inspection
+    assert "合格" in text  # government-level inspection (its result 未发现问题 printed as its label, 合格)
 
 
 def test_public_report_leaves_out_non_public_and_masks(credit_client, credit_world):
     client, _ = credit_client
     text = _text(_report(client, credit_world.shop).content)
     assert "张*明" in text and "张小明" not in text
-    assert "未发现问题" not in text and "退款纠纷" not in text
+    assert "合格" not in text and "未发现问题" not in text and "退款纠纷" not in text
     assert "津和市监罚〔2023〕9号" not in text  # expired publicity: not public any more
     assert "津和市监罚〔2025〕1号" in text
 

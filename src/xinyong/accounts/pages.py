@@ -309,6 +309,18 @@ def generate_password() -> str:
 # --------------------------------------------------------------------------- access log page
 
 
+def _subject_names(db: Session, viewer: Viewer, ids: set[str]) -> dict[str, str]:
+    """Subject id → name as this viewer may see it (persons masked by the disclosure policy)."""
+    from sqlalchemy import select
+
+    from xinyong.disclosure.policy import present_subject
+    from xinyong.subjects.models import Subject
+
+    if not ids:
+        return {}
+    return {s.id: present_subject(viewer, s)["name"] for s in db.scalars(select(Subject).where(Subject.id.in_(ids)))}
+
+
 @router.get("/console/access-log", response_class=HTMLResponse)
 def access_log_page(
     request: Request,
@@ -325,6 +337,7 @@ def access_log_page(
         request,
         "accounts/access_log.html",
         rows=rows,
+        subject_names=_subject_names(db, viewer, {r.subject_id for r in rows}),
         subject_id=subject_id or "",
         since=since,
         until=until,

@@ -44,10 +44,19 @@ def subject_list(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "名称 name", "类别 kind", "USCC", "区 district", "试点 pilot",
-                  title=f"{page.total} subjects (showing {len(page.items)})")
+    from xinyong.console.labels import label
+
+    # Ids and codes are never cut (an officer copies them into the next command); names wrap instead.
+    table = Table(title=f"{page.total} subjects (showing {len(page.items)})")
+    table.add_column("id", no_wrap=True, min_width=max((len(s.id) for s in page.items), default=2))
+    table.add_column("名称 name", overflow="fold", ratio=2)
+    table.add_column("类别 kind", overflow="fold")
+    table.add_column("USCC", no_wrap=True)
+    table.add_column("区 district", overflow="fold")
+    table.add_column("试点 pilot", overflow="fold", ratio=1)
     for s in page.items:
-        table.add_row(s.id, s.name, s.kind_zh, s.uscc or "", s.district_name or s.district_code or "", s.pilot or "")
+        table.add_row(s.id, s.name, s.kind_zh, s.uscc or "", s.district_name or s.district_code or "",
+                      label(s.pilot, "pilot") or "")
     Console().print(table)
 
 

@@ -35,24 +35,40 @@ PAGE_SIZE = 50
 def subject_list(
     request: Request,
     q: str | None = Query(None, max_length=100),
-    district: str | None = Query(None, max_length=6),
+    district: str | None = Query(None, max_length=6, description="empty: all districts; absent: an officer's own"),
     kind: str | None = Query(None, max_length=32),
     pilot: str | None = Query(None, max_length=64),
     industry: str | None = Query(None, max_length=100),
     grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
+    sort: str = Query("name", max_length=16, description="name | grade | negatives"),
     offset: int = Query(0, ge=0),
     viewer: Viewer = Depends(console_viewer),
     session: Session = Depends(db_session),
 ):
+    """信用主体: a district officer's list opens on their own district (choose 全部 for the city)."""
+    from xinyong.archive.listing import SORTS, list_columns
     from xinyong.programmes.service import load_districts
 
+    if district is None and viewer.role == "district_officer":
+        district = viewer.district_code
+    sort = sort if sort in SORTS else "name"
     f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
          "industry": industry or None, "grade": grade or None}
-    page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, **f)
-    next_url = "/subjects?" + urlencode({k: v for k, v in f.items() if v} | {"offset": offset + PAGE_SIZE})
+    page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, sort=sort, **f)
+    columns = list_columns(session, viewer=viewer, ids=[s.id for s in page.items], as_of=dt.date.today())
+    # Every link keeps the filters; district="" is kept so "all districts" stays chosen.
+    query = {k: v for k, v in f.items() if v} | {"district": district or "", "sort": sort}
+
+    def url(**over: object) -> str:
+        return "/subjects?" + urlencode(query | over)
+
+    pages = {"number": offset // PAGE_SIZE + 1, "count": max(1, -(-page.total // PAGE_SIZE)),
+             "prev": url(offset=max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+             "next": url(offset=offset + PAGE_SIZE) if page.total > offset + PAGE_SIZE else None}
     return render(request, "archive_list.html", page=page, f=f, viewer=viewer, districts=load_districts(),
                   kinds=SUBJECT_KINDS, facets=facet_values(session, viewer=viewer), pilot_names=pilot_names(),
-                  grades=grade_values(session), next_url=next_url)
+                  grades=grade_values(session), next_url=pages["next"], pages=pages, columns=columns,
+                  sort=sort, sorts=SORTS, sort_url={k: url(sort=k, offset=0) for k in SORTS})
 
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse)

@@ -264,6 +264,8 @@ def _reason_text(reason: Any) -> str:
     """A reason code as one line: indicator name and the points it cost (evaluation's shape)."""
     if not isinstance(reason, Mapping):
         return str(reason)
+    if reason.get("sentence_zh"):
+        return str(reason["sentence_zh"])
     name = reason.get("name_zh") or reason.get("indicator") or reason.get("code") or ""
     points = reason.get("points")
     return f"{name}（{points:+g}分）" if isinstance(points, int | float) else str(name)
@@ -284,8 +286,10 @@ def list_subjects(
     grade: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    sort: str = "name",
 ) -> SubjectPage:
-    """Subjects the viewer may know of, filtered; `q` matches a name fragment or a code prefix."""
+    """Subjects the viewer may know of, filtered; `q` matches a name fragment or a code prefix.
+    `sort`: name (default), grade or negatives (archive/listing.py)."""
     where = [subject_filter(viewer)]
     if q and q.strip():
         text = q.strip()
@@ -300,8 +304,10 @@ def list_subjects(
     if grade:
         where.append(_latest_grade_is(grade))
     total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
-    rows = session.scalars(select(Subject).where(*where).order_by(Subject.name, Subject.id).limit(limit)
-                           .offset(offset))
+    from xinyong.archive.listing import order_by
+
+    rows = session.scalars(select(Subject).where(*where).order_by(*order_by(sort, viewer, dt.date.today()))
+                           .limit(limit).offset(offset))
     names = district_names()
     items = []
     for s in rows:

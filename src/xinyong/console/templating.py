@@ -30,3 +30,17 @@ templates = Jinja2Templates(env=env)
 
 def render(request: Request, name: str, **context) -> object:
     return templates.TemplateResponse(request, name, context)
+
+
+def _register_filters() -> None:
+    from xinyong.console.labels import date_notes, field_value, grade_text, label
+    from xinyong.console.nav import nav_links
+
+    env.filters["label"] = label
+    env.globals["field_value"] = field_value
+    env.globals["date_notes"] = date_notes
+    env.filters["grade_text"] = grade_text
+    env.globals["nav_links"] = nav_links
+
+
+_register_filters()

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from xinyong.accounts.service import DEMO_PASSWORD
 from xinyong.settings import get_settings
 
 demo_app = typer.Typer(help="Demo database for the sixteen pilots / 十六区试点演示数据", invoke_without_command=True)
@@ -34,7 +35,8 @@ def _build(url: str, seed: int, subjects: int, scale: float, chunk: int, evaluat
         graded = ", ".join(f"{m} {n:,}" for m, n in sorted(report.evaluations.items()))
         console.print(f"信用评价 graded (as of {config.end}): {graded}")
     if report.accounts:
-        console.print(f"演示账户 demo logins: {', '.join(report.accounts)} (docs/accounts.md)")
+        console.print(f"演示账户 demo logins: {', '.join(report.accounts)} · 密码 password {DEMO_PASSWORD} "
+                      "(docs/accounts.md)", highlight=False)
     if report.rejected:
         console.print("[red]部分演示记录被拒收，见 xinyong quarantine list / some demo rows were rejected[/]")
 
@@ -63,7 +65,18 @@ def demo(
         upgrade(url)  # an older demo file gets the tables added since it was built
         console.print(f"使用已有演示库 / using the existing demo database at {url}")
     os.environ["XINYONG_DATABASE_URL"] = url  # the served app reads its settings from the environment
+    console.print(welcome(host or get_settings().host, port or get_settings().port), highlight=False)
     serve(host=host, port=port, workers=1)
+
+
+def welcome(host: str, port: int) -> str:
+    """What `make demo` prints before serving: the address, the demo logins and their password."""
+    from xinyong.accounts.service import demo_users
+
+    names = ", ".join(u["username"] for u in demo_users("merchant"))  # with the subject account
+    return (f"\n控制台 Console: http://{host}:{port}/\n"
+            f"演示账户 Demo logins: {names}\n"
+            f"密码 Password: {DEMO_PASSWORD}（仅供演示 / demo only）\n")
 
 
 @demo_app.command("build")

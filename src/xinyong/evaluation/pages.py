@@ -43,6 +43,7 @@ def evaluation_page(
         chart = {
             "districts": [names.get(d, d or "—") for d in breakdown["districts"]],
             "grades": [g["grade"] for g in breakdown["grades"]],
+            "labels": {g["grade"]: f"{g['grade']} {g['label_zh']}" for g in breakdown["grades"]},
             "counts": breakdown["counts"],
             "dates": [s["as_of"] for s in series],
             "over_time": {g["grade"]: [s["grades"].get(g["grade"], 0) for s in series] for g in breakdown["grades"]},
@@ -50,7 +51,7 @@ def evaluation_page(
     return render(request, "evaluation_page.html", models=models, model_id=model_id, district=district or "",
                   districts=names, breakdown=breakdown, series=series, runs=service.list_runs(session, model_id=model_id,
                                                                                               limit=20),
-                  chart_json=json.dumps(chart, ensure_ascii=False) if chart else "null", viewer=viewer)
+                  chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c") if chart else "null", viewer=viewer)
 
 
 @router.get("/evaluation/card/{subject_id}", response_class=HTMLResponse)

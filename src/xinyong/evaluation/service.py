@@ -388,19 +388,50 @@ def _band(spec: ModelSpec, grade: str) -> tuple[str, str]:
     return (b.label_zh, b.label_en) if b else (grade, grade)
 
 
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def reason_sentence(name_zh: str, name_en: str, points: float | None, best: float | None,
+                    cost: float | None) -> tuple[str, str]:
+    """A reason code as a sentence (zh, en), e.g. "表彰荣誉（3年内）：本项 0/50 分，综合得分因此少 10 分".
+
+    `points` are the indicator's own points, `best` the most it can give, `cost` the weighted score
+    points lost against that best (evaluation reasons, docs/evaluation.md)."""
+    lost_zh = f"，综合得分因此少 {_num(cost)} 分" if cost else ""
+    lost_en = f"; the score is {_num(cost)} points lower for it" if cost else ""
+    if points is None:
+        return f"{name_zh}：无数据{lost_zh}", f"{name_en}: no data{lost_en}"
+    if points < 0:
+        return (f"{name_zh}：本项扣 {_num(-points)} 分{lost_zh}",
+                f"{name_en}: {_num(-points)} points deducted{lost_en}")
+    if best is not None and best > 0:
+        return (f"{name_zh}：本项 {_num(points)}/{_num(best)} 分{lost_zh}",
+                f"{name_en}: {_num(points)} of {_num(best)} points{lost_en}")
+    return f"{name_zh}：本项 {_num(points)} 分{lost_zh}", f"{name_en}: {_num(points)} points{lost_en}"
+
+
+def _reason(spec: ModelSpec, r: dict[str, Any], points: float | None) -> dict[str, Any]:
+    """A stored reason `{code, indicator, cost}` with its indicator's names, points and sentence."""
+    ind = next((i for i in spec.indicators if i.id == r.get("indicator")), None)
+    name_zh, name_en = (ind.name_zh, ind.name_en) if ind is not None else ("", "")
+    best = best_points(spec, ind.id) / 10**spec.decimals if ind is not None else None
+    zh, en = reason_sentence(name_zh or r.get("code", ""), name_en or r.get("code", ""), points, best, r.get("cost"))
+    return {**r, "name_zh": name_zh, "name_en": name_en, "points": points, "best": best,
+            "sentence_zh": zh, "sentence_en": en}
+
+
 def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
     spec = _spec_of(run)
     label_zh, label_en = _band(spec, res.grade)
     veto = next((v for v in spec.vetoes if v.id == res.veto), None)
-    names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
     tags = {t.id: t for t in spec.tags}
     return {
         "model_id": spec.id, "model_version": spec.version, "model_name_zh": spec.name_zh,
         "model_name_en": spec.name_en, "run_id": run.id, "as_of": res.as_of.isoformat(), "engine": run.engine,
         "score": res.score, "grade": res.grade, "grade_label_zh": label_zh, "grade_label_en": label_en,
         "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
-        "reasons": [{**r, "name_zh": names.get(r["indicator"], ("", ""))[0], "name_en": names.get(r["indicator"], ("", ""))[1],
-                     "points": res.points.get(r["indicator"])} for r in res.reasons],
+        "reasons": [_reason(spec, r, res.points.get(r["indicator"])) for r in res.reasons],
         "tags": [{"id": t, "label_zh": tags[t].label_zh, "label_en": tags[t].label_en} for t in res.tags if t in tags],
     }
 
@@ -581,7 +612,6 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
     div = 10**spec.decimals
     table = pa.Table.from_pylist([base])
     reasons = top_reasons(spec, table)[0]
-    names = {i.id: (i.name_zh, i.name_en) for i in spec.indicators}
     _, records, _, status = _subject_rows(session, subject_id)
     withdrawn = sem.repaired_ids(status, as_of_day)  # already repaired / revoked: nothing left to repair
     neg_kinds = {i.kind for i in spec.indicators if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"}
@@ -622,8 +652,7 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
         "engine": "python", "score": base["score_units"] / div, "grade": base["grade"],
         "grade_label_zh": label_zh, "grade_label_en": label_en,
         "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
-        "reasons": [{**r, "name_zh": names[r["indicator"]][0], "name_en": names[r["indicator"]][1],
-                     "points": base[f"p_{r['indicator']}"] / div} for r in reasons],
+        "reasons": [_reason(spec, r, base[f"p_{r['indicator']}"] / div) for r in reasons],
         "repairs": sorted(repairs, key=lambda r: (r["repairable_from"] or "9999", r["record_id"])),
         "once_repaired": ({"score": all_repaired["score_units"] / div, "grade": all_repaired["grade"]}
                           if all_repaired else None),

@@ -184,3 +184,20 @@ def retry(quarantine_id: RowId, body: RetryIn, request: Request,
     except ReaderError as exc:
         raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
     return RetryOut(**result.__dict__)
+
+
+class RejectIn(BaseModel):
+    reason: str = Field(..., min_length=1, max_length=500, description="why the row is not fixable / 驳回原因")
+
+
+@router.post("/quarantine/{quarantine_id}/reject", response_model=QuarantineOut)
+def reject(quarantine_id: RowId, body: RejectIn, request: Request,
+           viewer: Viewer = Depends(require_role(*READERS))) -> QuarantineOut:
+    """Close a row without a record (status "rejected"); the reason is appended to its reasons."""
+    show_quarantined(quarantine_id, request, viewer)
+    try:
+        q = service.reject_quarantined(engine=request.app.state.engine, quarantine_id=quarantine_id,
+                                       reason=body.reason, rejected_by=viewer.username)
+    except ReaderError as exc:
+        raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
+    return _q_out(q)

@@ -233,6 +233,27 @@ def quarantine_import(
     raise typer.Exit(0 if not report.still_open else 1)
 
 
+@quarantine_app.command("reject")
+def quarantine_reject(
+    quarantine_id: int = typer.Argument(...),
+    reason: str = typer.Option(..., "--reason", help="why the row is not fixable / 驳回原因"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Reject a row that cannot be fixed, with a reason / 驳回隔离记录（须写原因）."""
+    from xinyong.ingest.readers import ReaderError
+    from xinyong.ingest.service import reject_quarantined
+
+    try:
+        q = reject_quarantined(engine=_engine(), quarantine_id=quarantine_id, reason=reason)
+    except ReaderError as exc:
+        _fail(exc, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps(_row_json(q), ensure_ascii=False))
+    else:
+        out.print(f"已驳回 / rejected: {q.id}", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.add_typer(quarantine_app, name="quarantine")

@@ -720,3 +720,29 @@ def accept_irregular_code(*, engine: Engine, quarantine_id: int, officer: str, r
     record = rowpath.build_record(spec, batch.source, result.values)
     return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
                        duplicate=done.duplicates == 1)
+
+
+REJECT_CODE = "rejected_by_officer"
+
+
+def reject_quarantined(*, engine: Engine, quarantine_id: int, reason: str, rejected_by: str | None = None,
+                       now: dt.datetime | None = None) -> QuarantineRow:
+    """Close an open quarantined row without a record: status "rejected". The validation reasons are
+    kept and the officer's reason is appended as one more reason (code `rejected_by_officer`), so
+    the decision is recorded beside what the row failed on, never in place of it.
+
+    Raises IngestError when the row is unknown, already closed, or `reason` is blank."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise IngestError("驳回须填写原因", "a reason is required to reject a row")
+    now = now or _now()
+    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
+    if q.status != "open":
+        raise IngestError(f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}")
+    who = rejected_by or "—"
+    entry = {"field": "", "code": REJECT_CODE, "zh": f"已驳回（{who}，{now:%Y-%m-%d %H:%M}）：{reason}",
+             "en": f"rejected by {who} at {now:%Y-%m-%d %H:%M}: {reason}"}
+    with engine.begin() as conn:
+        conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id, QuarantineRow.status == "open")
+                     .values(status="rejected", reasons=[*q.reasons, entry], resolved_at=now))
+    return get_quarantine(engine=engine, quarantine_id=quarantine_id)

@@ -26,17 +26,26 @@ QR_CACHE = "public, max-age=86400"
 
 
 @router.get("/public", response_class=HTMLResponse)
-def public_search(request: Request, q: str | None = Query(None, max_length=100)):
+def public_search(request: Request, q: str | None = Query(None, max_length=100),
+                  offset: int = Query(0, ge=0, le=10_000)):
     """公共信用信息查询: by name fragment or USCC prefix; at least two characters, so the registry
-    cannot be listed wholesale through this page."""
+    cannot be listed wholesale through this page. SEARCH_LIMIT results a page (`offset`)."""
     text = (q or "").strip()
     page = None
+    pages = None
     if len(text) >= 2:
+        from urllib.parse import urlencode
+
         from sqlalchemy.orm import Session
 
         with Session(bind=request.app.state.engine) as session:
-            page = list_subjects(session, viewer=PUBLIC, q=text, limit=SEARCH_LIMIT)
-    return render(request, "public_search.html", q=text, page=page, too_short=bool(text) and page is None)
+            page = list_subjects(session, viewer=PUBLIC, q=text, limit=SEARCH_LIMIT, offset=offset)
+        url = "/public?" + urlencode({"q": text}) + "&offset="
+        pages = {"first": offset + 1, "last": offset + len(page.items),
+                 "prev": f"{url}{max(0, offset - SEARCH_LIMIT)}" if offset > 0 else None,
+                 "next": f"{url}{offset + SEARCH_LIMIT}" if page.total > offset + SEARCH_LIMIT else None}
+    return render(request, "public_search.html", q=text, page=page, pages=pages,
+                  too_short=bool(text) and page is None)
 
 
 async def public_card(request: Request) -> HTMLResponse:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Date, and_, bindparam, literal_column, select
 
 from xinyong.archive.schemas import GradeView
 from xinyong.archive.service import SubjectNotFound, district_names, kind_order
+from xinyong.console.labels import field_value
 from xinyong.disclosure.policy import PUBLIC, present_record, present_subject, record_filter, subject_filter
 from xinyong.records.models import Record
 from xinyong.status.models import ACTIVE, STATUSES
@@ -97,7 +98,7 @@ def _card_record(rec: _Row, subject: Any, status: str | None) -> CardRecord:
     fields = rec.fields or {}
     rec.fields = dict(islice(((n, fields[n]) for n in names if fields.get(n) not in (None, "")), 3))
     shown = present_record(PUBLIC, rec, subject)["fields"]
-    texts = [str(v) for v in shown.values()]
+    texts = [str(field_value(rec.kind, n, v)) for n, v in shown.items()]
     status = status or ACTIVE
     return CardRecord(id=rec.id, kind=rec.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
                       detail="；".join(texts[1:3]), occurred_on=rec.occurred_on,

@@ -44,7 +44,7 @@ def _fit(text: str, size: float, width: float) -> str:
 def render_sheet(stickers: Sequence[Sticker], *, base_url: str, title: str) -> bytes:
     register_fonts()
     buf = io.BytesIO()
-    pdf = Canvas(buf, pagesize=A4)
+    pdf = Canvas(buf, pagesize=A4, initialFontName=register_fonts())
     pdf.setTitle(f"{title} 信用二维码贴纸")
     pdf.setAuthor("xinyong 信用平台")
     for i, st in enumerate(stickers):

@@ -1,22 +1,64 @@
-"""`xinyong report verify`: check a credit report's number against the register of issued reports."""
+"""`xinyong report SUBJECT_ID -o FILE.pdf`: the PDF credit report (信用报告) from the command line;
+`xinyong report-verify NUMBER`: check a report number against the register of issued reports.
+
+Runs with the operator's rights (the full view, disclosure.OPERATOR) like `xinyong subject show`,
+and writes the read to the access log (查询留痕) with its purpose. Exit codes: 0 written, 1 unknown
+subject, 2 bad input (malformed date, unwritable file).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import typer
 
 from xinyong import clock
 
-report_app = typer.Typer(help="Credit reports / 信用报告", no_args_is_help=True)
+
+def report(
+    subject_id: str = typer.Argument(..., help="subject id"),
+    output: Path = typer.Option(..., "-o", "--output", help="PDF file to write"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+    purpose: str = typer.Option(
+        "命令行出具信用报告 / CLI report", "--purpose", help="查询事由, for the access log"
+    ),
+) -> None:
+    """Write a subject's credit report as PDF / 出具信用报告（PDF）."""
+    from xinyong.accounts.deps import log_access
+    from xinyong.archive.service import SubjectNotFound, build_archive
+    from xinyong.disclosure.policy import OPERATOR
+    from xinyong.reports.service import render_report
+    from xinyong.settings import get_settings
+    from xinyong.store.db import make_engine, session_scope
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
+    except ValueError:
+        typer.echo(
+            f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    with session_scope(make_engine(settings.database_url)) as session:
+        try:
+            archive = build_archive(session, subject_id=subject_id, as_of=day, viewer=OPERATOR)
+        except SubjectNotFound as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(1) from None
+        log_access(session, OPERATOR, subject_id, purpose, "cli:report")
+        base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+        result = render_report(archive, base_url=base, generated_at=clock.now())
+    try:
+        output.write_bytes(result.pdf)
+    except OSError as exc:
+        typer.echo(f"无法写入 {output}：{exc.strerror} / cannot write {output}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{output}  报告编号 report number {result.number}")
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(report_app, name="report")
-
-
-@report_app.command("verify")
 def verify_cmd(
     number: str = typer.Argument(..., help="the report number, e.g. XYR-20250630-3F2A9C0B1D4E"),
     subject_id: str = typer.Option(
@@ -49,3 +91,8 @@ def verify_cmd(
     else:
         typer.echo(f"{'✓' if result['valid'] else '✗'} {result['number']}: {result['message']}")
     raise typer.Exit(0 if result["valid"] else 1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+    app.command("report-verify")(verify_cmd)

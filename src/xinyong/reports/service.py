@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
 from xinyong import clock
@@ -29,10 +29,32 @@ from xinyong.archive.schemas import (
     KindGroup,
     RecordStatus,
 )
+from xinyong.console.labels import date_notes, field_value, grade_text, label
 from xinyong.disclosure.policy import Viewer
 from xinyong.public.qr import card_url
 from xinyong.reports.models import IssuedReport
-from xinyong.reports.pdfkit import CJK_FONT, para, qr_image, register_fonts, style
+from xinyong.reports.pdfkit import CJK_FONT, para, para_lines, qr_image, register_fonts, style
+
+# Who issues the report and what it is for (出具机构, 用途, 有效期): printed on every report.
+ISSUER = "xinyong 公共信用信息平台（天津市“信用赋能 创新发展”试点）"
+ISSUER_EN = "xinyong public-credit platform (Tianjin district pilots)"
+PURPOSE = ("本报告依据公共信用信息平台归集的信息出具，供报告使用方了解该主体截至报告日的公共信用状况，"
+           "可用于行政管理、市场交易与融资等参考；不构成对该主体的评价结论或担保，信息以原始提供单位为准。")
+PURPOSE_EN = ("Issued from the records the platform has collected, so the reader can see the subject's public "
+              "credit standing as of the stated date, for administration, trade or financing reference; it is not "
+              "a guarantee, and each record's supplier remains its authority.")
+# A report is valid (and verifies) for this many days after the (local) day it was issued. A bank
+# keeps a report for a loan file for about a quarter; after that the holder asks for a fresh one.
+VALID_DAYS = 90
+
+
+def HEADING():  # noqa: ANN201, N802 - a style factory named like the style
+    """Section heading: kept on the page of what follows it (no heading alone at a page bottom)."""
+    return style("h", 12, 18, keepWithNext=1, spaceBefore=2)
+
+
+def SUBHEADING():  # noqa: ANN201, N802
+    return style("h2", 10, 15, keepWithNext=1)
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ def render_report(archive: Archive, *, base_url: str, generated_at: dt.datetime)
     number = report_number(archive)
     url = card_url(base_url, archive.subject.id)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=14 * mm,
+    doc = SimpleDocTemplate(buf, pagesize=A4, initialFontName=CJK_FONT, leftMargin=16 * mm, rightMargin=16 * mm, topMargin=14 * mm,
                             bottomMargin=16 * mm, title=f"信用报告 {number}", author="xinyong 信用平台",
                             subject=f"Credit report {archive.subject.id} as of {archive.as_of}")
     verify = (f"核验 Verify: 报告编号 {number} | 内容摘要 SHA-256 {digest} | "
@@ -79,13 +101,28 @@ def render_report(archive: Archive, *, base_url: str, generated_at: dt.datetime)
         story += _grades(archive, next(numbers))
     story += _summary(archive, next(numbers))
     for polarity in ("positive", "negative", "neutral"):
-        story += _section(archive.by_polarity(polarity), polarity, next(numbers))
-    story += [Spacer(1, 6 * mm), para(verify, style("verify", 7.5, textColor=colors.HexColor("#444444"))),
+        story += _section(archive.by_polarity(polarity), polarity, next(numbers), archive.as_of)
+    story += _issuing(archive, generated_at, next(numbers))
+    story += [Spacer(1, 4 * mm), para(verify, style("verify", 7.5, textColor=colors.HexColor("#444444"))),
               para("本报告依据报告日（as of）平台归集的信息生成，仅反映查询方可见范围内的信息。 This report reflects "
                    "the records collected by the platform as of the stated date, within what the requester may see.",
                    style("note", 7.5, textColor=colors.HexColor("#444444")))]
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return Report(number=number, digest=digest, pdf=buf.getvalue())
+
+
+def _issuing(archive: Archive, generated_at: dt.datetime, no: str) -> list:
+    """出具说明: issuing authority, purpose, validity (kept together on one page)."""
+    cell, key = style("c", 8.5), style("k", 8.5, textColor=colors.HexColor("#333333"))
+    valid_to = generated_at.date() + dt.timedelta(days=VALID_DAYS)
+    rows = [[para("出具机构 Issued by", key), para(f"{ISSUER} / {ISSUER_EN}", cell)],
+            [para("报告用途 Purpose", key), para(f"{PURPOSE} {PURPOSE_EN}", cell)],
+            [para("有效期 Validity", key),
+             para(f"信息截至 {archive.as_of}；本报告自出具之日起 {VALID_DAYS} 日内（至 {valid_to}）有效，逾期请重新查询。"
+                  f" Valid for {VALID_DAYS} days from issue (until {valid_to}).", cell)],
+            [para("出具日期 Issued on", key), para(f"{generated_at:%Y-%m-%d}", cell)]]
+    return [KeepTogether([para(f"{no}、出具说明 Issuing statement", HEADING()),
+                          _grid(rows, [36 * mm, 142 * mm], header=False)])]
 
 
 def _header(archive: Archive, number: str, url: str, generated_at: dt.datetime) -> list:
@@ -95,16 +132,18 @@ def _header(archive: Archive, number: str, url: str, generated_at: dt.datetime) 
              para(f"信息截至 As of: {archive.as_of.isoformat()}", style("n", 9)),
              para(f"版本 Disclosure level: {VIEW_LABELS.get(archive.view, archive.view)}", style("n", 9)),
              para(f"生成时间 Generated: {generated_at:%Y-%m-%d %H:%M}（北京时间 Beijing time）", style("n", 9)),
-             para(f"有效期 Valid: {VALID_DAYS} 天 days", style("n", 9))]
+             para(f"出具机构 Issued by: {ISSUER}", style("n", 9))]
     qr = [qr_image(url, 28 * mm), para("扫码查看公开信用信息 Scan for the public card", style("q", 6.5))]
     table = Table([[title, qr]], colWidths=[140 * mm, 36 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "CENTER")]))
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), CJK_FONT), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("ALIGN", (1, 0), (1, 0), "CENTER")]))
     return [table, Spacer(1, 4 * mm)]
 
 
 def _grid(rows: list[list], widths: list[float], header: bool = True) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
-    cmds = [("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+    # FONTNAME: a Table's default (Helvetica) would otherwise be listed as an unembedded font.
+    cmds = [("FONTNAME", (0, 0), (-1, -1), CJK_FONT), ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
     if header:
@@ -119,10 +158,10 @@ def _identity(archive: Archive, no: str) -> list:
     facts = [("名称 Name", s.name), ("主体类别 Kind", s.kind_zh), ("统一社会信用代码 USCC", s.uscc),
              ("身份证号 ID number", s.id_number), ("法定代表人 Legal rep.", s.legal_rep),
              ("所属区 District", s.district_name or s.district_code), ("行业 Industry", s.industry),
-             ("地址 Address", s.address), ("成立日期 Registered", s.registered_on), ("试点 Pilot", s.pilot),
+             ("地址 Address", s.address), ("成立日期 Registered", s.registered_on), ("试点 Pilot", label(s.pilot, "pilot")),
              ("平台编号 Subject id", s.id)]
     rows = [[para(k, key), para(v, cell)] for k, v in facts if v]
-    return [para(f"{no}、主体身份与登记信息 Identity and registration", style("h", 12, 18)),
+    return [para(f"{no}、主体身份与登记信息 Identity and registration", HEADING()),
             _grid(rows, [45 * mm, 133 * mm], header=False), Spacer(1, 4 * mm)]
 
 
@@ -132,9 +171,10 @@ def _grades(archive: Archive, no: str) -> list:
     for g in archive.grades:
         reasons = "；".join(str(r) for r in g.reasons[:4])
         as_of = f"{g.as_of} {g.stale_note}" if g.stale_since else g.as_of
-        rows.append([para(g.model, cell), para(g.grade, cell), para(g.score, cell), para(as_of, cell),
+        rows.append([para(g.model, cell), para(grade_text(g.grade, g.grade_label), cell), para(g.score, cell),
+                     para(as_of, cell),
                      para(reasons, cell)])
-    return [para(f"{no}、信用评价 Credit grades", style("h", 12, 18)),
+    return [para(f"{no}、信用评价 Credit grades", HEADING()),
             _grid(rows, [40 * mm, 18 * mm, 18 * mm, 22 * mm, 80 * mm]), Spacer(1, 4 * mm)]
 
 
@@ -150,34 +190,31 @@ def _summary(archive: Archive, no: str) -> list:
         counts = [sum(g.counts.get(st, 0) for g in groups for st in col) for col in columns]
         zh, en = POLARITY_LABELS[polarity]
         rows.append([para(f"{zh} {en}", cell)] + [para(c, cell) for c in counts])
-    return [para(f"{no}、信息概览 Summary", style("h", 12, 18)),
+    return [para(f"{no}、信息概览 Summary", HEADING()),
             _grid(rows, [58 * mm, 24 * mm, 24 * mm, 24 * mm, 24 * mm, 24 * mm]), Spacer(1, 4 * mm)]
 
 
-def _section(groups: list[KindGroup], polarity: str, no: str) -> list:
+def _section(groups: list[KindGroup], polarity: str, no: str, as_of: dt.date) -> list:
     zh, en = POLARITY_LABELS[polarity]
-    out: list = [para(f"{no}、{zh} {en}", style("h", 12, 18))]
+    out: list = [para(f"{no}、{zh} {en}", HEADING())]
     if not groups:
         return out + [para("无 none", style("c", 8.5)), Spacer(1, 3 * mm)]
     cell = style("c", 8)
     for group in groups:
-        out.append(para(f"{group.name_zh} {group.name_en}（{len(group.records)}）", style("h2", 10, 15)))
+        out.append(para(f"{group.name_zh} {group.name_en}（{len(group.records)}）", SUBHEADING()))
         rows = [[para(h, cell) for h in ("日期 Date", "状态 Status", "来源 Source / 归集 Collected", "内容 Details")]]
         for r in group.records:
-            details = "；".join(f"{lab.label_zh}：{r.fields[lab.name]}" for lab in group.field_labels
-                               if r.fields.get(lab.name) not in (None, ""))
+            details = "；".join(f"{lab.label_zh}：{field_value(group.kind, lab.name, r.fields[lab.name])}"
+                               for lab in group.field_labels if r.fields.get(lab.name) not in (None, ""))
             status = f"{r.status_zh}（已更正 corrected）" if r.corrected else r.status_zh
-            rows.append([para(r.occurred_on or "—", cell), para(status, cell),
+            rows.append([para(r.occurred_on or "—", cell), para_lines([status, *date_notes(r, as_of)], cell),
                          para(f"{r.source} / {r.collected_on}", cell), para(details, cell)])
-        out += [_grid(rows, [22 * mm, 18 * mm, 38 * mm, 100 * mm]), Spacer(1, 3 * mm)]
+        out += [_grid(rows, [20 * mm, 34 * mm, 34 * mm, 90 * mm]), Spacer(1, 3 * mm)]
     return out
 
 
 # --- the register of issued reports (报告登记) and public verification ---------------------------
 
-# A report verifies for this many days after the (local) day it was issued. A bank keeps a report
-# for a loan file for about a quarter; after that the holder asks for a fresh one.
-VALID_DAYS = 90
 
 
 def _viewer_doc(viewer: Viewer) -> dict[str, object]:

@@ -1,0 +1,128 @@
+"""Error pages for browsers: Chinese HTML for 401/403/404/405/409/413/422/500, the API keeps JSON.
+
+A request gets HTML when it is not under `/api/` and its `Accept` header prefers `text/html` (what
+a browser sends on navigation); anything else (API clients, htmx fragments asking for JSON, curl's
+`*/*`) gets FastAPI's usual JSON body. Every error answer carries a request id (`X-Request-ID`,
+the client's own when it sent one of a sane shape, else a new one); the 500 page shows it and the
+server log has the traceback under the same id, so a user can quote it to the help desk.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from xinyong.console.templating import env
+
+log = logging.getLogger("xinyong.errors")
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+# status → (title, what to do next), Chinese first.
+MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: ("请求有误", "Bad request", "请检查输入后重试。"),
+    401: ("请先登录", "Login required", "登录后即可查看此页面。"),
+    403: ("无权访问", "Forbidden", "当前账号的角色无权打开此页面；如需权限请联系市级管理员。"),
+    404: ("页面或主体不存在", "Not found", "请检查地址或统一社会信用代码是否正确。"),
+    405: ("不支持的操作", "Method not allowed", "请从页面上的按钮或链接进入。"),
+    409: ("操作冲突", "Conflict", "该数据已被处理，请刷新页面查看最新状态。"),
+    413: ("文件过大", "Payload too large", "请拆分文件后分批上传。"),
+    422: ("输入无法处理", "Unprocessable input", "请按下列说明修改后重试。"),
+    500: ("系统内部错误", "Internal server error", "请稍后重试；如问题持续，请把下方请求编号告知运维人员。"),
+}
+
+
+def request_id(request: Request) -> str:
+    """The id of this request (cached on request.state)."""
+    cached = getattr(request.state, "request_id", None)
+    if cached is None:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        cached = given if _SANE_ID.match(given) else secrets.token_hex(8)
+        request.state.request_id = cached
+    return cached
+
+
+def wants_html(request: Request) -> bool:
+    """Browsers navigating to a console page; never the REST API."""
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept.split(",")[0]
+
+
+def _detail_text(detail: object) -> list[str]:
+    """An exception's detail as lines: a string, a {zh, en} dict, or FastAPI's validation errors."""
+    if detail is None:
+        return []
+    if isinstance(detail, str):
+        return [detail]
+    if isinstance(detail, dict):
+        zh, en = detail.get("zh"), detail.get("en")
+        return [f"{zh} / {en}"] if zh or en else [str(detail.get("message", detail))]
+    if isinstance(detail, list | tuple):
+        lines = []
+        for item in detail:
+            if isinstance(item, dict) and "msg" in item:
+                where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
+                lines.append(f"参数 {where}：{item['msg']}" if where else str(item["msg"]))
+            else:
+                lines.extend(_detail_text(item))
+        return lines
+    return [str(detail)]
+
+
+def error_page(request: Request, status: int, detail: object = None, headers: dict | None = None) -> Response:
+    title, title_en, advice = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    rid = request_id(request)
+    html = env.get_template("error.html").render(
+        request=request,
+        status=status,
+        title=title,
+        title_en=title_en,
+        advice=advice,
+        details=[] if status >= 500 else _detail_text(detail),
+        request_id=rid,
+    )
+    response = Response(html, status_code=status, media_type="text/html; charset=utf-8", headers=headers)
+    response.headers[REQUEST_ID_HEADER] = rid
+    return response
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """Register the handlers on `app` (called once by the app factory)."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code >= 400 and wants_html(request):
+            return error_page(request, exc.status_code, exc.detail, getattr(exc, "headers", None))
+        response = await http_exception_handler(request, exc)
+        if exc.status_code >= 400:
+            response.headers[REQUEST_ID_HEADER] = request_id(request)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if wants_html(request):
+            return error_page(request, 422, exc.errors())
+        response = await request_validation_exception_handler(request, exc)
+        response.headers[REQUEST_ID_HEADER] = request_id(request)
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        rid = request_id(request)
+        log.error("unhandled error, request id %s", rid, exc_info=exc)
+        if wants_html(request):
+            return error_page(request, 500)
+        return JSONResponse(
+            {"detail": "系统内部错误 / internal server error", "request_id": rid},
+            status_code=500,
+            headers={REQUEST_ID_HEADER: rid},
+        )

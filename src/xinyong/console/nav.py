@@ -1,0 +1,44 @@
+"""The console's main menu, by role: a link is shown only to roles that may open it.
+
+`NAV` lists every menu entry with the roles its route admits (`None`: everyone, logged in or not).
+The roles must match the route's own guard (`require_console_role(...)`); tests/console/test_nav.py
+opens every shown link as every role and checks no hidden page would have opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from xinyong.disclosure.policy import LOGIN_ROLES
+
+
+@dataclass(frozen=True)
+class NavLink:
+    href: str
+    zh: str
+    en: str
+    roles: tuple[str, ...] | None  # None: everyone
+
+
+NAV: tuple[NavLink, ...] = (
+    NavLink("/", "首页", "Home", None),
+    NavLink("/subjects", "信用主体", "Subjects", LOGIN_ROLES),
+    NavLink("/evaluation", "信用评价", "Evaluation", LOGIN_ROLES),
+    NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
+    NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
+    NavLink("/public", "公共查询", "Public", None),
+)
+
+
+def links_for(role: str) -> list[NavLink]:
+    """The menu of a role ("public" for anonymous visitors)."""
+    return [link for link in NAV if link.roles is None or role in link.roles]
+
+
+def nav_links(request: Request) -> list[NavLink]:
+    """Jinja global: the menu of the current viewer."""
+    from xinyong.accounts.deps import get_auth
+
+    return links_for(get_auth(request).viewer.role)
