@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import security, service
 from xinyong.accounts.models import AccessLog
@@ -110,6 +111,17 @@ def get_auth(request: Request) -> Auth:
     return cached
 
 
+async def get_auth_async(request: Request) -> Auth:
+    """`get_auth` for async code: the session/API-key lookup runs in the thread pool, never on the
+    event loop (anonymous requests need no lookup at all)."""
+    cached = getattr(request.state, "xy_auth", None)
+    if cached is not None:
+        return cached
+    if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
+        return ANONYMOUS
+    return await run_in_threadpool(get_auth, request)
+
+
 def current_viewer(request: Request) -> Viewer:
     return get_auth(request).viewer
 
@@ -134,7 +146,7 @@ async def _presented_csrf(request: Request) -> str | None:
 
 
 async def check_csrf(request: Request, auth: Auth | None = None) -> None:
-    auth = auth or get_auth(request)
+    auth = auth or await get_auth_async(request)
     if request.method in SAFE_METHODS or auth.via != "cookie":
         return
     if not security.csrf_matches(_secret(request), auth.session_digest or "", await _presented_csrf(request)):
@@ -159,7 +171,7 @@ def require_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Viewer]
     """Dependency: the viewer, when its role is one of `roles` (and CSRF holds on unsafe methods)."""
 
     async def dependency(request: Request) -> Viewer:
-        auth = get_auth(request)
+        auth = await get_auth_async(request)
         _role_check(auth, roles)
         await check_csrf(request, auth)
         return auth.viewer
@@ -187,7 +199,7 @@ def require_console_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any,
     """Like require_role for HTML pages: anonymous visitors are sent to /login?next=…"""
 
     async def dependency(request: Request) -> Viewer:
-        auth = get_auth(request)
+        auth = await get_auth_async(request)
         if auth.viewer.is_public:
             raise login_redirect(request)
         _role_check(auth, roles)

@@ -147,14 +147,14 @@ def _check_evidence_writer(session: Session, viewer: Viewer, subject_id: str) ->
         raise HTTPException(404, f"subject {subject_id} not found / 未找到信用主体 {subject_id}")
 
 
-async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
+def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
     documents: dict[str, str] = {}
     names: dict[str, str] = {}
     for role in evidence.ROLES:
         upload, given = files.get(role), hashes.get(role)
         if upload is not None and upload.filename:
             digest = hashlib.sha256()
-            while chunk := await upload.read(1 << 20):
+            while chunk := upload.file.read(1 << 20):
                 digest.update(chunk)
             documents[role] = digest.hexdigest()
             names[role] = upload.filename
@@ -164,7 +164,7 @@ async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str 
 
 
 @router.post(f"{API}/evidence", response_model=Evidence, status_code=201)
-async def post_evidence(
+def post_evidence(
     subject_id: str = Form(..., description="the merchant's subject id"),
     contract: UploadFile | None = File(None), invoice: UploadFile | None = File(None),
     payment: UploadFile | None = File(None), logistics: UploadFile | None = File(None),
@@ -183,7 +183,7 @@ async def post_evidence(
              "business": business}
     hashes = {"contract": contract_sha256, "invoice": invoice_sha256, "payment": payment_sha256,
               "logistics": logistics_sha256, "business": business_sha256}
-    documents, names = await _documents(files, hashes)
+    documents, names = _documents(files, hashes)
     try:
         return evidence.record_evidence(session, subject_id=subject_id, documents=documents, filenames=names)
     except service.LedgerError as exc:
@@ -200,7 +200,7 @@ def get_evidence(evidence_id: str, session: Session = Depends(_session)) -> dict
 
 
 @router.post(f"{API}/evidence/{{evidence_id}}/check", response_model=EvidenceCheck)
-async def check_evidence(
+def check_evidence(
     evidence_id: str,
     document: UploadFile | None = File(None, description="the document to check"),
     sha256: str | None = Form(None, description="or its SHA-256"),
@@ -210,7 +210,7 @@ async def check_evidence(
     """Is this the recorded document? With the inclusion proof of the evidence leaf / 核验单据."""
     if document is not None and document.filename:
         digest = hashlib.sha256()
-        while chunk := await document.read(1 << 20):
+        while chunk := document.file.read(1 << 20):
             digest.update(chunk)
         sha256 = digest.hexdigest()
     if not sha256:

@@ -39,14 +39,14 @@ def public_search(request: Request, q: str | None = Query(None, max_length=100))
     return render(request, "public_search.html", q=text, page=page, too_short=bool(text) and page is None)
 
 
-async def public_card(request: Request) -> HTMLResponse:
+def public_card(request: Request) -> HTMLResponse:
     """The public credit card (公开信用卡) a QR code points to: `/c/{subject_id}?as_of=`. Stable
     URL, printed on stickers.
 
     The hot path of 一扫可查 (bench/lookup.py), so it is a plain Starlette route: no FastAPI
-    dependency/validation layer for one path and one optional query parameter, and `async` with its
-    few indexed sub-millisecond queries run inline — the thread-pool hop of a sync route costs more
-    than the queries; one worker process per core gives the parallelism."""
+    dependency/validation layer for one path and one optional query parameter. It is a sync
+    function, so Starlette runs it in the thread pool: a database call on the event loop would
+    stall every other request (and /healthz) whenever the connection pool is busy (issue 9)."""
     subject_id = request.path_params["subject_id"]
     day = parse_date(request.query_params.get("as_of"))
     with request.app.state.engine.connect() as conn:
