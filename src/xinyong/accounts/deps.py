@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import security, service
-from xinyong.accounts.models import AccessLog
+from xinyong.accounts.models import AccessLog, User
 from xinyong.disclosure.policy import PUBLIC, Viewer
 from xinyong.store.db import session_scope
 
@@ -234,6 +234,28 @@ def may_push_kind(viewer: Viewer, kind: str) -> bool:
     if viewer.role == "city_admin":
         return True
     return viewer.role == "department" and kind in (viewer.kinds or ())
+
+
+def check_source(request: Request, viewer: Viewer, source: str) -> None:
+    """403 unless the pushing account is registered for `source` (数据来源): a department speaks
+    only for the sources the city admin registered for it (`xinyong user sources`,
+    `PUT /api/v1/users/{id}/sources`); the city admin may push under any source."""
+    if viewer.role == "city_admin":
+        return
+    with _session(request) as session:
+        user = session.get(User, int(viewer.user_id or 0))
+        allowed = user is not None and service.may_push_source(user, source)
+        registered = list(user.sources or []) if user is not None else []
+    if not allowed:
+        shown = "、".join(registered) or "无"
+        raise HTTPException(
+            403,
+            detail={
+                "zh": f"本账号未登记数据来源「{source}」，不能以其名义报送（已登记：{shown}）",
+                "en": f"this account is not registered for the source {source!r}; "
+                f"registered: {', '.join(registered) or 'none'}",
+            },
+        )
 
 
 # --------------------------------------------------------------------------- 查询留痕

@@ -10,13 +10,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
-from xinyong.accounts.deps import may_push_kind, require_department_key, require_role
-from xinyong.apitypes import RowId
+from xinyong.accounts.deps import check_source, may_push_kind, require_department_key, require_role
+from xinyong.apitypes import Offset, QueryId, RowId
 from xinyong.disclosure.policy import Viewer
 from xinyong.ingest import service
 from xinyong.ingest.readers import ReaderError, read_file
@@ -64,7 +64,8 @@ class RetryOut(BaseModel):
 
 
 def _unprocessable(exc: ReaderError) -> HTTPException:
-    return HTTPException(422, detail={"zh": exc.zh, "en": exc.en, "message": str(exc)})
+    """422 for an unreadable file; 413 when it is over an import limit (ingest/limits.py)."""
+    return HTTPException(getattr(exc, "status", 422), detail={"zh": exc.zh, "en": exc.en, "message": str(exc)})
 
 
 def _q_out(q: Any) -> QuarantineOut:
@@ -106,6 +107,7 @@ def push_file(
     if length and length.isdigit() and int(length) > settings.max_upload_mb * 1024 * 1024 + 65536:
         raise HTTPException(413, detail={"zh": f"文件超过上限 {settings.max_upload_mb} MB",
                                          "en": f"file larger than the limit of {settings.max_upload_mb} MB"})
+    check_source(request, viewer, source)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     try:
         path = _save_upload(file, settings.max_upload_mb, folder)
@@ -149,8 +151,8 @@ def _visible(request: Request, viewer: Viewer, q: Any) -> bool:
 
 
 @router.get("/quarantine", response_model=list[QuarantineOut])
-def list_quarantined(request: Request, batch: int | None = None, status: str | None = "open",
-                     limit: int = 200, offset: int = 0,
+def list_quarantined(request: Request, batch: QueryId | None = None, status: str | None = "open",
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Offset = 0,
                      viewer: Viewer = Depends(require_role(*READERS))) -> list[QuarantineOut]:
     """Rejected rows with every reason (open ones by default; `status=` empty for all)."""
     rows = service.list_quarantine(engine=request.app.state.engine, batch=batch, status=status or None,
