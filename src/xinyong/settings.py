@@ -34,6 +34,7 @@ class Settings:
     ledger_sth_interval: int = 3600  # seconds before a request signs a fresh tree head
     cookie_secure: bool = False  # mark the session cookie Secure (always on when served over https)
     public_base_url: str = ""  # printed in QR codes and reports; empty: the request's own base URL
+    production: bool = False  # XINYONG_PRODUCTION=1: refuse to start without a public base URL and secret key
     db_pool_size: int = 10  # connections kept open per server process
     db_pool_overflow: int = 10  # extra connections opened under load, closed when idle
     db_pool_timeout: float = 3.0  # seconds a request waits for a connection before it gets a 503
@@ -55,6 +56,7 @@ class Settings:
             ledger_sth_interval=int(_env("XINYONG_LEDGER_STH_INTERVAL", "3600")),
             cookie_secure=_env("XINYONG_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
             public_base_url=_env("XINYONG_PUBLIC_BASE_URL", ""),
+            production=_env("XINYONG_PRODUCTION", "0").lower() in ("1", "true", "yes"),
             db_pool_size=int(_env("XINYONG_DB_POOL_SIZE", "10")),
             db_pool_overflow=int(_env("XINYONG_DB_POOL_OVERFLOW", "10")),
             db_pool_timeout=float(_env("XINYONG_DB_POOL_TIMEOUT", "3")),

