@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo demo-build serve test lint bench vendor clean
+.PHONY: setup demo demo-build serve test lint bench soak vendor clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,12 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/ingest.py
+
+# Bounded mixed traffic (cards, searches, officer archives, department pushes) on loopback; prints
+# req/s, p50/p99, errors and server memory. SOAK_ARGS="--seconds 300 --database-url postgresql://…"
+SOAK_ARGS ?= --seconds 60 --workers 2
+soak: setup
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,11 +1,26 @@
-"""Request parameter types shared by every domain's api.py and pages.py."""
+"""Request parameter types shared by every domain's api.py and pages.py.
+
+Every integer a client sends goes through one of these bounded types, so a huge number
+(`offset=9223372036854775808`, a leaf index past 2^63) is a 422 naming the parameter — never a
+database overflow answered with 500 (issue 9). The bound is the 32-bit INTEGER range of the store's
+id columns; counts and indexes above it cannot exist in a table anyway.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
+
+MAX_INT = 2_147_483_647
 
 # Integer row ids live in 32-bit INTEGER columns on PostgreSQL: a larger number is malformed input
 # (422 naming the parameter), not a database error (500).
-RowId = Annotated[int, Path(ge=1, le=2_147_483_647, description="row id (1 … 2147483647)")]
+RowId = Annotated[int, Path(ge=1, le=MAX_INT, description="row id (1 … 2147483647)")]
+# Rows to skip in a paginated list.
+Offset = Annotated[int, Query(ge=0, le=MAX_INT, description="rows to skip (0 … 2147483647)")]
+# A 0-based position or a size (ledger leaf indexes and tree sizes), in a query string or a path.
+Index = Annotated[int, Query(ge=0, le=MAX_INT, description="0 … 2147483647")]
+PathIndex = Annotated[int, Path(ge=0, le=MAX_INT, description="0 … 2147483647")]
+# An optional row id in a query string (e.g. `?batch=`).
+QueryId = Annotated[int, Query(ge=1, le=MAX_INT, description="row id (1 … 2147483647)")]

@@ -8,6 +8,7 @@ Every command is documented in docs/cli.md (a test checks).
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import typer
 
@@ -47,6 +48,42 @@ def db_upgrade(url: str = typer.Option(None, help="Database URL (default: XINYON
 
     upgrade(url or get_settings().database_url)
     typer.echo("database is up to date / 数据库已是最新结构")
+
+
+@app.command("backup")
+def backup_cmd(
+    directory: Path = typer.Argument(..., help="new, empty directory for the backup"),
+    url: str = typer.Option(None, "--url", help="Database URL (default: XINYONG_DATABASE_URL)"),
+) -> None:
+    """Back up the store / 备份数据库 (SQLite online backup; pg_dump for PostgreSQL) with the ledger key."""
+    from xinyong.store.backup import BackupError, backup
+
+    settings = get_settings()
+    try:
+        manifest = backup(url or settings.database_url, directory, data_dir=settings.data_dir)
+    except BackupError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"已备份 backed up: {directory / manifest['file']} ({manifest['bytes']} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(
+    directory: Path = typer.Argument(..., help="a directory written by `xinyong backup`"),
+    url: str = typer.Option(
+        None, "--url", help="Database URL of a new, empty store (default: XINYONG_DATABASE_URL)"
+    ),
+) -> None:
+    """Restore a backup into a new store / 从备份恢复 (then run `xinyong ledger verify`)."""
+    from xinyong.store.backup import BackupError, restore
+
+    settings = get_settings()
+    try:
+        manifest = restore(url or settings.database_url, directory, data_dir=settings.data_dir)
+    except BackupError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"已恢复 restored: {manifest['file']} ({manifest['created_at']})")
 
 
 @app.command("serve")

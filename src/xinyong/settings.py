@@ -35,6 +35,10 @@ class Settings:
     cookie_secure: bool = False  # mark the session cookie Secure (always on when served over https)
     public_base_url: str = ""  # printed in QR codes and reports; empty: the request's own base URL
     timezone: str = "Asia/Shanghai"  # what "today" is and how times are shown (xinyong.clock)
+    production: bool = False  # XINYONG_PRODUCTION=1: refuse to start without a public base URL and secret key
+    db_pool_size: int = 10  # connections kept open per server process
+    db_pool_overflow: int = 10  # extra connections opened under load, closed when idle
+    db_pool_timeout: float = 3.0  # seconds a request waits for a connection before it gets a 503
 
     def __post_init__(self) -> None:
         # Settings(database_url=...) built in code (tests, embedding) follows the same rule as the
@@ -61,6 +65,10 @@ class Settings:
             cookie_secure=_env("XINYONG_COOKIE_SECURE", "0").lower() in ("1", "true", "yes"),
             public_base_url=_env("XINYONG_PUBLIC_BASE_URL", ""),
             timezone=_env("XINYONG_TIMEZONE", "Asia/Shanghai"),
+            production=_env("XINYONG_PRODUCTION", "0").lower() in ("1", "true", "yes"),
+            db_pool_size=int(_env("XINYONG_DB_POOL_SIZE", "10")),
+            db_pool_overflow=int(_env("XINYONG_DB_POOL_OVERFLOW", "10")),
+            db_pool_timeout=float(_env("XINYONG_DB_POOL_TIMEOUT", "3")),
         )
 
 

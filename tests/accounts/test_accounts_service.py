@@ -81,18 +81,6 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(db):
     assert answers[0] == answers[1] and answers[0][0] == 401
 
 
-def test_lockout_after_five_failures_then_release(db):
-    service.create_user(db, username="bank1", role="bank", password=PASSWORD)
-    for _ in range(service.MAX_FAILED_LOGINS):
-        with pytest.raises(AccountError):
-            service.authenticate(db, username="bank1", password="nope-nope-1", now=NOW)
-    with pytest.raises(AccountError) as err:  # even the right password is refused while locked
-        service.authenticate(db, username="bank1", password=PASSWORD, now=NOW + dt.timedelta(minutes=1))
-    assert err.value.status == 429
-    later = NOW + service.LOCKOUT + dt.timedelta(seconds=1)
-    assert service.authenticate(db, username="bank1", password=PASSWORD, now=later).last_login_at == later
-
-
 def test_disabled_user_cannot_log_in_and_loses_sessions(db):
     user = service.create_user(db, username="bank1", role="bank", password=PASSWORD)
     token, _ = service.start_session(db, user=user, now=NOW)

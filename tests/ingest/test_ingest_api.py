@@ -23,7 +23,8 @@ def api(sqlite_engine, sqlite_url):
     with Session(sqlite_engine) as s:
         for name, role, kinds in (("amr", "department", ["penalty"]), ("tax", "department", ["tax_grade"]),
                                   ("city", "city_admin", [])):
-            user = accounts.create_user(s, username=name, role=role, kinds=kinds, password=None)
+            user = accounts.create_user(s, username=name, role=role, kinds=kinds, password=None,
+                                        sources=["津市监"] if role == "department" else [])
             keys[name] = {"Authorization": f"Bearer {accounts.issue_api_key(s, user=user, name='k')[0]}"}
         s.commit()
     client.keys = keys

@@ -43,7 +43,7 @@ def test_qr_codes_point_at_the_card(credit_client, credit_world):
     client, _ = credit_client
     svg = client.get(f"/c/{credit_world.shop}/qr.svg")
     png = client.get(f"/c/{credit_world.shop}/qr.png")
-    url = f"http://testserver/c/{credit_world.shop}"
+    url = f"http://127.0.0.1:8000/c/{credit_world.shop}"  # the configured host:port, never the Host header
     assert svg.headers["content-type"].startswith("image/svg+xml") and svg.content == qr_svg(url)
     assert png.headers["content-type"] == "image/png" and png.content == qr_png(url)
     assert png.content.startswith(b"\x89PNG") and b"<svg" in svg.content

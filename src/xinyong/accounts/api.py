@@ -17,6 +17,7 @@ from xinyong.accounts.schemas import (
     ApiKeyIn,
     ApiKeyOut,
     PasswordIn,
+    SourcesIn,
     TokenIn,
     TokenOut,
     UserIn,
@@ -25,7 +26,7 @@ from xinyong.accounts.schemas import (
     ViewerOut,
 )
 from xinyong.accounts.service import AccountError
-from xinyong.apitypes import RowId
+from xinyong.apitypes import Offset, RowId
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -36,14 +37,20 @@ Admin = Annotated[Viewer, Depends(require_role("city_admin"))]
 
 
 def _fail(exc: AccountError) -> HTTPException:
-    return HTTPException(exc.status, detail=f"{exc.field}: {exc.message}")
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return HTTPException(exc.status, detail=f"{exc.field}: {exc.message}", headers=headers)
 
 
 @router.post("/auth/token", response_model=TokenOut)
 def issue_token(body: TokenIn, request: Request, db: Db) -> TokenOut:
     """Exchange a username and password for a bearer token (24 h) for scripts."""
     try:
-        user = service.authenticate(db, username=body.username, password=body.password)
+        user = service.authenticate(
+            db,
+            username=body.username,
+            password=body.password,
+            client=request.client.host if request.client else None,
+        )
     except AccountError as exc:
         db.commit()  # keep the failed-attempt count even though we answer with an error
         raise _fail(exc) from exc
@@ -129,6 +136,18 @@ def patch_user(user_id: RowId, body: UserPatch, db: Db, _admin: Admin) -> UserOu
     return UserOut.model_validate(user)
 
 
+@router.put("/users/{user_id}/sources", response_model=UserOut)
+def put_sources(user_id: RowId, body: SourcesIn, db: Db, _admin: Admin) -> UserOut:
+    """Register the data sources (数据来源) a department may push under (city admin); replaces the
+    list. A push under any other source is refused with 403."""
+    user = _user(db, user_id)
+    try:
+        service.set_sources(db, user=user, sources=body.sources)
+    except AccountError as exc:
+        raise _fail(exc) from exc
+    return UserOut.model_validate(user)
+
+
 @router.post("/users/{user_id}/password", status_code=204)
 def reset_password(user_id: RowId, body: PasswordIn, db: Db, _admin: Admin) -> Response:
     """Set a user's password (city admin); ends the user's sessions."""
@@ -174,7 +193,7 @@ def access_log(
     since: dt.date | None = Query(None, description="first day (YYYY-MM-DD)"),
     until: dt.date | None = Query(None, description="last day (YYYY-MM-DD)"),
     limit: int = Query(200, ge=1, le=5000),
-    offset: int = Query(0, ge=0, le=1_000_000_000),
+    offset: Offset = 0,
 ) -> list[AccessLogOut]:
     """查询留痕: reads of non-public archives. City admin: all; district officer: its district's."""
     rows = service.list_access_log(

@@ -42,6 +42,11 @@ def add(
         None, "--kinds", help="record kinds, comma-separated (department), e.g. penalty,licence"
     ),
     subject: str = typer.Option(None, "--subject", help="subject id (subject account)"),
+    sources: str = typer.Option(
+        None,
+        "--sources",
+        help="data sources it may push under, comma-separated (department), e.g. 市场监管委",
+    ),
     display_name: str = typer.Option(None, "--name", help="display name, e.g. 和平区诚信办"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="read the password from stdin"),
     no_password: bool = typer.Option(False, "--no-password", help="machine account: API keys only"),
@@ -61,6 +66,7 @@ def add(
                 district_code=district,
                 kinds=(kinds or "").split(","),
                 subject_id=subject,
+                sources=(sources or "").replace("，", ",").split(","),
             )
             typer.echo(f"已创建 created: {user.username} ({user.role}) id={user.id}")
     except AccountError as exc:
@@ -84,6 +90,7 @@ def list_(
                 "role": u.role,
                 "district_code": u.district_code,
                 "kinds": list(u.kinds or []),
+                "sources": list(u.sources or []),
                 "subject_id": u.subject_id,
                 "is_active": u.is_active,
                 "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
@@ -128,6 +135,24 @@ def passwd(
     except AccountError as exc:
         raise _fail(exc) from exc
     typer.echo(f"已更新 updated: {username}")
+
+
+@user_app.command("sources")
+def sources_(
+    username: str = typer.Argument(..., help="the department user"),
+    set_: str = typer.Option(..., "--set", help="the complete list of data sources, comma-separated"),
+) -> None:
+    """Register the data sources a department may push under / 登记数据来源 (replaces the list)."""
+    from xinyong.store.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            user = service.get_user(session, username=username)
+            service.set_sources(session, user=user, sources=set_.replace("，", ",").split(","))
+            shown = ", ".join(user.sources) or "（无 none）"
+    except AccountError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"已登记 registered: {username} → {shown}")
 
 
 @user_app.command("disable")

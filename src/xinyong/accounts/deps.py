@@ -24,9 +24,10 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from xinyong.accounts import security, service
-from xinyong.accounts.models import AccessLog
+from xinyong.accounts.models import AccessLog, User
 from xinyong.disclosure.policy import PUBLIC, Viewer
 from xinyong.store.db import session_scope
 
@@ -110,6 +111,17 @@ def get_auth(request: Request) -> Auth:
     return cached
 
 
+async def get_auth_async(request: Request) -> Auth:
+    """`get_auth` for async code: the session/API-key lookup runs in the thread pool, never on the
+    event loop (anonymous requests need no lookup at all)."""
+    cached = getattr(request.state, "xy_auth", None)
+    if cached is not None:
+        return cached
+    if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
+        return ANONYMOUS
+    return await run_in_threadpool(get_auth, request)
+
+
 def current_viewer(request: Request) -> Viewer:
     return get_auth(request).viewer
 
@@ -134,7 +146,7 @@ async def _presented_csrf(request: Request) -> str | None:
 
 
 async def check_csrf(request: Request, auth: Auth | None = None) -> None:
-    auth = auth or get_auth(request)
+    auth = auth or await get_auth_async(request)
     if request.method in SAFE_METHODS or auth.via != "cookie":
         return
     if not security.csrf_matches(_secret(request), auth.session_digest or "", await _presented_csrf(request)):
@@ -159,7 +171,7 @@ def require_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Viewer]
     """Dependency: the viewer, when its role is one of `roles` (and CSRF holds on unsafe methods)."""
 
     async def dependency(request: Request) -> Viewer:
-        auth = get_auth(request)
+        auth = await get_auth_async(request)
         _role_check(auth, roles)
         await check_csrf(request, auth)
         return auth.viewer
@@ -187,7 +199,7 @@ def require_console_role(*roles: str) -> Callable[[Request], Coroutine[Any, Any,
     """Like require_role for HTML pages: anonymous visitors are sent to /login?next=…"""
 
     async def dependency(request: Request) -> Viewer:
-        auth = get_auth(request)
+        auth = await get_auth_async(request)
         if auth.viewer.is_public:
             raise login_redirect(request)
         _role_check(auth, roles)
@@ -222,6 +234,28 @@ def may_push_kind(viewer: Viewer, kind: str) -> bool:
     if viewer.role == "city_admin":
         return True
     return viewer.role == "department" and kind in (viewer.kinds or ())
+
+
+def check_source(request: Request, viewer: Viewer, source: str) -> None:
+    """403 unless the pushing account is registered for `source` (数据来源): a department speaks
+    only for the sources the city admin registered for it (`xinyong user sources`,
+    `PUT /api/v1/users/{id}/sources`); the city admin may push under any source."""
+    if viewer.role == "city_admin":
+        return
+    with _session(request) as session:
+        user = session.get(User, int(viewer.user_id or 0))
+        allowed = user is not None and service.may_push_source(user, source)
+        registered = list(user.sources or []) if user is not None else []
+    if not allowed:
+        shown = "、".join(registered) or "无"
+        raise HTTPException(
+            403,
+            detail={
+                "zh": f"本账号未登记数据来源「{source}」，不能以其名义报送（已登记：{shown}）",
+                "en": f"this account is not registered for the source {source!r}; "
+                f"registered: {', '.join(registered) or 'none'}",
+            },
+        )
 
 
 # --------------------------------------------------------------------------- 查询留痕

@@ -27,6 +27,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     district_code: Mapped[str | None] = mapped_column(String(6))
     kinds: Mapped[list] = mapped_column(JsonType, default=list)
+    # department only: the data sources (数据来源) it is registered to push under, managed by the
+    # city admin (migration accounts_0002); a push under any other source is a 403.
+    sources: Mapped[list] = mapped_column(JsonType, default=list)
     subject_id: Mapped[str | None] = mapped_column(ForeignKey("subjects.id"))
     password_hash: Mapped[str | None] = mapped_column(String(200))  # None: API-key-only account
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -89,3 +92,17 @@ class AccessLog(Base):
     detail: Mapped[dict] = mapped_column(JsonType, default=dict)
 
     __table_args__ = (Index("ix_access_log_subject_district_at", "subject_district", "at"),)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (migration accounts_0002), for exponential back-off (accounts/throttle.py).
+
+    `key` is the SHA-256 of "client:<ip>", "account:<username>" or "pair:<username>|<ip>", so
+    neither names nor addresses are stored in clear, and an unknown name has a row like a known one."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

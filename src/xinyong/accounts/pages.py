@@ -111,12 +111,20 @@ def login(
             error="页面已过期，请重新提交 / the form expired; please submit again",
         )
     try:
-        user = service.authenticate(db, username=username.strip(), password=password)
+        user = service.authenticate(
+            db,
+            username=username.strip(),
+            password=password,
+            client=request.client.host if request.client else None,
+        )
     except AccountError as exc:
         db.commit()  # keep the failed-attempt count
-        return _login_page(
+        page = _login_page(
             request, next_url=next_url, error=exc.message, status=exc.status, username=username
         )
+        if exc.retry_after:
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # a new login replaces the browser's old session instead of leaving it alive
         service.end_session(db, token=previous)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from xinyong.disclosure.policy import LOGIN_ROLES
 
@@ -23,6 +23,15 @@ class UserIn(BaseModel):
     district_code: str | None = Field(default=None, pattern=r"^\d{6}$", description="district_officer only")
     kinds: list[str] = Field(default_factory=list, description="department only: record kinds it supplies")
     subject_id: str | None = Field(default=None, description="subject accounts only")
+    sources: list[str] = Field(
+        default_factory=list, description="department only: data sources (数据来源) it may push under"
+    )
+
+
+class SourcesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[str] = Field(description="the complete list of data sources the department may push under")
 
 
 class UserPatch(BaseModel):
@@ -39,6 +48,7 @@ class UserOut(_Out):
     role: str
     district_code: str | None
     kinds: list[str]
+    sources: list[str]
     subject_id: str | None
     is_active: bool
     created_at: dt.datetime
@@ -98,7 +108,7 @@ class ViewerOut(BaseModel):
 
 class AccessLogOut(_Out):
     id: int
-    at: dt.datetime
+    at: dt.datetime = Field(description="when, in UTC with its offset (…+00:00)")
     user_id: str | None
     username: str | None
     role: str
@@ -108,3 +118,9 @@ class AccessLogOut(_Out):
     purpose: str
     surface: str
     detail: dict
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: dt.datetime) -> dt.datetime:
+        """The store keeps naive UTC; the API says so (`2026-11-30T12:00:00+00:00`)."""
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

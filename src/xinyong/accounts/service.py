@@ -14,13 +14,11 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts import security
+from xinyong.accounts import security, throttle
 from xinyong.accounts.models import AccessLog, ApiKey, User, UserSession
 from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
 from xinyong.subjects.models import Subject
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 SESSION_TTL = dt.timedelta(hours=12)
 BEARER_TTL = dt.timedelta(hours=24)
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
@@ -30,9 +28,12 @@ _KIND_RE = re.compile(r"^[a-z0-9_]{2,64}$")
 class AccountError(ValueError):
     """A refused account operation. `status` is the HTTP status an API should answer with."""
 
-    def __init__(self, field: str, zh: str, en: str, status: int = 422) -> None:
+    def __init__(
+        self, field: str, zh: str, en: str, status: int = 422, retry_after: int | None = None
+    ) -> None:
         super().__init__(f"{field}: {zh} / {en}")
         self.field, self.zh, self.en, self.status = field, zh, en, status
+        self.retry_after = retry_after  # seconds, for 429 (login throttling)
 
     @property
     def message(self) -> str:
@@ -121,6 +122,7 @@ def create_user(
     district_code: str | None = None,
     kinds: Iterable[str] = (),
     subject_id: str | None = None,
+    sources: Iterable[str] = (),
     now: dt.datetime | None = None,
 ) -> User:
     """Create a user; a None password makes an API-key-only (machine) account."""
@@ -145,6 +147,7 @@ def create_user(
         role=role,
         district_code=district_code,
         kinds=kinds,
+        sources=_clean_sources(role, sources),
         subject_id=subject_id,
         password_hash=security.hash_password(password) if password is not None else None,
         is_active=True,
@@ -155,6 +158,40 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+MAX_SOURCE_LENGTH = 100
+
+
+def _clean_sources(role: str, sources: Iterable[str]) -> list[str]:
+    cleaned = sorted({s.strip() for s in sources if s and s.strip()})
+    if cleaned and role != "department":
+        raise AccountError("sources", "只有行业部门账户可登记数据来源", "only departments take data sources")
+    if long := [s for s in cleaned if len(s) > MAX_SOURCE_LENGTH]:
+        raise AccountError(
+            "sources",
+            f"数据来源名称过长（最多 {MAX_SOURCE_LENGTH} 字）: {long[0][:20]}…",
+            f"source name longer than {MAX_SOURCE_LENGTH} characters: {long[0][:20]}…",
+        )
+    return cleaned
+
+
+def set_sources(
+    session: Session, *, user: User, sources: Iterable[str], now: dt.datetime | None = None
+) -> None:
+    """Replace the data sources (数据来源) a department is registered for (city admin only).
+
+    A department pushes records only under these names (`may_push_source`); an empty list means it
+    may push nothing until the city registers its sources."""
+    user.sources = _clean_sources(user.role, sources)
+    user.updated_at = now or utcnow()
+
+
+def may_push_source(user: User, source: str) -> bool:
+    """A department pushes only under the sources registered for its account; the city any."""
+    if user.role == "city_admin":
+        return True
+    return user.role == "department" and source.strip() in (user.sources or ())
 
 
 def get_user(session: Session, *, user_id: int | None = None, username: str | None = None) -> User:
@@ -218,33 +255,45 @@ def _revoke_sessions(session: Session, *, user_id: int, now: dt.datetime) -> Non
     )
 
 
-def authenticate(session: Session, *, username: str, password: str, now: dt.datetime | None = None) -> User:
-    """The user, or AccountError(401). The same message for unknown user and wrong password, so a
-    login form does not reveal which usernames exist; 5 failures lock the account for 15 minutes."""
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    client: str | None = None,
+) -> User:
+    """The user, or AccountError: 401 (the same for an unknown name and a wrong password), 429 with
+    `retry_after` while the throttle asks this attempt to wait (accounts/throttle.py: exponential
+    back-off per client, per account and per pair; never a hard lock), 403 for a disabled user.
+
+    `client` is the caller's address (None from the CLI). The caller must commit even when this
+    raises, so failures are counted."""
     now = now or utcnow()
+    wait = throttle.wait_seconds(session, username=username, client=client, now=now)
+    if wait:
+        raise AccountError(
+            "login",
+            f"尝试过于频繁，请 {wait} 秒后再试",
+            f"too many attempts; retry in {wait} seconds",
+            429,
+            retry_after=wait,
+        )
     refused = AccountError("login", "用户名或密码错误", "wrong username or password", 401)
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         security.verify_password(_DUMMY_HASH, password)  # same cost as a real check: no timing oracle
+        throttle.record_failure(session, username=username, client=client, now=now)
         raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountError(
-            "login",
-            "失败次数过多，账户已临时锁定，请稍后再试",
-            "too many failed attempts; the account is locked for a while",
-            429,
-        )
     ok, rehash = security.verify_password(user.password_hash, password)
     if not ok:
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        throttle.record_failure(session, username=username, client=client, now=now)
         raise refused
     if not user.is_active:
         raise AccountError("login", "账户已停用", "this account is disabled", 403)
     if rehash:
         user.password_hash = security.hash_password(password)
+    throttle.record_success(session, username=username, client=client)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -471,6 +520,7 @@ def demo_users(subject_id: str | None) -> list[dict]:
             display_name="市市场监管委",
             role="department",
             kinds=["penalty", "licence", "business_anomaly", "inspection"],
+            sources=["市场监管委", "天津市市场监督管理委员会"],
         ),
         dict(username="bank", display_name="交通银行天津分行", role="bank"),
     ]

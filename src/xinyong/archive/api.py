@@ -2,16 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from xinyong.apitypes import Offset
 from xinyong.archive.export import XLSX_MEDIA_TYPE, archive_csv, archive_xlsx, subjects_csv, subjects_xlsx
 from xinyong.archive.schemas import Archive, SubjectPage
 from xinyong.archive.service import list_subjects
 from xinyong.archive.web import current_viewer, db_session, read_archive
+from xinyong.disclosure.policy import Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
+PUBLIC_WINDOW = 50  # anonymous callers see the first 50 matches of any query, like public search
+
+
+def public_window(viewer: Viewer, limit: int, offset: int) -> int:
+    """The page size an anonymous caller gets: at most the first PUBLIC_WINDOW matches in all
+    (offset + limit ≤ 50); asking past them is a 422. Logged-in callers are unchanged (their reads
+    beyond the public view are in the access log)."""
+    if not viewer.is_public:
+        return limit
+    if offset >= PUBLIC_WINDOW:
+        raise HTTPException(
+            422,
+            detail={
+                "field": "offset",
+                "zh": f"公众查询只显示前 {PUBLIC_WINDOW} 条结果，请缩小查询范围",
+                "en": f"the public sees only the first {PUBLIC_WINDOW} matches; narrow the search",
+            },
+        )
+    return min(limit, PUBLIC_WINDOW - offset)
 
 
 @router.get("/subjects", response_model=SubjectPage)
@@ -24,11 +45,14 @@ def subjects(
     industry: str | None = Query(None, max_length=100),
     grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     session: Session = Depends(db_session),
 ) -> SubjectPage:
-    """Subjects the caller may know of (信用主体列表), filtered."""
-    return list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
+    """Subjects the caller may know of (信用主体列表), filtered. Anonymous callers see at most the
+    first PUBLIC_WINDOW matches of a query (docs/public.md: the registry cannot be listed wholesale)."""
+    viewer = current_viewer(request)
+    limit = public_window(viewer, limit, offset)
+    return list_subjects(session, viewer=viewer, q=q, district=district, kind=kind, pilot=pilot,
                          industry=industry, grade=grade, limit=limit, offset=offset)
 
 
@@ -67,8 +91,11 @@ def _export_page(
     limit: int = Query(10000, ge=1, le=100000),
     session: Session = Depends(db_session),
 ) -> SubjectPage:
-    """The subject page both list exports encode: same filters and visibility as `GET /api/v1/subjects`."""
-    return list_subjects(session, viewer=current_viewer(request), q=q, district=district, kind=kind, pilot=pilot,
+    """The subject page both list exports encode: same filters and visibility as `GET /api/v1/subjects`
+    (anonymous callers: the first PUBLIC_WINDOW matches only)."""
+    viewer = current_viewer(request)
+    limit = public_window(viewer, limit, 0)
+    return list_subjects(session, viewer=viewer, q=q, district=district, kind=kind, pilot=pilot,
                          industry=industry, grade=grade, limit=limit)
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.deps import require_console_role
+from xinyong.apitypes import Offset
 from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS
 from xinyong.archive.service import (
     SubjectNotFound,
@@ -41,7 +42,7 @@ def subject_list(
     industry: str | None = Query(None, max_length=100),
     grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
     sort: str = Query("name", max_length=16, description="name | grade | negatives"),
-    offset: int = Query(0, ge=0),
+    offset: Offset = 0,
     viewer: Viewer = Depends(console_viewer),
     session: Session = Depends(db_session),
 ):

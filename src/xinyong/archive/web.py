@@ -44,9 +44,12 @@ def log_read(session: Session, request: Request, viewer: Viewer, subject_id: str
 
 
 def public_base_url(request: Request) -> str:
-    """Where QR codes point: XINYONG_PUBLIC_BASE_URL, else the address this request came to."""
-    configured = request.app.state.settings.public_base_url
-    return (configured or str(request.base_url)).rstrip("/")
+    """Where QR codes, sticker sheets and reports point: XINYONG_PUBLIC_BASE_URL, else the server's
+    own configured address (http://XINYONG_HOST:XINYONG_PORT). Never the request's Host header: a
+    forged Host would otherwise be printed onto stickers and reports (issue 9). In production
+    (XINYONG_PRODUCTION=1) the app does not start without XINYONG_PUBLIC_BASE_URL."""
+    settings = request.app.state.settings
+    return (settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
 
 
 def read_archive(request: Request, session: Session, *, subject_id: str, as_of: str | None,

@@ -10,14 +10,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from xinyong.accounts.deps import may_push_kind, require_department_key, require_role
-from xinyong.apitypes import RowId
+from xinyong.accounts.deps import check_source, may_push_kind, require_department_key, require_role
+from xinyong.apitypes import Offset, QueryId, RowId
 from xinyong.disclosure.policy import Viewer
 from xinyong.ingest import service
 from xinyong.ingest.readers import ReaderError, read_file
@@ -66,7 +65,8 @@ class RetryOut(BaseModel):
 
 
 def _unprocessable(exc: ReaderError) -> HTTPException:
-    return HTTPException(422, detail={"zh": exc.zh, "en": exc.en, "message": str(exc)})
+    """422 for an unreadable file; 413 when it is over an import limit (ingest/limits.py)."""
+    return HTTPException(getattr(exc, "status", 422), detail={"zh": exc.zh, "en": exc.en, "message": str(exc)})
 
 
 def _q_out(q: Any) -> QuarantineOut:
@@ -78,13 +78,13 @@ def _may_see_batch(viewer: Viewer, batch: Any) -> bool:
     return viewer.role == "city_admin" or (viewer.username is not None and batch.submitted_by == viewer.username)
 
 
-async def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
+def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
     """Stream the upload to a temporary file, refusing more than the limit (413)."""
     limit = limit_mb * 1024 * 1024
     target = folder / Path(upload.filename or "upload.csv").name
     size = 0
     with target.open("wb") as fh:
-        while chunk := await upload.read(1 << 20):
+        while chunk := upload.file.read(1 << 20):
             size += len(chunk)
             if size > limit:
                 raise HTTPException(413, detail={"zh": f"文件超过上限 {limit_mb} MB",
@@ -94,24 +94,26 @@ async def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
 
 
 @router.post("/ingest", response_model=BatchOut)
-async def push_file(
+def push_file(
     request: Request,
     file: UploadFile = File(..., description="CSV / XLSX / JSON Lines"),
     source: str = Form(..., description="who supplied the data / 数据来源"),
     kind: str | None = Form(None, description="catalogue kind; detected from the headers when absent"),
     viewer: Viewer = Depends(require_department_key),
 ) -> BatchOut:
-    """Push a file as one batch (整批提交或整批不提交); same result as `xinyong ingest --json`."""
+    """Push a file as one batch (整批提交或整批不提交); same result as `xinyong ingest --json`.
+    Sync, so the upload copy, the reader and the database work run in the thread pool."""
     settings = request.app.state.settings
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_mb * 1024 * 1024 + 65536:
         raise HTTPException(413, detail={"zh": f"文件超过上限 {settings.max_upload_mb} MB",
                                          "en": f"file larger than the limit of {settings.max_upload_mb} MB"})
+    check_source(request, viewer, source)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     try:
-        path = await _save_upload(file, settings.max_upload_mb, folder)
+        path = _save_upload(file, settings.max_upload_mb, folder)
         try:
-            grid = await run_in_threadpool(read_file, path)
+            grid = read_file(path)
             spec, _ = service.resolve_kind(grid, kind or None)
         except ReaderError as exc:
             raise _unprocessable(exc) from exc
@@ -119,9 +121,8 @@ async def push_file(
             raise HTTPException(403, detail={"zh": f"本账号无权报送 {spec.id} 类信息",
                                              "en": f"this account may not push records of kind {spec.id}"})
         try:
-            result = await run_in_threadpool(
-                lambda: service.ingest_grid(engine=request.app.state.engine, grid=grid, source=source,
-                                            kind=spec.id, filename=path.name, submitted_by=viewer.username))
+            result = service.ingest_grid(engine=request.app.state.engine, grid=grid, source=source,
+                                         kind=spec.id, filename=path.name, submitted_by=viewer.username)
         except ReaderError as exc:
             raise _unprocessable(exc) from exc
     finally:
@@ -151,8 +152,8 @@ def _visible(request: Request, viewer: Viewer, q: Any) -> bool:
 
 
 @router.get("/quarantine", response_model=list[QuarantineOut])
-def list_quarantined(request: Request, batch: int | None = None, status: str | None = "open",
-                     limit: int = 200, offset: int = 0,
+def list_quarantined(request: Request, batch: QueryId | None = None, status: str | None = "open",
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Offset = 0,
                      viewer: Viewer = Depends(require_role(*READERS))) -> list[QuarantineOut]:
     """Rejected rows with every reason (open ones by default; `status=` empty for all)."""
     rows = service.list_quarantine(engine=request.app.state.engine, batch=batch, status=status or None,

@@ -234,11 +234,16 @@ def read_file(path: Path) -> Grid:
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         magic = fh.read(8)
-    if suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        grid = read_excel(path)
-    elif suffix in {".jsonl", ".ndjson", ".json"}:
-        grid = read_jsonl(path)
-    else:
-        grid = read_csv(path)
+    from xinyong.ingest import limits  # import limits (issue 9): checked before and after reading
+
+    limits.check_file(path)
+    with limits.bounded_memory():
+        if suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            grid = read_excel(path)
+        elif suffix in {".jsonl", ".ndjson", ".json"}:
+            grid = read_jsonl(path)
+        else:
+            grid = read_csv(path)
+    limits.check_grid(grid)
     grid.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     return grid

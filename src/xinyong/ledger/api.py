@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, require_role
+from xinyong.apitypes import Index, PathIndex
 from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
 from xinyong.ledger.schemas import (
@@ -73,8 +74,8 @@ def get_sth(session: Session = Depends(_session), settings: Settings = Depends(_
 
 @router.get(f"{API}/proof/inclusion", response_model=InclusionProof)
 def get_inclusion(
-    leaf_index: int = Query(..., description="0-based leaf index"),
-    tree_size: int | None = Query(None, description="tree size (default: the whole log)"),
+    leaf_index: Index,
+    tree_size: Index | None = None,
     session: Session = Depends(_session),
 ) -> dict:
     """Audit path of a leaf / 包含证明."""
@@ -86,8 +87,8 @@ def get_inclusion(
 
 @router.get(f"{API}/proof/consistency", response_model=ConsistencyProof)
 def get_consistency(
-    first: int = Query(..., description="older tree size, at least 1"),
-    second: int = Query(..., description="newer tree size"),
+    first: Index,
+    second: Index,
     session: Session = Depends(_session),
 ) -> dict:
     """Proof that the log only grew between two sizes / 一致性证明."""
@@ -102,7 +103,7 @@ AS_OF = Query(None, description="the day whose disclosure applies (default: toda
 
 @router.get(f"{API}/leaves/{{index}}", response_model=Leaf)
 def get_leaf(
-    index: int,
+    index: PathIndex,
     as_of: dt.date | None = AS_OF,
     session: Session = Depends(_session),
     viewer: Viewer = Depends(current_viewer),
@@ -171,14 +172,14 @@ def _check_evidence_writer(session: Session, viewer: Viewer, subject_id: str) ->
         raise HTTPException(404, f"subject {subject_id} not found / 未找到信用主体 {subject_id}")
 
 
-async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
+def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None]):  # noqa: ANN202
     documents: dict[str, str] = {}
     names: dict[str, str] = {}
     for role in evidence.ROLES:
         upload, given = files.get(role), hashes.get(role)
         if upload is not None and upload.filename:
             digest = hashlib.sha256()
-            while chunk := await upload.read(1 << 20):
+            while chunk := upload.file.read(1 << 20):
                 digest.update(chunk)
             documents[role] = digest.hexdigest()
             names[role] = upload.filename
@@ -188,7 +189,7 @@ async def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str 
 
 
 @router.post(f"{API}/evidence", response_model=Evidence, status_code=201)
-async def post_evidence(
+def post_evidence(
     subject_id: str = Form(..., description="the merchant's subject id"),
     contract: UploadFile | None = File(None), invoice: UploadFile | None = File(None),
     payment: UploadFile | None = File(None), logistics: UploadFile | None = File(None),
@@ -207,7 +208,7 @@ async def post_evidence(
              "business": business}
     hashes = {"contract": contract_sha256, "invoice": invoice_sha256, "payment": payment_sha256,
               "logistics": logistics_sha256, "business": business_sha256}
-    documents, names = await _documents(files, hashes)
+    documents, names = _documents(files, hashes)
     try:
         return evidence.record_evidence(session, subject_id=subject_id, documents=documents, filenames=names)
     except service.LedgerError as exc:
@@ -224,7 +225,7 @@ def get_evidence(evidence_id: str, session: Session = Depends(_session)) -> dict
 
 
 @router.post(f"{API}/evidence/{{evidence_id}}/check", response_model=EvidenceCheck)
-async def check_evidence(
+def check_evidence(
     evidence_id: str,
     document: UploadFile | None = File(None, description="the document to check"),
     sha256: str | None = Form(None, description="or its SHA-256"),
@@ -234,7 +235,7 @@ async def check_evidence(
     """Is this the recorded document? With the inclusion proof of the evidence leaf / 核验单据."""
     if document is not None and document.filename:
         digest = hashlib.sha256()
-        while chunk := await document.read(1 << 20):
+        while chunk := document.file.read(1 << 20):
             digest.update(chunk)
         sha256 = digest.hexdigest()
     if not sha256:

@@ -15,13 +15,14 @@ from xinyong.archive.service import list_subjects, pilot_names
 from xinyong.archive.web import db_session, public_base_url
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_subject, subject_filter
 from xinyong.public.stickers import Sticker, render_sheet
+from xinyong.ratelimit import limit_public_search
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 SHEET_LIMIT = 5000  # one print job; a bigger roster is printed district by district
 
 
-@router.get("/public/search", response_model=SubjectPage)
+@router.get("/public/search", response_model=SubjectPage, dependencies=[Depends(limit_public_search)])
 def public_search(q: str = Query(..., min_length=2, max_length=100, description="name fragment or USCC prefix"),
                   limit: int = Query(20, ge=1, le=50), session: Session = Depends(db_session)) -> SubjectPage:
     """Public registry search (公共信用信息查询): what anyone may see, personal data masked."""

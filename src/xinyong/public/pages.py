@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -18,14 +18,27 @@ from xinyong.console.templating import env, render
 from xinyong.disclosure.policy import PUBLIC, subject_filter
 from xinyong.public.qr import card_url, qr_png, qr_svg
 from xinyong.public.service import build_card
+from xinyong.ratelimit import limit_public_search
 from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
 SEARCH_LIMIT = 20
+# The image depends only on the subject id and XINYONG_PUBLIC_BASE_URL (never on the request), so
+# one cached copy serves everyone; the ETag lets a cache revalidate after the base URL changes.
 QR_CACHE = "public, max-age=86400"
 
 
-@router.get("/public", response_class=HTMLResponse)
+def _qr_response(request: Request, body: bytes, media_type: str) -> Response:
+    import hashlib
+
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": QR_CACHE, "ETag": etag, "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get("/public", response_class=HTMLResponse, dependencies=[Depends(limit_public_search)])
 def public_search(request: Request, q: str | None = Query(None, max_length=100),
                   offset: int = Query(0, ge=0, le=10_000)):
     """公共信用信息查询: by name fragment or USCC prefix; at least two characters, so the registry
@@ -48,14 +61,14 @@ def public_search(request: Request, q: str | None = Query(None, max_length=100),
                   too_short=bool(text) and page is None)
 
 
-async def public_card(request: Request) -> HTMLResponse:
+def public_card(request: Request) -> HTMLResponse:
     """The public credit card (公开信用卡) a QR code points to: `/c/{subject_id}?as_of=`. Stable
     URL, printed on stickers.
 
     The hot path of 一扫可查 (bench/lookup.py), so it is a plain Starlette route: no FastAPI
-    dependency/validation layer for one path and one optional query parameter, and `async` with its
-    few indexed sub-millisecond queries run inline — the thread-pool hop of a sync route costs more
-    than the queries; one worker process per core gives the parallelism."""
+    dependency/validation layer for one path and one optional query parameter. It is a sync
+    function, so Starlette runs it in the thread pool: a database call on the event loop would
+    stall every other request (and /healthz) whenever the connection pool is busy (issue 9)."""
     subject_id = request.path_params["subject_id"]
     day = parse_date(request.query_params.get("as_of"))
     with request.app.state.engine.connect() as conn:
@@ -86,11 +99,11 @@ def _check_public(request: Request, subject_id: str) -> None:
 def card_qr_svg(request: Request, subject_id: str) -> Response:
     _check_public(request, subject_id)
     body = qr_svg(card_url(public_base_url(request), subject_id))
-    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": QR_CACHE})
+    return _qr_response(request, body if isinstance(body, bytes) else body.encode(), "image/svg+xml")
 
 
 @router.get("/c/{subject_id}/qr.png")
 def card_qr_png(request: Request, subject_id: str) -> Response:
     _check_public(request, subject_id)
     body = qr_png(card_url(public_base_url(request), subject_id))
-    return Response(body, media_type="image/png", headers={"Cache-Control": QR_CACHE})
+    return _qr_response(request, body, "image/png")

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from xinyong.settings import get_settings
 
@@ -35,15 +36,29 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connec
 
 
 def make_engine(url: str | None = None) -> Engine:
-    url = normalise_url(url or get_settings().database_url)
+    """An engine for `url` (default XINYONG_DATABASE_URL) with a bounded connection pool.
+
+    Pool: XINYONG_DB_POOL_SIZE connections kept, XINYONG_DB_POOL_OVERFLOW more under load, and a
+    checkout waits at most XINYONG_DB_POOL_TIMEOUT seconds before raising
+    `sqlalchemy.exc.TimeoutError` — the web app answers that one request 503 (app.py) instead of
+    letting a queue of waiting requests stall the server."""
+    settings = get_settings()
+    url = normalise_url(url or settings.database_url)
     parsed = make_url(url)
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_overflow,
+        "pool_timeout": settings.db_pool_timeout,
+    }
     if parsed.get_backend_name() == "sqlite":
+        args = {"connect_args": {"check_same_thread": False}}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+            args |= {"poolclass": QueuePool, **pool}
+        engine = create_engine(url, **args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 @lru_cache(maxsize=8)
