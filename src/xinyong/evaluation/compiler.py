@@ -300,21 +300,30 @@ def reason_count(spec: ModelSpec) -> int:
 def _reasons(spec: ModelSpec, t: ir.Table) -> tuple[ir.Table, list[str]]:
     """reason_1..reason_k: codes (`model.indicator`) of the indicators that cost the most weighted points
     (best points − points) × dimension weight, largest first, ties to the earlier indicator in the spec,
-    null where fewer than k indicators cost anything. A rank is the number of indicators ahead of this
-    one, so the ranking is plain integer comparisons on every engine (no sort, no arrays)."""
+    null where fewer than k indicators cost anything.
+
+    Each indicator gets one integer key, cost × n + (n − 1 − position), so keys are distinct within a
+    row and order by cost, then spec order; the r-th reason is the greatest key below the (r−1)-th.
+    That is k GREATESTs over n columns — plain integer SQL on every engine, no sort, no arrays."""
     weights = {d.id: sem.weight_basis_points(d.weight) for d in spec.dimensions}
     inds = spec.indicators
-    t = t.mutate(**{f"_c{k}": ((best_units(spec, i) - t[f"p_{i.id}"]) * weights[i.dimension]).cast("int64")
-                    for k, i in enumerate(inds)})
-    ahead = {}
-    for k in range(len(inds)):
-        terms = [((t[f"_c{j}"] >= t[f"_c{k}"]) if j < k else (t[f"_c{j}"] > t[f"_c{k}"])).ifelse(1, 0)
-                 for j in range(len(inds)) if j != k]
-        ahead[f"_r{k}"] = sum(terms[1:], terms[0]) if terms else ibis.literal(0)
-    t = t.mutate(**ahead)
-    codes = {f"reason_{n + 1}": ibis.cases(*[((t[f"_r{k}"] == n) & (t[f"_c{k}"] > 0), f"{spec.id}.{i.id}")
+    n = len(inds)
+    t = t.mutate(**{f"_k{k}": (((best_units(spec, i) - t[f"p_{i.id}"]) * weights[i.dimension]) * n
+                              + (n - 1 - k)).cast("int64") for k, i in enumerate(inds)})
+    keys = [t[f"_k{k}"] for k in range(n)]
+    names = []
+    for r in range(reason_count(spec)):
+        if r == 0:
+            top = ibis.greatest(*keys) if n > 1 else keys[0]
+        else:
+            below = [ibis.cases((key < t[names[-1]], key), else_=-1) for key in keys]
+            top = ibis.greatest(*below) if n > 1 else below[0]
+        names.append(f"_top{r}")
+        t = t.mutate(**{names[-1]: top})
+        keys = [t[f"_k{k}"] for k in range(n)]
+    codes = {f"reason_{r + 1}": ibis.cases(*[((t[top] >= n) & (t[top] % n == n - 1 - k), f"{spec.id}.{i.id}")
                                              for k, i in enumerate(inds)], else_=ibis.null("string"))
-             for n in range(reason_count(spec))}
+             for r, top in enumerate(names)}
     return t.mutate(**codes), list(codes)
 
 

@@ -31,7 +31,7 @@ import ibis
 from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used, reason_count
 from xinyong.evaluation.schemas import ModelSpec
 
-COMPILER_VERSION = "2"  # bump when compiler.py changes what a spec compiles to
+COMPILER_VERSION = "3"  # bump when compiler.py changes what a spec compiles to
 AS_OF_PLACEHOLDER = 1_999_999_917  # a day number no date has (year ≈ 5.5 million)
 _PLACEHOLDER_RE = re.compile(rf"(?<![\w.]){AS_OF_PLACEHOLDER}(?![\w.])")
 _MEMO: dict[tuple[str, str], Plan] = {}
