@@ -168,6 +168,7 @@ def _write(path: Path, plan: Plan) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".plan-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
+    os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a plan is no secret
     os.replace(tmp, path)
 
 
