@@ -130,7 +130,7 @@ def _compile(
     tables = Tables.logical(fields_used(used), attributes=attributes_used(used), with_status=with_status)
     as_of = ibis.literal(AS_OF_PLACEHOLDER, type="int32")
     expr = compile_model(spec, as_of, tables=tables, models=models, district=district)
-    _ = ibis.pyspark  # registers the PySpark compiler's options, which its SQL generation reads
+    _spark_compiler_options()
     return Plan(
         key=key,
         model_id=spec.id,
@@ -138,6 +138,19 @@ def _compile(
         spark=ibis.to_sql(expr, dialect="pyspark"),
         columns=tuple(expr.columns),
     )
+
+
+class _SparkSqlOptions(ibis.config.Config):
+    """The one option Ibis's PySpark SQL compiler reads (normally registered by importing PySpark)."""
+
+    treat_nan_as_null: bool = False
+
+
+def _spark_compiler_options() -> None:
+    """Spark SQL text needs no Spark: give the compiler its options without importing pyspark (an
+    optional dependency, and seconds of import time)."""
+    if ibis.options.pyspark is None:
+        ibis.options.pyspark = _SparkSqlOptions()
 
 
 def _read(path: Path, key: str) -> Plan | None:
