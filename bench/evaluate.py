@@ -1,19 +1,24 @@
-"""Benchmark of the evaluation engine (issue #4).
+"""Benchmark of the evaluation engine (issues #4, #16).
 
 Generates N subjects and 20·N records directly as Parquet in the snapshot layout (vectorised
-numpy/pyarrow, not through the store), then times, in the same run:
+numpy/pyarrow, not through the store; records in parts of ≤ 20 M rows), then times, in the same run:
 
-  compiled   the shipped `city_enterprise` model: compile (Ibis → SQL, uncached) + DuckDB + reason
-             codes + writing the result Parquet — what `xinyong evaluate --out` does minus the store
+  compiled   the shipped `city_enterprise` model as `xinyong evaluate --out` writes it minus the store:
+             the compiled plan (read from the on-disk plan cache; the first run compiles it), DuckDB
+             computing scores, grades, vetoes and reason codes, and COPY … TO streaming the result
+             Parquet (subject, score, grade, veto, reasons, per-indicator points, run identity)
   sql        a hand-written DuckDB query computing the same scores, writing a Parquet of them
   (no implementation sorts its output; the comparison sorts, outside the timings)
   pandas     a vectorised pandas implementation (boolean masks, groupby sums) reading the same Parquet
   spark      the compiled model on Spark local mode at 1/10 of the size (same layout)
 
-and checks that every implementation gives identical score units and grades.
+and checks that every implementation gives identical score units and grades for every subject.
+Peak memory (VmHWM, reset before each implementation) is printed beside each time. `--profile`
+first times each stage of the compiled path separately (bench/RESULTS.md has the table).
 
     .venv/bin/python bench/evaluate.py                 # 1,000,000 subjects, 20,000,000 records
-    .venv/bin/python bench/evaluate.py --subjects 100000 --no-spark
+    .venv/bin/python bench/evaluate.py --subjects 100000 --no-spark --profile
+    .venv/bin/python bench/evaluate.py --subjects 10000000 --no-pandas --memory-limit 8GB --dir /var/tmp/x
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from xinyong.evaluation import plan as plan_mod
 from xinyong.evaluation import semantics as sem
-from xinyong.evaluation.service import compute, load_models, result_columns
+from xinyong.evaluation.engines import DuckLimits
+from xinyong.evaluation.service import compute, export_results, load_models, model_plan
 
 AS_OF = dt.date(2026, 6, 30)
 A = sem.day(AS_OF)
@@ -48,11 +55,16 @@ def _dict(codes: np.ndarray, values: list[str], mask: np.ndarray | None = None) 
     return pa.DictionaryArray.from_arrays(idx, pa.array(values))
 
 
-def _ids(prefix: str, n: int) -> pa.Array:
-    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(np.arange(n, dtype=np.int64)), pa.string()), "")
+def _ids(prefix: str, n: int, first: int = 0) -> pa.Array:
+    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(np.arange(first, first + n, dtype=np.int64)),
+                                                       pa.string()), "")
+
+
+RECORDS_PER_PART = 20_000_000
 
 
 def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
+    """Subjects in one file; records in parts of ≤ RECORDS_PER_PART rows (bounded memory at 200 M)."""
     rng = np.random.default_rng(seed)
     for name in ("subjects", "records", "manual_scores"):
         (out / name).mkdir(parents=True, exist_ok=True)
@@ -64,6 +76,18 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
         "parent_id": pa.nulls(n_subjects, pa.string()),
     })
     pq.write_table(subjects, out / "subjects" / "part-000000.parquet")
+    del subjects, kind
+    for part, start in enumerate(range(0, n_records, RECORDS_PER_PART)):
+        size = min(RECORDS_PER_PART, n_records - start)
+        _records(out / "records" / f"part-{part:06d}.parquet", rng, n_subjects, size, start)
+    pq.write_table(pa.table({"subject_id": pa.array([], pa.string()), "model_id": pa.array([], pa.string()),
+                             "indicator_id": pa.array([], pa.string()), "value_milli": pa.array([], pa.int64()),
+                             "effective_day": pa.array([], pa.int32()), "seq": pa.array([], pa.int64())}),
+                   out / "manual_scores" / "part-000000.parquet")
+    (out / "manifest.json").write_text('{"version": 1, "parts": [0], "superseded": false}', encoding="utf-8")
+
+
+def _records(path: Path, rng: np.random.Generator, n_subjects: int, n_records: int, first_id: int) -> None:
     k = rng.choice(len(KINDS), size=n_records, p=KIND_P)
     occurred = (A - rng.integers(-30, 2000, n_records)).astype(np.int32)
     occ_null = rng.random(n_records) < 0.01
@@ -80,7 +104,7 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
         return _dict(codes, values, mask)
 
     records = pa.table({
-        "id": _ids("r", n_records),
+        "id": _ids("r", n_records, first_id),
         "kind": _dict(k, KINDS),
         "subject_id": pc.binary_join_element_wise(
             "s", pc.cast(pa.array(rng.integers(0, n_subjects, n_records)), pa.string()), ""),
@@ -102,12 +126,7 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
         "f_removed_on": pa.array(np.where((rng.random(n_records) < 0.3) & ((k == 7) | (k == 8)), "2025-01-01", None)),
         "_part": pa.array(np.zeros(n_records, dtype=np.int64)),
     })
-    pq.write_table(records, out / "records" / "part-000000.parquet", row_group_size=1_000_000)
-    pq.write_table(pa.table({"subject_id": pa.array([], pa.string()), "model_id": pa.array([], pa.string()),
-                             "indicator_id": pa.array([], pa.string()), "value_milli": pa.array([], pa.int64()),
-                             "effective_day": pa.array([], pa.int32()), "seq": pa.array([], pa.int64())}),
-                   out / "manual_scores" / "part-000000.parquet")
-    (out / "manifest.json").write_text('{"version": 1, "parts": [0], "superseded": false}', encoding="utf-8")
+    pq.write_table(records, path, row_group_size=1_000_000)
 
 
 # ------------------------------------------------------------------ (a) hand-written DuckDB SQL
@@ -165,18 +184,18 @@ FROM sc
 """
 
 
-def run_sql(snap: Path, out: Path) -> pa.Table:
+def run_sql(snap: Path, out: Path, limits: DuckLimits) -> int:
+    """The hand-written query, streamed to Parquet with COPY the way an expert would write it."""
     import duckdb
 
-    con = duckdb.connect()
-    sql = HAND_SQL.replace("{records}", (snap / "records" / "part-000000.parquet").as_posix()).replace(
-        "{subjects}", (snap / "subjects" / "part-000000.parquet").as_posix())
-    table = con.sql(sql).to_arrow_table()
-    score = pc.divide(pc.cast(table.column("score_units"), pa.float64()), 100.0)
-    pq.write_table(pa.table({"subject_id": table.column("subject_id"), "score": score,
-                             "grade": table.column("grade")}), out)
+    con = duckdb.connect(config=limits.config())
+    con.execute("SET preserve_insertion_order = false")
+    sql = HAND_SQL.replace("{records}", (snap / "records" / "*.parquet").as_posix()).replace(
+        "{subjects}", (snap / "subjects" / "*.parquet").as_posix())
+    n = con.execute(f"COPY (SELECT subject_id, score_units / 100 AS score, grade FROM ({sql})) "
+                    f"TO '{out.as_posix()}' (FORMAT parquet)").fetchone()[0]
     con.close()
-    return table
+    return int(n)
 
 
 # ------------------------------------------------------------------ (b) vectorised pandas
@@ -185,8 +204,8 @@ def run_sql(snap: Path, out: Path) -> pa.Table:
 def run_pandas(snap: Path) -> pd.DataFrame:
     cols = ["kind", "subject_id", "occurred_day", "publicity_until_day", "valid_until_day", "severity", "amount",
             "f_status", "f_performance", "f_resolution", "f_grade", "f_result", "f_removed_on"]
-    r = pd.read_parquet(snap / "records" / "part-000000.parquet", columns=cols)
-    s = pd.read_parquet(snap / "subjects" / "part-000000.parquet", columns=["id", "kind"])
+    r = pd.read_parquet(snap / "records", columns=cols)
+    s = pd.read_parquet(snap / "subjects", columns=["id", "kind"])
     s = s[s["kind"].isin(["enterprise", "individual_business"])].set_index("id")
     occ = r["occurred_day"]
     vis = (occ.isna() | (occ <= A)) & (r["publicity_until_day"].isna() | (r["publicity_until_day"] >= A))
@@ -240,33 +259,94 @@ def run_pandas(snap: Path) -> pd.DataFrame:
 # ------------------------------------------------------------------ compiled
 
 
-def run_compiled(snap: Path, out: Path, models: dict, engine: str = "duckdb", spark_session=None) -> pa.Table:
-    from xinyong.evaluation import service
+def run_compiled(snap: Path, out: Path, models: dict, limits: DuckLimits, plans: Path) -> int:
+    """`xinyong evaluate --out` minus the store: plan (on-disk cache), DuckDB, COPY … TO Parquet."""
+    plan_mod.clear_memo()  # as a new process would: the plan comes from the disk cache, or is compiled
+    return export_results(models["city_enterprise"], models, snap, AS_OF, out, run_id="bench", limits=limits,
+                          cache_dir=plans)
 
-    service._SQL_CACHE.clear()  # measure the compilation too
-    spec = models["city_enterprise"]
-    table = compute(spec, models, snap, AS_OF, engine=engine, spark_session=spark_session, ordered=False)
-    pq.write_table(result_columns(spec, table, run_id="bench", engine=engine, as_of=AS_OF), out)
-    return table
+
+def read_scores(path: Path) -> pd.DataFrame:
+    """subject_id, score_units, grade from a result Parquet (score is units / 100, exact in a double)."""
+    t = pq.read_table(path, columns=["subject_id", "score", "grade"])
+    units = pc.cast(pc.round(pc.multiply(t.column("score"), 100.0)), pa.int64())
+    return pd.DataFrame({"subject_id": t.column("subject_id").to_numpy(zero_copy_only=False),
+                         "score_units": units.to_numpy(), "grade": t.column("grade").to_numpy(zero_copy_only=False)})
+
+
+def peak_reset() -> None:
+    """Reset this process's peak RSS (VmHWM), Linux ≥ 4.0."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def timed(fn, *args, repeat: int = 1, **kw):  # noqa: ANN001, ANN002, ANN003, ANN201 - a stopwatch
-    """Best of `repeat` runs (the machine is shared; the best run is the least disturbed one)."""
+    """Best of `repeat` runs (the machine is shared; the best run is the least disturbed one), and the
+    peak memory of the process during them (MiB)."""
     best, result = float("inf"), None
+    peak_reset()
     for _ in range(repeat):
         t = time.perf_counter()
         result = fn(*args, **kw)
         best = min(best, time.perf_counter() - t)
-    return result, best
+    return result, best, peak_mib()
 
 
-def same(a: pa.Table | pd.DataFrame, b: pa.Table | pd.DataFrame) -> bool:
-    def norm(x):  # noqa: ANN001, ANN202
-        df = x.to_pandas() if isinstance(x, pa.Table) else x
+def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    def norm(df: pd.DataFrame) -> pd.DataFrame:
         df = df[["subject_id", "score_units", "grade"]].astype({"score_units": "int64", "grade": "str",
                                                                 "subject_id": "str"})
         return df.sort_values("subject_id").reset_index(drop=True)  # no implementation promises an order
     return norm(a).equals(norm(b))
+
+
+def profile(snap: Path, work: Path, limits: DuckLimits) -> None:
+    """Each stage of the compiled path on its own (the streamed run fuses execution and writing)."""
+    from xinyong.evaluation.compiler import attributes_used, fields_used
+    from xinyong.evaluation.engines import duckdb_connect
+    from xinyong.evaluation.plan import needed_models, output_sql
+
+    stages: list[tuple[str, float]] = []
+
+    def stage(name: str, fn, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        t = time.perf_counter()
+        out = fn(*a, **kw)
+        stages.append((name, time.perf_counter() - t))
+        return out
+
+    cold = work / "plans-profile"
+    shutil.rmtree(cold, ignore_errors=True)
+    models = stage("load and validate model specs (YAML → pydantic)", load_models)
+    spec = models["city_enterprise"]
+    plan_mod.clear_memo()
+    plan = stage("compile plan, cold (spec → Ibis → DuckDB + Spark SQL, saved)", model_plan, spec, models, snap,
+                 cache_dir=cold)
+    plan_mod.clear_memo()
+    stage("plan from the on-disk cache (a later process)", model_plan, spec, models, snap, cache_dir=cold)
+    used = needed_models(spec, models)
+    con = stage("bind snapshot views", duckdb_connect, snap, fields_used(used), attributes_used(used), limits=limits)
+    sql = plan.sql("duckdb", sem.day(AS_OF))
+    stage("DuckDB execution (scores, grades, vetoes, reason codes) into a temp table", con.raw_sql,
+          f"CREATE TEMP TABLE res AS {sql}")
+    stage("transfer of the full result to Python (Arrow; the store path)",
+          lambda: con.con.sql("SELECT * FROM res").to_arrow_table())
+    out = output_sql(spec, "res", run_id="p", engine="duckdb", as_of=AS_OF)
+    stage("Parquet write (COPY … TO, result file columns)", con.raw_sql,
+          f"COPY ({out}) TO '{(work / 'profile.parquet').as_posix()}' (FORMAT parquet)")
+    con.disconnect()
+    plan_mod.clear_memo()
+    stage("end to end, streamed: plan from disk + execution + COPY (what the benchmark times)",
+          export_results, spec, models, snap, AS_OF, work / "profile2.parquet", run_id="p", limits=limits,
+          cache_dir=cold)
+    print("| stage | seconds |\n|---|---:|")
+    for name, sec in stages:
+        print(f"| {name} | {sec:.3f} |")
 
 
 def main() -> None:
@@ -274,48 +354,71 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=1_000_000)
     ap.add_argument("--records-per-subject", type=int, default=20)
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline (it holds every record "
+                    "in memory: ~25 GB at 10 M subjects)")
+    ap.add_argument("--profile", action="store_true", help="first time each stage of the compiled path")
+    ap.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 6GB (spills beyond it)")
+    ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     ap.add_argument("--repeat", type=int, default=2, help="runs of each implementation (best is reported)")
     ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir, removed); "
                     "/dev/shm keeps disk speed out of the figures")
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="xinyong-bench-eval-"))
     n, m = args.subjects, args.subjects * args.records_per_subject
-    models = load_models()
+    limits = DuckLimits(threads=args.threads, memory_limit=args.memory_limit, temp_directory=work / "duckdb-tmp")
+    plans = work / "plans"
     import os
 
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     try:
-        _, t_gen = timed(generate, work / "full", n, m)
+        if not (work / "full" / "manifest.json").exists():
+            _, t_gen, mem = timed(generate, work / "full", n, m)
+            print(f"generated {n:,} subjects, {m:,} records as Parquet in {t_gen:.1f}s (peak {mem:,.0f} MiB)")
         size = sum(f.stat().st_size for f in (work / "full").rglob("*.parquet"))
-        print(f"generated {n:,} subjects, {m:,} records as Parquet in {t_gen:.1f}s ({size / 2**20:.0f} MiB)")
+        print(f"snapshot: {size / 2**20:,.0f} MiB of Parquet")
+        models = load_models()
+        if args.profile:
+            profile(work / "full", work, limits)
+        shutil.rmtree(plans, ignore_errors=True)  # the first compiled run compiles; later ones read the plan
         # interleaved, best of --repeat: the first read of the files is not charged to whoever runs first
-        compiled, hand, pandas_out = None, None, None
         t_c = t_s = t_p = float("inf")
+        m_c = m_s = m_p = 0.0
+        pandas_out = None
         for _ in range(args.repeat):
-            compiled, t = timed(run_compiled, work / "full", work / "compiled.parquet", models)
-            t_c = min(t_c, t)
-            hand, t = timed(run_sql, work / "full", work / "sql.parquet")
-            t_s = min(t_s, t)
-            pandas_out, t = timed(run_pandas, work / "full")
-            t_p = min(t_p, t)
-        ok = same(compiled, hand) and same(compiled, pandas_out)
-        grades = pc.value_counts(compiled.column("grade")).to_pylist()
-        print(f"grades: {sorted((g['values'], g['counts']) for g in grades)}")
-        print(f"compiled model (Ibis→DuckDB, reasons, Parquet)  {t_c:7.2f}s")
-        print(f"hand-written DuckDB SQL (same scores, Parquet)  {t_s:7.2f}s   compiled/sql = {t_c / t_s:.2f}x (target ≤ 1.25x)")
-        print(f"vectorised pandas (read + compute)              {t_p:7.2f}s   pandas/compiled = {t_p / t_c:.2f}x (target ≥ 5x)")
-        print(f"identical scores and grades: {ok}")
+            _, t, mem = timed(run_compiled, work / "full", work / "compiled.parquet", models, limits, plans)
+            t_c, m_c = min(t_c, t), max(m_c, mem)
+            _, t, mem = timed(run_sql, work / "full", work / "sql.parquet", limits)
+            t_s, m_s = min(t_s, t), max(m_s, mem)
+            if not args.no_pandas:
+                pandas_out, t, mem = timed(run_pandas, work / "full")
+                t_p, m_p = min(t_p, t), max(m_p, mem)
+        compiled, hand = read_scores(work / "compiled.parquet"), read_scores(work / "sql.parquet")
+        ok = same(compiled, hand) and (pandas_out is None or same(compiled, pandas_out))
+        del pandas_out
+        print(f"grades: {sorted(compiled['grade'].value_counts().items())} ({len(compiled):,} subjects)")
+        print(f"compiled model (plan, DuckDB, reasons, COPY Parquet)  {t_c:7.2f}s  peak {m_c:8,.0f} MiB")
+        print(f"hand-written DuckDB SQL (same scores, COPY Parquet)   {t_s:7.2f}s  peak {m_s:8,.0f} MiB   "
+              f"compiled/sql = {t_c / t_s:.2f}x (target ≤ 1.25x)")
+        if not args.no_pandas:
+            print(f"vectorised pandas (read + compute)                    {t_p:7.2f}s  peak {m_p:8,.0f} MiB   "
+                  f"pandas/compiled = {t_p / t_c:.2f}x (target ≥ 5x)")
+        print(f"identical scores and grades{'' if args.no_pandas else ' (pandas too)'}: {ok}")
         if not args.no_spark:
             from xinyong.evaluation.engines import spark_session
 
-            _, t_g10 = timed(generate, work / "tenth", n // 10, m // 10)
-            session, t_up = timed(spark_session, "local[2]")
-            duck10, t_d10 = timed(run_compiled, work / "tenth", work / "d10.parquet", models, repeat=args.repeat)
-            spark10, t_sp = timed(run_compiled, work / "tenth", work / "s10.parquet", models, "spark", session,
-                                  repeat=args.repeat)
+            if not (work / "tenth" / "manifest.json").exists():
+                generate(work / "tenth", n // 10, m // 10)
+            session, t_up, _ = timed(spark_session, "local[2]")
+            cols = ["subject_id", "score_units", "grade"]
+            _, t_d10, _ = timed(run_compiled, work / "tenth", work / "d10.parquet", models, limits, plans,
+                                repeat=args.repeat)
+            spark10, t_sp, _ = timed(compute, models["city_enterprise"], models, work / "tenth", AS_OF,
+                                     engine="spark", spark_session=session, ordered=False, columns=cols,
+                                     cache_dir=plans, repeat=args.repeat)
+            key = model_plan(models["city_enterprise"], models, work / "tenth", cache_dir=plans).key
             print(f"spark local[2] at 1/10 ({n // 10:,} subjects, {m // 10:,} records): {t_sp:.2f}s "
-                  f"(+{t_up:.1f}s session start); duckdb same size {t_d10:.2f}s; "
-                  f"identical: {same(spark10, duck10)}")
+                  f"(+{t_up:.1f}s session start); duckdb same size {t_d10:.2f}s; plan {key[:12]} "
+                  f"(the same file for both); identical: {same(spark10.to_pandas(), read_scores(work / 'd10.parquet'))}")
             session.stop()
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:

@@ -8,7 +8,10 @@ Engine-agreement rules (DESIGN §7) are enforced here, not hoped for:
   (half up) and divisions are floor divisions of non-negative integers;
 - every record indicator is one conditional aggregate of a single GROUP BY over the records, and
   "latest" picks max(zero-padded day ‖ value), so ties break on the value, never on row order;
-- nulls are coalesced where the spec defines a value (count → 0) and never sorted.
+- nulls are coalesced where the spec defines a value (count → 0) and never sorted;
+- the as-of day may be an Ibis scalar (plan.py compiles with a placeholder literal and substitutes the
+  date in the SQL text), so one compilation serves every date;
+- grade bands, vetoes and the top reason codes are columns of the query, not Python post-processing.
 
 `semantics.py`'s pure-Python evaluator implements the same rules record by record; the
 differential test keeps the two in agreement.
@@ -58,6 +61,9 @@ def fields_used(specs: list[ModelSpec]) -> set[str]:
     return out
 
 
+AsOf = int | ir.IntegerValue  # a day number, or an Ibis scalar standing for one
+
+
 @dataclass(frozen=True)
 class Tables:
     """Unbound logical tables; engines resolve them by name."""
@@ -100,7 +106,7 @@ def _cents(col: ir.Value, field: str) -> ir.IntegerValue:
     return (num * 100).round().cast("int64")
 
 
-def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: int) -> dict[str, ir.Value]:
+def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: AsOf) -> dict[str, ir.Value]:
     aggs: dict[str, ir.Value] = {}
     for ind in spec.indicators:
         if ind.source != "records":
@@ -126,7 +132,7 @@ def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: int) -> dict[s
     return aggs
 
 
-def _value(ind: Indicator, raw: ir.Value, as_of_day: int) -> ir.Value:
+def _value(ind: Indicator, raw: ir.Value, as_of_day: AsOf) -> ir.Value:
     """Aggregate → the indicator's value (null where the spec says 'missing')."""
     if ind.aggregate in {"count", "tenant_count"}:
         return raw.coalesce(0)
@@ -168,7 +174,7 @@ def _points(spec: ModelSpec, ind: Indicator, value: ir.Value, scale: int) -> ir.
     return ibis.cases(*branches, else_=spec.units(ind.else_points)).cast("int64")
 
 
-def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: int, models: dict[str, ModelSpec],
+def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf, models: dict[str, ModelSpec],
                    depth: int) -> ir.Table | None:
     tenant_inds = [i for i in spec.indicators if i.source == "tenants"]
     if not tenant_inds:
@@ -188,7 +194,7 @@ def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: int, models: dict
     return tenants.group_by(carrier_id=tenants.parent_id).aggregate(**aggs)
 
 
-def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: int) -> ir.Table | None:
+def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf) -> ir.Table | None:
     manual = [i for i in spec.indicators if i.source == "manual"]
     if not manual:
         return None
@@ -203,7 +209,7 @@ def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: int) -> ir.Table 
     return latest.group_by(latest.subject_id).aggregate(**aggs)
 
 
-def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: dict[str, ModelSpec] | None = None,
+def compile_model(spec: ModelSpec, as_of_day: AsOf, *, tables: Tables, models: dict[str, ModelSpec] | None = None,
                   district: str | None = None, depth: int = 0) -> ir.Table:
     """The whole evaluation as one expression: one row per subject of the model's kinds."""
     if depth > 3:
@@ -237,7 +243,7 @@ def compile_model(spec: ModelSpec, as_of_day: int, *, tables: Tables, models: di
     return _score(spec, wide, as_of_day, models or {})
 
 
-def _score(spec: ModelSpec, wide: ir.Table, as_of_day: int, models: dict[str, ModelSpec]) -> ir.Table:
+def _score(spec: ModelSpec, wide: ir.Table, as_of_day: AsOf, models: dict[str, ModelSpec]) -> ir.Table:
     """Staged selects: each stage refers to the previous stage's columns, so no expression is
     inlined twice (a single select would repeat the score inside every band and veto branch)."""
     scales = {i.id: sem.value_scale(spec, i, models) for i in spec.indicators}
@@ -270,10 +276,57 @@ def _score(spec: ModelSpec, wide: ir.Table, as_of_day: int, models: dict[str, Mo
     t = t.mutate(_rank=rank, veto=veto_id)
     t = t.mutate(grade=ibis.cases(*[(t._rank == k, b.grade) for k, b in enumerate(spec.decision_bands)],
                                   else_=ibis.null("string")))
+    t, reasons = _reasons(spec, t)
     order = ["subject_id", "parent_id", "district_code",
              *[c for i in spec.indicators for c in (f"v_{i.id}", f"p_{i.id}")],
-             *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *tags]
+             *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *tags, *reasons]
     return t.select(*order)
+
+
+def best_units(spec: ModelSpec, ind: Indicator) -> int:
+    """The most points (model units) an indicator can give: the reference for 'points lost'."""
+    cands = [spec.units(ind.missing_points)]
+    if ind.source == "manual":
+        cands.append(spec.units(ind.manual_max))
+    elif ind.formula is not None:
+        cands += [0, spec.units(ind.formula.cap)]
+    else:
+        cands += [spec.units(b.points) for b in ind.points] + [spec.units(ind.else_points)]
+    return max(cands)
+
+
+def reason_count(spec: ModelSpec) -> int:
+    return min(spec.top_reasons, len(spec.indicators))
+
+
+def _reasons(spec: ModelSpec, t: ir.Table) -> tuple[ir.Table, list[str]]:
+    """reason_1..reason_k: codes (`model.indicator`) of the indicators that cost the most weighted points
+    (best points − points) × dimension weight, largest first, ties to the earlier indicator in the spec,
+    null where fewer than k indicators cost anything.
+
+    Each indicator gets one integer key, cost × n + (n − 1 − position), so keys are distinct within a
+    row and order by cost, then spec order; the r-th reason is the greatest key below the (r−1)-th.
+    That is k GREATESTs over n columns — plain integer SQL on every engine, no sort, no arrays."""
+    weights = {d.id: sem.weight_basis_points(d.weight) for d in spec.dimensions}
+    inds = spec.indicators
+    n = len(inds)
+    t = t.mutate(**{f"_k{k}": (((best_units(spec, i) - t[f"p_{i.id}"]) * weights[i.dimension]) * n
+                              + (n - 1 - k)).cast("int64") for k, i in enumerate(inds)})
+    keys = [t[f"_k{k}"] for k in range(n)]
+    names = []
+    for r in range(reason_count(spec)):
+        if r == 0:
+            top = ibis.greatest(*keys) if n > 1 else keys[0]
+        else:
+            below = [ibis.cases((key < t[names[-1]], key), else_=-1) for key in keys]
+            top = ibis.greatest(*below) if n > 1 else below[0]
+        names.append(f"_top{r}")
+        t = t.mutate(**{names[-1]: top})
+        keys = [t[f"_k{k}"] for k in range(n)]
+    codes = {f"reason_{r + 1}": ibis.cases(*[((t[top] >= n) & (t[top] % n == n - 1 - k), f"{spec.id}.{i.id}")
+                                             for k, i in enumerate(inds)], else_=ibis.null("string"))
+             for r, top in enumerate(names)}
+    return t.mutate(**codes), list(codes)
 
 
 def sem_tag(tag, value: ir.Value, scale: int) -> ir.BooleanValue:  # noqa: ANN001 - schemas.Tag

@@ -15,6 +15,7 @@ cluster is a matter of pointing at the same directory (a path on HDFS/S3 works t
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,30 @@ def _present_columns(files: list[Path]) -> set[str]:
 # ---------------------------------------------------------------- DuckDB
 
 
+@dataclass(frozen=True)
+class DuckLimits:
+    """DuckDB resources: `threads` (default: all cores), `memory_limit` ("6GB"; default 80 % of RAM)
+    and `temp_directory`, where hash tables spill when they outgrow the memory limit."""
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    temp_directory: Path | None = None
+
+    def config(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.threads:
+            out["threads"] = self.threads
+        if self.memory_limit:
+            out["memory_limit"] = self.memory_limit
+        if self.temp_directory:
+            out["temp_directory"] = str(self.temp_directory)
+        return out
+
+
 def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
-                   threads: int | None = None) -> ibis.BaseBackend:
-    con = ibis.duckdb.connect(threads=threads) if threads else ibis.duckdb.connect()
+                   limits: DuckLimits = DuckLimits()) -> ibis.BaseBackend:
+    con = ibis.duckdb.connect(**limits.config())
+    con.raw_sql("SET preserve_insertion_order = false")  # no result promises an order; saves memory
     superseded = bool(manifest(snapshot).get("superseded"))
     for name, schema in table_schemas(fields, attributes, snapshot).items():
         files = _files(snapshot, name)
@@ -81,16 +103,24 @@ def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = froz
     return con
 
 
-def duckdb_sql(expr: ibis.Table) -> str:
-    """The compiled query text (DuckDB dialect); compiling costs ~0.5 s, so callers cache it."""
-    return ibis.to_sql(expr, dialect="duckdb")
-
-
 def run_duckdb(sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
-               threads: int | None = None) -> pa.Table:
-    con = duckdb_connect(snapshot, fields, attributes, threads=threads)
+               limits: DuckLimits = DuckLimits()) -> pa.Table:
+    """Run a compiled query; the result as Arrow with integral columns as int64."""
+    con = duckdb_connect(snapshot, fields, attributes, limits=limits)
     try:
         return normalise_types(con.con.sql(sql).to_arrow_table())
+    finally:
+        con.disconnect()
+
+
+def copy_duckdb(select_sql: str, out: Path, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(),
+                *, limits: DuckLimits = DuckLimits()) -> int:
+    """Stream a query's rows into a Parquet file with COPY … TO (nothing passes through Python);
+    returns the number of rows written."""
+    con = duckdb_connect(snapshot, fields, attributes, limits=limits)
+    try:
+        target = out.as_posix().replace("'", "''")
+        return int(con.con.execute(f"COPY ({select_sql}) TO '{target}' (FORMAT parquet)").fetchone()[0])
     finally:
         con.disconnect()
 
@@ -140,12 +170,12 @@ def spark_bind(session: Any, snapshot: Path, fields: set[str], attributes: set[s
         df.select(*cols).createOrReplaceTempView(name)
 
 
-def run_spark(expr: ibis.Table, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
+def run_spark(sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
               session: Any = None) -> pa.Table:
+    """Run a compiled plan's Spark SQL over temp views of the snapshot; the result as Arrow."""
     session = session or spark_session()
     spark_bind(session, snapshot, fields, attributes)
-    con = ibis.pyspark.connect(session)
-    return normalise_types(con.to_pyarrow(expr))
+    return normalise_types(session.sql(sql).toArrow())
 
 
 # ---------------------------------------------------------------- Python

@@ -8,8 +8,6 @@ return shape is documented in docs/evaluation.md.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import time
 import uuid
 from collections import Counter
@@ -20,15 +18,23 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import Engine, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from xinyong.disclosure.policy import OPERATOR, Viewer
 from xinyong.evaluation import semantics as sem
-from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used
-from xinyong.evaluation.engines import ENGINES, duckdb_sql, has_status, read_rows, run_duckdb, run_spark
+from xinyong.evaluation.compiler import attributes_used, best_units, fields_used, reason_count
+from xinyong.evaluation.engines import (
+    ENGINES,
+    DuckLimits,
+    copy_duckdb,
+    has_status,
+    read_rows,
+    run_duckdb,
+    run_spark,
+)
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun, ManualScore
+from xinyong.evaluation.plan import Plan, compile_plan, needed_models, output_sql, spec_sha256
 from xinyong.evaluation.repair import repairability
 from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
 from xinyong.evaluation.snapshot import export_snapshot, record_row, status_rows, subject_row
@@ -99,68 +105,95 @@ def check_model_file(path: Path, *, models_dir: Path | None = None, catalogue: C
     return validate_spec(data, source=str(path), catalogue=catalogue.fields, known_models=known)
 
 
-def spec_sha256(spec: ModelSpec) -> str:
-    return hashlib.sha256(json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True,
-                                     ensure_ascii=False).encode()).hexdigest()
-
-
 # ---------------------------------------------------------------- computing
 
 
-def needed_models(spec: ModelSpec, models: dict[str, ModelSpec]) -> list[ModelSpec]:
-    out = [spec]
-    for ind in spec.indicators:
-        if ind.source == "tenants" and models[ind.tenant_model] not in out:
-            out += needed_models(models[ind.tenant_model], models)
-    return out
+def plan_dir() -> Path:
+    """Where compiled plans are kept: `<data_dir>/plans` (plan.py)."""
+    return get_settings().data_dir / "plans"
+
+
+def model_plan(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, *, district: str | None = None,
+               cache_dir: Path | None = None) -> Plan:
+    """The compiled plan for `spec` on this snapshot's layout, compiled once per spec hash."""
+    return compile_plan(spec, models, district=district or spec.district, with_status=has_status(snapshot),
+                        cache_dir=cache_dir or plan_dir())
+
+
+def _project(sql: str, columns: list[str] | None, ordered: bool) -> str:
+    if columns is None and not ordered:
+        return sql
+    cols = ", ".join(columns) if columns else "*"
+    return f"SELECT {cols} FROM ({sql}) AS plan" + (" ORDER BY subject_id" if ordered else "")
 
 
 def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of: dt.date, *,
             engine: str = "duckdb", district: str | None = None, spark_session: Any = None,
-            threads: int | None = None, ordered: bool = True) -> pa.Table:
-    """Evaluate on one engine; one row per subject, sorted by subject_id by the engine itself unless
-    `ordered=False` (the store and the Parquet output need no order; sorting a million wide rows
-    costs about a second)."""
+            threads: int | None = None, ordered: bool = True, columns: list[str] | None = None,
+            limits: DuckLimits | None = None, cache_dir: Path | None = None) -> pa.Table:
+    """Evaluate on one engine; one row per subject with the columns of `result_schema(spec)` (or only
+    `columns`, in that order), sorted by subject_id by the engine itself unless `ordered=False` (the
+    store and the Parquet output need no order). DuckDB and Spark run the same compiled plan."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine `{engine}`; use one of {', '.join(ENGINES)}")
+    schema = result_schema(spec)
+    unknown = sorted(set(columns or ()) - set(schema.names))
+    if unknown:
+        raise ValueError(f"unknown result columns / 未知结果列: {', '.join(unknown)}")
     district = district or spec.district  # a district's own model grades that district only
     used = needed_models(spec, models)
     fields, attrs = fields_used(used), attributes_used(used)
     as_of_day = sem.day(as_of)
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns])
     if engine == "python":
         rows = read_rows(snapshot, fields, attrs, district=district)
         out = sem.evaluate_rows(spec, as_of_day, subjects=rows["subjects"], records=rows["records"],
                                 manual=rows["manual_scores"], status=rows.get("record_status", []),
                                 models=models, district=district)
-        table = pa.Table.from_pylist(out, schema=result_schema(spec))
-    elif engine == "duckdb":
-        sql = compiled_sql(spec, models, as_of_day, district=district, with_status=has_status(snapshot),
-                           ordered=ordered)
-        table = run_duckdb(sql, snapshot, fields, attrs, threads=threads)
+        for row, codes in zip(out, reason_codes(spec, out), strict=True):
+            row.update(codes)
+        table = pa.Table.from_pylist(out, schema=result_schema(spec)).select(schema.names)
+        return table.sort_by("subject_id") if ordered else table
+    plan = model_plan(spec, models, snapshot, district=district, cache_dir=cache_dir)
+    sql = _project(plan.sql(engine, as_of_day), columns, ordered)
+    if engine == "duckdb":
+        limits = limits or DuckLimits(threads=threads)
+        table = run_duckdb(sql, snapshot, fields, attrs, limits=limits)
     else:
-        tables = Tables.logical(fields, attributes=attrs, with_status=has_status(snapshot))
-        expr = compile_model(spec, as_of_day, tables=tables, models=models, district=district)
-        table = run_spark(expr.order_by("subject_id") if ordered else expr, snapshot, fields, attrs,
-                          session=spark_session)
-    table = table.cast(result_schema(spec))
-    return table.sort_by("subject_id") if engine == "python" and ordered else table
+        table = run_spark(sql, snapshot, fields, attrs, session=spark_session)
+    return table.cast(schema)
 
 
-_SQL_CACHE: dict[tuple, str] = {}
-
-
-def compiled_sql(spec: ModelSpec, models: dict[str, ModelSpec], as_of_day: int, *, district: str | None,
-                 with_status: bool, ordered: bool = True) -> str:
-    """Spec → Ibis → DuckDB SQL, cached per (models' content, date, district, status table, order)."""
+def export_results(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of: dt.date, out: Path, *,
+                   run_id: str, district: str | None = None, limits: DuckLimits = DuckLimits(),
+                   cache_dir: Path | None = None) -> int:
+    """Evaluate on DuckDB and stream the result file (`output_sql` columns) to `out` with COPY … TO:
+    the bulk path, no row passes through Python. Returns the number of subjects written."""
+    district = district or spec.district
     used = needed_models(spec, models)
-    key = (tuple(spec_sha256(m) for m in used), as_of_day, district, with_status, ordered)
-    if key not in _SQL_CACHE:
-        tables = Tables.logical(fields_used(used), attributes=attributes_used(used), with_status=with_status)
-        expr = compile_model(spec, as_of_day, tables=tables, models=models, district=district)
-        if len(_SQL_CACHE) > 256:
-            _SQL_CACHE.clear()
-        _SQL_CACHE[key] = duckdb_sql(expr.order_by("subject_id") if ordered else expr)
-    return _SQL_CACHE[key]
+    plan = model_plan(spec, models, snapshot, district=district, cache_dir=cache_dir)
+    select_sql = output_sql(spec, f"({plan.sql('duckdb', sem.day(as_of))})", run_id=run_id, engine="duckdb",
+                            as_of=as_of)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return copy_duckdb(select_sql, out, snapshot, fields_used(used), attributes_used(used), limits=limits)
+
+
+def write_result_table(spec: ModelSpec, table: pa.Table, out: Path, *, run_id: str, engine: str,
+                       as_of: dt.date) -> None:
+    """The same result file from a result table already in memory (the store path), through DuckDB's
+    COPY over the Arrow table, so both paths share one definition of the file."""
+    import duckdb
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.register("result_table", table)
+        target = out.as_posix().replace("'", "''")
+        con.execute(f"COPY ({output_sql(spec, 'result_table', run_id=run_id, engine=engine, as_of=as_of)}) "
+                    f"TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()
 
 
 def result_schema(spec: ModelSpec) -> pa.Schema:
@@ -171,20 +204,13 @@ def result_schema(spec: ModelSpec) -> pa.Schema:
     cols += [(f"d_{d.id}", pa.int64()) for d in spec.dimensions]
     cols += [("score_units", pa.int64()), ("grade", pa.string()), ("veto", pa.string())]
     cols += [(f"t_{t.id}", pa.bool_()) for t in spec.tags]
+    cols += [(f"reason_{n + 1}", pa.string()) for n in range(reason_count(spec))]
     return pa.schema(cols)
 
 
 def best_points(spec: ModelSpec, ind_id: str) -> int:
     """The most points an indicator can give: the reference for 'points lost'."""
-    ind = spec.indicator(ind_id)
-    cands = [spec.units(ind.missing_points)]
-    if ind.source == "manual":
-        cands.append(spec.units(ind.manual_max))
-    elif ind.formula is not None:
-        cands += [0, spec.units(ind.formula.cap)]
-    else:
-        cands += [spec.units(b.points) for b in ind.points] + [spec.units(ind.else_points)]
-    return max(cands)
+    return best_units(spec, spec.indicator(ind_id))
 
 
 def reason_matrix(spec: ModelSpec, table: pa.Table) -> tuple[np.ndarray, list[str]]:
@@ -211,9 +237,10 @@ def top_k(lost: np.ndarray, k: int) -> np.ndarray:
 
 
 def top_reasons(spec: ModelSpec, table: pa.Table) -> list[list[dict[str, Any]]]:
-    """Top reason codes per subject: the indicators that cost the most (weighted) points; ties → spec order."""
+    """Top reason codes per subject: the indicators that cost the most (weighted) points; ties → spec order.
+    This numpy ranking is the python engine's; DuckDB and Spark rank in SQL (compiler._reasons)."""
     lost, ids = reason_matrix(spec, table)
-    order = top_k(lost, min(spec.top_reasons, len(ids)))
+    order = top_k(lost, reason_count(spec))
     scale = sem.BASIS * 10**spec.decimals
     out = []
     for row, idx in zip(lost, order, strict=True):
@@ -222,37 +249,29 @@ def top_reasons(spec: ModelSpec, table: pa.Table) -> list[list[dict[str, Any]]]:
     return out
 
 
-def reason_columns(spec: ModelSpec, table: pa.Table) -> dict[str, pa.Array]:
-    """Top reason codes as dictionary columns reason_1..reason_k (vectorised: no per-row Python)."""
-    lost, ids = reason_matrix(spec, table)
-    k = min(spec.top_reasons, len(ids))
-    order = top_k(lost, k)
-    codes = pa.array([f"{spec.id}.{i}" for i in ids], type=pa.string())
-    out = {}
-    for j in range(k):
-        col = order[:, j]
-        costly = np.take_along_axis(lost, col[:, None], axis=1)[:, 0] > 0
-        out[f"reason_{j + 1}"] = pa.DictionaryArray.from_arrays(pa.array(col.astype(np.int32), mask=~costly), codes)
+def reason_codes(spec: ModelSpec, rows: list[dict[str, Any]]) -> list[dict[str, str | None]]:
+    """reason_1..reason_k per row of python-engine output (None where fewer indicators cost points)."""
+    if not rows:
+        return []
+    table = pa.table({f"p_{i.id}": [r[f"p_{i.id}"] for r in rows] for i in spec.indicators})
+    names = [f"reason_{n + 1}" for n in range(reason_count(spec))]
+    return [{**dict.fromkeys(names), **{names[n]: r["code"] for n, r in enumerate(reasons)}}
+            for reasons in top_reasons(spec, table)]
+
+
+def _stored_reasons(spec: ModelSpec, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reason codes of a result row with the weighted points each one costs (as top_reasons gives)."""
+    weights = {d.id: sem.weight_basis_points(d.weight) for d in spec.dimensions}
+    scale = sem.BASIS * 10**spec.decimals
+    out = []
+    for n in range(reason_count(spec)):
+        code = row[f"reason_{n + 1}"]
+        if code is None:
+            break
+        ind = spec.indicator(code.split(".", 1)[1])
+        lost = (best_points(spec, ind.id) - row[f"p_{ind.id}"]) * weights[ind.dimension]
+        out.append({"code": code, "indicator": ind.id, "cost": round(lost / scale, spec.decimals)})
     return out
-
-
-def result_columns(spec: ModelSpec, table: pa.Table, *, run_id: str, engine: str, as_of: dt.date) -> pa.Table:
-    """The Parquet output: subject_id, score, grade, veto, reasons, per-indicator points, tags (the values
-    behind the points are in the store's results; leaving them out halves the file)."""
-    div = 10**spec.decimals
-    n = table.num_rows
-    score = pa.array(table.column("score_units").to_numpy(zero_copy_only=False) / div, type=pa.float64())
-    cols = {"subject_id": table.column("subject_id"), "district_code": table.column("district_code"),
-            "score": score, "grade": table.column("grade"), "veto": table.column("veto"),
-            **reason_columns(spec, table)}
-    for ind in spec.indicators:
-        cols[f"points_{ind.id}"] = pa.array(table.column(f"p_{ind.id}").to_numpy(zero_copy_only=False) / div)
-    for tag in spec.tags:
-        cols[f"tag_{tag.id}"] = table.column(f"t_{tag.id}")
-    cols.update(model_id=pa.array([spec.id] * n), model_version=pa.array([spec.version] * n),
-                as_of=pa.array([as_of] * n, type=pa.date32()), engine=pa.array([engine] * n),
-                run_id=pa.array([run_id] * n))
-    return pa.table(cols)
 
 
 # ---------------------------------------------------------------- runs
@@ -274,9 +293,8 @@ class RunSummary:
 
 def _db_rows(spec: ModelSpec, table: pa.Table, run_id: str, as_of: dt.date) -> list[dict[str, Any]]:
     div = 10**spec.decimals
-    reasons = top_reasons(spec, table)
     rows = []
-    for k, r in enumerate(table.to_pylist()):
+    for r in table.to_pylist():
         rows.append({
             "run_id": run_id, "subject_id": r["subject_id"], "model_id": spec.id, "as_of": as_of,
             "district_code": r["district_code"], "score": r["score_units"] / div, "grade": r["grade"],
@@ -284,7 +302,7 @@ def _db_rows(spec: ModelSpec, table: pa.Table, run_id: str, as_of: dt.date) -> l
             "points": {i.id: r[f"p_{i.id}"] / div for i in spec.indicators},
             "values": {i.id: r[f"v_{i.id}"] for i in spec.indicators},
             "dimensions": {d.id: r[f"d_{d.id}"] / div for d in spec.dimensions},
-            "reasons": reasons[k], "tags": [t.id for t in spec.tags if r[f"t_{t.id}"]],
+            "reasons": _stored_reasons(spec, r), "tags": [t.id for t in spec.tags if r[f"t_{t.id}"]],
         })
     return rows
 
@@ -336,8 +354,7 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
         run.finished_at = started + dt.timedelta(seconds=seconds)
         run.seconds = seconds
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(result_columns(spec, table, run_id=run_id, engine=engine_name, as_of=as_of), out)
+        write_result_table(spec, table, out, run_id=run_id, engine=engine_name, as_of=as_of)
     return RunSummary(run_id=run_id, model_id=spec.id, model_version=spec.version, as_of=as_of, engine=engine_name,
                       district=district, subjects=len(rows), grades=dict(Counter(r["grade"] for r in rows)),
                       seconds=seconds, out=str(out) if out else None)
