@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "xinyong.archive.cli",
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
+    "xinyong.scorecard.cli",
 ]
 
 
