@@ -31,6 +31,7 @@ ROUTER_MODULES = [
     "xinyong.accounts.pages",
     "xinyong.evaluation.api",
     "xinyong.evaluation.pages",
+    "xinyong.scorecard.pages",
 ]
 
 

@@ -143,14 +143,3 @@ def save_report(folder: Path, report: dict[str, Any]) -> Path:
     path = folder / "report.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return path
-
-
-def load_reports(models_dir: Path) -> list[dict[str, Any]]:
-    """Every saved report under the models directory (newest first)."""
-    out = []
-    for path in sorted(models_dir.glob("*.report/report.json")):
-        try:
-            out.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return sorted(out, key=lambda r: r.get("trained_at", ""), reverse=True)
