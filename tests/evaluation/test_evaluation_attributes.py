@@ -106,3 +106,20 @@ def test_category_bands_need_equals(catalogue):
     data["indicators"][1]["points"] = [{"min": 1, "points": 3}]
     with pytest.raises(SpecError, match="equals"):
         validate_spec(data, catalogue=catalogue.fields)
+
+
+@pytest.mark.spark
+def test_attribute_indicators_on_spark_match_duckdb(catalogue, spark):
+    spec = validate_spec(SPEC, catalogue=catalogue.fields)
+    values = [("6", "car"), ("12.5", "radio/tv"), (None, None), ("x", "education"), ("30", "")]
+    subjects = []
+    for k, (duration, purpose) in enumerate(values):
+        s = {"id": f"P{k}", "kind": "person", "district_code": "120101", "parent_id": None}
+        s.update({k2: v for k2, v in (("sa_duration", duration), ("sa_purpose", purpose)) if v is not None})
+        subjects.append(s)
+    with tempfile.TemporaryDirectory() as tmp:
+        snap = write_tables(Path(tmp), subjects=subjects, records=[])
+        duck = compute(spec, {spec.id: spec}, snap, AS_OF, engine="duckdb")
+        sp = compute(spec, {spec.id: spec}, snap, AS_OF, engine="spark", spark_session=spark)
+    assert sp.to_pylist() == duck.to_pylist() and sp.schema == duck.schema
+    assert [r["score_units"] for r in duck.to_pylist()] == [_points_by_hand(d, p) for d, p in values]
