@@ -36,6 +36,8 @@ def _window_days(text: str) -> int:
     try:
         n, unit = int(text[:-1]), text[-1].lower()
         days = n * units[unit] if unit != "m" else None
+        if n <= 0:
+            raise ValueError(text)
     except (ValueError, KeyError, IndexError):
         raise ScorecardError(
             f"窗口格式应为 12m / 365d / 1y：{text}", f"window must look like 12m, 365d or 1y: {text}"
