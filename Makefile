@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,spark]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test,spark,scorecard]"
 	@touch $(STAMP)
 
 demo: setup

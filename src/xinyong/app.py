@@ -35,6 +35,7 @@ ROUTER_MODULES = [
     "xinyong.evaluation.api",
     "xinyong.evaluation.pages",
     "xinyong.status.api",
+    "xinyong.scorecard.pages",
 ]
 
 

@@ -37,7 +37,7 @@ COMMAND_MODULES = [
     "xinyong.accounts.cli",
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
-    "xinyong.reports.cli",
+    "xinyong.scorecard.cli",
 ]
 
 

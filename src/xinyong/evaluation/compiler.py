@@ -43,7 +43,9 @@ def subjects_schema(attributes: set[str]) -> dict[str, str]:
 
 
 def attributes_used(specs: list[ModelSpec]) -> set[str]:
-    return {k for spec in specs for k in spec.subject_attributes}
+    """Subject attributes the models filter on or read as indicators (source `attribute`)."""
+    out = {k for spec in specs for k in spec.subject_attributes}
+    return out | {i.attribute for spec in specs for i in spec.indicators if i.source == "attribute"}
 
 
 def records_schema(fields: set[str]) -> dict[str, str]:
@@ -130,6 +132,14 @@ def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: AsOf) -> dict[
             key = (rec.occurred_day + sem.DAY_OFFSET).cast("string") + col
             aggs[name] = key.max(where=cond & rec.occurred_day.notnull() & col.notnull())
     return aggs
+
+
+def _attribute_value(subj: ir.Table, ind: Indicator) -> ir.Value:
+    """A subject attribute as the indicator's value: the text (`category`) or cents (`value`)."""
+    col = subj[sem.attribute_column(ind.attribute)]
+    if ind.aggregate == "category":
+        return col
+    return (col.try_cast("float64") * 100).round().cast("int64")
 
 
 def _value(ind: Indicator, raw: ir.Value, as_of_day: AsOf) -> ir.Value:
@@ -231,7 +241,8 @@ def compile_model(spec: ModelSpec, as_of_day: AsOf, *, tables: Tables, models: d
         # effective by the date" is "withdrawn as of the date" (xinyong.disclosure.policy decides which).
         withdrawn = st.filter(st.status.isin(sem.EXCLUDED_STATUSES) & (st.effective_day <= as_of_day))
         rec = rec.anti_join(withdrawn, rec.id == withdrawn.record_id)
-    wide = subj.select("id", "parent_id", "district_code")
+    wide = subj.select("id", "parent_id", "district_code",
+                       **{f"a_{i.id}": _attribute_value(subj, i) for i in spec.indicators if i.source == "attribute"})
     aggs = _record_aggregates(rec, spec, as_of_day)
     if aggs:
         grouped = rec.group_by(rec.subject_id).aggregate(**aggs)

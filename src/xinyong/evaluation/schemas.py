@@ -21,9 +21,11 @@ RECORD_COLUMNS = {"severity", "polarity", "disclosure", "source", "amount"}
 MAX_WINDOW_DAYS = 20 * 366  # a look-back longer than 20 years is a typo, not a policy
 
 Aggregate = Literal["count", "sum", "max", "latest", "exists", "days_since",
-                    "tenant_count", "tenant_avg_score", "tenant_share", "manual"]
+                    "tenant_count", "tenant_avg_score", "tenant_share", "manual", "value", "category"]
 RECORD_AGGREGATES = {"count", "sum", "max", "latest", "exists", "days_since"}
 TENANT_AGGREGATES = {"tenant_count", "tenant_avg_score", "tenant_share"}
+# A subject attribute read as a number (value, scaled to cents like money) or as a category.
+ATTRIBUTE_AGGREGATES = {"value", "category"}
 
 
 class _Strict(BaseModel):
@@ -88,7 +90,7 @@ class Indicator(_Strict):
     name_zh: str
     name_en: str
     dimension: str
-    source: Literal["records", "manual", "tenants"] = "records"
+    source: Literal["records", "manual", "tenants", "attribute"] = "records"
     kind: str | None = None
     filters: tuple[Filter, ...] = ()
     window: Window | None = None
@@ -102,6 +104,7 @@ class Indicator(_Strict):
     manual_min: float | None = None  # manual indicators: the officer's score is clamped to [min, max]
     manual_max: float | None = None
     tenant_model: str | None = None
+    attribute: str | None = None  # source `attribute`: the subject attribute read (subjects.attributes[key])
     grades: tuple[str, ...] = ()  # tenant_share: the tenant grades counted
     hint_zh: str | None = None  # what the subject can do to gain points (explanations)
     hint_en: str | None = None
@@ -126,6 +129,11 @@ class Indicator(_Strict):
                 raise ValueError("a manual indicator needs 0 ≤ manual_min ≤ manual_max")
             if self.points or self.formula:
                 raise ValueError("a manual indicator's points are the officer's score: no table or formula")
+        elif self.source == "attribute":
+            if self.aggregate not in ATTRIBUTE_AGGREGATES or not self.attribute:
+                raise ValueError(f"an attribute indicator needs `attribute` and an aggregate in {sorted(ATTRIBUTE_AGGREGATES)}")
+            if not self.points and not self.formula:
+                raise ValueError("an attribute indicator needs a points table or a formula")
         else:
             if self.aggregate not in TENANT_AGGREGATES or not self.tenant_model:
                 raise ValueError(f"a tenants indicator needs `tenant_model` and an aggregate in {sorted(TENANT_AGGREGATES)}")
@@ -135,13 +143,13 @@ class Indicator(_Strict):
                 raise ValueError("a tenants indicator needs a points table or a formula")
         if self.window is not None and self.source != "records":
             raise ValueError("only records indicators have a window")
-        if self.aggregate == "latest" and self.formula:
-            raise ValueError("`latest` gives a category: use a points table with `equals`")
+        if self.categorical and self.formula:
+            raise ValueError(f"`{self.aggregate}` gives a category: use a points table with `equals`")
         return self
 
     @property
     def categorical(self) -> bool:
-        return self.aggregate == "latest"
+        return self.aggregate in {"latest", "category"}
 
 
 class Dimension(_Strict):
@@ -286,9 +294,9 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
             errs.append((f"indicators[{i}].window", f"days must be 1..{MAX_WINDOW_DAYS} / 回溯期无效"))
         for j, band in enumerate(ind.points):
             if ind.categorical and band.equals is None:
-                errs.append((f"indicators[{i}].points[{j}]", "a `latest` indicator's bands use `equals` / 分类指标须用 equals"))
+                errs.append((f"indicators[{i}].points[{j}]", "a `latest`/`category` indicator's bands use `equals` / 分类指标须用 equals"))
             if not ind.categorical and band.equals is not None:
-                errs.append((f"indicators[{i}].points[{j}]", "`equals` is only for `latest` indicators / equals 仅用于分类指标"))
+                errs.append((f"indicators[{i}].points[{j}]", "`equals` is only for `latest`/`category` indicators / equals 仅用于分类指标"))
             if band.min is not None and band.max is not None and band.min >= band.max:
                 errs.append((f"indicators[{i}].points[{j}]", "min must be < max / 下限须小于上限"))
         if ind.aggregate == "tenant_share":

@@ -75,7 +75,7 @@ def per_units(per: float, scale: int) -> int:
 
 def value_scale(spec: ModelSpec, ind: Indicator, models: dict[str, ModelSpec]) -> int:
     """Integer units of an indicator's value: money in cents, scores in their model's units."""
-    if ind.aggregate in {"sum", "max"}:
+    if ind.aggregate in {"sum", "max", "value"}:
         return 100
     if ind.aggregate == "tenant_avg_score":
         return 10 ** models[ind.tenant_model].decimals
@@ -125,6 +125,15 @@ def _matches(row: dict[str, Any], ind: Indicator) -> bool:
             if num is None or num < flt.at_least:
                 return False
     return True
+
+
+def attribute_value(ind: Indicator, subject: dict[str, Any]) -> Any:
+    """Source `attribute`: the text (`category`) or the number in cents (`value`); None when absent."""
+    raw = subject.get(attribute_column(ind.attribute))
+    if ind.aggregate == "category" or raw is None:
+        return raw
+    num = _num(raw)
+    return None if num is None else round_half_up(num * 100)
 
 
 def _aggregate(ind: Indicator, recs: list[dict[str, Any]], as_of_day: int) -> Any:
@@ -235,6 +244,8 @@ def evaluate_rows(spec: ModelSpec, as_of_day: int, *, subjects: list[dict[str, A
                 values[ind.id] = _aggregate(ind, by_subject.get(s["id"], []), as_of_day)
             elif ind.source == "manual":
                 values[ind.id] = manual_vals.get((s["id"], ind.id))
+            elif ind.source == "attribute":
+                values[ind.id] = attribute_value(ind, s)
             else:
                 values[ind.id] = tenant_vals.get(s["id"], {}).get(ind.id, 0 if ind.aggregate == "tenant_count" else None)
         out.append(score_row(spec, s, values, models))
