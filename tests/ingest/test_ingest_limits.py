@@ -143,8 +143,9 @@ def test_rows_columns_cells_and_cell_length(tmp_path, monkeypatch):
     rows[1]["违法事实"] = "违" * 5001
     with pytest.raises(LimitExceeded) as err:
         read_file(write_xlsx(tmp_path / "long.xlsx", rows))
-    assert "row 2" in err.value.en and "违法事实" in err.value.en and "5001" in err.value.en
-    assert "第 2 行" in err.value.zh
+    # rows[1] is the second data row: sheet row 3 as Excel/WPS shows it (header on row 1).
+    assert "row 3" in err.value.en and "违法事实" in err.value.en and "5001" in err.value.en
+    assert "第 3 行" in err.value.zh
 
 
 def test_limits_from_env_defaults():

@@ -42,6 +42,7 @@ def app(sqlite_engine, sqlite_url):
                 kinds=kinds,
                 password=PASSWORD,
                 display_name="和平区市场监管局" if name == "amr" else None,
+                sources={"amr": ["和平区市场监管局"], "tax": ["税务"]}.get(name, []),
                 district_code="120101" if role == "district_officer" else None,
             )
         s.commit()
@@ -177,6 +178,9 @@ def test_upload_refuses_wrong_kind_type_and_size(app, tmp_path):
     big.write_bytes(b"a,b\n" + b"x" * (2 * 1024 * 1024))
     r, _ = upload(tax, big, source="税务")
     assert r.status_code == 422 and "文件超过上限" in r.text
+    # A department speaks only for its registered sources (issue 9), in the browser as in the API.
+    r, _ = upload(tax, write_jsonl(tmp_path / "q.jsonl", [penalty_2(1)]), source="天津市高级人民法院")
+    assert r.status_code == 422 and "未登记数据来源「天津市高级人民法院」" in r.text
     assert TestClient(app).get("/ingest/upload", follow_redirects=False).status_code == 303  # login first
     assert login(app, "heping").get("/ingest/upload").status_code == 403
 

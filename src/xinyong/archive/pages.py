@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import require_console_role
 from xinyong.apitypes import Offset
 from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS
@@ -56,7 +57,7 @@ def subject_list(
     f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
          "industry": industry or None, "grade": grade or None}
     page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, sort=sort, **f)
-    columns = list_columns(session, viewer=viewer, ids=[s.id for s in page.items], as_of=dt.date.today())
+    columns = list_columns(session, viewer=viewer, ids=[s.id for s in page.items], as_of=clock.today())
     # Every link keeps the filters; district="" is kept so "all districts" stays chosen.
     query = {k: v for k, v in f.items() if v} | {"district": district or "", "sort": sort}
 

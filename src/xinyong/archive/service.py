@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.archive.schemas import (
     STATUS_LABELS,
     Archive,
@@ -306,7 +307,7 @@ def list_subjects(
     total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
     from xinyong.archive.listing import order_by
 
-    rows = session.scalars(select(Subject).where(*where).order_by(*order_by(sort, viewer, dt.date.today()))
+    rows = session.scalars(select(Subject).where(*where).order_by(*order_by(sort, viewer, clock.today()))
                            .limit(limit).offset(offset))
     names = district_names()
     items = []

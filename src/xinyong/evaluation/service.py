@@ -21,6 +21,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.disclosure.policy import OPERATOR, Viewer
 from xinyong.evaluation import semantics as sem
 from xinyong.evaluation.compiler import attributes_used, best_units, fields_used, reason_count
@@ -483,7 +484,7 @@ def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer
     from xinyong.disclosure.policy import PUBLIC_LEVEL, record_filter, subject_filter
     from xinyong.status.models import StatusEvent
 
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     seen = and_(Record.subject_id == subject_id, subject_filter(viewer))
     new = session.execute(
         select(func.min(Record.first_seen)).join(Subject, Subject.id == Record.subject_id)

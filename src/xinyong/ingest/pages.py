@@ -19,8 +19,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
-from xinyong.accounts.deps import get_auth, may_push_kind, require_console_role
+from xinyong.accounts.deps import Auth, check_source, get_auth, may_push_kind, require_console_role
 from xinyong.apitypes import RowId
 from xinyong.catalogue.service import header_index, load_catalogue, normalise_header
 from xinyong.console.templating import render
@@ -97,6 +99,21 @@ def _run(job: UploadJob, *, engine: Any, path: Path, source: str, kind: str | No
         shutil.rmtree(path.parent, ignore_errors=True)
 
 
+def _default_source(request: Request, auth: Auth) -> str:
+    """The form's source: a department's first registered source (it may push under no other,
+    accounts.deps.check_source), else the account's name."""
+    if auth.viewer.role == "department" and auth.user_id is not None:
+        from sqlalchemy.orm import Session
+
+        from xinyong.accounts.models import User
+
+        with Session(bind=request.app.state.engine) as session:
+            user = session.get(User, auth.user_id)
+            if user is not None and user.sources:
+                return sorted(user.sources)[0]
+    return auth.display_name or auth.viewer.username or ""
+
+
 def _kinds_for(viewer: Viewer) -> dict[str, str]:
     kinds = load_catalogue().kinds
     return {k: s.name_zh for k, s in kinds.items() if may_push_kind(viewer, k)}
@@ -112,13 +129,13 @@ def upload_page(request: Request, viewer: Reader) -> Response:
         kinds=_kinds_for(viewer),
         viewer=viewer,
         error=None,
-        source=auth.display_name or viewer.username or "",
+        source=_default_source(request, auth),
         accept=",".join(ACCEPTED_SUFFIXES),
     )
 
 
 @router.post("/ingest/upload")
-async def upload(
+def upload(
     request: Request,
     viewer: Reader,
     file: Annotated[UploadFile, File()],
@@ -136,11 +153,16 @@ async def upload(
     elif not source.strip():
         error = "请填写数据来源 / the source is required"
     if error is None:
+        try:  # a department speaks only for the sources registered for it (issue 9)
+            check_source(request, viewer, source.strip())
+        except HTTPException as exc:
+            error = f"{exc.detail['zh']} / {exc.detail['en']}"
+    if error is None:
         folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
         from xinyong.ingest.api import _save_upload
 
         try:
-            path = await _save_upload(file, settings.max_upload_mb, folder)
+            path = _save_upload(file, settings.max_upload_mb, folder)
         except HTTPException as exc:
             shutil.rmtree(folder, ignore_errors=True)
             error = f"{exc.detail['zh']} / {exc.detail['en']}"
@@ -307,9 +329,14 @@ def quarantine_row(request: Request, quarantine_id: RowId, viewer: Reader) -> Re
 
 @router.post("/quarantine/{quarantine_id}/retry", response_class=HTMLResponse)
 async def quarantine_retry(request: Request, quarantine_id: RowId, viewer: Reader) -> Response:
-    """Form fields `col:<header>` carry the edited values; only changed ones are sent as changes."""
-    q = _visible_row(request, viewer, quarantine_id)
+    """Form fields `col:<header>` carry the edited values; only changed ones are sent as changes.
+    The form is read on the event loop; the database work runs in the thread pool (docs/deploy.md)."""
     form = await request.form()
+    return await run_in_threadpool(_retry, request, quarantine_id, viewer, form)
+
+
+def _retry(request: Request, quarantine_id: int, viewer: Viewer, form: FormData) -> Response:
+    q = _visible_row(request, viewer, quarantine_id)
     changes = {}
     for key, value in form.multi_items():
         if key.startswith("col:") and isinstance(value, str):

@@ -183,7 +183,7 @@ def _summary(archive: Archive, no: str) -> list:
     # Columns: the status vocabulary (xinyong.status + the date rule's expired); objection upheld,
     # revoked and erased share the last column (they are rare and all withdrawn).
     columns = [("active",), ("expired",), ("objection",), ("repaired",), ("upheld", "revoked", "erased")]
-    head = ["", *(" ".join(STATUS_LABELS[RecordStatus(c[0])]) for c in columns[:-1]), "已撤销/删除 revoked"]
+    head = ["", *(STATUS_LABELS[RecordStatus(c[0])][0] for c in columns[:-1]), "已撤销/删除"]
     rows = [[para(h, cell) for h in head]]
     for polarity in ("positive", "negative", "neutral"):
         groups = archive.by_polarity(polarity)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_role
 from xinyong.disclosure.policy import Viewer, record_filter, subject_filter
 from xinyong.records.models import Record
@@ -81,7 +82,7 @@ def get_status(
     as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
 ) -> RecordStatusOut:
     """A record's status as of a date and its status events (记录状态与变更历史)."""
-    day = as_of or dt.date.today()
+    day = as_of or clock.today()
     _visible(db, current_viewer(request), record_id, day)
     return status_out(db, record_id, day)
 
@@ -89,7 +90,7 @@ def get_status(
 @router.post("/records/{record_id}/status", response_model=RecordStatusOut, status_code=201)
 def post_status(record_id: str, body: StatusChangeIn, db: Db, viewer: Decider) -> RecordStatusOut:
     """Record a status decision (信用修复、异议、撤销、依法删除); 409 for a transition that makes no sense."""
-    record, subject = _visible(db, viewer, record_id, max(dt.date.today(), body.effective_on))
+    record, subject = _visible(db, viewer, record_id, max(clock.today(), body.effective_on))
     if not may_decide(viewer, record, subject):
         raise HTTPException(403, detail="无权变更该记录状态 / you may not change this record's status")
     try:

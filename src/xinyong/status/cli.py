@@ -11,6 +11,7 @@ import json
 
 import typer
 
+from xinyong import clock
 from xinyong.status.models import EVENTS, STATUSES
 
 status_app = typer.Typer(
@@ -27,7 +28,7 @@ def _session():  # noqa: ANN202 - context manager
 
 def _day(raw: str | None, option: str) -> dt.date:
     if not raw:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
