@@ -322,3 +322,24 @@ def test_grades_know_they_are_stale_and_evaluate_changed_regrades_only_those(pop
         assert service.latest_grades(s, "bad", as_of)[0]["stale_since"] is None
         assert service.latest_grades(s, "debtor", as_of)[0]["run_id"] == first.run_id  # untouched, still current
         assert service.changed_subjects(s, model_id="city_enterprise") == set()
+
+
+def test_a_correction_after_grading_marks_the_grade_stale(populated, tmp_path, models):
+    """更正 after a grade: a second version of a visible record, recorded after the run started, makes
+    the subject's grade stale from that day and puts it among `changed_subjects`."""
+    from xinyong.records.models import RecordVersion
+
+    as_of = dt.date(2026, 6, 30)
+    first = run(populated, tmp_path, models=models, as_of=as_of)
+    with Session(populated) as s, s.begin():
+        r = s.get(EvaluationRun, first.run_id)
+        r.started_at = started = r.started_at - dt.timedelta(days=3)
+    corrected_at = started + dt.timedelta(days=2)  # by hand: two days after the run, one before "now"
+    with Session(populated) as s, s.begin():
+        for version, at in ((1, started - dt.timedelta(days=30)), (2, corrected_at)):
+            s.add(RecordVersion(record_id="d1", version=version, content_id=f"d1-v{version}", recorded_at=at,
+                                occurred_on=dt.date(2026, 1, 10), fields={}, original={}))
+    with Session(populated) as s:
+        assert service.latest_grades(s, "debtor", as_of)[0]["stale_since"] == corrected_at.date().isoformat()
+        assert service.latest_grades(s, "good", as_of)[0]["stale_since"] is None  # nothing of its changed
+        assert service.changed_subjects(s, model_id="city_enterprise") == {"debtor"}

@@ -39,7 +39,7 @@ from xinyong.evaluation.plan import Plan, compile_plan, needed_models, output_sq
 from xinyong.evaluation.repair import repairability
 from xinyong.evaluation.schemas import ModelSpec, SpecError, decimal_places, read_yaml, validate_spec
 from xinyong.evaluation.snapshot import export_snapshot, record_row, status_rows, subject_row
-from xinyong.records.models import Record
+from xinyong.records.models import Record, RecordVersion
 from xinyong.settings import get_settings
 from xinyong.subjects.models import Subject
 
@@ -479,7 +479,8 @@ def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer
 
     A change is a record first collected since then that the viewer may see as of `as_of` (default
     today), or a status event (xinyong.status) recorded since then on a record the viewer may see
-    ignoring its status, or on a public-level record (its repair or revocation is a public change).
+    ignoring its status, or on a public-level record (its repair or revocation is a public change), or
+    a correction (a record version after the first, docs/ingest.md) of a record the viewer may see.
     Works on a Session or a Connection."""
     from xinyong.disclosure.policy import PUBLIC_LEVEL, record_filter, subject_filter
     from xinyong.status.models import StatusEvent
@@ -494,13 +495,19 @@ def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer
         .join(Subject, Subject.id == Record.subject_id)
         .where(seen, StatusEvent.recorded_at >= since,
                or_(Record.disclosure == PUBLIC_LEVEL, record_filter(viewer, as_of)))).scalar()
-    times = [t for t in (new, status) if t is not None]
+    # A correction (更正, a version after the first) of a record the viewer may see changes it too.
+    corrected = session.execute(
+        select(func.min(RecordVersion.recorded_at)).join(Record, Record.id == RecordVersion.record_id)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(seen, RecordVersion.version > 1, RecordVersion.recorded_at >= since,
+               record_filter(viewer, as_of))).scalar()
+    times = [t for t in (new, status, corrected) if t is not None]
     return min(times).date() if times else None
 
 
 def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
-    """Subjects whose latest grade by `model_id` is stale (records collected or status events recorded
-    at or after that run's start), plus subjects with records never graded by it; None when the model
+    """Subjects whose latest grade by `model_id` is stale (records collected, corrected or status events
+    recorded at or after that run's start), plus subjects with records never graded by it; None when the model
     has never run (everything is to be graded). What `xinyong evaluate --changed` re-grades."""
     from xinyong.status.models import StatusEvent
 
@@ -513,7 +520,10 @@ def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
     changed: dict[str, dt.datetime] = {}
     for stmt in (select(Record.subject_id, func.max(Record.first_seen)).group_by(Record.subject_id),
                  select(Record.subject_id, func.max(StatusEvent.recorded_at))
-                 .join(Record, Record.id == StatusEvent.record_id).group_by(Record.subject_id)):
+                 .join(Record, Record.id == StatusEvent.record_id).group_by(Record.subject_id),
+                 select(Record.subject_id, func.max(RecordVersion.recorded_at))
+                 .join(Record, Record.id == RecordVersion.record_id).where(RecordVersion.version > 1)
+                 .group_by(Record.subject_id)):
         for sid, at in session.execute(stmt):
             if at is not None and (sid not in changed or at > changed[sid]):
                 changed[sid] = at
