@@ -40,8 +40,10 @@ def main() -> None:
     config = DemoConfig(subjects=args.subjects)
     print(f"machine: {platform.machine()}, python {platform.python_version()}, subjects {args.subjects:,}")
     subjects, records, base = generate_only(config)
-    print(f"baseline generate only: {subjects:,} subjects, {records:,} records in {base:.1f}s "
-          f"({records / base:,.0f} records/s)")
+    print(
+        f"baseline generate only: {subjects:,} subjects, {records:,} records in {base:.1f}s "
+        f"({records / base:,.0f} records/s)"
+    )
     for store in args.stores.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             server = None
@@ -57,9 +59,11 @@ def main() -> None:
             finally:
                 if server is not None:
                     server.stop()
-        print(f"{store}: {report.subjects:,} subjects, {report.records:,} records, {report.batches} batches in "
-              f"{report.seconds:.1f}s ({report.records / report.seconds:,.0f} records/s); "
-              f"ratio to generate-only {base / report.seconds:.2f}")
+        print(
+            f"{store}: {report.subjects:,} subjects, {report.records:,} records, {report.batches} batches in "
+            f"{report.seconds:.1f}s ({report.records / report.seconds:,.0f} records/s); "
+            f"ratio to generate-only {base / report.seconds:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -43,11 +43,39 @@ from xinyong.evaluation.service import compute, export_results, load_models, mod
 
 AS_OF = dt.date(2026, 6, 30)
 A = sem.day(AS_OF)
-KINDS = ["penalty", "inspection", "commitment", "honour", "complaint", "contract_performance", "tax_grade",
-         "judgment_debtor", "business_anomaly", "licence", "financing", "points_event"]
+KINDS = [
+    "penalty",
+    "inspection",
+    "commitment",
+    "honour",
+    "complaint",
+    "contract_performance",
+    "tax_grade",
+    "judgment_debtor",
+    "business_anomaly",
+    "licence",
+    "financing",
+    "points_event",
+]
 KIND_P = [0.03, 0.20, 0.10, 0.02, 0.03, 0.05, 0.15, 0.003, 0.007, 0.15, 0.06, 0.20]
-DISTRICTS = ["120101", "120102", "120103", "120104", "120105", "120106", "120110", "120111", "120112", "120113",
-             "120114", "120115", "120116", "120117", "120118", "120119"]
+DISTRICTS = [
+    "120101",
+    "120102",
+    "120103",
+    "120104",
+    "120105",
+    "120106",
+    "120110",
+    "120111",
+    "120112",
+    "120113",
+    "120114",
+    "120115",
+    "120116",
+    "120117",
+    "120118",
+    "120119",
+]
 
 
 def _dict(codes: np.ndarray, values: list[str], mask: np.ndarray | None = None) -> pa.Array:
@@ -56,8 +84,9 @@ def _dict(codes: np.ndarray, values: list[str], mask: np.ndarray | None = None) 
 
 
 def _ids(prefix: str, n: int, first: int = 0) -> pa.Array:
-    return pc.binary_join_element_wise(prefix, pc.cast(pa.array(np.arange(first, first + n, dtype=np.int64)),
-                                                       pa.string()), "")
+    return pc.binary_join_element_wise(
+        prefix, pc.cast(pa.array(np.arange(first, first + n, dtype=np.int64)), pa.string()), ""
+    )
 
 
 RECORDS_PER_PART = 20_000_000
@@ -69,21 +98,32 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
     for name in ("subjects", "records", "manual_scores"):
         (out / name).mkdir(parents=True, exist_ok=True)
     kind = rng.choice(3, size=n_subjects, p=[0.70, 0.25, 0.05])
-    subjects = pa.table({
-        "id": _ids("s", n_subjects),
-        "kind": _dict(kind, ["enterprise", "individual_business", "government"]),
-        "district_code": _dict(rng.integers(0, len(DISTRICTS), n_subjects), DISTRICTS),
-        "parent_id": pa.nulls(n_subjects, pa.string()),
-    })
+    subjects = pa.table(
+        {
+            "id": _ids("s", n_subjects),
+            "kind": _dict(kind, ["enterprise", "individual_business", "government"]),
+            "district_code": _dict(rng.integers(0, len(DISTRICTS), n_subjects), DISTRICTS),
+            "parent_id": pa.nulls(n_subjects, pa.string()),
+        }
+    )
     pq.write_table(subjects, out / "subjects" / "part-000000.parquet")
     del subjects, kind
     for part, start in enumerate(range(0, n_records, RECORDS_PER_PART)):
         size = min(RECORDS_PER_PART, n_records - start)
         _records(out / "records" / f"part-{part:06d}.parquet", rng, n_subjects, size, start)
-    pq.write_table(pa.table({"subject_id": pa.array([], pa.string()), "model_id": pa.array([], pa.string()),
-                             "indicator_id": pa.array([], pa.string()), "value_milli": pa.array([], pa.int64()),
-                             "effective_day": pa.array([], pa.int32()), "seq": pa.array([], pa.int64())}),
-                   out / "manual_scores" / "part-000000.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "subject_id": pa.array([], pa.string()),
+                "model_id": pa.array([], pa.string()),
+                "indicator_id": pa.array([], pa.string()),
+                "value_milli": pa.array([], pa.int64()),
+                "effective_day": pa.array([], pa.int32()),
+                "seq": pa.array([], pa.int64()),
+            }
+        ),
+        out / "manual_scores" / "part-000000.parquet",
+    )
     (out / "manifest.json").write_text('{"version": 1, "parts": [0], "superseded": false}', encoding="utf-8")
 
 
@@ -103,29 +143,48 @@ def _records(path: Path, rng: np.random.Generator, n_subjects: int, n_records: i
         mask = (k != KINDS.index(kind_name)) | (rng.random(n_records) < extra_null)
         return _dict(codes, values, mask)
 
-    records = pa.table({
-        "id": _ids("r", n_records, first_id),
-        "kind": _dict(k, KINDS),
-        "subject_id": pc.binary_join_element_wise(
-            "s", pc.cast(pa.array(rng.integers(0, n_subjects, n_records)), pa.string()), ""),
-        "occurred_day": pa.array(occurred, mask=occ_null),
-        "publicity_until_day": pa.array(pub, mask=pub_null),
-        "valid_until_day": pa.array(valid, mask=valid_null),
-        "severity": _dict(sev, ["minor", "general", "serious"], ~is_pen),
-        "polarity": _dict(np.zeros(n_records), ["negative"]),
-        "disclosure": _dict(np.zeros(n_records), ["public"]),
-        "source": _dict(np.zeros(n_records), ["bench"]),
-        "amount": pa.array(amount, mask=~is_pen | (rng.random(n_records) < 0.2)),
-        "f_status": only("commitment", rng.choice(3, n_records, p=[0.5, 0.4, 0.1]), ["signed", "kept", "breached"]),
-        "f_performance": only("contract_performance", rng.choice(3, n_records, p=[0.3, 0.6, 0.1]),
-                              ["in_progress", "performed", "breached"]),
-        "f_resolution": only("complaint", rng.choice(4, n_records), ["pending", "resolved", "mediated", "unfounded"]),
-        "f_grade": only("tax_grade", rng.choice(5, n_records, p=[0.3, 0.4, 0.15, 0.1, 0.05]), ["A", "B", "M", "C", "D"]),
-        "f_result": only("inspection", rng.choice(4, n_records, p=[0.7, 0.15, 0.1, 0.05]),
-                         ["passed", "rectify", "failed", "not_found"]),
-        "f_removed_on": pa.array(np.where((rng.random(n_records) < 0.3) & ((k == 7) | (k == 8)), "2025-01-01", None)),
-        "_part": pa.array(np.zeros(n_records, dtype=np.int64)),
-    })
+    records = pa.table(
+        {
+            "id": _ids("r", n_records, first_id),
+            "kind": _dict(k, KINDS),
+            "subject_id": pc.binary_join_element_wise(
+                "s", pc.cast(pa.array(rng.integers(0, n_subjects, n_records)), pa.string()), ""
+            ),
+            "occurred_day": pa.array(occurred, mask=occ_null),
+            "publicity_until_day": pa.array(pub, mask=pub_null),
+            "valid_until_day": pa.array(valid, mask=valid_null),
+            "severity": _dict(sev, ["minor", "general", "serious"], ~is_pen),
+            "polarity": _dict(np.zeros(n_records), ["negative"]),
+            "disclosure": _dict(np.zeros(n_records), ["public"]),
+            "source": _dict(np.zeros(n_records), ["bench"]),
+            "amount": pa.array(amount, mask=~is_pen | (rng.random(n_records) < 0.2)),
+            "f_status": only(
+                "commitment", rng.choice(3, n_records, p=[0.5, 0.4, 0.1]), ["signed", "kept", "breached"]
+            ),
+            "f_performance": only(
+                "contract_performance",
+                rng.choice(3, n_records, p=[0.3, 0.6, 0.1]),
+                ["in_progress", "performed", "breached"],
+            ),
+            "f_resolution": only(
+                "complaint", rng.choice(4, n_records), ["pending", "resolved", "mediated", "unfounded"]
+            ),
+            "f_grade": only(
+                "tax_grade",
+                rng.choice(5, n_records, p=[0.3, 0.4, 0.15, 0.1, 0.05]),
+                ["A", "B", "M", "C", "D"],
+            ),
+            "f_result": only(
+                "inspection",
+                rng.choice(4, n_records, p=[0.7, 0.15, 0.1, 0.05]),
+                ["passed", "rectify", "failed", "not_found"],
+            ),
+            "f_removed_on": pa.array(
+                np.where((rng.random(n_records) < 0.3) & ((k == 7) | (k == 8)), "2025-01-01", None)
+            ),
+            "_part": pa.array(np.zeros(n_records, dtype=np.int64)),
+        }
+    )
     pq.write_table(records, path, row_group_size=1_000_000)
 
 
@@ -191,9 +250,12 @@ def run_sql(snap: Path, out: Path, limits: DuckLimits) -> int:
     con = duckdb.connect(config=limits.config())
     con.execute("SET preserve_insertion_order = false")
     sql = HAND_SQL.replace("{records}", (snap / "records" / "*.parquet").as_posix()).replace(
-        "{subjects}", (snap / "subjects" / "*.parquet").as_posix())
-    n = con.execute(f"COPY (SELECT subject_id, score_units / 100 AS score, grade FROM ({sql})) "
-                    f"TO '{out.as_posix()}' (FORMAT parquet)").fetchone()[0]
+        "{subjects}", (snap / "subjects" / "*.parquet").as_posix()
+    )
+    n = con.execute(
+        f"COPY (SELECT subject_id, score_units / 100 AS score, grade FROM ({sql})) "
+        f"TO '{out.as_posix()}' (FORMAT parquet)"
+    ).fetchone()[0]
     con.close()
     return int(n)
 
@@ -202,8 +264,21 @@ def run_sql(snap: Path, out: Path, limits: DuckLimits) -> int:
 
 
 def run_pandas(snap: Path) -> pd.DataFrame:
-    cols = ["kind", "subject_id", "occurred_day", "publicity_until_day", "valid_until_day", "severity", "amount",
-            "f_status", "f_performance", "f_resolution", "f_grade", "f_result", "f_removed_on"]
+    cols = [
+        "kind",
+        "subject_id",
+        "occurred_day",
+        "publicity_until_day",
+        "valid_until_day",
+        "severity",
+        "amount",
+        "f_status",
+        "f_performance",
+        "f_resolution",
+        "f_grade",
+        "f_result",
+        "f_removed_on",
+    ]
     r = pd.read_parquet(snap / "records", columns=cols)
     s = pd.read_parquet(snap / "subjects", columns=["id", "kind"])
     s = s[s["kind"].isin(["enterprise", "individual_business"])].set_index("id")
@@ -223,37 +298,67 @@ def run_pandas(snap: Path) -> pd.DataFrame:
     agg["pen_g"] = count(pen & (r["severity"] == "general") & within(365))
     agg["pen_m"] = count(pen & (r["severity"] == "minor") & within(365))
     fm = vis & pen & within(1095) & r["amount"].notna()
-    agg["fines"] = np.rint(r.loc[fm, "amount"] * 100).astype(np.int64).groupby(r.loc[fm, "subject_id"], observed=True).sum()
+    agg["fines"] = (
+        np.rint(r.loc[fm, "amount"] * 100)
+        .astype(np.int64)
+        .groupby(r.loc[fm, "subject_id"], observed=True)
+        .sum()
+    )
     agg["jd"] = count((kind == "judgment_debtor") & r["f_removed_on"].isna())
     agg["ba"] = count((kind == "business_anomaly") & r["f_removed_on"].isna())
     agg["com"] = count((kind == "commitment") & r["f_status"].isin(["signed", "kept"]) & within(1095))
     agg["com_b"] = count((kind == "commitment") & (r["f_status"] == "breached") & within(1095))
     agg["con_b"] = count((kind == "contract_performance") & (r["f_performance"] == "breached") & within(1095))
     agg["cpl"] = count((kind == "complaint") & (r["f_resolution"] == "pending") & within(365))
-    agg["hon"] = count((kind == "honour") & within(1095) & (r["valid_until_day"].isna() | (r["valid_until_day"] >= A)))
+    agg["hon"] = count(
+        (kind == "honour") & within(1095) & (r["valid_until_day"].isna() | (r["valid_until_day"] >= A))
+    )
     agg["ins_p"] = count((kind == "inspection") & (r["f_result"] == "passed") & within(730))
     agg["ins_f"] = count((kind == "inspection") & (r["f_result"] == "failed") & within(730))
     agg = agg.fillna(0).astype(np.int64)
     tm = vis & (kind == "tax_grade") & within(730) & r["f_grade"].notna()
     order = ["A", "B", "C", "D", "M"]  # string order, as max(day ‖ value) breaks ties
     code = r.loc[tm, "f_grade"].astype(str).map({g: i for i, g in enumerate(order)}).astype(np.int64)
-    key = (r.loc[tm, "occurred_day"].astype(np.int64) * 8 + code).groupby(r.loc[tm, "subject_id"], observed=True).max()
+    key = (
+        (r.loc[tm, "occurred_day"].astype(np.int64) * 8 + code)
+        .groupby(r.loc[tm, "subject_id"], observed=True)
+        .max()
+    )
     tax = (key % 8).reindex(agg.index)
     tax_pts = tax.map({0: 2000, 1: 1000, 2: -2000, 3: -4000, 4: 0}).fillna(0).astype(np.int64)
     g = agg
-    p1 = (np.maximum(-4000 * g.pen_s, -10000) + np.maximum(-1500 * g.pen_g, -6000) + np.maximum(-500 * g.pen_m, -2000)
-          + np.select([g.fines >= 10_000_000, g.fines >= 1_000_000], [-2000, -1000], 0)
-          + np.where(g.jd > 0, -10000, 0) + np.where(g.ba > 0, -3000, 0))
-    p2 = (np.where(g.com >= 1, 2000, 0) + np.maximum(-2000 * g.com_b, -6000) + np.maximum(-1500 * g.con_b, -4500)
-          + np.maximum(-500 * g.cpl, -2000) + tax_pts)
-    p3 = np.select([g.hon >= 2, g.hon == 1], [5000, 3000], 0) + np.where(g.ins_p >= 1, 2000, 0) + np.maximum(-2000 * g.ins_f, -5000)
+    p1 = (
+        np.maximum(-4000 * g.pen_s, -10000)
+        + np.maximum(-1500 * g.pen_g, -6000)
+        + np.maximum(-500 * g.pen_m, -2000)
+        + np.select([g.fines >= 10_000_000, g.fines >= 1_000_000], [-2000, -1000], 0)
+        + np.where(g.jd > 0, -10000, 0)
+        + np.where(g.ba > 0, -3000, 0)
+    )
+    p2 = (
+        np.where(g.com >= 1, 2000, 0)
+        + np.maximum(-2000 * g.com_b, -6000)
+        + np.maximum(-1500 * g.con_b, -4500)
+        + np.maximum(-500 * g.cpl, -2000)
+        + tax_pts
+    )
+    p3 = (
+        np.select([g.hon >= 2, g.hon == 1], [5000, 3000], 0)
+        + np.where(g.ins_p >= 1, 2000, 0)
+        + np.maximum(-2000 * g.ins_f, -5000)
+    )
     d1, d2, d3 = (np.clip(b + p, 0, 10000) for b, p in ((10000, p1), (6000, p2), (5000, p3)))
     score = (5000 * d1 + 3000 * d2 + 2000 * d3 + 5000) // 10000
     rank = np.select([score >= 8500, score >= 7000, score >= 5500], [0, 1, 2], 3)
     rank = np.maximum(rank, np.where(g.jd >= 1, 3, 0))
     rank = np.maximum(rank, np.where(g.pen_s >= 1, 2, 0))
-    return pd.DataFrame({"subject_id": agg.index, "score_units": np.asarray(score, dtype=np.int64),
-                         "grade": np.array(["A", "B", "C", "D"])[rank]})
+    return pd.DataFrame(
+        {
+            "subject_id": agg.index,
+            "score_units": np.asarray(score, dtype=np.int64),
+            "grade": np.array(["A", "B", "C", "D"])[rank],
+        }
+    )
 
 
 # ------------------------------------------------------------------ compiled
@@ -262,16 +367,22 @@ def run_pandas(snap: Path) -> pd.DataFrame:
 def run_compiled(snap: Path, out: Path, models: dict, limits: DuckLimits, plans: Path) -> int:
     """`xinyong evaluate --out` minus the store: plan (on-disk cache), DuckDB, COPY … TO Parquet."""
     plan_mod.clear_memo()  # as a new process would: the plan comes from the disk cache, or is compiled
-    return export_results(models["city_enterprise"], models, snap, AS_OF, out, run_id="bench", limits=limits,
-                          cache_dir=plans)
+    return export_results(
+        models["city_enterprise"], models, snap, AS_OF, out, run_id="bench", limits=limits, cache_dir=plans
+    )
 
 
 def read_scores(path: Path) -> pd.DataFrame:
     """subject_id, score_units, grade from a result Parquet (score is units / 100, exact in a double)."""
     t = pq.read_table(path, columns=["subject_id", "score", "grade"])
     units = pc.cast(pc.round(pc.multiply(t.column("score"), 100.0)), pa.int64())
-    return pd.DataFrame({"subject_id": t.column("subject_id").to_numpy(zero_copy_only=False),
-                         "score_units": units.to_numpy(), "grade": t.column("grade").to_numpy(zero_copy_only=False)})
+    return pd.DataFrame(
+        {
+            "subject_id": t.column("subject_id").to_numpy(zero_copy_only=False),
+            "score_units": units.to_numpy(),
+            "grade": t.column("grade").to_numpy(zero_copy_only=False),
+        }
+    )
 
 
 def peak_reset() -> None:
@@ -300,9 +411,11 @@ def timed(fn, *args, repeat: int = 1, **kw):  # noqa: ANN001, ANN002, ANN003, AN
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
     def norm(df: pd.DataFrame) -> pd.DataFrame:
-        df = df[["subject_id", "score_units", "grade"]].astype({"score_units": "int64", "grade": "str",
-                                                                "subject_id": "str"})
+        df = df[["subject_id", "score_units", "grade"]].astype(
+            {"score_units": "int64", "grade": "str", "subject_id": "str"}
+        )
         return df.sort_values("subject_id").reset_index(drop=True)  # no implementation promises an order
+
     return norm(a).equals(norm(b))
 
 
@@ -325,25 +438,50 @@ def profile(snap: Path, work: Path, limits: DuckLimits) -> None:
     models = stage("load and validate model specs (YAML → pydantic)", load_models)
     spec = models["city_enterprise"]
     plan_mod.clear_memo()
-    plan = stage("compile plan, cold (spec → Ibis → DuckDB + Spark SQL, saved)", model_plan, spec, models, snap,
-                 cache_dir=cold)
+    plan = stage(
+        "compile plan, cold (spec → Ibis → DuckDB + Spark SQL, saved)",
+        model_plan,
+        spec,
+        models,
+        snap,
+        cache_dir=cold,
+    )
     plan_mod.clear_memo()
     stage("plan from the on-disk cache (a later process)", model_plan, spec, models, snap, cache_dir=cold)
     used = needed_models(spec, models)
-    con = stage("bind snapshot views", duckdb_connect, snap, fields_used(used), attributes_used(used), limits=limits)
+    con = stage(
+        "bind snapshot views", duckdb_connect, snap, fields_used(used), attributes_used(used), limits=limits
+    )
     sql = plan.sql("duckdb", sem.day(AS_OF))
-    stage("DuckDB execution (scores, grades, vetoes, reason codes) into a temp table", con.raw_sql,
-          f"CREATE TEMP TABLE res AS {sql}")
-    stage("transfer of the full result to Python (Arrow; the store path)",
-          lambda: con.con.sql("SELECT * FROM res").to_arrow_table())
+    stage(
+        "DuckDB execution (scores, grades, vetoes, reason codes) into a temp table",
+        con.raw_sql,
+        f"CREATE TEMP TABLE res AS {sql}",
+    )
+    stage(
+        "transfer of the full result to Python (Arrow; the store path)",
+        lambda: con.con.sql("SELECT * FROM res").to_arrow_table(),
+    )
     out = output_sql(spec, "res", run_id="p", engine="duckdb", as_of=AS_OF)
-    stage("Parquet write (COPY … TO, result file columns)", con.raw_sql,
-          f"COPY ({out}) TO '{(work / 'profile.parquet').as_posix()}' (FORMAT parquet)")
+    stage(
+        "Parquet write (COPY … TO, result file columns)",
+        con.raw_sql,
+        f"COPY ({out}) TO '{(work / 'profile.parquet').as_posix()}' (FORMAT parquet)",
+    )
     con.disconnect()
     plan_mod.clear_memo()
-    stage("end to end, streamed: plan from disk + execution + COPY (what the benchmark times)",
-          export_results, spec, models, snap, AS_OF, work / "profile2.parquet", run_id="p", limits=limits,
-          cache_dir=cold)
+    stage(
+        "end to end, streamed: plan from disk + execution + COPY (what the benchmark times)",
+        export_results,
+        spec,
+        models,
+        snap,
+        AS_OF,
+        work / "profile2.parquet",
+        run_id="p",
+        limits=limits,
+        cache_dir=cold,
+    )
     print("| stage | seconds |\n|---|---:|")
     for name, sec in stages:
         print(f"| {name} | {sec:.3f} |")
@@ -354,18 +492,27 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, default=1_000_000)
     ap.add_argument("--records-per-subject", type=int, default=20)
     ap.add_argument("--no-spark", action="store_true")
-    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline (it holds every record "
-                    "in memory: ~25 GB at 10 M subjects)")
+    ap.add_argument(
+        "--no-pandas",
+        action="store_true",
+        help="skip the pandas baseline (it holds every record in memory: ~25 GB at 10 M subjects)",
+    )
     ap.add_argument("--profile", action="store_true", help="first time each stage of the compiled path")
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 6GB (spills beyond it)")
     ap.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     ap.add_argument("--repeat", type=int, default=2, help="runs of each implementation (best is reported)")
-    ap.add_argument("--dir", type=Path, default=None, help="work directory (default: a temp dir, removed); "
-                    "/dev/shm keeps disk speed out of the figures")
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="work directory (default: a temp dir, removed); /dev/shm keeps disk speed out of the figures",
+    )
     args = ap.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="xinyong-bench-eval-"))
     n, m = args.subjects, args.subjects * args.records_per_subject
-    limits = DuckLimits(threads=args.threads, memory_limit=args.memory_limit, temp_directory=work / "duckdb-tmp")
+    limits = DuckLimits(
+        threads=args.threads, memory_limit=args.memory_limit, temp_directory=work / "duckdb-tmp"
+    )
     plans = work / "plans"
     import os
 
@@ -397,11 +544,15 @@ def main() -> None:
         del pandas_out
         print(f"grades: {sorted(compiled['grade'].value_counts().items())} ({len(compiled):,} subjects)")
         print(f"compiled model (plan, DuckDB, reasons, COPY Parquet)  {t_c:7.2f}s  peak {m_c:8,.0f} MiB")
-        print(f"hand-written DuckDB SQL (same scores, COPY Parquet)   {t_s:7.2f}s  peak {m_s:8,.0f} MiB   "
-              f"compiled/sql = {t_c / t_s:.2f}x (target ≤ 1.25x)")
+        print(
+            f"hand-written DuckDB SQL (same scores, COPY Parquet)   {t_s:7.2f}s  peak {m_s:8,.0f} MiB   "
+            f"compiled/sql = {t_c / t_s:.2f}x (target ≤ 1.25x)"
+        )
         if not args.no_pandas:
-            print(f"vectorised pandas (read + compute)                    {t_p:7.2f}s  peak {m_p:8,.0f} MiB   "
-                  f"pandas/compiled = {t_p / t_c:.2f}x (target ≥ 5x)")
+            print(
+                f"vectorised pandas (read + compute)                    {t_p:7.2f}s  peak {m_p:8,.0f} MiB   "
+                f"pandas/compiled = {t_p / t_c:.2f}x (target ≥ 5x)"
+            )
         print(f"identical scores and grades{'' if args.no_pandas else ' (pandas too)'}: {ok}")
         if not args.no_spark:
             from xinyong.evaluation.engines import spark_session
@@ -410,15 +561,28 @@ def main() -> None:
                 generate(work / "tenth", n // 10, m // 10)
             session, t_up, _ = timed(spark_session, "local[2]")
             cols = ["subject_id", "score_units", "grade"]
-            _, t_d10, _ = timed(run_compiled, work / "tenth", work / "d10.parquet", models, limits, plans,
-                                repeat=args.repeat)
-            spark10, t_sp, _ = timed(compute, models["city_enterprise"], models, work / "tenth", AS_OF,
-                                     engine="spark", spark_session=session, ordered=False, columns=cols,
-                                     cache_dir=plans, repeat=args.repeat)
+            _, t_d10, _ = timed(
+                run_compiled, work / "tenth", work / "d10.parquet", models, limits, plans, repeat=args.repeat
+            )
+            spark10, t_sp, _ = timed(
+                compute,
+                models["city_enterprise"],
+                models,
+                work / "tenth",
+                AS_OF,
+                engine="spark",
+                spark_session=session,
+                ordered=False,
+                columns=cols,
+                cache_dir=plans,
+                repeat=args.repeat,
+            )
             key = model_plan(models["city_enterprise"], models, work / "tenth", cache_dir=plans).key
-            print(f"spark local[2] at 1/10 ({n // 10:,} subjects, {m // 10:,} records): {t_sp:.2f}s "
-                  f"(+{t_up:.1f}s session start); duckdb same size {t_d10:.2f}s; plan {key[:12]} "
-                  f"(the same file for both); identical: {same(spark10.to_pandas(), read_scores(work / 'd10.parquet'))}")
+            print(
+                f"spark local[2] at 1/10 ({n // 10:,} subjects, {m // 10:,} records): {t_sp:.2f}s "
+                f"(+{t_up:.1f}s session start); duckdb same size {t_d10:.2f}s; plan {key[:12]} "
+                f"(the same file for both); identical: {same(spark10.to_pandas(), read_scores(work / 'd10.parquet'))}"
+            )
             session.stop()
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:

@@ -113,48 +113,69 @@ def run(n: int, batch: int, pg: bool = False, profile: bool = False) -> dict[str
         engine.dispose()
         if server is not None:
             server.stop()
-    return {"store": "PostgreSQL" if pg else "SQLite", "leaves": n, "load": os.getloadavg()[0], "append_rate": append_rate, "hash_rate": hash_rate,
-            "ratio": append_rate / hash_rate, "inclusion_ms": inclusion, "consistency_ms": consistency_ms}
+    return {
+        "store": "PostgreSQL" if pg else "SQLite",
+        "leaves": n,
+        "load": os.getloadavg()[0],
+        "append_rate": append_rate,
+        "hash_rate": hash_rate,
+        "ratio": append_rate / hash_rate,
+        "inclusion_ms": inclusion,
+        "consistency_ms": consistency_ms,
+    }
 
 
 def write_results(r: dict, batch: int) -> None:
     begin, end = f"<!-- ledger:{r['store']}:begin -->", f"<!-- ledger:{r['store']}:end -->"
-    section = "\n".join([
-        begin,
-        f"## Ledger (transparency log, {r['store']}) — {dt.date.today().isoformat()}",
-        "",
-        f"`bench/ledger.py --leaves {r['leaves']} --batch {batch}` on {r['store']}; machine: 2 cores, 24 GiB "
-        f"({platform.python_implementation()} {platform.python_version()}); load average "
-        f"{r['load']:.1f} at the end of the run (the machine is shared: compare the ratio, not the rates).",
-        "",
-        "| measure | value | baseline (same run) | ratio / target |",
-        "|---|---|---|---|",
-        f"| append through `append_events` (serialise, hash, nodes, insert, commit) | "
-        f"{r['append_rate']:,.0f} leaves/s | raw `hashlib.sha256` over the same leaf bytes "
-        f"{r['hash_rate']:,.0f}/s | {r['ratio']:.3f} (target ≥ 0.3) |",
-        f"| inclusion proof at {r['leaves']:,} leaves (median of 500) | {r['inclusion_ms']:.3f} ms | — | "
-        "target < 2 ms |",
-        f"| consistency proof at {r['leaves']:,} leaves (median of 500) | {r['consistency_ms']:.3f} ms | — | "
-        "target < 2 ms |",
-        "",
-        *(["The append target (≥ 0.3 of bare hashing) is met."] if r["ratio"] >= 0.3 else [
-            f"The append target (≥ 0.3 of bare hashing) is not met ({r['ratio']:.2f}). Storage is one row per",
-            "256 leaves (pages of leaf hashes, offsets and data), one node row per 256 leaves and one",
-            "record-index row per bucket per append, so rows no longer dominate; what is left per leaf",
-            "is CPython work of the same order as one SHA-256 each — the leaf hash itself (≈ 1× the",
-            "baseline), the RFC 6962 interior hashes (≈ 1 per leaf), serialisation (one orjson call per",
-            "batch, then a cut and a splice per leaf), the record key, and the store writing ≈ 240 bytes",
-            "per leaf (commit + WAL checkpoint). See the phase table below for where the time goes."]),
-        *(["Proofs: one `UNION ALL` query (stored nodes, the one or two leaf-hash pages the lower",
-           "subtrees are recomputed from, and the last page for the tree size), then the signed head."]
-          if r["store"] == "SQLite" else
-          ["Proofs: two round trips (one `UNION ALL` for nodes, pages and the tree size; one for the",
-           "signed head(s)), down from four."]),
-        end,
-    ])
+    section = "\n".join(
+        [
+            begin,
+            f"## Ledger (transparency log, {r['store']}) — {dt.date.today().isoformat()}",
+            "",
+            f"`bench/ledger.py --leaves {r['leaves']} --batch {batch}` on {r['store']}; machine: 2 cores, 24 GiB "
+            f"({platform.python_implementation()} {platform.python_version()}); load average "
+            f"{r['load']:.1f} at the end of the run (the machine is shared: compare the ratio, not the rates).",
+            "",
+            "| measure | value | baseline (same run) | ratio / target |",
+            "|---|---|---|---|",
+            f"| append through `append_events` (serialise, hash, nodes, insert, commit) | "
+            f"{r['append_rate']:,.0f} leaves/s | raw `hashlib.sha256` over the same leaf bytes "
+            f"{r['hash_rate']:,.0f}/s | {r['ratio']:.3f} (target ≥ 0.3) |",
+            f"| inclusion proof at {r['leaves']:,} leaves (median of 500) | {r['inclusion_ms']:.3f} ms | — | "
+            "target < 2 ms |",
+            f"| consistency proof at {r['leaves']:,} leaves (median of 500) | {r['consistency_ms']:.3f} ms | — | "
+            "target < 2 ms |",
+            "",
+            *(
+                ["The append target (≥ 0.3 of bare hashing) is met."]
+                if r["ratio"] >= 0.3
+                else [
+                    f"The append target (≥ 0.3 of bare hashing) is not met ({r['ratio']:.2f}). Storage is one row per",
+                    "256 leaves (pages of leaf hashes, offsets and data), one node row per 256 leaves and one",
+                    "record-index row per bucket per append, so rows no longer dominate; what is left per leaf",
+                    "is CPython work of the same order as one SHA-256 each — the leaf hash itself (≈ 1× the",
+                    "baseline), the RFC 6962 interior hashes (≈ 1 per leaf), serialisation (one orjson call per",
+                    "batch, then a cut and a splice per leaf), the record key, and the store writing ≈ 240 bytes",
+                    "per leaf (commit + WAL checkpoint). See the phase table below for where the time goes.",
+                ]
+            ),
+            *(
+                [
+                    "Proofs: one `UNION ALL` query (stored nodes, the one or two leaf-hash pages the lower",
+                    "subtrees are recomputed from, and the last page for the tree size), then the signed head.",
+                ]
+                if r["store"] == "SQLite"
+                else [
+                    "Proofs: two round trips (one `UNION ALL` for nodes, pages and the tree size; one for the",
+                    "signed head(s)), down from four.",
+                ]
+            ),
+            end,
+        ]
+    )
     text = RESULTS.read_text(encoding="utf-8")
     if begin in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     RESULTS.write_text(text, encoding="utf-8")
@@ -166,7 +187,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument("--pg", action="store_true", help="PostgreSQL (throwaway server) instead of SQLite")
     parser.add_argument("--write-results", action="store_true", help="update bench/RESULTS.md")
-    parser.add_argument("--profile", action="store_true", help="cProfile the append loop (top 20 by own time)")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the append loop (top 20 by own time)"
+    )
     args = parser.parse_args()
     r = run(args.leaves, args.batch, pg=args.pg, profile=args.profile)
     print(f"append:      {r['append_rate']:>12,.0f} leaves/s")

@@ -97,8 +97,11 @@ def ensure_db(path: Path, subjects: int, base: int) -> str:
     first = base if 0 < base < subjects else subjects
     print(f"building the demo database with {first:,} subjects (xinyong demo build) …", flush=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "xinyong.cli", "demo", "build", "--subjects", str(first), "--url", url],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "xinyong.cli", "demo", "build", "--subjects", str(first), "--url", url],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     print(f"built in {time.perf_counter() - t0:,.0f} s")
     if first < subjects:
         bulk_scale(path, subjects)
@@ -116,15 +119,25 @@ def bulk_scale(path: Path, subjects: int) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
     have = db.execute("SELECT count(*) FROM subjects").fetchone()[0]
-    generic = db.execute("SELECT count(*) FROM subjects WHERE pilot IS NULL AND kind != 'carrier'").fetchone()[0]
+    generic = db.execute(
+        "SELECT count(*) FROM subjects WHERE pilot IS NULL AND kind != 'carrier'"
+    ).fetchone()[0]
     if generic == 0:
         raise SystemExit("the base database has no generic subjects to copy; build it with --subjects")
     override = {
-        "subjects": {"id": "'c' || substr(:digits, :k + 1, 1) || substr(id, 3)", "uscc": "NULL", "id_number": "NULL",
-                     "local_code": "NULL", "parent_id": "NULL"},
-        "records": {"id": "substr(id, 1, 60) || printf('x%03d', :k)",
-                    "content_id": "substr(content_id, 1, 60) || printf('x%03d', :k)", "subject_id": "'c' || substr(:digits, :k + 1, 1) || substr(subject_id, 3)",
-                    "source_record_id": "source_record_id || '#c' || :k"},
+        "subjects": {
+            "id": "'c' || substr(:digits, :k + 1, 1) || substr(id, 3)",
+            "uscc": "NULL",
+            "id_number": "NULL",
+            "local_code": "NULL",
+            "parent_id": "NULL",
+        },
+        "records": {
+            "id": "substr(id, 1, 60) || printf('x%03d', :k)",
+            "content_id": "substr(content_id, 1, 60) || printf('x%03d', :k)",
+            "subject_id": "'c' || substr(:digits, :k + 1, 1) || substr(subject_id, 3)",
+            "source_record_id": "source_record_id || '#c' || :k",
+        },
     }
     cols = {t: _columns(db, t) for t in override}
     select_sql = {t: ", ".join(override[t].get(c, c) for c in cols[t]) for t in override}
@@ -135,12 +148,21 @@ def bulk_scale(path: Path, subjects: int) -> None:
             raise SystemExit(f"--base too small for {subjects:,} subjects: at most {len(DIGITS) - 1} copies")
         take = min(generic, subjects - have)
         with db:
-            db.execute("CREATE TEMP TABLE pick AS SELECT id FROM subjects WHERE pilot IS NULL AND kind != 'carrier' "
-                       "AND id LIKE 's%' ORDER BY id LIMIT :n", {"n": take})
-            db.execute(f"INSERT INTO subjects ({', '.join(cols['subjects'])}) SELECT {select_sql['subjects']} "
-                       "FROM subjects WHERE id IN (SELECT id FROM pick)", {"k": k, "digits": DIGITS})
-            db.execute(f"INSERT INTO records ({', '.join(cols['records'])}) SELECT {select_sql['records']} "
-                       "FROM records WHERE subject_id IN (SELECT id FROM pick)", {"k": k, "digits": DIGITS})
+            db.execute(
+                "CREATE TEMP TABLE pick AS SELECT id FROM subjects WHERE pilot IS NULL AND kind != 'carrier' "
+                "AND id LIKE 's%' ORDER BY id LIMIT :n",
+                {"n": take},
+            )
+            db.execute(
+                f"INSERT INTO subjects ({', '.join(cols['subjects'])}) SELECT {select_sql['subjects']} "
+                "FROM subjects WHERE id IN (SELECT id FROM pick)",
+                {"k": k, "digits": DIGITS},
+            )
+            db.execute(
+                f"INSERT INTO records ({', '.join(cols['records'])}) SELECT {select_sql['records']} "
+                "FROM records WHERE subject_id IN (SELECT id FROM pick)",
+                {"k": k, "digits": DIGITS},
+            )
             db.execute("DROP TABLE pick")
         have += take
         print(f"  bulk copy {k}: {have:,} subjects ({time.perf_counter() - t0:,.0f} s)", flush=True)
@@ -167,8 +189,22 @@ def free_port() -> int:
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     env = dict(os.environ, XINYONG_DATABASE_URL=url)
-    cmd = [sys.executable, "-m", "uvicorn", "xinyong.app:create_app", "--factory", "--host", "127.0.0.1",
-           "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "xinyong.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # a benchmark may poll for its server; tests may not
@@ -251,19 +287,30 @@ def run_python(name: str, base: str, paths: list[str], connections: int, duratio
     paths_file.write_text("\n".join(paths))
     gen = tmp / "loadgen.py"
     gen.write_text(LOADGEN)
-    out = subprocess.run([sys.executable, str(gen), base, str(paths_file), str(connections), str(duration), "7"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, str(gen), base, str(paths_file), str(connections), str(duration), "7"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     data = json.loads(out)
     lat = sorted(data["lat"])
-    return Figures(name, len(lat), data["seconds"], statistics.median(lat) * 1000,
-                   lat[int(0.99 * (len(lat) - 1))] * 1000, data["errors"])
+    return Figures(
+        name,
+        len(lat),
+        data["seconds"],
+        statistics.median(lat) * 1000,
+        lat[int(0.99 * (len(lat) - 1))] * 1000,
+        data["errors"],
+    )
 
 
 # --------------------------------------------------------------------------- report
 
 
-def report(base: Figures, card: Figures, args: argparse.Namespace, subjects: int, tool: str,
-           ratios: list[float]) -> str:
+def report(
+    base: Figures, card: Figures, args: argparse.Namespace, subjects: int, tool: str, ratios: list[float]
+) -> str:
     ratio = card.rps / base.rps
     ok_tp, ok_p99 = ratio >= 0.5, card.p99_ms <= 50
     lines = [
@@ -278,7 +325,9 @@ def report(base: Figures, card: Figures, args: argparse.Namespace, subjects: int
         "|---|---:|---:|---:|---:|---:|",
     ]
     for f in (base, card):
-        lines.append(f"| `{f.name}` | {f.requests:,} | {f.rps:,.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | {f.errors} |")
+        lines.append(
+            f"| `{f.name}` | {f.requests:,} | {f.rps:,.0f} | {f.p50_ms:.1f} | {f.p99_ms:.1f} | {f.errors} |"
+        )
     lines += [
         "",
         f"Card / baseline throughput: **{ratio:.2f}** (target ≥ 0.5: {'met' if ok_tp else 'NOT met'}); "
@@ -306,15 +355,23 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--subjects", type=int, default=1_000_000)
     ap.add_argument("--db", type=Path, default=ROOT / "var" / "bench" / "lookup-1m.db")
-    ap.add_argument("--base", type=int, default=100_000,
-                    help="subjects built by `xinyong demo build` before bulk copying (0: build all)")
+    ap.add_argument(
+        "--base",
+        type=int,
+        default=100_000,
+        help="subjects built by `xinyong demo build` before bulk copying (0: build all)",
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--duration", type=int, default=20, help="seconds per endpoint (bounded)")
     ap.add_argument("--tool", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
-    ap.add_argument("--rounds", type=int, default=3, help="healthz-then-card rounds; the median-ratio round is reported")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="healthz-then-card rounds; the median-ratio round is reported"
+    )
     ap.add_argument("--seed", type=int, default=2023)
-    ap.add_argument("--write-results", action="store_true", help="replace this benchmark's section of RESULTS.md")
+    ap.add_argument(
+        "--write-results", action="store_true", help="replace this benchmark's section of RESULTS.md"
+    )
     args = ap.parse_args()
 
     url = ensure_db(args.db, args.subjects, args.base)
@@ -333,30 +390,41 @@ def main() -> None:
             if args.tool == "wrk":
                 (tmp / "ids.txt").write_text("\n".join(ids) + "\n")
                 script, walk = tmp / "card.lua", tmp / "walk.lua"
-                script.write_text(WRK_SCRIPT % {"ids": tmp / "ids.txt", "seed": args.seed, "sequential": "false"})
-                walk.write_text(WRK_SCRIPT % {"ids": tmp / "ids.txt", "seed": args.seed, "sequential": "true"})
+                script.write_text(
+                    WRK_SCRIPT % {"ids": tmp / "ids.txt", "seed": args.seed, "sequential": "false"}
+                )
+                walk.write_text(
+                    WRK_SCRIPT % {"ids": tmp / "ids.txt", "seed": args.seed, "sequential": "true"}
+                )
 
                 def measure(name: str, seconds: int) -> Figures:
                     if name == "healthz":
                         return run_wrk("GET /healthz", f"{base_url}/healthz", args.connections, seconds, None)
-                    return run_wrk("GET /c/{id}", base_url, args.connections, seconds,
-                                   walk if name == "walk" else script)
+                    return run_wrk(
+                        "GET /c/{id}", base_url, args.connections, seconds, walk if name == "walk" else script
+                    )
             else:
                 card_paths = [f"/c/{i}" for i in ids]
 
                 def measure(name: str, seconds: int) -> Figures:
                     if name == "healthz":
-                        return run_python("GET /healthz", base_url, ["/healthz"], args.connections, seconds, tmp)
+                        return run_python(
+                            "GET /healthz", base_url, ["/healthz"], args.connections, seconds, tmp
+                        )
                     return run_python("GET /c/{id}", base_url, card_paths, args.connections, seconds, tmp)
 
             # Untimed pass walking the sampled cards in order: a serving database has its hot pages
             # in memory; the first read of a page from disk is not what this measures.
             measure("walk" if args.tool == "wrk" else "card", max(10, args.duration))
-            rounds = [(measure("healthz", args.duration), measure("card", args.duration))
-                      for _ in range(args.rounds)]
+            rounds = [
+                (measure("healthz", args.duration), measure("card", args.duration))
+                for _ in range(args.rounds)
+            ]
             for i, (h, c) in enumerate(rounds, 1):
-                print(f"round {i}: healthz {h.rps:,.0f} req/s p99 {h.p99_ms:.1f} ms · "
-                      f"card {c.rps:,.0f} req/s p99 {c.p99_ms:.1f} ms")
+                print(
+                    f"round {i}: healthz {h.rps:,.0f} req/s p99 {h.p99_ms:.1f} ms · "
+                    f"card {c.rps:,.0f} req/s p99 {c.p99_ms:.1f} ms"
+                )
             # Report the round whose card/baseline ratio is the median: the two runs of a round are
             # adjacent in time, so they saw about the same load from anything else on the machine.
             base, card = sorted(rounds, key=lambda r: r[1].rps / r[0].rps)[len(rounds) // 2]

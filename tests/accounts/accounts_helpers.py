@@ -14,15 +14,23 @@ PASSWORD = "correct-horse-42"
 
 def enterprise(subject_id: str, name: str, district_code: str, now: dt.datetime) -> Subject:
     """A minimal enterprise subject for binding accounts to."""
-    return Subject(id=subject_id, kind="enterprise", name=name, district_code=district_code, attributes={},
-                   source="t", first_seen=now, last_seen=now)
+    return Subject(
+        id=subject_id,
+        kind="enterprise",
+        name=name,
+        district_code=district_code,
+        attributes={},
+        source="t",
+        first_seen=now,
+        last_seen=now,
+    )
 
 
 def form_token(html: str, action: str | None = None) -> str:
     """The CSRF field of the first form (or of the form posting to `action`: the layout's user bar
     carries its own logout form)."""
     if action is not None:
-        html = html[html.index(f'action="{action}"'):]
+        html = html[html.index(f'action="{action}"') :]
     match = re.search(r'name="csrf_token" value="([^"]*)"', html)
     assert match, "no CSRF field in the form"
     return match.group(1)

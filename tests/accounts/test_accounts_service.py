@@ -19,7 +19,9 @@ NOW = dt.datetime(2025, 3, 1, 9, 0)
 @pytest.fixture
 def db(engine):
     with session_scope(engine) as session:
-        session.add_all([enterprise("S-HP", "和平商户", "120101", NOW), enterprise("S-HX", "河西企业", "120103", NOW)])
+        session.add_all(
+            [enterprise("S-HP", "和平商户", "120101", NOW), enterprise("S-HX", "河西企业", "120103", NOW)]
+        )
     with session_scope(engine) as session:
         yield session
 

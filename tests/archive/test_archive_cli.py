@@ -35,7 +35,9 @@ def test_subject_show_json_is_the_full_archive_and_logged(credit_world):
     assert body["view"] == "full" and sources["P-EXPIRED"] == "expired" and "INS-GOV" in sources
     assert body["subject"]["legal_rep"] == "张小明"
     with session_scope(credit_world.engine) as s:
-        assert [(a.username, a.surface) for a in s.scalars(select(AccessLog))] == [("cli", "cli:subject-show")]
+        assert [(a.username, a.surface) for a in s.scalars(select(AccessLog))] == [
+            ("cli", "cli:subject-show")
+        ]
 
 
 def test_subject_show_errors(credit_world):
@@ -50,7 +52,9 @@ def test_subject_show_text_summary(credit_world):
 
 
 def test_subject_list_table_keeps_ids_whole_at_80_columns(credit_world):
-    r = CliRunner().invoke(app, ["subject", "list"], env={"XINYONG_DATABASE_URL": credit_world.url, "COLUMNS": "80"})
+    r = CliRunner().invoke(
+        app, ["subject", "list"], env={"XINYONG_DATABASE_URL": credit_world.url, "COLUMNS": "80"}
+    )
     assert r.exit_code == 0, r.output
     assert max(len(line) for line in r.output.splitlines()) <= 80
     for sid in (credit_world.shop, credit_world.person, credit_world.hexi, credit_world.xss):

@@ -24,18 +24,45 @@ def graded(_credit_world_module):
     indicator = spec.indicators[0].id
     with session_scope(w.engine) as s:
         for run_id, as_of in (("run-2025-03", dt.date(2025, 3, 31)), ("run-2025-09", dt.date(2025, 9, 30))):
-            s.add(EvaluationRun(id=run_id, model_id=spec.id, model_version=spec.version, model_sha256="0" * 64,
-                                spec=spec.model_dump(mode="json", by_alias=True), as_of=as_of, engine="duckdb",
-                                district_code=None, subjects=2, started_at=dt.datetime(2025, 10, 1),
-                                finished_at=dt.datetime(2025, 10, 1), seconds=0.1))
+            s.add(
+                EvaluationRun(
+                    id=run_id,
+                    model_id=spec.id,
+                    model_version=spec.version,
+                    model_sha256="0" * 64,
+                    spec=spec.model_dump(mode="json", by_alias=True),
+                    as_of=as_of,
+                    engine="duckdb",
+                    district_code=None,
+                    subjects=2,
+                    started_at=dt.datetime(2025, 10, 1),
+                    finished_at=dt.datetime(2025, 10, 1),
+                    seconds=0.1,
+                )
+            )
         s.flush()
-        for run_id, as_of, sid, grade in (("run-2025-03", dt.date(2025, 3, 31), w.shop, "A"),
-                                          ("run-2025-09", dt.date(2025, 9, 30), w.shop, "B"),
-                                          ("run-2025-03", dt.date(2025, 3, 31), w.hexi, "C")):
-            s.add(EvaluationResult(run_id=run_id, subject_id=sid, model_id=spec.id, as_of=as_of, district_code=None,
-                                   score=91.5 if grade == "A" else 60.0, grade=grade, veto=None,
-                                   points={indicator: -5}, values={}, dimensions={},
-                                   reasons=[{"indicator": indicator, "cost": 5}], tags=[]))
+        for run_id, as_of, sid, grade in (
+            ("run-2025-03", dt.date(2025, 3, 31), w.shop, "A"),
+            ("run-2025-09", dt.date(2025, 9, 30), w.shop, "B"),
+            ("run-2025-03", dt.date(2025, 3, 31), w.hexi, "C"),
+        ):
+            s.add(
+                EvaluationResult(
+                    run_id=run_id,
+                    subject_id=sid,
+                    model_id=spec.id,
+                    as_of=as_of,
+                    district_code=None,
+                    score=91.5 if grade == "A" else 60.0,
+                    grade=grade,
+                    veto=None,
+                    points={indicator: -5},
+                    values={},
+                    dimensions={},
+                    reasons=[{"indicator": indicator, "cost": 5}],
+                    tags=[],
+                )
+            )
     return w, spec
 
 

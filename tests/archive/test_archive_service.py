@@ -32,8 +32,14 @@ def test_full_view_groups_every_record_with_status(credit_world):
     with session_scope(w.engine) as s:
         a = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
     assert a.view == "full"
-    assert _ids(a) == {"P-ACTIVE": "active", "P-EXPIRED": "expired", "H-1": "active", "C-1": "active",
-                       "CP-1": "active", "INS-GOV": "active"}  # P-FUTURE happened after as_of
+    assert _ids(a) == {
+        "P-ACTIVE": "active",
+        "P-EXPIRED": "expired",
+        "H-1": "active",
+        "C-1": "active",
+        "CP-1": "active",
+        "INS-GOV": "active",
+    }  # P-FUTURE happened after as_of
     kinds = [g.kind for g in a.groups]
     # Positive records come first, beside (not below) the negative ones.
     assert kinds.index("honour") < kinds.index("penalty") < kinds.index("inspection")
@@ -41,8 +47,15 @@ def test_full_view_groups_every_record_with_status(credit_world):
     assert penalty.name_zh == "行政处罚" and penalty.counts["expired"] == 1
     assert "subject_name" not in {f.name for f in penalty.field_labels}
     assert a.subject.legal_rep == "张小明" and a.subject.district_name == "和平区"
-    assert a.counts == {"active": 5, "expired": 1, "repaired": 0, "objection": 0, "upheld": 0, "revoked": 0,
-                        "erased": 0}
+    assert a.counts == {
+        "active": 5,
+        "expired": 1,
+        "repaired": 0,
+        "objection": 0,
+        "upheld": 0,
+        "revoked": 0,
+        "erased": 0,
+    }
     first = penalty.records[0]
     assert first.source == "和平区市场监管局" and first.collected_on == dt.date(2025, 1, 15)
 
@@ -73,7 +86,9 @@ def test_other_district_officer_sees_public_part_only(credit_world):
         own = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=HEPING)
         other = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=HEXI)
     assert own.view == "full" and "INS-GOV" in _ids(own) and own.subject.legal_rep == "张小明"
-    assert other.view == "public" and set(_ids(other)) == {"P-ACTIVE", "H-1", "C-1", "P-EXPIRED"} - {"P-EXPIRED"}
+    assert other.view == "public" and set(_ids(other)) == {"P-ACTIVE", "H-1", "C-1", "P-EXPIRED"} - {
+        "P-EXPIRED"
+    }
 
 
 @pytest.mark.parametrize("viewer", [PUBLIC, HEXI, Viewer(role="bank", username="bank")])
@@ -115,23 +130,47 @@ def test_status_events_override_the_date_rule_and_the_policy_withdraws(credit_wo
     with Session(w.engine) as s:
         full = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
         ids = {r.source_record_id: r.id for g in full.groups for r in g.records}
-        change_status(s, record_id=ids["P-ACTIVE"], event="objection_opened", actor="shop", reason="异议",
-                      effective_on=dt.date(2025, 6, 1))
-        change_status(s, record_id=ids["P-EXPIRED"], event="repaired", actor="和平区诚信办", reason="修复",
-                      effective_on=dt.date(2025, 6, 1))
-        change_status(s, record_id=ids["CP-1"], event="repaired", actor="和平区诚信办", reason="修复",
-                      effective_on=dt.date(2025, 6, 30))
+        change_status(
+            s,
+            record_id=ids["P-ACTIVE"],
+            event="objection_opened",
+            actor="shop",
+            reason="异议",
+            effective_on=dt.date(2025, 6, 1),
+        )
+        change_status(
+            s,
+            record_id=ids["P-EXPIRED"],
+            event="repaired",
+            actor="和平区诚信办",
+            reason="修复",
+            effective_on=dt.date(2025, 6, 1),
+        )
+        change_status(
+            s,
+            record_id=ids["CP-1"],
+            event="repaired",
+            actor="和平区诚信办",
+            reason="修复",
+            effective_on=dt.date(2025, 6, 30),
+        )
         full = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=OPERATOR)
         public = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=PUBLIC)
         bank = build_archive(s, subject_id=w.shop, as_of=w.as_of, viewer=Viewer(role="bank", username="b"))
-        day_before = build_archive(s, subject_id=w.shop, as_of=dt.date(2025, 6, 29),
-                                   viewer=Viewer(role="bank", username="b"))
+        day_before = build_archive(
+            s, subject_id=w.shop, as_of=dt.date(2025, 6, 29), viewer=Viewer(role="bank", username="b")
+        )
         s.rollback()
     assert _ids(full)["P-ACTIVE"] == "objection" and _ids(full)["P-EXPIRED"] == "repaired"
     assert _ids(full)["CP-1"] == "repaired" and full.counts["repaired"] == 2 and full.counts["objection"] == 1
     assert _ids(public)["P-ACTIVE"] == "objection"  # marked, not hidden
-    assert next(r.status_zh for g in public.groups for r in g.records if r.source_record_id == "P-ACTIVE") == "异议中"
-    assert "CP-1" not in _ids(bank) and _ids(day_before)["CP-1"] == "active"  # repaired from its effective date
+    assert (
+        next(r.status_zh for g in public.groups for r in g.records if r.source_record_id == "P-ACTIVE")
+        == "异议中"
+    )
+    assert (
+        "CP-1" not in _ids(bank) and _ids(day_before)["CP-1"] == "active"
+    )  # repaired from its effective date
 
 
 def test_list_subjects_filters_and_hides_persons_from_public(credit_world):

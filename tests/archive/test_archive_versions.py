@@ -27,9 +27,12 @@ FIX = {"罚款金额（万元）": "0.8", "处罚内容": "警告，罚款人民
 
 def _world(url: str) -> tuple[str, str]:
     engine = make_engine(url)
-    first = ingest_rows(engine=engine, rows=[penalty_2(1), penalty_2(2)], source="津市监", kind="penalty",
-                        now=COLLECTED)
-    fix = ingest_rows(engine=engine, rows=[penalty_2(1, **FIX)], source="津市监", kind="penalty", now=CORRECTED)
+    first = ingest_rows(
+        engine=engine, rows=[penalty_2(1), penalty_2(2)], source="津市监", kind="penalty", now=COLLECTED
+    )
+    fix = ingest_rows(
+        engine=engine, rows=[penalty_2(1, **FIX)], source="津市监", kind="penalty", now=CORRECTED
+    )
     assert fix.corrected == 1
     rid = first.record_ids[0]
     with Session(engine) as s:
@@ -50,13 +53,17 @@ def test_archive_shows_the_version_current_as_of_the_date(db_url):
         before = _record(build_archive(s, subject_id=sid, as_of=dt.date(2023, 6, 15), viewer=OPERATOR), rid)
         assert (before.amount, before.version, before.corrected, before.history) == (5000.0, 1, False, [])
         assert "罚款人民币5000元" in before.fields["penalty_content"]
-        on_the_day = _record(build_archive(s, subject_id=sid, as_of=dt.date(2023, 7, 1), viewer=OPERATOR), rid)
+        on_the_day = _record(
+            build_archive(s, subject_id=sid, as_of=dt.date(2023, 7, 1), viewer=OPERATOR), rid
+        )
         after = _record(build_archive(s, subject_id=sid, as_of=dt.date(2023, 7, 15), viewer=PUBLIC), rid)
     engine.dispose()
     for rec in (on_the_day, after):
         assert (rec.amount, rec.version, rec.corrected) == (8000.0, 2, True)
         assert [(h.version, h.recorded_on, h.amount) for h in rec.history] == [
-            (1, dt.date(2023, 6, 1), 5000.0), (2, dt.date(2023, 7, 1), 8000.0)]
+            (1, dt.date(2023, 6, 1), 5000.0),
+            (2, dt.date(2023, 7, 1), 8000.0),
+        ]
         assert rec.history[0].content_id == rid != rec.history[1].content_id
         assert rec.collected_on == dt.date(2023, 6, 1)  # first collected: provenance does not move
 
@@ -83,9 +90,13 @@ def test_page_json_card_and_report_show_the_correction(db_url):
         page = client.get(f"/subjects/{sid}", params={"as_of": "2023-07-15"}, headers=admin)
         assert page.status_code == 200
         assert "已更正" in page.text and "更正历史" in page.text and "罚款人民币5000元" in page.text
-        assert "已更正" not in client.get(f"/subjects/{sid}", params={"as_of": "2023-06-15"}, headers=admin).text
+        assert (
+            "已更正" not in client.get(f"/subjects/{sid}", params={"as_of": "2023-06-15"}, headers=admin).text
+        )
         card = client.get(f"/c/{sid}", params={"as_of": "2023-07-15"})
-        assert card.status_code == 200 and "销售过期食品二十箱" in card.text  # the card shows the current version
+        assert (
+            card.status_code == 200 and "销售过期食品二十箱" in card.text
+        )  # the card shows the current version
         assert "经营超过保质期的食品" not in card.text
         import io
 

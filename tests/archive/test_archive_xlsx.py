@@ -78,7 +78,7 @@ def test_formula_text_stays_text(credit_client, credit_world):
 
 
 def test_to_xlsx_never_writes_a_formula_and_drops_control_characters():
-    hostile = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2", "@SUM(A1)", "\tx", "a\x00b\x07c"]
+    hostile = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\tx", "a\x00b\x07c"]
     ws = _sheet(to_xlsx(["文本 text"], [[v] for v in hostile], title="测试"))
     cells = [row[0] for row in ws.iter_rows(min_row=2)]
     assert all(c.data_type == "s" for c in cells)
@@ -87,14 +87,20 @@ def test_to_xlsx_never_writes_a_formula_and_drops_control_characters():
 
 def test_subject_list_xlsx_has_the_csv_rows_and_filters(credit_client, credit_world):
     client, auth = credit_client
-    for headers, params in (({}, {}), (auth["heping"], {"kind": "person"}), ({}, {"pilot": credit_world.pilot})):
+    for headers, params in (
+        ({}, {}),
+        (auth["heping"], {"kind": "person"}),
+        ({}, {"pilot": credit_world.pilot}),
+    ):
         xlsx = client.get("/api/v1/subjects.xlsx", params=params, headers=headers)
         assert xlsx.status_code == 200
         ws = _sheet(xlsx.content)
         rows = [[_as_csv_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
         csv_rows = _csv_rows(client.get("/api/v1/subjects.csv", params=params, headers=headers).content)
         assert rows == csv_rows and ws.title == "信用主体列表"
-    public_ids = {row[0] for row in _sheet(client.get("/api/v1/subjects.xlsx").content).iter_rows(values_only=True)}
+    public_ids = {
+        row[0] for row in _sheet(client.get("/api/v1/subjects.xlsx").content).iter_rows(values_only=True)
+    }
     assert credit_world.shop in public_ids and credit_world.person not in public_ids
     assert client.get("/api/v1/subjects.xlsx", params={"district": "12"}).status_code == 422
 

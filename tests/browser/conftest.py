@@ -15,8 +15,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("XINYONG_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def require_or_skip(part: str, reason: str) -> None:
@@ -35,8 +41,12 @@ def demo_url(tmp_path_factory) -> str:
     from xinyong.store.db import make_engine
 
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}"
-    subprocess.run([sys.executable, "-m", "xinyong.cli", "demo", "build", "--url", url, "--scale", "0.2"],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "xinyong.cli", "demo", "build", "--url", url, "--scale", "0.2"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     engine = make_engine(url)
     seed_demo_users(engine)
     engine.dispose()

@@ -45,13 +45,22 @@ def _pick(url: str) -> tuple[str, str]:
     engine = make_engine(url)
     with engine.connect() as conn:
         merchant = conn.execute(
-            select(Subject.id).join(Record, Record.subject_id == Subject.id)
+            select(Subject.id)
+            .join(Record, Record.subject_id == Subject.id)
             .where(Subject.pilot == PILOT, Subject.kind == "enterprise", Subject.legal_rep.is_not(None))
-            .group_by(Subject.id).order_by(func.count(Record.id).desc(), Subject.id).limit(1)
+            .group_by(Subject.id)
+            .order_by(func.count(Record.id).desc(), Subject.id)
+            .limit(1)
         ).scalar_one()
         hexi = conn.execute(
-            select(Subject.id).where(Subject.district_code == "120103", Subject.kind == "enterprise",
-                                     Subject.legal_rep.is_not(None)).order_by(Subject.id).limit(1)
+            select(Subject.id)
+            .where(
+                Subject.district_code == "120103",
+                Subject.kind == "enterprise",
+                Subject.legal_rep.is_not(None),
+            )
+            .order_by(Subject.id)
+            .limit(1)
         ).scalar_one()
     engine.dispose()
     return merchant, hexi
@@ -100,8 +109,13 @@ def test_officer_archive_qr_sheet_and_phone_card(browser, live_server, demo_url)
     desk.close()
 
     # The public card on a phone, as a customer scanning the sticker would see it.
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True,
-                                has_touch=True, locale="zh-CN")
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
     card = phone.new_page()
     response = card.goto(f"{live_server}/c/{merchant}")
     assert response.status == 200

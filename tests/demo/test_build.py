@@ -40,8 +40,12 @@ def test_small_build_covers_sixteen_districts_and_rebuild_adds_nothing(db_url):
     assert {d.code for d in load_districts()} <= set(counts)
     assert all(subjects > 0 and records > 0 for subjects, records in counts.values())
     with engine.connect() as conn:
-        parents = conn.execute(select(func.count()).select_from(Subject).where(Subject.parent_id.is_not(None))).scalar_one()
-        pilots = conn.execute(select(func.count()).select_from(Subject).where(Subject.pilot.is_not(None))).scalar_one()
+        parents = conn.execute(
+            select(func.count()).select_from(Subject).where(Subject.parent_id.is_not(None))
+        ).scalar_one()
+        pilots = conn.execute(
+            select(func.count()).select_from(Subject).where(Subject.pilot.is_not(None))
+        ).scalar_one()
     assert parents > 0 and pilots == report.subjects
     assert {"admin", "heping", "merchant"} <= set(report.accounts)  # demo logins, merchant bound to a subject
     before = ids(db_url)
@@ -75,8 +79,11 @@ def test_padding_to_a_total_adds_generic_subjects(tmp_path):
     assert report.subjects == pilots + 160 == subject_count(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        generic = conn.execute(select(Subject.district_code, func.count()).where(Subject.pilot.is_(None))
-                               .group_by(Subject.district_code)).all()
+        generic = conn.execute(
+            select(Subject.district_code, func.count())
+            .where(Subject.pilot.is_(None))
+            .group_by(Subject.district_code)
+        ).all()
     engine.dispose()
     assert len(generic) == 16 and {n for _, n in generic} == {10}
 

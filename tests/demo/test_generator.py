@@ -81,8 +81,12 @@ def test_each_pilot_has_its_roster_as_the_programme_states(full):
 def test_named_subjects_come_from_the_seed_and_get_no_negative_records(full):
     subjects, rows = full
     names = {s.name for s in subjects}
-    for seed_name in ("远东宏信（天津）融资租赁有限公司", "平安国际融资租赁（天津）有限公司",
-                      "诺德世纪（天津）展览服务有限公司", "天津市蓟州区渔阳镇西井峪村村民委员会"):
+    for seed_name in (
+        "远东宏信（天津）融资租赁有限公司",
+        "平安国际融资租赁（天津）有限公司",
+        "诺德世纪（天津）展览服务有限公司",
+        "天津市蓟州区渔阳镇西井峪村村民委员会",
+    ):
         assert seed_name in names
     assert not [r for s, r in rows if s.named and r.kind in NEGATIVE]
 
@@ -124,8 +128,11 @@ def test_plan_specific_records(full):
     _, rows = full
     by = Counter((s.district_code, r.kind) for s, r in rows)
     assert by[("120102", "complaint")] > by[("120103", "complaint")]  # 河东 after-sales complaints
-    fire = [r for s, r in rows if s.district_code == "120114" and r.kind == "inspection"
-            and r.row["inspection_type"] == "fire"]
+    fire = [
+        r
+        for s, r in rows
+        if s.district_code == "120114" and r.kind == "inspection" and r.row["inspection_type"] == "fire"
+    ]
     assert {r.row["venue_type"] for r in fire} == {"养老院", "网吧", "医院", "学校"}
     assert by[("120115", "points_event")] > 0 and by[("120113", "self_declared")] > 0
     assert by[("120111", "contract_performance")] > 0 and by[("120110", "financing")] > 0

@@ -156,17 +156,31 @@ def test_repaired_records_are_excluded_from_their_effective_date(all_models, tmp
     as_of_day = popgen.day(AS_OF)
     # some effective before/at as_of, some after; under objection a record still counts
     kinds = ("repaired", "objection", "revoked", "upheld", "erased")
-    status = [{"record_id": r["id"], "status": kinds[k % 5], "effective_day": as_of_day - (k % 3) + 1}
-              for k, r in enumerate(penalties)]
-    with_status = write_tables(tmp_path / "a", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"],
-                               status=status)
-    effective = {s["record_id"] for s in status if s["effective_day"] <= as_of_day and s["status"] != "objection"}
-    without = write_tables(tmp_path / "b", subjects=pop["subjects"], manual=pop["manual"],
-                           records=[r for r in pop["records"] if r["id"] not in effective])
-    unrepaired = write_tables(tmp_path / "c", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"])
-    assert _table(all_models, "city_enterprise", unrepaired, "duckdb") != _table(all_models, "city_enterprise",
-                                                                                  with_status, "duckdb")
+    status = [
+        {"record_id": r["id"], "status": kinds[k % 5], "effective_day": as_of_day - (k % 3) + 1}
+        for k, r in enumerate(penalties)
+    ]
+    with_status = write_tables(
+        tmp_path / "a", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"], status=status
+    )
+    effective = {
+        s["record_id"] for s in status if s["effective_day"] <= as_of_day and s["status"] != "objection"
+    }
+    without = write_tables(
+        tmp_path / "b",
+        subjects=pop["subjects"],
+        manual=pop["manual"],
+        records=[r for r in pop["records"] if r["id"] not in effective],
+    )
+    unrepaired = write_tables(
+        tmp_path / "c", subjects=pop["subjects"], records=pop["records"], manual=pop["manual"]
+    )
+    assert _table(all_models, "city_enterprise", unrepaired, "duckdb") != _table(
+        all_models, "city_enterprise", with_status, "duckdb"
+    )
     for model_id in ("city_enterprise", "edge_cases"):
         duck = _table(all_models, model_id, with_status, "duckdb")
         assert duck == _table(all_models, model_id, with_status, "python"), model_id
-        assert duck == _table(all_models, model_id, without, "duckdb"), model_id  # repaired = gone as of the date
+        assert duck == _table(all_models, model_id, without, "duckdb"), (
+            model_id
+        )  # repaired = gone as of the date

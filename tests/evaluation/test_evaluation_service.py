@@ -21,19 +21,64 @@ from xinyong.subjects.models import Subject
 T0 = dt.datetime(2026, 1, 1, 8, 0)
 
 
-def add_subject(session: Session, sid: str, *, kind: str = "enterprise", district: str = "120101",
-                parent: str | None = None, attributes: dict | None = None) -> None:
-    session.add(Subject(id=sid, kind=kind, name=f"测试{sid}", district_code=district, parent_id=parent,
-                        attributes=attributes or {}, source="test", first_seen=T0, last_seen=T0))
+def add_subject(
+    session: Session,
+    sid: str,
+    *,
+    kind: str = "enterprise",
+    district: str = "120101",
+    parent: str | None = None,
+    attributes: dict | None = None,
+) -> None:
+    session.add(
+        Subject(
+            id=sid,
+            kind=kind,
+            name=f"测试{sid}",
+            district_code=district,
+            parent_id=parent,
+            attributes=attributes or {},
+            source="test",
+            first_seen=T0,
+            last_seen=T0,
+        )
+    )
     session.flush()
 
 
-def add_record(session: Session, rid: str, sid: str, kind: str, occurred: dt.date, *, severity: str | None = None,
-               polarity: str = "negative", fields: dict | None = None, amount: float | None = None,
-               seen: dt.datetime = T0, publicity_until: dt.date | None = None) -> None:
-    session.add(Record(id=rid, kind=kind, subject_id=sid, source="test", source_record_id=rid, occurred_on=occurred,
-                       publicity_until=publicity_until, severity=severity, polarity=polarity, disclosure="public",
-                       amount=amount, fields=fields or {}, original={}, first_seen=seen, last_seen=seen))
+def add_record(
+    session: Session,
+    rid: str,
+    sid: str,
+    kind: str,
+    occurred: dt.date,
+    *,
+    severity: str | None = None,
+    polarity: str = "negative",
+    fields: dict | None = None,
+    amount: float | None = None,
+    seen: dt.datetime = T0,
+    publicity_until: dt.date | None = None,
+) -> None:
+    session.add(
+        Record(
+            id=rid,
+            kind=kind,
+            subject_id=sid,
+            source="test",
+            source_record_id=rid,
+            occurred_on=occurred,
+            publicity_until=publicity_until,
+            severity=severity,
+            polarity=polarity,
+            disclosure="public",
+            amount=amount,
+            fields=fields or {},
+            original={},
+            first_seen=seen,
+            last_seen=seen,
+        )
+    )
 
 
 @pytest.fixture
@@ -47,8 +92,12 @@ def populated(engine):
         add_subject(s, "tenant1", district="120103", parent="tower")
         add_subject(s, "tenant2", district="120103", parent="tower")
         add_record(s, "g1", "good", "honour", dt.date(2025, 6, 1), polarity="positive")
-        add_record(s, "g2", "good", "commitment", dt.date(2025, 6, 1), polarity="positive", fields={"status": "kept"})
-        add_record(s, "g3", "good", "tax_grade", dt.date(2026, 4, 1), polarity="neutral", fields={"grade": "A"})
+        add_record(
+            s, "g2", "good", "commitment", dt.date(2025, 6, 1), polarity="positive", fields={"status": "kept"}
+        )
+        add_record(
+            s, "g3", "good", "tax_grade", dt.date(2026, 4, 1), polarity="neutral", fields={"grade": "A"}
+        )
         add_record(s, "b1", "bad", "penalty", dt.date(2026, 3, 1), severity="general", amount=20000.0)
         add_record(s, "b2", "bad", "penalty", dt.date(2026, 5, 1), severity="serious", amount=5000.0)
         add_record(s, "b3", "bad", "complaint", dt.date(2026, 2, 1), fields={"resolution": "pending"})
@@ -66,7 +115,10 @@ def test_evaluate_stores_results_and_parquet(populated, tmp_path, models):
     res = run(populated, tmp_path, models=models, out=out)
     assert res.subjects == 6  # enterprises (not the carrier)
     with Session(populated) as s:
-        rows = {r.subject_id: r for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res.run_id))}
+        rows = {
+            r.subject_id: r
+            for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res.run_id))
+        }
     assert rows["debtor"].grade == "D" and rows["debtor"].veto == "judgment_debtor_veto"
     assert rows["bad"].grade in {"C", "D"} and rows["bad"].score < rows["good"].score
     assert rows["good"].score > rows["empty"].score  # honours, commitment and tax A add points
@@ -81,28 +133,49 @@ def test_engines_write_identical_results(populated, tmp_path, models):
     a = run(populated, tmp_path, models=models, engine_name="duckdb")
     b = run(populated, tmp_path, models=models, engine_name="python")
     with Session(populated) as s:
+
         def grades(run_id):
-            return {(r.subject_id, r.score, r.grade, json.dumps(r.points, sort_keys=True))
-                    for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == run_id))}
+            return {
+                (r.subject_id, r.score, r.grade, json.dumps(r.points, sort_keys=True))
+                for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == run_id))
+            }
+
         assert grades(a.run_id) == grades(b.run_id)
 
 
 def test_a_model_change_never_rewrites_old_results(populated, tmp_path, models):
     first = run(populated, tmp_path, models=models)
     with Session(populated) as s:
-        before = {r.subject_id: (r.score, r.grade) for r in s.scalars(
-            select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))}
+        before = {
+            r.subject_id: (r.score, r.grade)
+            for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))
+        }
     spec = models["city_enterprise"]
-    stricter = spec.model_copy(update={"version": "2.0.0", "decision_bands": tuple(
-        b.model_copy(update={"lower": b.lower + 10 if b.lower else None, "upper": b.upper + 10 if b.upper else None})
-        for b in spec.decision_bands)})
+    stricter = spec.model_copy(
+        update={
+            "version": "2.0.0",
+            "decision_bands": tuple(
+                b.model_copy(
+                    update={
+                        "lower": b.lower + 10 if b.lower else None,
+                        "upper": b.upper + 10 if b.upper else None,
+                    }
+                )
+                for b in spec.decision_bands
+            ),
+        }
+    )
     second = run(populated, tmp_path, models={**models, "city_enterprise": stricter})
     with Session(populated) as s:
-        after = {r.subject_id: (r.score, r.grade) for r in s.scalars(
-            select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))}
+        after = {
+            r.subject_id: (r.score, r.grade)
+            for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == first.run_id))
+        }
         versions = {r.model_version for r in s.scalars(select(EvaluationRun))}
-        new = {r.subject_id: r.grade for r in s.scalars(
-            select(EvaluationResult).where(EvaluationResult.run_id == second.run_id))}
+        new = {
+            r.subject_id: r.grade
+            for r in s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == second.run_id))
+        }
     assert after == before and versions == {"1.0.0", "2.0.0"}
     assert new != {k: v[1] for k, v in before.items()}  # the stricter bands did change grades
 
@@ -133,13 +206,21 @@ def test_building_is_graded_from_its_tenants(populated, tmp_path, models):
     with Session(populated) as s:
         row = s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res.run_id)).one()
     assert row.subject_id == "tower" and row.values["tenant_count"] == 2
-    assert row.values["tenant_share_good"] == 50  # tenant2 clean (A/B), tenant1 capped at C by a serious penalty
+    assert (
+        row.values["tenant_share_good"] == 50
+    )  # tenant2 clean (A/B), tenant1 capped at C by a serious penalty
 
 
 def test_explain_lists_repairable_records_and_positive_gains(populated, models, catalogue):
     with Session(populated) as s:
-        out = service.explain(s, subject_id="bad", model_id="city_enterprise", as_of=dt.date(2026, 6, 30),
-                              models=models, catalogue=catalogue)
+        out = service.explain(
+            s,
+            subject_id="bad",
+            model_id="city_enterprise",
+            as_of=dt.date(2026, 6, 30),
+            models=models,
+            catalogue=catalogue,
+        )
     repairs = {r["record_id"]: r for r in out["repairs"]}
     # general penalty of 2026-03-01: 3 months minimum publicity → repairable from 2026-06-30 (as_of itself)
     assert repairs["b1"]["repairable_from"] == "2026-06-30"
@@ -149,8 +230,14 @@ def test_explain_lists_repairable_records_and_positive_gains(populated, models, 
     gains = {g["indicator"] for g in out["positive_gains"]}
     assert {"commitments", "honours"} <= gains
     with Session(populated) as s:
-        debtor = service.explain(s, subject_id="debtor", model_id="city_enterprise", as_of=dt.date(2026, 6, 30),
-                                 models=models, catalogue=catalogue)
+        debtor = service.explain(
+            s,
+            subject_id="debtor",
+            model_id="city_enterprise",
+            as_of=dt.date(2026, 6, 30),
+            models=models,
+            catalogue=catalogue,
+        )
     assert debtor["veto"]["id"] == "judgment_debtor_veto"
     assert debtor["repairs"][0]["repairable_from"] is None  # removed by the court, not repaired
 
@@ -161,18 +248,48 @@ def test_manual_scores_are_kept_with_who_and_why(engine, tmp_path, models):
     res0 = run(engine, tmp_path, models=models, model="nankai_street")
     with Session(engine) as s, s.begin():
         with pytest.raises(ValueError):
-            service.record_manual_score(s, model_id="nankai_street", indicator_id="culture_expert", subject_id="street",
-                                        value=101, effective_on=dt.date(2026, 6, 1), entered_by="张三", reason="x",
-                                        models=models)
+            service.record_manual_score(
+                s,
+                model_id="nankai_street",
+                indicator_id="culture_expert",
+                subject_id="street",
+                value=101,
+                effective_on=dt.date(2026, 6, 1),
+                entered_by="张三",
+                reason="x",
+                models=models,
+            )
         with pytest.raises(ValueError):
-            service.record_manual_score(s, model_id="nankai_street", indicator_id="complaints_open",
-                                        subject_id="street", value=5, effective_on=dt.date(2026, 6, 1),
-                                        entered_by="张三", reason="x", models=models)
-        for ind in ("culture_expert", "service_expert", "openness_expert", "finance_expert", "delivery_expert",
-                    "supervision_expert"):
-            service.record_manual_score(s, model_id="nankai_street", indicator_id=ind, subject_id="street",
-                                        value=95.5, effective_on=dt.date(2026, 6, 1), entered_by="区诚信办 张三",
-                                        reason="2026 上半年评审", models=models)
+            service.record_manual_score(
+                s,
+                model_id="nankai_street",
+                indicator_id="complaints_open",
+                subject_id="street",
+                value=5,
+                effective_on=dt.date(2026, 6, 1),
+                entered_by="张三",
+                reason="x",
+                models=models,
+            )
+        for ind in (
+            "culture_expert",
+            "service_expert",
+            "openness_expert",
+            "finance_expert",
+            "delivery_expert",
+            "supervision_expert",
+        ):
+            service.record_manual_score(
+                s,
+                model_id="nankai_street",
+                indicator_id=ind,
+                subject_id="street",
+                value=95.5,
+                effective_on=dt.date(2026, 6, 1),
+                entered_by="区诚信办 张三",
+                reason="2026 上半年评审",
+                models=models,
+            )
     res1 = run(engine, tmp_path, models=models, model="nankai_street")
     with Session(engine) as s:
         before = s.scalars(select(EvaluationResult).where(EvaluationResult.run_id == res0.run_id)).one()
@@ -190,7 +307,9 @@ def test_snapshot_export_is_incremental(engine, tmp_path):
     again = export_snapshot(engine, snap)
     assert (first.records, again.records) == (1, 0)
     with Session(engine) as s, s.begin():
-        add_record(s, "r2", "a", "penalty", dt.date(2026, 2, 1), severity="minor", seen=T0 + dt.timedelta(hours=1))
+        add_record(
+            s, "r2", "a", "penalty", dt.date(2026, 2, 1), severity="minor", seen=T0 + dt.timedelta(hours=1)
+        )
         rec = s.get(Record, "r1")
         rec.severity = "serious"  # a change takes a new commit sequence number, as ingest's corrections do
         rec.seq = reserve_seq(s.connection(), 1)
@@ -235,8 +354,13 @@ def test_snapshot_of_another_database_is_rebuilt(engine, tmp_path):
 
 def _scores(engine, run_id: str) -> dict[str, float]:
     with Session(engine) as s:
-        return dict(s.execute(select(EvaluationResult.subject_id, EvaluationResult.score)
-                              .where(EvaluationResult.run_id == run_id)).all())
+        return dict(
+            s.execute(
+                select(EvaluationResult.subject_id, EvaluationResult.score).where(
+                    EvaluationResult.run_id == run_id
+                )
+            ).all()
+        )
 
 
 def test_status_events_take_withdrawn_records_out_of_evaluation(populated, tmp_path, models):
@@ -247,27 +371,57 @@ def test_status_events_take_withdrawn_records_out_of_evaluation(populated, tmp_p
 
     as_of = dt.date(2026, 6, 30)
     with Session(populated) as s:
-        what_if = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
-                                           models=models, exclude={"b1", "b3"})["score_units"]
-        plain = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of,
-                                         models=models)["score_units"]
+        what_if = service.evaluate_subject(
+            s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models, exclude={"b1", "b3"}
+        )["score_units"]
+        plain = service.evaluate_subject(
+            s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models
+        )["score_units"]
     assert what_if != plain
     with Session(populated) as s, s.begin():
-        change_status(s, record_id="b1", event="repaired", actor="和平区诚信办", reason="修复",
-                      effective_on=dt.date(2026, 6, 1))
-        change_status(s, record_id="b3", event="revoked", actor="12345", reason="撤销",
-                      effective_on=dt.date(2026, 6, 30))
-        change_status(s, record_id="b2", event="objection_opened", actor="bad", reason="异议",
-                      effective_on=dt.date(2026, 6, 1))
+        change_status(
+            s,
+            record_id="b1",
+            event="repaired",
+            actor="和平区诚信办",
+            reason="修复",
+            effective_on=dt.date(2026, 6, 1),
+        )
+        change_status(
+            s,
+            record_id="b3",
+            event="revoked",
+            actor="12345",
+            reason="撤销",
+            effective_on=dt.date(2026, 6, 30),
+        )
+        change_status(
+            s,
+            record_id="b2",
+            event="objection_opened",
+            actor="bad",
+            reason="异议",
+            effective_on=dt.date(2026, 6, 1),
+        )
     div = 10 ** models["city_enterprise"].decimals
     after = _scores(populated, run(populated, tmp_path, models=models, as_of=as_of).run_id)
     assert after["bad"] == what_if / div
     before = _scores(populated, run(populated, tmp_path, models=models, as_of=dt.date(2026, 6, 29)).run_id)
     with Session(populated) as s:
-        one = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
-        old = service.evaluate_subject(s, subject_id="bad", model_id="city_enterprise", as_of=dt.date(2026, 6, 29),
-                                       models=models, exclude={"b1"})
-        explained = service.explain(s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models)
+        one = service.evaluate_subject(
+            s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models
+        )
+        old = service.evaluate_subject(
+            s,
+            subject_id="bad",
+            model_id="city_enterprise",
+            as_of=dt.date(2026, 6, 29),
+            models=models,
+            exclude={"b1"},
+        )
+        explained = service.explain(
+            s, subject_id="bad", model_id="city_enterprise", as_of=as_of, models=models
+        )
     assert one["score_units"] == what_if
     assert before["bad"] == old["score_units"] / div  # b3 revoked only from 06-30; b1 repaired already
     assert "b1" not in {r["record_id"] for r in explained["repairs"]}  # nothing left to repair there
@@ -296,31 +450,66 @@ def test_grades_know_they_are_stale_and_evaluate_changed_regrades_only_those(pop
     with Session(populated) as s, s.begin():
         add_record(s, "b9", "bad", "penalty", dt.date(2026, 6, 2), severity="minor", seen=later)
         # a government-level record of "good": stale for the operator, invisible (so not stale) for the public
-        s.add(Record(id="g9", kind="inspection", subject_id="good", source="t", source_record_id="g9",
-                     occurred_on=dt.date(2026, 6, 1), polarity="neutral", disclosure="government", fields={},
-                     original={}, first_seen=later, last_seen=later))
-        change_status(s, record_id="t1", event="objection_opened", actor="tenant1", reason="异议",
-                      effective_on=dt.date(2026, 6, 1), at=started + dt.timedelta(days=2))
+        s.add(
+            Record(
+                id="g9",
+                kind="inspection",
+                subject_id="good",
+                source="t",
+                source_record_id="g9",
+                occurred_on=dt.date(2026, 6, 1),
+                polarity="neutral",
+                disclosure="government",
+                fields={},
+                original={},
+                first_seen=later,
+                last_seen=later,
+            )
+        )
+        change_status(
+            s,
+            record_id="t1",
+            event="objection_opened",
+            actor="tenant1",
+            reason="异议",
+            effective_on=dt.date(2026, 6, 1),
+            at=started + dt.timedelta(days=2),
+        )
     with Session(populated) as s:
         bad = service.latest_grades(s, "bad", as_of)[0]
         assert bad["stale_since"] == later.date().isoformat()
         assert service.latest_grades(s, "good", as_of, PUBLIC)[0]["stale_since"] is None
         assert service.latest_grades(s, "good", as_of, OPERATOR)[0]["stale_since"] == later.date().isoformat()
-        assert service.latest_grades(s, "tenant1", as_of)[0]["stale_since"] == (started + dt.timedelta(days=2)).date().isoformat()
+        assert (
+            service.latest_grades(s, "tenant1", as_of)[0]["stale_since"]
+            == (started + dt.timedelta(days=2)).date().isoformat()
+        )
         archive = build_archive(s, subject_id="bad", as_of=as_of, viewer=PUBLIC)
-        assert archive.grades[0].stale_since == later.date() and "评价后有新记录" in archive.grades[0].stale_note
+        assert (
+            archive.grades[0].stale_since == later.date() and "评价后有新记录" in archive.grades[0].stale_note
+        )
         with populated.connect() as conn:
             assert card_grades(conn, subject_id="bad", as_of=as_of)[0].stale_since == later.date()
             assert card_grades(conn, subject_id="good", as_of=as_of)[0].stale_since is None
         # tenant1's change makes its carrier stale too (carrier models read tenants' records)
         assert service.changed_subjects(s, model_id="city_enterprise") >= {"bad", "good", "tenant1"}
-    second = service.evaluate(populated, model_id="city_enterprise", as_of=as_of, snapshot_dir=tmp_path / "snap",
-                              models=models, changed=True)
+    second = service.evaluate(
+        populated,
+        model_id="city_enterprise",
+        as_of=as_of,
+        snapshot_dir=tmp_path / "snap",
+        models=models,
+        changed=True,
+    )
     with Session(populated) as s:
-        regraded = set(s.scalars(select(EvaluationResult.subject_id).where(EvaluationResult.run_id == second.run_id)))
+        regraded = set(
+            s.scalars(select(EvaluationResult.subject_id).where(EvaluationResult.run_id == second.run_id))
+        )
         assert regraded == {"bad", "good", "tenant1"}  # the enterprises among the changed subjects
         assert service.latest_grades(s, "bad", as_of)[0]["stale_since"] is None
-        assert service.latest_grades(s, "debtor", as_of)[0]["run_id"] == first.run_id  # untouched, still current
+        assert (
+            service.latest_grades(s, "debtor", as_of)[0]["run_id"] == first.run_id
+        )  # untouched, still current
         assert service.changed_subjects(s, model_id="city_enterprise") == set()
 
 
@@ -337,8 +526,17 @@ def test_a_correction_after_grading_marks_the_grade_stale(populated, tmp_path, m
     corrected_at = started + dt.timedelta(days=2)  # by hand: two days after the run, one before "now"
     with Session(populated) as s, s.begin():
         for version, at in ((1, started - dt.timedelta(days=30)), (2, corrected_at)):
-            s.add(RecordVersion(record_id="d1", version=version, content_id=f"d1-v{version}", recorded_at=at,
-                                occurred_on=dt.date(2026, 1, 10), fields={}, original={}))
+            s.add(
+                RecordVersion(
+                    record_id="d1",
+                    version=version,
+                    content_id=f"d1-v{version}",
+                    recorded_at=at,
+                    occurred_on=dt.date(2026, 1, 10),
+                    fields={},
+                    original={},
+                )
+            )
     with Session(populated) as s:
         assert service.latest_grades(s, "debtor", as_of)[0]["stale_since"] == corrected_at.date().isoformat()
         assert service.latest_grades(s, "good", as_of)[0]["stale_since"] is None  # nothing of its changed

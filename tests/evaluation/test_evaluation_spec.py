@@ -33,22 +33,25 @@ def test_every_shipped_model_is_valid_and_documented(models):
         assert text.startswith("# "), f"{spec.id}: the file must open with what it measures and why"
 
 
-@pytest.mark.parametrize(("mutate", "path"), [
-    (lambda d: d["indicators"][3].update(kind="no_such_kind"), "indicators[3].kind"),
-    (lambda d: d["indicators"][2]["filters"][0].update(field="colour"), "indicators[2].filters[0].field"),
-    (lambda d: d["indicators"][3].update(window={"days": 0}), "indicators[3].window"),
-    (lambda d: d["indicators"][1].update(window={"days": 99999}), "indicators[1].window"),
-    (lambda d: d["dimensions"][0].update(weight=55), "dimensions"),
-    (lambda d: d["decision_bands"][1].update(upper=90), "decision_bands[1]"),
-    (lambda d: d["decision_bands"][2].update(upper=65), "decision_bands[2]"),
-    (lambda d: d["decision_bands"][3].update(lower=10), "decision_bands[3].lower"),
-    (lambda d: d["indicators"][0]["formula"].update(points=-40.123), "indicators[0].formula.points"),
-    (lambda d: d["vetoes"][0].update(indicator="missing"), "vetoes[0].indicator"),
-    (lambda d: d["vetoes"][0].update(grade="E"), "vetoes[0].grade"),
-    (lambda d: d["indicators"][3].update(field="penalty_type", aggregate="max"), "indicators[3].field"),
-    (lambda d: d["indicators"][0].update(dimension="nowhere"), "indicators[0].dimension"),
-    (lambda d: d["indicators"][0].update(aggregate="median"), "indicators[0].aggregate"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d["indicators"][3].update(kind="no_such_kind"), "indicators[3].kind"),
+        (lambda d: d["indicators"][2]["filters"][0].update(field="colour"), "indicators[2].filters[0].field"),
+        (lambda d: d["indicators"][3].update(window={"days": 0}), "indicators[3].window"),
+        (lambda d: d["indicators"][1].update(window={"days": 99999}), "indicators[1].window"),
+        (lambda d: d["dimensions"][0].update(weight=55), "dimensions"),
+        (lambda d: d["decision_bands"][1].update(upper=90), "decision_bands[1]"),
+        (lambda d: d["decision_bands"][2].update(upper=65), "decision_bands[2]"),
+        (lambda d: d["decision_bands"][3].update(lower=10), "decision_bands[3].lower"),
+        (lambda d: d["indicators"][0]["formula"].update(points=-40.123), "indicators[0].formula.points"),
+        (lambda d: d["vetoes"][0].update(indicator="missing"), "vetoes[0].indicator"),
+        (lambda d: d["vetoes"][0].update(grade="E"), "vetoes[0].grade"),
+        (lambda d: d["indicators"][3].update(field="penalty_type", aggregate="max"), "indicators[3].field"),
+        (lambda d: d["indicators"][0].update(dimension="nowhere"), "indicators[0].dimension"),
+        (lambda d: d["indicators"][0].update(aggregate="median"), "indicators[0].aggregate"),
+    ],
+)
 def test_bad_specs_are_refused_with_their_path(catalogue, mutate, path):
     data = copy.deepcopy(CITY)
     mutate(data)
@@ -92,12 +95,24 @@ def test_repair_regimes_switch_on_their_dates():
     r = repairability("penalty", "serious", dt.date(2025, 6, 1), dt.date(2026, 1, 10), regimes)
     assert (r.repairable_from, r.regime) == (dt.date(2026, 6, 1), "ndrc_order_36")
     # the minimum period has passed: repairable now
-    assert repairability("penalty", "minor", dt.date(2024, 1, 1), dt.date(2026, 7, 1), regimes).repairable_from == dt.date(2026, 7, 1)
-    assert repairability("judgment_debtor", None, dt.date(2025, 1, 1), dt.date(2026, 7, 1), regimes).repairable_from is None
+    assert repairability(
+        "penalty", "minor", dt.date(2024, 1, 1), dt.date(2026, 7, 1), regimes
+    ).repairable_from == dt.date(2026, 7, 1)
+    assert (
+        repairability(
+            "judgment_debtor", None, dt.date(2025, 1, 1), dt.date(2026, 7, 1), regimes
+        ).repairable_from
+        is None
+    )
 
 
-@pytest.mark.parametrize(("d", "n", "out"), [(dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
-                                              (dt.date(2024, 2, 29), 12, dt.date(2025, 2, 28)),
-                                              (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28))])
+@pytest.mark.parametrize(
+    ("d", "n", "out"),
+    [
+        (dt.date(2026, 1, 31), 1, dt.date(2026, 2, 28)),
+        (dt.date(2024, 2, 29), 12, dt.date(2025, 2, 28)),
+        (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28)),
+    ],
+)
 def test_add_months_clamps_to_month_end(d, n, out):
     assert add_months(d, n) == out

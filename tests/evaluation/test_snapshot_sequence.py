@@ -26,19 +26,26 @@ T_A, T_B, T_C = dt.datetime(2023, 6, 2, 9), dt.datetime(2023, 6, 1, 9), dt.datet
 
 def exported_ids(snap: Path) -> list[str]:
     """Every record id in every part, duplicates kept (what a reader without dedupe would see)."""
-    return [i for part in sorted((snap / "records").glob("*.parquet")) for i in pq.read_table(part)["id"].to_pylist()]
+    return [
+        i
+        for part in sorted((snap / "records").glob("*.parquet"))
+        for i in pq.read_table(part)["id"].to_pylist()
+    ]
 
 
 def test_a_batch_committing_after_an_export_is_neither_missed_nor_duplicated(engine, tmp_path):
     snap = tmp_path / "snap"
-    a = ingest_rows(engine=engine, rows=[penalty_2(i) for i in range(1, 4)], source="s", kind="penalty", now=T_A)
+    a = ingest_rows(
+        engine=engine, rows=[penalty_2(i) for i in range(1, 4)], source="s", kind="penalty", now=T_A
+    )
     assert export_snapshot(engine, snap).records == 3
     during: dict[str, object] = {}
     c_result: dict[str, object] = {}
 
     def other_batch() -> None:  # a second writer, started while B is open; it waits for B's commit
-        c_result["c"] = ingest_rows(engine=engine, rows=[penalty_2(i) for i in range(20, 22)], source="t",
-                                    kind="penalty", now=T_C)
+        c_result["c"] = ingest_rows(
+            engine=engine, rows=[penalty_2(i) for i in range(20, 22)], source="t", kind="penalty", now=T_C
+        )
 
     thread = threading.Thread(target=other_batch)
 
@@ -46,8 +53,14 @@ def test_a_batch_committing_after_an_export_is_neither_missed_nor_duplicated(eng
         thread.start()
         during["export"] = export_snapshot(engine, snap)
 
-    b = ingest_grid(engine=engine, grid=grid_from_rows([penalty_2(i) for i in range(10, 14)]), source="s",
-                    kind="penalty", now=T_B, within=in_b)
+    b = ingest_grid(
+        engine=engine,
+        grid=grid_from_rows([penalty_2(i) for i in range(10, 14)]),
+        source="s",
+        kind="penalty",
+        now=T_B,
+        within=in_b,
+    )
     thread.join(timeout=120)
     assert not thread.is_alive()
     assert during["export"].records == 0  # B was not committed yet: nothing of it, nothing again of A
@@ -66,8 +79,9 @@ def test_a_correction_replaces_the_old_version_in_the_snapshot(engine, tmp_path)
     export_snapshot(engine, snap)
     again = ingest_rows(engine=engine, rows=[penalty_2(1), penalty_2(2)], source="s", kind="penalty", now=T_C)
     assert again.duplicates == 2 and export_snapshot(engine, snap).records == 0  # unchanged: not re-exported
-    fix = ingest_rows(engine=engine, rows=[penalty_2(1, **{"罚款金额（万元）": "0.8"})], source="s", kind="penalty",
-                      now=T_B)  # an earlier clock than the last export's rows: still exported
+    fix = ingest_rows(
+        engine=engine, rows=[penalty_2(1, **{"罚款金额（万元）": "0.8"})], source="s", kind="penalty", now=T_B
+    )  # an earlier clock than the last export's rows: still exported
     assert fix.corrected == 1
     stats = export_snapshot(engine, snap)
     assert stats.records == 1 and stats.superseded

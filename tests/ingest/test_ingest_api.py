@@ -17,14 +17,25 @@ from xinyong.settings import Settings
 def api(sqlite_engine, sqlite_url):
     from xinyong.app import create_app
 
-    settings = dataclasses.replace(Settings.from_env(), database_url=sqlite_url, secret_key="t", max_upload_mb=1)
+    settings = dataclasses.replace(
+        Settings.from_env(), database_url=sqlite_url, secret_key="t", max_upload_mb=1
+    )
     client = TestClient(create_app(settings))
     keys = {}
     with Session(sqlite_engine) as s:
-        for name, role, kinds in (("amr", "department", ["penalty"]), ("tax", "department", ["tax_grade"]),
-                                  ("city", "city_admin", [])):
-            user = accounts.create_user(s, username=name, role=role, kinds=kinds, password=None,
-                                        sources=["津市监"] if role == "department" else [])
+        for name, role, kinds in (
+            ("amr", "department", ["penalty"]),
+            ("tax", "department", ["tax_grade"]),
+            ("city", "city_admin", []),
+        ):
+            user = accounts.create_user(
+                s,
+                username=name,
+                role=role,
+                kinds=kinds,
+                password=None,
+                sources=["津市监"] if role == "department" else [],
+            )
             keys[name] = {"Authorization": f"Bearer {accounts.issue_api_key(s, user=user, name='k')[0]}"}
         s.commit()
     client.keys = keys
@@ -33,18 +44,28 @@ def api(sqlite_engine, sqlite_url):
 
 def push(client, path, headers, **form):
     with open(path, "rb") as fh:
-        return client.post("/api/v1/ingest", files={"file": (path.name, fh)}, data={"source": "津市监", **form},
-                           headers=headers)
+        return client.post(
+            "/api/v1/ingest",
+            files={"file": (path.name, fh)},
+            data={"source": "津市监", **form},
+            headers=headers,
+        )
 
 
 def test_department_pushes_a_file_and_reads_its_batch(api, tmp_path):
-    path = write_csv(tmp_path / "p.csv", [penalty_2(1), penalty_2(2), penalty_2(1, **{"处罚决定日期": "2023-02-30",
-                                                                                     "处罚决定书文号": "X9"})])
+    path = write_csv(
+        tmp_path / "p.csv",
+        [penalty_2(1), penalty_2(2), penalty_2(1, **{"处罚决定日期": "2023-02-30", "处罚决定书文号": "X9"})],
+    )
     r = push(api, path, api.keys["amr"])
     assert r.status_code == 200, r.text
     body = r.json()
-    assert {k: body[k] for k in ("read", "accepted", "duplicates", "rejected")} == \
-        {"read": 3, "accepted": 2, "duplicates": 0, "rejected": 1}
+    assert {k: body[k] for k in ("read", "accepted", "duplicates", "rejected")} == {
+        "read": 3,
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": 1,
+    }
     assert body["layout"] == "sgs_penalty_2"
     batch = api.get(f"/api/v1/ingest/batches/{body['batch']}", headers=api.keys["amr"])
     assert batch.status_code == 200 and batch.json()["accepted"] == 2
@@ -54,9 +75,14 @@ def test_department_pushes_a_file_and_reads_its_batch(api, tmp_path):
     assert len(rows) == 1 and rows[0]["reasons"][0]["code"] == "date_impossible"
     assert api.get("/api/v1/quarantine", headers=api.keys["tax"]).json() == []  # not its batch
     qid = rows[0]["id"]
-    assert api.get(f"/api/v1/quarantine/{qid}", headers=api.keys["city"]).json()["raw"]["处罚决定书文号"] == "X9"
-    fixed = api.post(f"/api/v1/quarantine/{qid}/retry", json={"changes": {"decision_date": "2023-02-28"}},
-                     headers=api.keys["amr"])
+    assert (
+        api.get(f"/api/v1/quarantine/{qid}", headers=api.keys["city"]).json()["raw"]["处罚决定书文号"] == "X9"
+    )
+    fixed = api.post(
+        f"/api/v1/quarantine/{qid}/retry",
+        json={"changes": {"decision_date": "2023-02-28"}},
+        headers=api.keys["amr"],
+    )
     assert fixed.status_code == 200 and fixed.json()["status"] == "resolved"
     again = api.post(f"/api/v1/quarantine/{qid}/retry", json={"changes": {}}, headers=api.keys["amr"])
     assert again.status_code == 409
@@ -85,8 +111,11 @@ def test_oversized_and_unreadable_uploads(api, tmp_path):
 
 def test_console_quarantine_page_escapes_raw_text(api, tmp_path, sqlite_engine):
     html = "<script>alert(1)</script>"
-    push(api, write_csv(tmp_path / "p.csv", [penalty_2(1, **{"处罚决定日期": "2023-02-30", "违法事实": html})]),
-         api.keys["amr"])
+    push(
+        api,
+        write_csv(tmp_path / "p.csv", [penalty_2(1, **{"处罚决定日期": "2023-02-30", "违法事实": html})]),
+        api.keys["amr"],
+    )
     assert api.get("/quarantine", follow_redirects=False).status_code == 303  # login first
     with Session(sqlite_engine) as s:
         accounts.create_user(s, username="admin1", role="city_admin", password="correct-horse-42")
@@ -95,7 +124,10 @@ def test_console_quarantine_page_escapes_raw_text(api, tmp_path, sqlite_engine):
     import re
 
     token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
-    api.post("/login", data={"username": "admin1", "password": "correct-horse-42", "csrf_token": token, "next": "/"})
+    api.post(
+        "/login",
+        data={"username": "admin1", "password": "correct-horse-42", "csrf_token": token, "next": "/"},
+    )
     page = api.get("/quarantine")
     assert page.status_code == 200
     assert "日期不存在" in page.text and "impossible date" in page.text

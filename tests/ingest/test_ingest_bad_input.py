@@ -262,14 +262,27 @@ def test_the_same_bad_row_is_not_quarantined_twice(tmp_path, sqlite_engine):
 
 def test_small_batch_into_a_large_store_finds_its_duplicates(engine):
     ingest_rows(engine=engine, rows=[penalty_2(i) for i in range(1, 41)], source="s", kind="penalty")
-    complaint = {"subject_name": "某某公司", "uscc": uscc(1), "received_on": "2023-04-02", "resolution": "pending"}
-    ingest_rows(engine=engine, rows=[{**complaint, "content": f"诉求{i}"} for i in range(40)], source="s",
-                kind="complaint")
+    complaint = {
+        "subject_name": "某某公司",
+        "uscc": uscc(1),
+        "received_on": "2023-04-02",
+        "resolution": "pending",
+    }
+    ingest_rows(
+        engine=engine,
+        rows=[{**complaint, "content": f"诉求{i}"} for i in range(40)],
+        source="s",
+        kind="complaint",
+    )
     # 2 rows against 80 stored: the per-key lookup path, not the whole-source scan
     small = ingest_rows(engine=engine, rows=[penalty_2(7), penalty_2(99)], source="s", kind="penalty")
     assert (small.accepted, small.duplicates) == (1, 1)
-    again = ingest_rows(engine=engine, rows=[{**complaint, "content": "诉求3"}, {**complaint, "content": "新"}],
-                        source="s", kind="complaint")
+    again = ingest_rows(
+        engine=engine,
+        rows=[{**complaint, "content": "诉求3"}, {**complaint, "content": "新"}],
+        source="s",
+        kind="complaint",
+    )
     assert (again.accepted, again.duplicates) == (1, 1)
     other = ingest_rows(engine=engine, rows=[penalty_2(7)], source="another", kind="penalty")
     assert other.accepted == 1  # the same 文书号 from another source is another record

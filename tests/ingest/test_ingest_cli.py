@@ -49,7 +49,9 @@ def test_ingest_human_output_and_unreadable_file(cli, tmp_path):
 
 
 def test_quarantine_list_show_and_retry(cli, tmp_path):
-    path = write_csv(tmp_path / "p.csv", [penalty_2(1, **{"处罚决定日期": "2023-02-30", "处罚机关": ""}), penalty_2(2)])
+    path = write_csv(
+        tmp_path / "p.csv", [penalty_2(1, **{"处罚决定日期": "2023-02-30", "处罚机关": ""}), penalty_2(2)]
+    )
     _, out = cli("ingest", str(path), "--source", "s", "--json")
     batch = json.loads(out)["batch"]
     code, out = cli("quarantine", "list", "--batch", str(batch), "--json")
@@ -65,7 +67,9 @@ def test_quarantine_list_show_and_retry(cli, tmp_path):
     still = json.loads(out)
     assert still["status"] == "open" and [r["field"] for r in still["reasons"]] == ["authority"]
     # fix the other (by its Chinese header): accepted, resolved
-    code, out = cli("quarantine", "retry", str(row["id"]), "--set", "处罚机关=天津市和平区市场监督管理局", "--json")
+    code, out = cli(
+        "quarantine", "retry", str(row["id"]), "--set", "处罚机关=天津市和平区市场监督管理局", "--json"
+    )
     assert code == 0
     done = json.loads(out)
     assert done["status"] == "resolved" and done["record_id"] and done["batch"] > batch
@@ -89,10 +93,20 @@ def test_quarantine_accept_irregular_needs_a_reason_and_accepts_the_code_unchang
     cli("ingest", str(path), "--source", "s", "--json")
     _, out = cli("quarantine", "list", "--json")
     (row,) = json.loads(out)
-    code, out = cli("quarantine", "accept-irregular", str(row["id"]), "--reason", "", "--officer", "heping", "--json")
+    code, out = cli(
+        "quarantine", "accept-irregular", str(row["id"]), "--reason", "", "--officer", "heping", "--json"
+    )
     assert code == 2 and json.loads(out)["error"]["en"]
-    code, out = cli("quarantine", "accept-irregular", str(row["id"]), "--reason", "核对原件", "--officer", "heping",
-                    "--json")
+    code, out = cli(
+        "quarantine",
+        "accept-irregular",
+        str(row["id"]),
+        "--reason",
+        "核对原件",
+        "--officer",
+        "heping",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["status"] == "resolved"
     code, out = cli("quarantine", "export", str(tmp_path / "q.xlsx"), "--json")
     assert code == 0 and json.loads(out)["rows"] == 0  # nothing open any more

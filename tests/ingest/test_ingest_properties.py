@@ -36,7 +36,9 @@ DEFECTS = {
     "no_id": lambda i: {USCC: ""},
     "full_width": lambda i: {USCC: "".join(chr(ord(c) + 0xFEE0) for c in uscc(i))},  # fine after NFKC
 }
-row_specs = st.lists(st.tuples(st.integers(1, 40), st.sampled_from(["good", "dup", *DEFECTS])), min_size=1, max_size=40)
+row_specs = st.lists(
+    st.tuples(st.integers(1, 40), st.sampled_from(["good", "dup", *DEFECTS])), min_size=1, max_size=40
+)
 
 
 def build(specs: list[tuple[int, str]]) -> list[dict[str, str]]:
@@ -75,8 +77,11 @@ def test_counts_add_up_reimport_adds_nothing_and_rejects_are_kept(specs, shared_
     assert n_records == first.accepted
     assert all(q.reasons and all(r["zh"] and r["en"] for r in q.reasons) for q in quarantined)
     kept = {json.dumps(q.raw, sort_keys=True) for q in quarantined}
-    rejected_rows = {json.dumps({k: v for k, v in r.items() if v != ""}, sort_keys=True)
-                     for r, (_, what) in zip(rows, specs, strict=True) if what in DEFECTS and what != "full_width"}
+    rejected_rows = {
+        json.dumps({k: v for k, v in r.items() if v != ""}, sort_keys=True)
+        for r, (_, what) in zip(rows, specs, strict=True)
+        if what in DEFECTS and what != "full_width"
+    }
     assert rejected_rows <= kept  # every defective row is in quarantine, as given
     assert len(kept) == len(quarantined) <= first.rejected  # identical bad rows are kept once
     again = ingest_rows(engine=engine, rows=rows, source=source, kind="penalty")
@@ -88,23 +93,58 @@ def test_counts_add_up_reimport_adds_nothing_and_rejects_are_kept(specs, shared_
 # --- columnar vs row path ---------------------------------------------------------------------
 
 cell_text = st.one_of(
-    st.text(st.sampled_from("0123456789-/.年月日 　ＡＢ１２ａb\t\n\r\"\\,（）：x<>="), max_size=14),
-    st.sampled_from(["2023-05-01", "2023/5/1", "2023年5月1日", "20230501", "45047", "2023-02-30", "1,200.50",
-                     "0.5", "007", "-3", "警告", "吊销许可证", "罚款", "轻微", "严重", "一般", "", " "]),
+    st.text(st.sampled_from('0123456789-/.年月日 　ＡＢ１２ａb\t\n\r"\\,（）：x<>='), max_size=14),
+    st.sampled_from(
+        [
+            "2023-05-01",
+            "2023/5/1",
+            "2023年5月1日",
+            "20230501",
+            "45047",
+            "2023-02-30",
+            "1,200.50",
+            "0.5",
+            "007",
+            "-3",
+            "警告",
+            "吊销许可证",
+            "罚款",
+            "轻微",
+            "严重",
+            "一般",
+            "",
+            " ",
+        ]
+    ),
 )
 
 
 @settings(max_examples=60, deadline=None)
-@given(cells=st.lists(st.tuples(cell_text, cell_text, cell_text, cell_text, cell_text, st.booleans()),
-                      min_size=1, max_size=12))
+@given(
+    cells=st.lists(
+        st.tuples(cell_text, cell_text, cell_text, cell_text, cell_text, st.booleans()),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_columnar_pipeline_agrees_with_the_row_path(cells):
     spec = load_catalogue().kinds["penalty"]
     rows = []
     for i, (date, amount, ptype, facts, severity, good_id) in enumerate(cells):
         code = uscc(i + 1)
-        rows.append({"行政相对人名称": f"某某公司{i}", USCC: code if good_id else code[:-1] + "Z",
-                     "处罚决定书文号": f"罚{i}", "处罚类别": ptype, "处罚决定日期": date, "罚款金额（万元）": amount,
-                     "违法事实": facts, "失信严重程度": severity, "处罚机关": "某局"})
+        rows.append(
+            {
+                "行政相对人名称": f"某某公司{i}",
+                USCC: code if good_id else code[:-1] + "Z",
+                "处罚决定书文号": f"罚{i}",
+                "处罚类别": ptype,
+                "处罚决定日期": date,
+                "罚款金额（万元）": amount,
+                "违法事实": facts,
+                "失信严重程度": severity,
+                "处罚机关": "某局",
+            }
+        )
     grid = grid_from_rows(rows)
     mapping = map_columns(grid.headers, "penalty")
     norm = columnar.normalise_columns(spec, grid, mapping.columns)
@@ -116,7 +156,9 @@ def test_columnar_pipeline_agrees_with_the_row_path(cells):
         cols = columnar.build_records(spec, "s", values, len(good))
         built = {i: {k: cols[k][j].as_py() for k in cols} for j, i in enumerate(good)}
     for i, raw in enumerate(rows):
-        ref = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns})
+        ref = rowpath.validate_row(
+            spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns}
+        )
         if norm.flagged[i]:
             assert not ref.ok, (raw, "flagged by the columnar checks but fine by the row path")
             continue

@@ -18,14 +18,24 @@ SEED = "11" * 32  # a fixed Ed25519 seed: tests never touch a real key file
 
 
 def make_settings(url: str, tmp_path) -> Settings:
-    return dataclasses.replace(Settings.from_env(), database_url=url, data_dir=tmp_path, ledger_key=SEED,
-                               ledger_sth_interval=3600)
+    return dataclasses.replace(
+        Settings.from_env(), database_url=url, data_dir=tmp_path, ledger_key=SEED, ledger_sth_interval=3600
+    )
 
 
 def add_subject(session: Session, subject_id: str = "S0001") -> str:
     naive = AT.replace(tzinfo=None)
-    session.add(Subject(id=subject_id, kind="enterprise", name="天津河东测试商贸有限公司", attributes={},
-                        source="test", first_seen=naive, last_seen=naive))
+    session.add(
+        Subject(
+            id=subject_id,
+            kind="enterprise",
+            name="天津河东测试商贸有限公司",
+            attributes={},
+            source="test",
+            first_seen=naive,
+            last_seen=naive,
+        )
+    )
     session.flush()
     return subject_id
 
@@ -37,25 +47,57 @@ def add_records(session: Session, count: int, subject_id: str = "S0001", start: 
     for i in range(start, start + count):
         fields = {"decision_no": f"津河东罚〔2026〕{i}号", "amount_wan": i}
         rid = hashlib.sha256(f"penalty|{subject_id}|{i}".encode()).hexdigest()
-        records.append(Record(id=rid, kind="penalty", subject_id=subject_id, source="市场监管局",
-                              source_record_id=f"D{i}", occurred_on=dt.date(2026, 1, 1 + i % 28),
-                              polarity="negative", disclosure="public", amount=float(i * 100),
-                              fields=fields, original={"决定书文号": fields["decision_no"]},
-                              first_seen=naive, last_seen=naive))
+        records.append(
+            Record(
+                id=rid,
+                kind="penalty",
+                subject_id=subject_id,
+                source="市场监管局",
+                source_record_id=f"D{i}",
+                occurred_on=dt.date(2026, 1, 1 + i % 28),
+                polarity="negative",
+                disclosure="public",
+                amount=float(i * 100),
+                fields=fields,
+                original={"决定书文号": fields["decision_no"]},
+                first_seen=naive,
+                last_seen=naive,
+            )
+        )
     session.add_all(records)
     session.flush()
-    service.append_events(session, [
-        {"type": "record.collected", "record_id": r.id, "kind": r.kind, "subject_id": r.subject_id,
-         "source": r.source, "batch_id": r.batch_id, "digest": service.record_digest(r)} for r in records
-    ], at=AT)
+    service.append_events(
+        session,
+        [
+            {
+                "type": "record.collected",
+                "record_id": r.id,
+                "kind": r.kind,
+                "subject_id": r.subject_id,
+                "source": r.source,
+                "batch_id": r.batch_id,
+                "digest": service.record_digest(r),
+            }
+            for r in records
+        ],
+        at=AT,
+    )
     return records
 
 
 # The eight Certificate Transparency test leaves and the published root for each prefix size
 # (certificate-transparency-go merkle tests, rootForTestLeaves; the same values appear in
 # transparency-dev/merkle testonly/constants.go). Size 0 is SHA-256 of the empty string.
-CT_LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-             "606162636465666768696a6b6c6d6e6f"]
+CT_LEAVES = [
+    "",
+    "00",
+    "10",
+    "2021",
+    "3031",
+    "40414243",
+    "5051525354555657",
+    "606162636465666768696a6b6c6d6e6f",
+]
 CT_ROOTS = [
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -90,6 +132,11 @@ def edit_page(conn, leaf_index: int, *, data: bytes | None = None, drop: bool = 
         ends_out += total.to_bytes(4, "big")
     conn.execute(
         text("UPDATE ledger_pages SET leaf_count = :c, hashes = :h, ends = :e, data = :d WHERE page_no = :p"),
-        {"c": len(leaves), "h": b"".join(h for h, _ in leaves), "e": ends_out,
-         "d": b"".join(d for _, d in leaves), "p": page_no},
+        {
+            "c": len(leaves),
+            "h": b"".join(h for h, _ in leaves),
+            "e": ends_out,
+            "d": b"".join(d for _, d in leaves),
+            "p": page_no,
+        },
     )

@@ -39,13 +39,23 @@ def test_an_outsider_verifies_a_record_from_the_sth_and_the_proof(client):
     rid = client.record_ids[7]
     got = client.get(f"/api/v1/ledger/records/{rid}").json()
     sth = got["sth"]
-    assert keys.verify_head(key, sth["tree_size"], sth["timestamp"], bytes.fromhex(sth["root_hash"]),
-                            bytes.fromhex(sth["signature"]))
+    assert keys.verify_head(
+        key,
+        sth["tree_size"],
+        sth["timestamp"],
+        bytes.fromhex(sth["root_hash"]),
+        bytes.fromhex(sth["signature"]),
+    )
     leaf = client.get(f"/api/v1/ledger/leaves/{got['leaf_index']}").json()
     assert leaf["event"]["record_id"] == rid
     leaf_hash = merkle.leaf_hash(bytes.fromhex(leaf["data_hex"]))
-    merkle.verify_inclusion(got["leaf_index"], sth["tree_size"], leaf_hash, _hex(got["audit_path"]),
-                            bytes.fromhex(sth["root_hash"]))
+    merkle.verify_inclusion(
+        got["leaf_index"],
+        sth["tree_size"],
+        leaf_hash,
+        _hex(got["audit_path"]),
+        bytes.fromhex(sth["root_hash"]),
+    )
 
 
 def test_sth_and_proof_endpoints_agree(client):
@@ -54,17 +64,25 @@ def test_sth_and_proof_endpoints_agree(client):
     inc = client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 3, "tree_size": 12}).json()
     assert inc["root_hash"] == sth["root_hash"] and inc["sth"]["signature"] == sth["signature"]
     cons = client.get("/api/v1/ledger/proof/consistency", params={"first": 5, "second": 12}).json()
-    merkle.verify_consistency(5, 12, bytes.fromhex(cons["first_root"]), bytes.fromhex(sth["root_hash"]),
-                              _hex(cons["consistency_path"]))
+    merkle.verify_consistency(
+        5,
+        12,
+        bytes.fromhex(cons["first_root"]),
+        bytes.fromhex(sth["root_hash"]),
+        _hex(cons["consistency_path"]),
+    )
 
 
-@pytest.mark.parametrize(("path", "params", "fragment"), [
-    ("/api/v1/ledger/proof/inclusion", {"leaf_index": 12, "tree_size": 12}, "叶序号"),
-    ("/api/v1/ledger/proof/inclusion", {"leaf_index": 0, "tree_size": 13}, "larger than the log"),
-    ("/api/v1/ledger/proof/consistency", {"first": 6, "second": 5}, "larger than second"),
-    ("/api/v1/ledger/proof/consistency", {"first": 0, "second": 5}, "RFC 9162"),
-    ("/api/v1/ledger/proof/consistency", {"first": 1, "second": 99}, "大于当前日志大小"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "fragment"),
+    [
+        ("/api/v1/ledger/proof/inclusion", {"leaf_index": 12, "tree_size": 12}, "叶序号"),
+        ("/api/v1/ledger/proof/inclusion", {"leaf_index": 0, "tree_size": 13}, "larger than the log"),
+        ("/api/v1/ledger/proof/consistency", {"first": 6, "second": 5}, "larger than second"),
+        ("/api/v1/ledger/proof/consistency", {"first": 0, "second": 5}, "RFC 9162"),
+        ("/api/v1/ledger/proof/consistency", {"first": 1, "second": 99}, "大于当前日志大小"),
+    ],
+)
 def test_bad_proof_requests_get_400_with_a_bilingual_reason(client, path, params, fragment):
     response = client.get(path, params=params)
     assert response.status_code == 400
@@ -95,9 +113,15 @@ def test_only_the_merchant_or_its_officers_record_evidence(client):
     assert client.post("/api/v1/ledger/evidence", data=data).status_code == 401
     other = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0002"])
     assert other.status_code == 404  # another merchant's id answers like an unknown one
-    unknown = client.post("/api/v1/ledger/evidence", data={**data, "subject_id": "NOPE"}, headers=client.keys["S0001"])
-    assert unknown.status_code == 404 and unknown.json()["detail"] == other.json()["detail"].replace("S0001", "NOPE")
-    assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+    unknown = client.post(
+        "/api/v1/ledger/evidence", data={**data, "subject_id": "NOPE"}, headers=client.keys["S0001"]
+    )
+    assert unknown.status_code == 404 and unknown.json()["detail"] == other.json()["detail"].replace(
+        "S0001", "NOPE"
+    )
+    assert (
+        client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+    )
     own = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0001"])
     assert own.status_code == 201, own.text
 
@@ -105,36 +129,55 @@ def test_only_the_merchant_or_its_officers_record_evidence(client):
 def test_trade_evidence_round_trip(client):
     contract, invoice = b"%PDF contract 2026-001", b"invoice 12345678"
     payment_hash = hashlib.sha256(b"bank slip").hexdigest()
-    created = client.post("/api/v1/ledger/evidence", data={"subject_id": "S0001", "payment_sha256": payment_hash},
-                          files={"contract": ("合同.pdf", contract), "invoice": ("fp.xml", invoice)},
-                          headers=client.keys["S0001"])
+    created = client.post(
+        "/api/v1/ledger/evidence",
+        data={"subject_id": "S0001", "payment_sha256": payment_hash},
+        files={"contract": ("合同.pdf", contract), "invoice": ("fp.xml", invoice)},
+        headers=client.keys["S0001"],
+    )
     assert created.status_code == 201, created.text
     ev = created.json()
     roles = {d["role"]: d["sha256"] for d in ev["documents"]}
-    assert roles == {"contract": hashlib.sha256(contract).hexdigest(),
-                     "invoice": hashlib.sha256(invoice).hexdigest(), "payment": payment_hash}
+    assert roles == {
+        "contract": hashlib.sha256(contract).hexdigest(),
+        "invoice": hashlib.sha256(invoice).hexdigest(),
+        "payment": payment_hash,
+    }
     assert client.get(f"/api/v1/ledger/evidence/{ev['id']}").json() == ev
 
-    good = client.post(f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract)}).json()
+    good = client.post(
+        f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract)}
+    ).json()
     assert good["matches"] and good["role"] == "contract"
     proof, sth = good["proof"], good["proof"]["sth"]
     assert good["leaf"]["event"]["documents"]["contract"] == hashlib.sha256(contract).hexdigest()
-    merkle.verify_inclusion(proof["leaf_index"], sth["tree_size"],
-                            merkle.leaf_hash(bytes.fromhex(good["leaf"]["data_hex"])),
-                            _hex(proof["audit_path"]), bytes.fromhex(sth["root_hash"]))
-    forged = client.post(f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract + b" ")})
+    merkle.verify_inclusion(
+        proof["leaf_index"],
+        sth["tree_size"],
+        merkle.leaf_hash(bytes.fromhex(good["leaf"]["data_hex"])),
+        _hex(proof["audit_path"]),
+        bytes.fromhex(sth["root_hash"]),
+    )
+    forged = client.post(
+        f"/api/v1/ledger/evidence/{ev['id']}/check", files={"document": ("x.pdf", contract + b" ")}
+    )
     assert forged.json()["matches"] is False and forged.json()["role"] is None
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    ({"subject_id": "S0001"}, "至少需要一份单据"),
-    ({"subject_id": "S0001", "invoice_sha256": "abc"}, "不是 SHA-256"),
-])
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"subject_id": "S0001"}, "至少需要一份单据"),
+        ({"subject_id": "S0001", "invoice_sha256": "abc"}, "不是 SHA-256"),
+    ],
+)
 def test_bad_evidence_is_refused_and_changes_nothing(client, data, fragment):
     before = client.get("/api/v1/ledger/sth").json()["tree_size"]
     response = client.post("/api/v1/ledger/evidence", data=data, headers=client.keys["S0001"])
     assert response.status_code == 400 and fragment in response.json()["detail"]
-    assert client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+    assert (
+        client.get("/api/v1/ledger/proof/inclusion", params={"leaf_index": 0}).json()["tree_size"] == before
+    )
 
 
 def test_a_hidden_records_leaf_and_proof_answer_exactly_as_unknown_ones(client):
@@ -149,13 +192,16 @@ def test_a_hidden_records_leaf_and_proof_answer_exactly_as_unknown_ones(client):
     unknown_leaf = client.get(f"/api/v1/ledger/leaves/{index + 1000}")
     # The same status and words, except the number asked for.
     assert hidden_leaf.status_code == unknown_leaf.status_code == 404
-    assert hidden_leaf.json()["detail"].replace(str(index), "N") == \
-        unknown_leaf.json()["detail"].replace(str(index + 1000), "N")
+    assert hidden_leaf.json()["detail"].replace(str(index), "N") == unknown_leaf.json()["detail"].replace(
+        str(index + 1000), "N"
+    )
     fake = "f" * 64
     hidden_record = client.get(f"/api/v1/ledger/records/{rid}")
     unknown_record = client.get(f"/api/v1/ledger/records/{fake}")
     assert hidden_record.status_code == unknown_record.status_code == 404
-    assert hidden_record.json()["detail"].replace(rid, "X") == unknown_record.json()["detail"].replace(fake, "X")
+    assert hidden_record.json()["detail"].replace(rid, "X") == unknown_record.json()["detail"].replace(
+        fake, "X"
+    )
     assert rid not in {p["record_id"] for p in client.get("/api/v1/ledger/subjects/S0001").json()}
     # The city may still see it: its leaf bytes, salt included, hash to the committed leaf hash.
     leaf = client.get(f"/api/v1/ledger/leaves/{index}", headers=client.city).json()
@@ -186,7 +232,12 @@ def test_subject_proofs_list_the_public_records_with_verifiable_proofs(client):
     got = client.get("/api/v1/ledger/subjects/S0001", params={"as_of": "2026-06-01"}).json()
     assert {p["record_id"] for p in got} == set(client.record_ids) - {hidden}
     for p in got:
-        merkle.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
-                                _hex(p["audit_path"]), bytes.fromhex(p["sth"]["root_hash"]))
+        merkle.verify_inclusion(
+            p["leaf_index"],
+            p["tree_size"],
+            bytes.fromhex(p["leaf_hash"]),
+            _hex(p["audit_path"]),
+            bytes.fromhex(p["sth"]["root_hash"]),
+        )
     unknown = client.get("/api/v1/ledger/subjects/NOBODY")
     assert unknown.status_code == 404 and "不存在" in unknown.json()["detail"]

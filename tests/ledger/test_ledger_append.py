@@ -42,7 +42,11 @@ def test_leaf_data_is_canonical_json_with_the_given_time(engine):
         data = service.read_leaves(s, [index])[index].data
     salt = data[10:42].decode()  # written by hand below: the salt is the only part not given
     assert len(bytes.fromhex(salt)) == 16
-    expected = '{"_salt":"' + salt + '","a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'
+    expected = (
+        '{"_salt":"'
+        + salt
+        + '","a":"天津","at":"2026-03-01T08:00:00.000000Z","type":"record.collected","z":1}'
+    )
     assert data == expected.encode()
 
 
@@ -54,8 +58,15 @@ def test_rolled_back_transaction_leaves_no_leaf(engine):
         assert service.tree_size(s) == 0
 
 
-@pytest.mark.parametrize("event", [{"record_id": "x"}, {"type": "t" * 49}, {"type": "x", "record_id": "r" * 65},
-                                   {"type": "x", "bad": {1: 2}}])
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"record_id": "x"},
+        {"type": "t" * 49},
+        {"type": "x", "record_id": "r" * 65},
+        {"type": "x", "bad": {1: 2}},
+    ],
+)
 def test_bad_events_are_refused_and_nothing_is_appended(engine, event):
     with pytest.raises(service.LedgerError, match="/"), session_scope(engine) as s:
         service.append_events(s, [{"type": "ok"}, event], at=AT)
@@ -96,13 +107,22 @@ def test_any_batch_split_gives_the_rfc_tree(cuts, data):
         assert service.root_at(s, size) == merkle.root_from_leaf_hashes(hashes[:size])
         index = data.draw(st.integers(0, size - 1))
         proof = service.inclusion_proof(s, leaf_index=index, tree_size_=size)
-        merkle.verify_inclusion(index, size, hashes[index], [bytes.fromhex(p) for p in proof["audit_path"]],
-                                merkle.root_from_leaf_hashes(hashes[:size]))
+        merkle.verify_inclusion(
+            index,
+            size,
+            hashes[index],
+            [bytes.fromhex(p) for p in proof["audit_path"]],
+            merkle.root_from_leaf_hashes(hashes[:size]),
+        )
         first = data.draw(st.integers(1, size))
         cons = service.consistency_proof(s, first=first, second=size)
-        merkle.verify_consistency(first, size, merkle.root_from_leaf_hashes(hashes[:first]),
-                                  merkle.root_from_leaf_hashes(hashes[:size]),
-                                  [bytes.fromhex(p) for p in cons["consistency_path"]])
+        merkle.verify_consistency(
+            first,
+            size,
+            merkle.root_from_leaf_hashes(hashes[:first]),
+            merkle.root_from_leaf_hashes(hashes[:size]),
+            [bytes.fromhex(p) for p in cons["consistency_path"]],
+        )
     engine.dispose()
 
 
@@ -115,6 +135,8 @@ def test_batch_serialisation_equals_one_event_at_a_time(engine, tricky):
         service.append_events(s, evs, at=AT)
         stored = [leaf.data for leaf in service.iter_leaves(s)]
     salts = [json.loads(d)[service.SALT_KEY] for d in stored]
-    assert stored == [service.canonical_event(e, service.format_at(AT), salt) for e, salt in zip(evs, salts, strict=True)]
+    assert stored == [
+        service.canonical_event(e, service.format_at(AT), salt) for e, salt in zip(evs, salts, strict=True)
+    ]
     # Each leaf has its own fresh 128-bit salt.
     assert len(set(salts)) == len(salts) and all(len(bytes.fromhex(x)) == 16 for x in salts)

@@ -41,7 +41,9 @@ def test_subject_proofs_cover_public_records_and_mark_pending_ones(sqlite_engine
         service.sign_head(s, key=keys._from_text(settings.ledger_key))
         newer = add_records(s, 2, start=4)  # appended after the head
     with sqlite_engine.begin() as conn:
-        conn.execute(text("UPDATE records SET disclosure = 'government' WHERE id = :id"), {"id": records[0].id})
+        conn.execute(
+            text("UPDATE records SET disclosure = 'government' WHERE id = :id"), {"id": records[0].id}
+        )
     with session_scope(sqlite_engine) as s:
         before = service.latest_head(s).id
         proofs = service.subject_proofs(s, subject_id="S0001", as_of=dt.date(2026, 6, 1))

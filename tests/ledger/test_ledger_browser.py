@@ -66,8 +66,11 @@ def page(served):
 
     with sync_playwright() as pw:
         try:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
+            )
         except Exception as exc:  # noqa: BLE001 - any launch failure means "unavailable"
             _require_or_skip(f"chromium did not start: {exc}")
         tab = browser.new_page()
@@ -138,6 +141,7 @@ def test_a_record_on_the_public_card_is_verified_in_the_browser(page, served):
     badge = page.locator(f'[data-ledger-subject] .ledger-badge:has([data-record-id="{intact}"])')
     badge.locator("[data-ledger-verify]").click()
     page.wait_for_function(
-        "() => document.querySelector('[data-ledger-subject] .ledger-result[data-ledger-result]') !== null")
+        "() => document.querySelector('[data-ledger-subject] .ledger-result[data-ledger-result]') !== null"
+    )
     result = badge.locator(".ledger-result")
     assert result.get_attribute("data-ledger-result") == "ok", result.text_content()

@@ -23,13 +23,19 @@ def env(db_url, tmp_path):
         add_subject(s)
         ids = [r.id for r in add_records(s, 9)]
     engine.dispose()
-    return {"XINYONG_DATABASE_URL": db_url, "XINYONG_DATA_DIR": str(tmp_path), "XINYONG_LEDGER_KEY": SEED,
-            "ids": ids, "tmp": tmp_path}
+    return {
+        "XINYONG_DATABASE_URL": db_url,
+        "XINYONG_DATA_DIR": str(tmp_path),
+        "XINYONG_LEDGER_KEY": SEED,
+        "ids": ids,
+        "tmp": tmp_path,
+    }
 
 
 def _run(env, *args, input=None):  # noqa: A002 - mirrors CliRunner
-    return runner.invoke(app, list(args), input=input,
-                         env={k: v for k, v in env.items() if k.startswith("XINYONG_")})
+    return runner.invoke(
+        app, list(args), input=input, env={k: v for k, v in env.items() if k.startswith("XINYONG_")}
+    )
 
 
 @pytest.mark.parametrize("size", range(len(CT_ROOTS)))
@@ -74,8 +80,16 @@ def test_proofs_verify_offline_and_tampering_is_caught(env):
     _run(env, "ledger", "sth", "--sign")
     cons = _run(env, "ledger", "proof", "consistency", "--first", "9", "--second", "10")
     (tmp / "cons.json").write_text(cons.output)
-    ok = _run(env, "ledger", "verify-proof", str(tmp / "cons.json"), "--key", str(tmp / "key.json"),
-              "--first-sth", str(tmp / "first.json"))
+    ok = _run(
+        env,
+        "ledger",
+        "verify-proof",
+        str(tmp / "cons.json"),
+        "--key",
+        str(tmp / "key.json"),
+        "--first-sth",
+        str(tmp / "first.json"),
+    )
     assert ok.exit_code == 0, ok.output
 
 

@@ -80,12 +80,17 @@ def test_another_data_directory_is_refused_and_creates_no_key(logged, tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     signed = _run({"XINYONG_DATABASE_URL": logged, "XINYONG_DATA_DIR": str(first)}, "ledger", "sth", "--sign")
     assert signed.exit_code == 0, signed.output
-    refused = _run({"XINYONG_DATABASE_URL": logged, "XINYONG_DATA_DIR": str(second)}, "ledger", "sth", "--sign")
+    refused = _run(
+        {"XINYONG_DATABASE_URL": logged, "XINYONG_DATA_DIR": str(second)}, "ledger", "sth", "--sign"
+    )
     assert refused.exit_code == 1
     assert "no signing key" in refused.output and "没有签名密钥" in refused.output
     assert _key_files(tmp_path) == [first / "ledger" / "ed25519.pem"]
     # Neither does asking for the public key mint one.
-    assert _run({"XINYONG_DATABASE_URL": logged, "XINYONG_DATA_DIR": str(second)}, "ledger", "key").exit_code == 1
+    assert (
+        _run({"XINYONG_DATABASE_URL": logged, "XINYONG_DATA_DIR": str(second)}, "ledger", "key").exit_code
+        == 1
+    )
     assert not second.exists() or _key_files(second) == []
 
 
@@ -99,7 +104,9 @@ def test_a_foreign_key_is_refused_until_rotated_on_purpose(logged, tmp_path):
     assert old_id in refused.output
     # Rotation: no reason → refused; with a reason → a key.rotated leaf and heads by both keys.
     assert _run(env, "ledger", "rotate-key", "--new-key", OTHER_SEED, "--reason", " ").exit_code == 1
-    rotated = _run(env, "ledger", "rotate-key", "--new-key", OTHER_SEED, "--reason", "annual rotation 年度更换")
+    rotated = _run(
+        env, "ledger", "rotate-key", "--new-key", OTHER_SEED, "--reason", "annual rotation 年度更换"
+    )
     assert rotated.exit_code == 0, rotated.output
     doc = json.loads(rotated.output)
     new_id = keys.key_id(keys.load_private_text(OTHER_SEED).public_key())

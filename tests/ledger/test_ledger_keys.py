@@ -28,8 +28,9 @@ def test_key_file_is_created_once_with_mode_0600(tmp_path):
 def test_env_key_as_pem_hex_or_path_gives_the_same_key(tmp_path):
     seed = "5a" * 32
     from_hex = keys.load_private_key(_settings(tmp_path, seed))
-    pem = from_hex.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
+    pem = from_hex.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     (tmp_path / "k.pem").write_text(pem)
     for value in (pem, str(tmp_path / "k.pem")):
         key = keys.load_private_key(_settings(tmp_path, value))

@@ -17,26 +17,38 @@ from xinyong.ledger import merkle
 # Published reference proofs over the same leaves (certificate-transparency-go merkle tests:
 # inclusionProofs / consistencyProofs), leaf indexes here 0-based.
 CT_INCLUSION = {
-    (0, 8): ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
-    (5, 8): ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
+    (0, 8): [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+    (5, 8): [
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
     (2, 3): ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
-    (1, 5): ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"],
+    (1, 5): [
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+    ],
 }
 CT_CONSISTENCY = {
-    (1, 8): ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],
-    (6, 8): ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"],
-    (2, 5): ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-             "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"],
+    (1, 8): [
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+    ],
+    (6, 8): [
+        "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+        "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+    ],
+    (2, 5): [
+        "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+        "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+    ],
     (1, 1): [],
 }
 
@@ -84,8 +96,9 @@ def test_reference_consistency_proofs(first, second):
     nodes = merkle.tree_nodes(_ct_hashes())
     proof = _consistency(nodes, first, second)
     assert [p.hex() for p in proof] == CT_CONSISTENCY[first, second]
-    merkle.verify_consistency(first, second, bytes.fromhex(CT_ROOTS[first]),
-                              bytes.fromhex(CT_ROOTS[second]), proof)
+    merkle.verify_consistency(
+        first, second, bytes.fromhex(CT_ROOTS[first]), bytes.fromhex(CT_ROOTS[second]), proof
+    )
 
 
 def _vector_files(kind: str) -> list[Path]:
@@ -104,7 +117,13 @@ def test_vector_folder_is_complete():
 @pytest.mark.parametrize("path", _vector_files("inclusion"), ids=lambda p: str(p.relative_to(VECTORS)))
 def test_inclusion_vectors(path):
     v = json.loads(path.read_text())
-    args = (v["leafIdx"], v["treeSize"], _b64(v["leafHash"]), [_b64(p) for p in v["proof"] or []], _b64(v["root"]))
+    args = (
+        v["leafIdx"],
+        v["treeSize"],
+        _b64(v["leafHash"]),
+        [_b64(p) for p in v["proof"] or []],
+        _b64(v["root"]),
+    )
     if v["wantErr"]:
         with pytest.raises(merkle.ProofError):
             merkle.verify_inclusion(*args)
@@ -152,7 +171,7 @@ def test_inclusion_proofs_verify_and_any_bit_flip_fails(size, data):
         merkle.verify_inclusion(index, size, hashes[index], proof, _flip(root, bit))
     if proof:
         which = data.draw(st.integers(0, len(proof) - 1))
-        bad = [*proof[:which], _flip(proof[which], bit), *proof[which + 1:]]
+        bad = [*proof[:which], _flip(proof[which], bit), *proof[which + 1 :]]
         with pytest.raises(merkle.ProofError):
             merkle.verify_inclusion(index, size, hashes[index], bad, root)
 
@@ -172,7 +191,7 @@ def test_consistency_proofs_verify_and_any_bit_flip_fails(second, data):
         merkle.verify_consistency(first, second, first_root, _flip(second_root, bit), proof)
     if proof:
         which = data.draw(st.integers(0, len(proof) - 1))
-        bad = [*proof[:which], _flip(proof[which], bit), *proof[which + 1:]]
+        bad = [*proof[:which], _flip(proof[which], bit), *proof[which + 1 :]]
         with pytest.raises(merkle.ProofError):
             merkle.verify_consistency(first, second, first_root, second_root, bad)
 
@@ -185,7 +204,9 @@ def test_every_proof_of_a_small_tree_verifies():
         for index in range(size):
             merkle.verify_inclusion(index, size, hashes[index], _inclusion(nodes, index, size), root)
         for first in range(1, size + 1):
-            merkle.verify_consistency(first, size, _root(nodes, first), root, _consistency(nodes, first, size))
+            merkle.verify_consistency(
+                first, size, _root(nodes, first), root, _consistency(nodes, first, size)
+            )
 
 
 @pytest.mark.parametrize(("first", "second"), [(0, 0), (0, 5), (6, 5)])

@@ -36,29 +36,41 @@ def test_store_proofs_equal_in_memory_proofs_and_verify(log):
             root = merkle.root_from_leaf_hashes(hashes[:size])
             for index in {0, size // 2, size - 1}:
                 proof = service.inclusion_proof(s, leaf_index=index, tree_size_=size)
-                assert proof["audit_path"] == [h.hex() for h in
-                                               merkle.evaluate(merkle.inclusion_plan(index, size), nodes)]
+                assert proof["audit_path"] == [
+                    h.hex() for h in merkle.evaluate(merkle.inclusion_plan(index, size), nodes)
+                ]
                 assert proof["root_hash"] == root.hex()
-                merkle.verify_inclusion(index, size, hashes[index],
-                                        [bytes.fromhex(p) for p in proof["audit_path"]], root)
+                merkle.verify_inclusion(
+                    index, size, hashes[index], [bytes.fromhex(p) for p in proof["audit_path"]], root
+                )
             cons = service.consistency_proof(s, first=size, second=45)
-            merkle.verify_consistency(size, 45, root, merkle.root_from_leaf_hashes(hashes),
-                                      [bytes.fromhex(p) for p in cons["consistency_path"]])
+            merkle.verify_consistency(
+                size,
+                45,
+                root,
+                merkle.root_from_leaf_hashes(hashes),
+                [bytes.fromhex(p) for p in cons["consistency_path"]],
+            )
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"leaf_index": 45, "tree_size_": 45}, "leaf_index 45"),
-    ({"leaf_index": 0, "tree_size_": 46}, "larger than the log"),
-    ({"leaf_index": -1}, "leaf_index -1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"leaf_index": 45, "tree_size_": 45}, "leaf_index 45"),
+        ({"leaf_index": 0, "tree_size_": 46}, "larger than the log"),
+        ({"leaf_index": -1}, "leaf_index -1"),
+    ],
+)
 def test_bad_inclusion_requests_are_refused(log, kwargs, message):
     engine, _ = log
     with session_scope(engine) as s, pytest.raises(service.LedgerError, match=message):
         service.inclusion_proof(s, **kwargs)
 
 
-@pytest.mark.parametrize(("first", "second", "message"), [
-    (10, 9, "larger than second"), (0, 9, "at least 1"), (1, 46, "larger than the log")])
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [(10, 9, "larger than second"), (0, 9, "at least 1"), (1, 46, "larger than the log")],
+)
 def test_bad_consistency_requests_are_refused(log, first, second, message):
     engine, _ = log
     with session_scope(engine) as s, pytest.raises(service.LedgerError, match=message):
@@ -70,10 +82,12 @@ def test_signed_head_verifies_and_is_reused_within_the_interval(log):
     with session_scope(engine) as s:
         head = service.current_head(s, key=KEY, interval_seconds=60, at=AT)
         assert head.tree_size == 45 and bytes(head.root_hash) == merkle.root_from_leaf_hashes(hashes)
-        assert keys.verify_head(KEY.public_key(), 45, head.timestamp_ms, bytes(head.root_hash),
-                                bytes(head.signature))
-        assert not keys.verify_head(KEY.public_key(), 44, head.timestamp_ms, bytes(head.root_hash),
-                                    bytes(head.signature))
+        assert keys.verify_head(
+            KEY.public_key(), 45, head.timestamp_ms, bytes(head.root_hash), bytes(head.signature)
+        )
+        assert not keys.verify_head(
+            KEY.public_key(), 44, head.timestamp_ms, bytes(head.root_hash), bytes(head.signature)
+        )
         same = service.current_head(s, key=KEY, interval_seconds=60, at=AT + dt.timedelta(seconds=59))
         later = service.current_head(s, key=KEY, interval_seconds=60, at=AT + dt.timedelta(seconds=60))
     assert same.id == head.id
@@ -108,15 +122,26 @@ def test_record_proofs_give_a_verifiable_proof_per_record(engine, tmp_path):
     with session_scope(engine) as s:
         add_subject(s)
         records = add_records(s, 5)
-        proofs = service.record_proofs(s, [r.id for r in records] + ["not-logged"],
-                                       settings=make_settings("unused", tmp_path), at=AT)
+        proofs = service.record_proofs(
+            s, [r.id for r in records] + ["not-logged"], settings=make_settings("unused", tmp_path), at=AT
+        )
     assert set(proofs) == {r.id for r in records}
     for rid, p in proofs.items():
         sth = p["sth"]
-        assert keys.verify_head(KEY.public_key(), sth["tree_size"], sth["timestamp"],
-                                bytes.fromhex(sth["root_hash"]), bytes.fromhex(sth["signature"]))
-        merkle.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
-                                [bytes.fromhex(x) for x in p["audit_path"]], bytes.fromhex(p["root"]))
+        assert keys.verify_head(
+            KEY.public_key(),
+            sth["tree_size"],
+            sth["timestamp"],
+            bytes.fromhex(sth["root_hash"]),
+            bytes.fromhex(sth["signature"]),
+        )
+        merkle.verify_inclusion(
+            p["leaf_index"],
+            p["tree_size"],
+            bytes.fromhex(p["leaf_hash"]),
+            [bytes.fromhex(x) for x in p["audit_path"]],
+            bytes.fromhex(p["root"]),
+        )
         assert rid in p["proof_url"] or p["proof_url"].endswith(f"tree_size={p['tree_size']}")
 
 
@@ -152,10 +177,13 @@ def test_verify_store_reports_hand_edits_deletes_and_a_cut_leaf(engine):
     assert [(h["tree_size"], h["root_matches"]) for h in report["bad_heads"]] == [(6, False)]
 
 
-@pytest.mark.parametrize(("edit", "gap"), [
-    ("cut", {"from": service.PAGE_SIZE - 1, "to": service.PAGE_SIZE - 1}),  # a short page before the last
-    ("delete", {"from": service.PAGE_SIZE, "to": 2 * service.PAGE_SIZE - 1}),  # a whole page row deleted
-])
+@pytest.mark.parametrize(
+    ("edit", "gap"),
+    [
+        ("cut", {"from": service.PAGE_SIZE - 1, "to": service.PAGE_SIZE - 1}),  # a short page before the last
+        ("delete", {"from": service.PAGE_SIZE, "to": 2 * service.PAGE_SIZE - 1}),  # a whole page row deleted
+    ],
+)
 def test_verify_store_reports_gaps_between_pages(engine, edit, gap):
     n = 2 * service.PAGE_SIZE + 10
     with session_scope(engine) as s:
@@ -180,13 +208,17 @@ def test_verify_store_reports_a_rewritten_leaf_and_node(engine):
     node = merkle.NodeKey(service.NODE_MIN_LEVEL, 0).node_id  # the lowest stored level
     with engine.begin() as conn:
         edit_page(conn, 3, data=b"{}")
-        conn.execute(text("UPDATE ledger_nodes SET hash = :h WHERE node_id = :n"), {"h": bytes(32), "n": node})
+        conn.execute(
+            text("UPDATE ledger_nodes SET hash = :h WHERE node_id = :n"), {"h": bytes(32), "n": node}
+        )
     with session_scope(engine) as s:
         report = service.verify_store(s, public_key=KEY.public_key())
     assert report["bad_leaves"] == [3]
     assert report["bad_nodes"] == [node]
     # The signed head no longer matches the recomputed root: the edit is visible to every outsider.
-    assert report["bad_heads"] == [{"id": 1, "tree_size": service.PAGE_SIZE, "root_matches": False, "signature_valid": True}]
+    assert report["bad_heads"] == [
+        {"id": 1, "tree_size": service.PAGE_SIZE, "root_matches": False, "signature_valid": True}
+    ]
 
 
 def test_verify_store_reports_every_leaf_of_a_page_with_edited_offsets(engine):

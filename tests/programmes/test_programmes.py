@@ -66,8 +66,9 @@ def test_bad_file_names_the_path_in_both_languages(tmp_path):
 
 def test_unknown_role_in_a_target_is_rejected(tmp_path):
     text = (REPO_ROOT / "programmes" / "120104_nankai.yaml").read_text(encoding="utf-8")
-    (tmp_path / "120104_nankai.yaml").write_text(text.replace("roles: [pilot_street]", "roles: [nobody]", 1),
-                                                encoding="utf-8")
+    (tmp_path / "120104_nankai.yaml").write_text(
+        text.replace("roles: [pilot_street]", "roles: [nobody]", 1), encoding="utf-8"
+    )
     with pytest.raises(ProgrammeError, match="unknown roles"):
         load_programmes(tmp_path)
 

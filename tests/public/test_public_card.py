@@ -135,11 +135,25 @@ def test_card_marks_objections_and_drops_repaired_records(credit_world):
     as_of = dt.date.fromisoformat(AS_OF)
     with w.engine.connect() as conn:
         s = Session(bind=conn)
-        ids = dict(s.execute(select(Record.source_record_id, Record.id).where(Record.subject_id == w.shop)).all())
-        change_status(s, record_id=ids["P-ACTIVE"], event="objection_opened", actor="shop", reason="异议",
-                      effective_on=dt.date(2025, 6, 1))
-        change_status(s, record_id=ids["H-1"], event="revoked", actor="和平区诚信办", reason="撤销荣誉",
-                      effective_on=as_of)
+        ids = dict(
+            s.execute(select(Record.source_record_id, Record.id).where(Record.subject_id == w.shop)).all()
+        )
+        change_status(
+            s,
+            record_id=ids["P-ACTIVE"],
+            event="objection_opened",
+            actor="shop",
+            reason="异议",
+            effective_on=dt.date(2025, 6, 1),
+        )
+        change_status(
+            s,
+            record_id=ids["H-1"],
+            event="revoked",
+            actor="和平区诚信办",
+            reason="撤销荣誉",
+            effective_on=as_of,
+        )
         card = build_card(conn, subject_id=w.shop, as_of=as_of, with_grades=False)
         before = build_card(conn, subject_id=w.shop, as_of=as_of - dt.timedelta(days=1), with_grades=False)
         s.rollback()
@@ -161,8 +175,14 @@ def test_card_page_shows_the_objection_mark(credit_client, credit_world):
     client, _ = credit_client
     with session_scope(credit_world.engine) as s:
         rid = s.scalar(select(Record.id).where(Record.source_record_id == "X-1"))
-        change_status(s, record_id=rid, event="objection_opened", actor="x", reason="异议",
-                      effective_on=dt.date(2025, 6, 1))
+        change_status(
+            s,
+            record_id=rid,
+            event="objection_opened",
+            actor="x",
+            reason="异议",
+            effective_on=dt.date(2025, 6, 1),
+        )
     try:
         html = client.get(f"/c/{credit_world.xss}", params={"as_of": AS_OF}).text
         assert 'data-status="objection"' in html and "异议中" in html

@@ -26,11 +26,18 @@ def test_ingest_reports_the_correction_and_history_lists_both_versions(sqlite_ur
     first = write_csv(tmp_path / "a.csv", [penalty_2(1), penalty_2(2)])
     code, out, _ = run("ingest", str(first), "--source", "津市监", "--json")
     assert code == 0 and json.loads(out)["accepted"] == 2
-    fixed = write_csv(tmp_path / "b.csv", [penalty_2(1, **{"罚款金额（万元）": "0.8"}), penalty_2(2), penalty_2(3)])
+    fixed = write_csv(
+        tmp_path / "b.csv", [penalty_2(1, **{"罚款金额（万元）": "0.8"}), penalty_2(2), penalty_2(3)]
+    )
     code, out, _ = run("ingest", str(fixed), "--source", "津市监", "--json")
     summary = json.loads(out)
     assert {k: summary[k] for k in ("read", "accepted", "corrected", "duplicates", "rejected")} == {
-        "read": 3, "accepted": 1, "corrected": 1, "duplicates": 1, "rejected": 0}
+        "read": 3,
+        "accepted": 1,
+        "corrected": 1,
+        "duplicates": 1,
+        "rejected": 0,
+    }
 
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -46,7 +53,10 @@ def test_ingest_reports_the_correction_and_history_lists_both_versions(sqlite_ur
     assert code == 0
     doc = json.loads(out)
     assert doc["record_id"] == rid
-    assert [(v["version"], v["amount"], v["current"]) for v in doc["versions"]] == [(1, 5000.0, False), (2, 8000.0, True)]
+    assert [(v["version"], v["amount"], v["current"]) for v in doc["versions"]] == [
+        (1, 5000.0, False),
+        (2, 8000.0, True),
+    ]
     assert doc["versions"][0]["content_id"] == rid != doc["versions"][1]["content_id"]
     code, out, err = run("record", "history", "0" * 64, "--json")
     assert code == 1 and "no record" in err and "没有" in err

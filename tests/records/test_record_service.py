@@ -19,7 +19,10 @@ from xinyong.records.service import content_matches, list_records, publicity_sta
 
 
 def test_listing_status_and_tamper_detection(engine):
-    rows = [penalty_2(1, **{"处罚类别": "警告"}), penalty_2(2, **{"处罚类别": "罚款", "处罚决定日期": "2022-01-10"})]
+    rows = [
+        penalty_2(1, **{"处罚类别": "警告"}),
+        penalty_2(2, **{"处罚类别": "罚款", "处罚决定日期": "2022-01-10"}),
+    ]
     ingest_rows(engine=engine, rows=rows, source="s", kind="penalty")
     with Session(engine) as s:
         recs = list_records(s, kind="penalty")
@@ -34,7 +37,9 @@ def test_listing_status_and_tamper_detection(engine):
         assert all(content_matches(r) for r in recs)
         assert RecordOut.model_validate(minor).fields["decision_no"] == "津和市监罚〔2023〕1号"
         minor_id, general_id, subject_id = minor.id, general.id, general.subject_id
-        s.execute(update(Record).where(Record.id == minor_id).values(fields={**minor.fields, "penalty_type": "无"}))
+        s.execute(
+            update(Record).where(Record.id == minor_id).values(fields={**minor.fields, "penalty_type": "无"})
+        )
         s.commit()
     with Session(engine) as s:
         assert not content_matches(s.get(Record, minor_id))

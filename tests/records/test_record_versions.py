@@ -42,13 +42,19 @@ def records_of(engine, source: str) -> list[Record]:
 
 def test_same_number_in_two_kinds_is_two_records(engine):
     number = "津和市监〔2023〕7号"
-    p = ingest_rows(engine=engine, rows=[penalty_2(1, **{"处罚决定书文号": number})], source="s", kind="penalty")
-    lic = ingest_rows(engine=engine, rows=[licence_2(1, **{"行政许可决定文书号": number})], source="s", kind="licence")
+    p = ingest_rows(
+        engine=engine, rows=[penalty_2(1, **{"处罚决定书文号": number})], source="s", kind="penalty"
+    )
+    lic = ingest_rows(
+        engine=engine, rows=[licence_2(1, **{"行政许可决定文书号": number})], source="s", kind="licence"
+    )
     assert (p.accepted, lic.accepted, lic.duplicates) == (1, 1, 0)
     recs = records_of(engine, "s")
     assert [(r.kind, r.source_record_id) for r in recs] == [("licence", number), ("penalty", number)]
     # the same number from another source is another record too
-    other = ingest_rows(engine=engine, rows=[penalty_2(1, **{"处罚决定书文号": number})], source="t", kind="penalty")
+    other = ingest_rows(
+        engine=engine, rows=[penalty_2(1, **{"处罚决定书文号": number})], source="t", kind="penalty"
+    )
     assert other.accepted == 1
 
 
@@ -56,8 +62,14 @@ def test_a_correction_adds_a_version_and_a_ledger_leaf(engine):
     first = ingest_rows(engine=engine, rows=[penalty_2(1), penalty_2(2)], source="s", kind="penalty", now=T1)
     rid = first.record_ids[0]
     fix = ingest_rows(engine=engine, rows=[corrected(1), penalty_2(2)], source="s", kind="penalty", now=T2)
-    assert fix.summary() == {"batch": fix.batch, "read": 2, "accepted": 0, "corrected": 1, "duplicates": 1,
-                             "rejected": 0}
+    assert fix.summary() == {
+        "batch": fix.batch,
+        "read": 2,
+        "accepted": 0,
+        "corrected": 1,
+        "duplicates": 1,
+        "rejected": 0,
+    }
     assert fix.corrected_ids == [rid]
     with Session(engine) as s:
         rec = s.get(Record, rid)  # the id is stable: the record keeps its identity
@@ -65,8 +77,9 @@ def test_a_correction_adds_a_version_and_a_ledger_leaf(engine):
         assert rec.content_id != rid and content_matches(rec)
         assert rec.first_seen == T1 and rec.last_seen == T2
         history = record_history(s, rid)
-        assert [(v["version"], v["amount"], v["batch_id"], v["recorded_at"], v["current"]) for v in history] == [
-            (1, 5000.0, first.batch, T1, False), (2, 8000.0, fix.batch, T2, True)]
+        assert [
+            (v["version"], v["amount"], v["batch_id"], v["recorded_at"], v["current"]) for v in history
+        ] == [(1, 5000.0, first.batch, T1, False), (2, 8000.0, fix.batch, T2, True)]
         assert history[0]["content_id"] == rid and history[1]["content_id"] == rec.content_id
         assert history[0]["original"]["处罚内容"] == "警告，罚款人民币5000元"
         assert history[1]["original"]["处罚内容"] == "警告，罚款人民币8000元"
@@ -74,7 +87,10 @@ def test_a_correction_adds_a_version_and_a_ledger_leaf(engine):
         assert [leaf.event_type for leaf in leaves] == ["record.collected", "record.corrected"]
         event = json.loads(leaves[1].data)
         assert (event["previous_content_id"], event["content_id"], event["batch_id"]) == (
-            rid, rec.content_id, fix.batch)
+            rid,
+            rec.content_id,
+            fix.batch,
+        )
         assert verify_store(s)["ok"] is True
         assert s.scalar(select(func.count()).select_from(Record)) == 2
     # the corrected row again: a duplicate; the first content again: a correction back (version 3)
@@ -109,7 +125,13 @@ def test_a_correction_to_another_subject_goes_to_quarantine(engine):
     first = ingest_rows(engine=engine, rows=[penalty_2(1)], source="s", kind="penalty", now=T1)
     moved = {**penalty_2(1), USCC: uscc(99), "行政相对人名称": "另一家公司"}
     result = ingest_rows(engine=engine, rows=[moved], source="s", kind="penalty", now=T2)
-    assert (result.read, result.accepted, result.corrected, result.duplicates, result.rejected) == (1, 0, 0, 0, 1)
+    assert (result.read, result.accepted, result.corrected, result.duplicates, result.rejected) == (
+        1,
+        0,
+        0,
+        0,
+        1,
+    )
     with Session(engine) as s:
         rec = s.get(Record, first.record_ids[0])
         assert (rec.version, rec.amount, rec.batch_id) == (1, 5000.0, first.batch)  # nothing changed
@@ -129,10 +151,18 @@ def test_history_of_an_unknown_record(engine):
 
 
 # Each op touches one of five numbers: first send, resend unchanged, correct, move, or a bad row.
-OPS = st.lists(st.tuples(st.integers(1, 5), st.sampled_from(["same", "fix", "fix2", "move", "bad"])),
-               min_size=1, max_size=25)
-VARIANTS = {"same": {}, "fix": {"罚款金额（万元）": "0.8"}, "fix2": {"罚款金额（万元）": "1.2"},
-            "move": {USCC: uscc(77), "行政相对人名称": "别家公司"}, "bad": {"处罚决定日期": "2023-02-30"}}
+OPS = st.lists(
+    st.tuples(st.integers(1, 5), st.sampled_from(["same", "fix", "fix2", "move", "bad"])),
+    min_size=1,
+    max_size=25,
+)
+VARIANTS = {
+    "same": {},
+    "fix": {"罚款金额（万元）": "0.8"},
+    "fix2": {"罚款金额（万元）": "1.2"},
+    "move": {USCC: uscc(77), "行政相对人名称": "别家公司"},
+    "bad": {"处罚决定日期": "2023-02-30"},
+}
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +209,10 @@ def test_counts_add_up_with_corrections(batches, shared_engine):
         assert got["read"] == len(rows) == sum(got[k] for k in expect)
         assert {k: got[k] for k in expect} == expect
     with Session(engine) as s:
-        stored = {int(r.source_record_id.split("〕")[1].rstrip("号")): r for r in
-                  s.scalars(select(Record).where(Record.source == source))}
+        stored = {
+            int(r.source_record_id.split("〕")[1].rstrip("号")): r
+            for r in s.scalars(select(Record).where(Record.source == source))
+        }
         assert sorted(stored) == sorted(store)
         for i, v in store.items():
             want = {"same": 5000.0, "fix": 8000.0, "fix2": 12000.0, "move": 5000.0}[v]
@@ -196,25 +228,38 @@ def test_migration_keeps_existing_records_and_their_ids(db_url):
     engine = make_engine(db_url)
     ids = [hashlib.sha256(x.encode()).hexdigest() for x in ("a", "b")]
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO subjects (id, kind, name, attributes, source, first_seen, last_seen) VALUES "
-                          "('S1', 'legal_person', 'x', '{}', 's', '2023-01-01', '2023-01-01')"))
+        conn.execute(
+            text(
+                "INSERT INTO subjects (id, kind, name, attributes, source, first_seen, last_seen) VALUES "
+                "('S1', 'legal_person', 'x', '{}', 's', '2023-01-01', '2023-01-01')"
+            )
+        )
         for rid, seen, number in ((ids[0], "2023-03-01", "N1"), (ids[1], "2023-02-01", "N2")):
-            conn.execute(text(
-                "INSERT INTO records (id, kind, subject_id, source, source_record_id, polarity, disclosure, fields, "
-                "original, first_seen, last_seen) VALUES (:id, 'penalty', 'S1', 's', :n, 'negative', 'public', "
-                "'{}', '{}', :seen, :seen)"), {"id": rid, "n": number, "seen": seen})
+            conn.execute(
+                text(
+                    "INSERT INTO records (id, kind, subject_id, source, source_record_id, polarity, disclosure, fields, "
+                    "original, first_seen, last_seen) VALUES (:id, 'penalty', 'S1', 's', :n, 'negative', 'public', "
+                    "'{}', '{}', :seen, :seen)"
+                ),
+                {"id": rid, "n": number, "seen": seen},
+            )
     engine.dispose()
     upgrade(db_url)
     engine = make_engine(db_url)
     with Session(engine) as s:
-        rows = s.execute(select(Record.id, Record.content_id, Record.version, Record.seq).order_by(Record.seq)).all()
+        rows = s.execute(
+            select(Record.id, Record.content_id, Record.version, Record.seq).order_by(Record.seq)
+        ).all()
         assert rows == [(ids[1], ids[1], 1, 1), (ids[0], ids[0], 1, 2)]  # b was seen first
         assert s.get(RecordSequence, 1).last == 2
     with engine.begin() as conn:  # the same number in another kind: allowed now
-        conn.execute(text(
-            "INSERT INTO records (id, kind, subject_id, source, source_record_id, polarity, disclosure, fields, "
-            "original, first_seen, last_seen, content_id, version) VALUES ('c', 'licence', 'S1', 's', 'N1', "
-            "'positive', 'public', '{}', '{}', '2023-04-01', '2023-04-01', 'c', 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO records (id, kind, subject_id, source, source_record_id, polarity, disclosure, fields, "
+                "original, first_seen, last_seen, content_id, version) VALUES ('c', 'licence', 'S1', 's', 'N1', "
+                "'positive', 'public', '{}', '{}', '2023-04-01', '2023-04-01', 'c', 1)"
+            )
+        )
     engine.dispose()
 
 

@@ -129,10 +129,6 @@ def test_cli_verifies_with_exit_codes(engine, issued, db_url):
     ok = runner.invoke(app, ["report-verify", issued.number, "--today", "2026-12-01", "--json"], env=env)
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["valid"] is True
-    bad = runner.invoke(
-        app, ["report-verify", "XYR-20261130-000000000000", "--today", "2026-12-01"], env=env
-    )
+    bad = runner.invoke(app, ["report-verify", "XYR-20261130-000000000000", "--today", "2026-12-01"], env=env)
     assert bad.exit_code == 1 and "✗" in bad.output
-    assert (
-        runner.invoke(app, ["report-verify", issued.number, "--today", "tomorrow"], env=env).exit_code == 2
-    )
+    assert runner.invoke(app, ["report-verify", issued.number, "--today", "tomorrow"], env=env).exit_code == 2

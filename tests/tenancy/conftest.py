@@ -63,8 +63,14 @@ def world(request, tmp_path_factory) -> Iterator[World]:
         s.flush()
         for d in (hp, hx):
             for label, event, effective in LIFECYCLE:
-                change_status(s, record_id=d.record_ids[label], event=event, actor="tenancy", reason="planted",
-                              effective_on=effective)
+                change_status(
+                    s,
+                    record_id=d.record_ids[label],
+                    event=event,
+                    actor="tenancy",
+                    reason="planted",
+                    effective_on=effective,
+                )
         service.create_user(
             s, username="hp-officer", role="district_officer", district_code=HEPING, password="tenancy-pass-1"
         )

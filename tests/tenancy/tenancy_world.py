@@ -40,8 +40,10 @@ from xinyong.subjects.models import Subject
 AS_OF = dt.date(2025, 6, 30)
 FUTURE = dt.date(2099, 1, 1)  # after AS_OF and after any "today" a route defaults to
 # Status events planted through xinyong.status.service.change_status: (record label, event, effective on).
-LIFECYCLE = (("firm_repaired", "repaired", dt.date(2025, 2, 1)), ("firm_objection", "objection_opened",
-                                                                    dt.date(2025, 2, 1)))
+LIFECYCLE = (
+    ("firm_repaired", "repaired", dt.date(2025, 2, 1)),
+    ("firm_objection", "objection_opened", dt.date(2025, 2, 1)),
+)
 OBJECTION_MARKS = ("异议中", "objection")
 T0 = dt.datetime(2025, 1, 15, 9, 0)
 HEPING, HEXI = "120101", "120103"
@@ -259,8 +261,13 @@ def body_text(content: bytes, content_type: str) -> str:
         from openpyxl import load_workbook
 
         book = load_workbook(io.BytesIO(content))
-        return "\n".join(str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row
-                         if cell.value is not None)
+        return "\n".join(
+            str(cell.value)
+            for sheet in book
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.value is not None
+        )
     text = content.decode("utf-8", errors="replace")
     if content_type.startswith("application/json"):
         try:

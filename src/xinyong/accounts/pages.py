@@ -326,7 +326,10 @@ def _subject_names(db: Session, viewer: Viewer, ids: set[str]) -> dict[str, str]
 
     if not ids:
         return {}
-    return {s.id: present_subject(viewer, s)["name"] for s in db.scalars(select(Subject).where(Subject.id.in_(ids)))}
+    return {
+        s.id: present_subject(viewer, s)["name"]
+        for s in db.scalars(select(Subject).where(Subject.id.in_(ids)))
+    }
 
 
 @router.get("/console/access-log", response_class=HTMLResponse)

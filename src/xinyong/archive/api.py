@@ -52,8 +52,18 @@ def subjects(
     first PUBLIC_WINDOW matches of a query (docs/public.md: the registry cannot be listed wholesale)."""
     viewer = current_viewer(request)
     limit = public_window(viewer, limit, offset)
-    return list_subjects(session, viewer=viewer, q=q, district=district, kind=kind, pilot=pilot,
-                         industry=industry, grade=grade, limit=limit, offset=offset)
+    return list_subjects(
+        session,
+        viewer=viewer,
+        q=q,
+        district=district,
+        kind=kind,
+        pilot=pilot,
+        industry=industry,
+        grade=grade,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/subjects/{subject_id}/archive", response_model=Archive)
@@ -68,8 +78,9 @@ def archive(
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response:
-    return Response(body, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _csv(body: str, filename: str) -> Response:
@@ -95,8 +106,17 @@ def _export_page(
     (anonymous callers: the first PUBLIC_WINDOW matches only)."""
     viewer = current_viewer(request)
     limit = public_window(viewer, limit, 0)
-    return list_subjects(session, viewer=viewer, q=q, district=district, kind=kind, pilot=pilot,
-                         industry=industry, grade=grade, limit=limit)
+    return list_subjects(
+        session,
+        viewer=viewer,
+        q=q,
+        district=district,
+        kind=kind,
+        pilot=pilot,
+        industry=industry,
+        grade=grade,
+        limit=limit,
+    )
 
 
 @router.get("/subjects.csv", response_class=Response)
@@ -119,7 +139,9 @@ def archive_export(
     session: Session = Depends(db_session),
 ) -> Response:
     """One archive as CSV, one row per record, as the caller may see it; logged like the archive."""
-    result, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-csv")
+    result, day = read_archive(
+        request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-csv"
+    )
     return _csv(archive_csv(result), f"archive-{day:%Y%m%d}.csv")
 
 
@@ -131,5 +153,7 @@ def archive_export_xlsx(
     session: Session = Depends(db_session),
 ) -> Response:
     """One archive as Excel, same rows as the CSV export; logged like the archive."""
-    result, day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-xlsx")
+    result, day = read_archive(
+        request, session, subject_id=subject_id, as_of=as_of, surface="api:archive-xlsx"
+    )
     return _xlsx(archive_xlsx(result), f"archive-{day:%Y%m%d}.xlsx")

@@ -16,7 +16,9 @@ from xinyong import clock
 from xinyong.archive.service import SubjectNotFound, build_archive, list_subjects
 from xinyong.disclosure.policy import OPERATOR
 
-subject_app = typer.Typer(help="Subjects and their credit archives / 信用主体与信用档案", no_args_is_help=True)
+subject_app = typer.Typer(
+    help="Subjects and their credit archives / 信用主体与信用档案", no_args_is_help=True
+)
 
 
 def _session():  # noqa: ANN202 - context manager
@@ -37,7 +39,9 @@ def subject_list(
 ) -> None:
     """List subjects / 列出信用主体."""
     with _session() as session:
-        page = list_subjects(session, viewer=OPERATOR, q=q, district=district, kind=kind, pilot=pilot, limit=limit)
+        page = list_subjects(
+            session, viewer=OPERATOR, q=q, district=district, kind=kind, pilot=pilot, limit=limit
+        )
     if as_json:
         typer.echo(page.model_dump_json(indent=1))
         return
@@ -55,8 +59,14 @@ def subject_list(
     table.add_column("区 district", overflow="fold")
     table.add_column("试点 pilot", overflow="fold", ratio=1)
     for s in page.items:
-        table.add_row(s.id, s.name, s.kind_zh, s.uscc or "", s.district_name or s.district_code or "",
-                      label(s.pilot, "pilot") or "")
+        table.add_row(
+            s.id,
+            s.name,
+            s.kind_zh,
+            s.uscc or "",
+            s.district_name or s.district_code or "",
+            label(s.pilot, "pilot") or "",
+        )
     Console().print(table)
 
 
@@ -64,14 +74,19 @@ def subject_list(
 def subject_show(
     subject_id: str = typer.Argument(..., help="subject id"),
     as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
-    purpose: str = typer.Option("命令行查询 / CLI read", "--purpose", help="查询事由, written to the access log"),
+    purpose: str = typer.Option(
+        "命令行查询 / CLI read", "--purpose", help="查询事由, written to the access log"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a summary"),
 ) -> None:
     """Show a subject's full archive as of a date / 查看信用档案（完整视图）."""
     try:
         day = dt.date.fromisoformat(as_of) if as_of else clock.today()
     except ValueError:
-        typer.echo(f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD", err=True)
+        typer.echo(
+            f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD",
+            err=True,
+        )
         raise typer.Exit(2) from None
     from xinyong.accounts.deps import log_access
 
@@ -86,11 +101,17 @@ def subject_show(
         typer.echo(archive.model_dump_json(indent=1))
         return
     s = archive.subject
-    typer.echo(f"{s.name}  [{s.kind_zh}]  {s.uscc or s.id_number or s.local_code or ''}  {s.district_name or ''}")
-    typer.echo(f"as of {archive.as_of} · view {archive.view} · " + json.dumps(archive.counts, ensure_ascii=False))
+    typer.echo(
+        f"{s.name}  [{s.kind_zh}]  {s.uscc or s.id_number or s.local_code or ''}  {s.district_name or ''}"
+    )
+    typer.echo(
+        f"as of {archive.as_of} · view {archive.view} · " + json.dumps(archive.counts, ensure_ascii=False)
+    )
     for g in archive.groups:
-        typer.echo(f"  {g.name_zh} {g.name_en} ({g.polarity}): " +
-                   ", ".join(f"{r.occurred_on} {r.status.value}" for r in g.records))
+        typer.echo(
+            f"  {g.name_zh} {g.name_en} ({g.polarity}): "
+            + ", ".join(f"{r.occurred_on} {r.status.value}" for r in g.records)
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -37,30 +37,82 @@ def safe_cell(value: object) -> str:
 
 
 def subjects_table(page: SubjectPage) -> Table:
-    header = ["id", "名称 name", "类别 kind", "统一社会信用代码 uscc", "区 district", "行业 industry", "试点 pilot"]
-    rows: list[list[object]] = [[s.id, s.name, s.kind_zh, s.uscc, s.district_name or s.district_code, s.industry,
-                                 label(s.pilot, "pilot")] for s in page.items]
+    header = [
+        "id",
+        "名称 name",
+        "类别 kind",
+        "统一社会信用代码 uscc",
+        "区 district",
+        "行业 industry",
+        "试点 pilot",
+    ]
+    rows: list[list[object]] = [
+        [
+            s.id,
+            s.name,
+            s.kind_zh,
+            s.uscc,
+            s.district_name or s.district_code,
+            s.industry,
+            label(s.pilot, "pilot"),
+        ]
+        for s in page.items
+    ]
     return header, rows
 
 
 def archive_table(archive: Archive) -> Table:
-    header = ["信息截至 as_of", "版本 view", "主体 subject_id", "名称 name", "类别 kind", "信息类别 record kind",
-              "性质 polarity", "日期 occurred_on", "状态 status", "公示至 publicity_until", "有效期至 valid_until",
-              "来源 source", "归集日期 collected_on", "文号 source_record_id", "内容 details"]
+    header = [
+        "信息截至 as_of",
+        "版本 view",
+        "主体 subject_id",
+        "名称 name",
+        "类别 kind",
+        "信息类别 record kind",
+        "性质 polarity",
+        "日期 occurred_on",
+        "状态 status",
+        "公示至 publicity_until",
+        "有效期至 valid_until",
+        "来源 source",
+        "归集日期 collected_on",
+        "文号 source_record_id",
+        "内容 details",
+    ]
     rows: list[list[object]] = []
     view = VIEW_LABELS.get(archive.view, archive.view).split(" ")[0]
     for group in archive.groups:
         for r in group.records:
-            details = "；".join(f"{lab.label_zh}：{field_value(group.kind, lab.name, r.fields[lab.name])}"
-                               for lab in group.field_labels if r.fields.get(lab.name) not in (None, ""))
+            details = "；".join(
+                f"{lab.label_zh}：{field_value(group.kind, lab.name, r.fields[lab.name])}"
+                for lab in group.field_labels
+                if r.fields.get(lab.name) not in (None, "")
+            )
             # Chinese labels only (console.labels): the JSON API keeps the codes.
-            rows.append([archive.as_of, view, archive.subject.id, archive.subject.name, archive.subject.kind_zh,
-                         group.name_zh, label(r.polarity, "polarity"), r.occurred_on, r.status_zh,
-                         r.publicity_until, r.valid_until, r.source, r.collected_on, r.source_record_id, details])
+            rows.append(
+                [
+                    archive.as_of,
+                    view,
+                    archive.subject.id,
+                    archive.subject.name,
+                    archive.subject.kind_zh,
+                    group.name_zh,
+                    label(r.polarity, "polarity"),
+                    r.occurred_on,
+                    r.status_zh,
+                    r.publicity_until,
+                    r.valid_until,
+                    r.source,
+                    r.collected_on,
+                    r.source_record_id,
+                    details,
+                ]
+            )
     return header, rows
 
 
 # ---------------------------------------------------------------------------------------------- CSV
+
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buf = io.StringIO()

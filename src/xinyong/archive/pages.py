@@ -37,7 +37,9 @@ PAGE_SIZE = 50
 def subject_list(
     request: Request,
     q: str | None = Query(None, max_length=100),
-    district: str | None = Query(None, max_length=6, description="empty: all districts; absent: an officer's own"),
+    district: str | None = Query(
+        None, max_length=6, description="empty: all districts; absent: an officer's own"
+    ),
     kind: str | None = Query(None, max_length=32),
     pilot: str | None = Query(None, max_length=64),
     industry: str | None = Query(None, max_length=100),
@@ -54,8 +56,14 @@ def subject_list(
     if district is None and viewer.role == "district_officer":
         district = viewer.district_code
     sort = sort if sort in SORTS else "name"
-    f = {"q": q, "district": district or None, "kind": kind or None, "pilot": pilot or None,
-         "industry": industry or None, "grade": grade or None}
+    f = {
+        "q": q,
+        "district": district or None,
+        "kind": kind or None,
+        "pilot": pilot or None,
+        "industry": industry or None,
+        "grade": grade or None,
+    }
     page = list_subjects(session, viewer=viewer, limit=PAGE_SIZE, offset=offset, sort=sort, **f)
     columns = list_columns(session, viewer=viewer, ids=[s.id for s in page.items], as_of=clock.today())
     # Every link keeps the filters; district="" is kept so "all districts" stays chosen.
@@ -64,13 +72,30 @@ def subject_list(
     def url(**over: object) -> str:
         return "/subjects?" + urlencode(query | over)
 
-    pages = {"number": offset // PAGE_SIZE + 1, "count": max(1, -(-page.total // PAGE_SIZE)),
-             "prev": url(offset=max(0, offset - PAGE_SIZE)) if offset > 0 else None,
-             "next": url(offset=offset + PAGE_SIZE) if page.total > offset + PAGE_SIZE else None}
-    return render(request, "archive_list.html", page=page, f=f, viewer=viewer, districts=load_districts(),
-                  kinds=SUBJECT_KINDS, facets=facet_values(session, viewer=viewer), pilot_names=pilot_names(),
-                  grades=grade_values(session), next_url=pages["next"], pages=pages, columns=columns,
-                  sort=sort, sorts=SORTS, sort_url={k: url(sort=k, offset=0) for k in SORTS})
+    pages = {
+        "number": offset // PAGE_SIZE + 1,
+        "count": max(1, -(-page.total // PAGE_SIZE)),
+        "prev": url(offset=max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+        "next": url(offset=offset + PAGE_SIZE) if page.total > offset + PAGE_SIZE else None,
+    }
+    return render(
+        request,
+        "archive_list.html",
+        page=page,
+        f=f,
+        viewer=viewer,
+        districts=load_districts(),
+        kinds=SUBJECT_KINDS,
+        facets=facet_values(session, viewer=viewer),
+        pilot_names=pilot_names(),
+        grades=grade_values(session),
+        next_url=pages["next"],
+        pages=pages,
+        columns=columns,
+        sort=sort,
+        sorts=SORTS,
+        sort_url={k: url(sort=k, offset=0) for k in SORTS},
+    )
 
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse)
@@ -87,13 +112,24 @@ def archive_page(
     except SubjectNotFound as exc:
         raise HTTPException(status_code=404, detail=exc.message) from None
     log_read(session, request, viewer, subject_id, surface="console:archive")
-    details = grade_details(session, subject_id=subject_id, as_of=day, viewer=viewer) if archive.grades else []
-    return render(request, "archive_page.html", a=archive, viewer=viewer, polarity_labels=POLARITY_LABELS,
-                  view_label=VIEW_LABELS.get(archive.view, archive.view), pilot_names=pilot_names(),
-                  grade_details=details)
+    details = (
+        grade_details(session, subject_id=subject_id, as_of=day, viewer=viewer) if archive.grades else []
+    )
+    return render(
+        request,
+        "archive_page.html",
+        a=archive,
+        viewer=viewer,
+        polarity_labels=POLARITY_LABELS,
+        view_label=VIEW_LABELS.get(archive.view, archive.view),
+        pilot_names=pilot_names(),
+        grade_details=details,
+    )
 
 
-def grade_details(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None) -> list[dict]:
+def grade_details(
+    session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
+) -> list[dict]:
     """evaluation.service.latest_grades as given, for its grade_card.html partial."""
     from xinyong.evaluation.service import latest_grades
 

@@ -17,7 +17,9 @@ EXPIRED = "expired"
 # Where a record stands on the as-of date (记录状态): the status vocabulary of xinyong.status (active,
 # objection, repaired, upheld, revoked, erased) plus the date rule's `expired` (已过期: publicity or
 # validity ended before the as-of date). One vocabulary: this enum is built from it.
-RecordStatus = StrEnum("RecordStatus", {name: name for name in (ACTIVE, EXPIRED, *(s for s in STATUSES if s != ACTIVE))})
+RecordStatus = StrEnum(
+    "RecordStatus", {name: name for name in (ACTIVE, EXPIRED, *(s for s in STATUSES if s != ACTIVE))}
+)
 
 STATUS_LABELS: dict[RecordStatus, tuple[str, str]] = {
     RecordStatus(name): labels for name, labels in {**STATUSES, EXPIRED: ("已过期", "expired")}.items()
@@ -82,9 +84,10 @@ class ArchiveRecord(_Out):
     fields: dict[str, Any]
     version: int = Field(1, description="the version shown: the one current as of the archive's date")
     corrected: bool = Field(False, description="corrected (已更正) by the archive's date: version > 1")
-    history: list[ArchiveVersion] = Field(default_factory=list,
-                                          description="versions recorded by the archive's date, oldest first "
-                                                      "(only for corrected records)")
+    history: list[ArchiveVersion] = Field(
+        default_factory=list,
+        description="versions recorded by the archive's date, oldest first (only for corrected records)",
+    )
 
 
 class KindGroup(_Out):
@@ -128,12 +131,18 @@ class GradeView(_Out):
     score: float | None = None
     as_of: dt.date | None = None
     reasons: list[str] = Field(default_factory=list, description="top reason codes, one line each")
-    stale_since: dt.date | None = Field(None, description="评价后有新记录: the day records changed after the grade")
+    stale_since: dt.date | None = Field(
+        None, description="评价后有新记录: the day records changed after the grade"
+    )
 
     @property
     def stale_note(self) -> str:
         """The words every surface shows next to a stale grade ('' when it is current)."""
-        return f"评价后有新记录（{self.stale_since.isoformat()}） / records changed since" if self.stale_since else ""
+        return (
+            f"评价后有新记录（{self.stale_since.isoformat()}） / records changed since"
+            if self.stale_since
+            else ""
+        )
 
 
 class Archive(_Out):

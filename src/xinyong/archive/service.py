@@ -73,7 +73,9 @@ def record_statuses(session: Session, records: Sequence[Any], as_of: dt.date) ->
     from xinyong.status.service import statuses as event_statuses
 
     events = event_statuses(session, record_ids=[r.id for r in records], as_of=as_of)
-    return {r.id: RecordStatus(events[r.id]) if events[r.id] != ACTIVE else date_status(r, as_of) for r in records}
+    return {
+        r.id: RecordStatus(events[r.id]) if events[r.id] != ACTIVE else date_status(r, as_of) for r in records
+    }
 
 
 def view_level(viewer: Viewer, subject: Any) -> str:
@@ -124,7 +126,9 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
     histories = version_histories(session, [r.id for r in records if (r.version or 1) > 1])
     by_kind: dict[str, list[ArchiveRecord]] = {}
     for rec in records:
-        item = _archive_record(viewer, rec, subject, statuses[rec.id], versions_until(histories.get(rec.id, []), as_of))
+        item = _archive_record(
+            viewer, rec, subject, statuses[rec.id], versions_until(histories.get(rec.id, []), as_of)
+        )
         by_kind.setdefault(rec.kind, []).append(item)
     groups = [_group(kind, items) for kind, items in by_kind.items()]
     groups.sort(key=lambda g: (POLARITY_ORDER.get(g.polarity, 3), kind_order(g.kind)))
@@ -143,19 +147,40 @@ def _as_version(rec: Record, version: RecordVersion) -> Any:
     """The record as it was in `version` (a plain object: the ORM row is not touched)."""
     from types import SimpleNamespace
 
-    values = {c: getattr(rec, c) for c in ("id", "kind", "subject_id", "source", "source_record_id", "polarity",
-                                           "disclosure", "first_seen", "last_seen")}
+    values = {
+        c: getattr(rec, c)
+        for c in (
+            "id",
+            "kind",
+            "subject_id",
+            "source",
+            "source_record_id",
+            "polarity",
+            "disclosure",
+            "first_seen",
+            "last_seen",
+        )
+    }
     return SimpleNamespace(**values, **{c: getattr(version, c) for c in VERSION_CONTENT})
 
 
-def _archive_record(viewer: Viewer, rec: Record, subject: Subject, status: RecordStatus,
-                    history: Sequence[RecordVersion] = ()) -> ArchiveRecord:
+def _archive_record(
+    viewer: Viewer, rec: Record, subject: Subject, status: RecordStatus, history: Sequence[RecordVersion] = ()
+) -> ArchiveRecord:
     """One record as shown; for a corrected record, the version current as of the archive's date
     (the last of `history`) and the versions recorded by then."""
-    versions = [ArchiveVersion(version=v.version, recorded_on=v.recorded_at.date(), batch_id=v.batch_id,
-                               content_id=v.content_id, occurred_on=v.occurred_on, amount=v.amount,
-                               fields=present_record(viewer, _as_version(rec, v), subject)["fields"])
-                for v in history]
+    versions = [
+        ArchiveVersion(
+            version=v.version,
+            recorded_on=v.recorded_at.date(),
+            batch_id=v.batch_id,
+            content_id=v.content_id,
+            occurred_on=v.occurred_on,
+            amount=v.amount,
+            fields=present_record(viewer, _as_version(rec, v), subject)["fields"],
+        )
+        for v in history
+    ]
     if history:
         rec = _as_version(rec, history[-1])
     shown = present_record(viewer, rec, subject)
@@ -189,12 +214,22 @@ def _group(kind: str, items: list[ArchiveRecord]) -> KindGroup:
         polarity = items[0].polarity
     else:
         skip = spec.subject_field_names
-        labels = [FieldLabel(name=f.name, label_zh=f.label_zh, label_en=f.label_en)
-                  for f in spec.fields if f.name not in skip]
+        labels = [
+            FieldLabel(name=f.name, label_zh=f.label_zh, label_en=f.label_en)
+            for f in spec.fields
+            if f.name not in skip
+        ]
         name_zh, name_en, polarity = spec.name_zh, spec.name_en, spec.polarity
     counts = {s.value: sum(1 for r in items if r.status == s) for s in RecordStatus}
-    return KindGroup(kind=kind, name_zh=name_zh, name_en=name_en, polarity=polarity, field_labels=labels,
-                     records=items, counts=counts)
+    return KindGroup(
+        kind=kind,
+        name_zh=name_zh,
+        name_en=name_en,
+        polarity=polarity,
+        field_labels=labels,
+        records=items,
+        counts=counts,
+    )
 
 
 def kind_spec(kind: str) -> Any | None:
@@ -240,7 +275,9 @@ def _latest_grades() -> Callable[..., Any] | None:
     return latest_grades
 
 
-def grades_for(session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None) -> list[GradeView]:
+def grades_for(
+    session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
+) -> list[GradeView]:
     """Latest grades from the evaluation domain, when that domain is installed; each says whether the
     subject's records (as the viewer may see them) changed since (stale_since)."""
     latest_grades = _latest_grades()
@@ -248,16 +285,18 @@ def grades_for(session: Session, *, subject_id: str, as_of: dt.date, viewer: Vie
         return []
     out = []
     for g in latest_grades(session, subject_id, as_of, viewer):
-        out.append(GradeView(
-            model=str(g.get("model_name_zh") or g.get("model_id") or ""),
-            model_id=str(g.get("model_id") or ""),
-            grade=str(g.get("grade") or ""),
-            grade_label=g.get("grade_label_zh"),
-            score=g.get("score"),
-            as_of=g.get("as_of"),
-            reasons=[_reason_text(r) for r in g.get("reasons") or []],
-            stale_since=g.get("stale_since"),
-        ))
+        out.append(
+            GradeView(
+                model=str(g.get("model_name_zh") or g.get("model_id") or ""),
+                model_id=str(g.get("model_id") or ""),
+                grade=str(g.get("grade") or ""),
+                grade_label=g.get("grade_label_zh"),
+                score=g.get("score"),
+                as_of=g.get("as_of"),
+                reasons=[_reason_text(r) for r in g.get("reasons") or []],
+                stale_since=g.get("stale_since"),
+            )
+        )
     return out
 
 
@@ -295,11 +334,19 @@ def list_subjects(
     if q and q.strip():
         text = q.strip()
         code = text.upper()
-        where.append(or_(Subject.name.contains(text, autoescape=True),
-                         Subject.uscc.startswith(code, autoescape=True),
-                         Subject.local_code == text))
-    for column, value in ((Subject.district_code, district), (Subject.kind, kind), (Subject.pilot, pilot),
-                          (Subject.industry, industry)):
+        where.append(
+            or_(
+                Subject.name.contains(text, autoescape=True),
+                Subject.uscc.startswith(code, autoescape=True),
+                Subject.local_code == text,
+            )
+        )
+    for column, value in (
+        (Subject.district_code, district),
+        (Subject.kind, kind),
+        (Subject.pilot, pilot),
+        (Subject.industry, industry),
+    ):
         if value:
             where.append(column == value)
     if grade:
@@ -307,16 +354,30 @@ def list_subjects(
     total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
     from xinyong.archive.listing import order_by
 
-    rows = session.scalars(select(Subject).where(*where).order_by(*order_by(sort, viewer, clock.today()))
-                           .limit(limit).offset(offset))
+    rows = session.scalars(
+        select(Subject)
+        .where(*where)
+        .order_by(*order_by(sort, viewer, clock.today()))
+        .limit(limit)
+        .offset(offset)
+    )
     names = district_names()
     items = []
     for s in rows:
         shown = present_subject(viewer, s)
-        items.append(SubjectSummary(id=s.id, kind=s.kind, kind_zh=SUBJECT_KINDS.get(s.kind, s.kind),
-                                    name=shown["name"], uscc=shown["uscc"], district_code=s.district_code,
-                                    district_name=names.get(s.district_code or ""), industry=s.industry,
-                                    pilot=s.pilot))
+        items.append(
+            SubjectSummary(
+                id=s.id,
+                kind=s.kind,
+                kind_zh=SUBJECT_KINDS.get(s.kind, s.kind),
+                name=shown["name"],
+                uscc=shown["uscc"],
+                district_code=s.district_code,
+                district_name=names.get(s.district_code or ""),
+                industry=s.industry,
+                pilot=s.pilot,
+            )
+        )
     return SubjectPage(total=total, limit=limit, offset=offset, items=items)
 
 
@@ -332,22 +393,34 @@ def _latest_grade_is(grade: str) -> Any:
     return exists().where(
         EvaluationResult.subject_id == Subject.id,
         EvaluationResult.grade == grade,
-        ~exists().where(and_(newer.subject_id == EvaluationResult.subject_id,
-                             newer.model_id == EvaluationResult.model_id, newer.as_of > EvaluationResult.as_of)),
+        ~exists().where(
+            and_(
+                newer.subject_id == EvaluationResult.subject_id,
+                newer.model_id == EvaluationResult.model_id,
+                newer.as_of > EvaluationResult.as_of,
+            )
+        ),
     )
 
 
 def grade_values(session: Session) -> list[str]:
     from xinyong.evaluation.models import EvaluationResult
 
-    return list(session.scalars(select(EvaluationResult.grade).distinct().order_by(EvaluationResult.grade).limit(30)))
+    return list(
+        session.scalars(select(EvaluationResult.grade).distinct().order_by(EvaluationResult.grade).limit(30))
+    )
 
 
 def facet_values(session: Session, *, viewer: Viewer) -> dict[str, list[str]]:
     """Distinct pilots and industries the viewer may filter by (for the list page's selects)."""
     out = {}
     for name, column in (("pilot", Subject.pilot), ("industry", Subject.industry)):
-        rows = session.scalars(select(column).where(subject_filter(viewer), column.is_not(None)).distinct()
-                               .order_by(column).limit(200))
+        rows = session.scalars(
+            select(column)
+            .where(subject_filter(viewer), column.is_not(None))
+            .distinct()
+            .order_by(column)
+            .limit(200)
+        )
         out[name] = list(rows)
     return out

@@ -15,7 +15,15 @@ from xinyong.archive.schemas import Archive
 from xinyong.archive.service import SubjectNotFound, build_archive
 from xinyong.disclosure.policy import Viewer
 
-__all__ = ["current_viewer", "db_session", "log_read", "not_found", "parse_date", "public_base_url", "read_archive"]
+__all__ = [
+    "current_viewer",
+    "db_session",
+    "log_read",
+    "not_found",
+    "parse_date",
+    "public_base_url",
+    "read_archive",
+]
 
 
 def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None = None) -> dt.date:
@@ -27,9 +35,12 @@ def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None
     except ValueError:
         raise HTTPException(
             status_code=422,
-            detail={"field": field, "value": raw[:40],
-                    "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / malformed date in `{field}`, "
-                               "expected YYYY-MM-DD"},
+            detail={
+                "field": field,
+                "value": raw[:40],
+                "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / malformed date in `{field}`, "
+                "expected YYYY-MM-DD",
+            },
         ) from None
 
 
@@ -52,8 +63,9 @@ def public_base_url(request: Request) -> str:
     return (settings.public_base_url or f"http://{settings.host}:{settings.port}").rstrip("/")
 
 
-def read_archive(request: Request, session: Session, *, subject_id: str, as_of: str | None,
-                 surface: str) -> tuple[Archive, dt.date]:
+def read_archive(
+    request: Request, session: Session, *, subject_id: str, as_of: str | None, surface: str
+) -> tuple[Archive, dt.date]:
     """The archive as this request's viewer may see it, for every HTTP surface (JSON, CSV, PDF,
     report check): 422 for a malformed date, 404 for a subject the viewer may not know of, and the
     read logged under `surface`."""

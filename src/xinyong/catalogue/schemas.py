@@ -157,12 +157,19 @@ class KindSpec(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"duplicate field names: {', '.join(dupes)}")
-        refs = {"record_id": self.record_id, "occurred_on": self.occurred_on,
-                "valid_until": self.valid_until, "publicity_until": self.publicity_until,
-                "amount.field": self.amount.field if self.amount else None,
-                "severity.field": self.severity.field if self.severity else None}
-        refs |= {f"severity.rules[{i}].field": r.field for i, r in enumerate(self.severity.rules)} \
-            if self.severity else {}
+        refs = {
+            "record_id": self.record_id,
+            "occurred_on": self.occurred_on,
+            "valid_until": self.valid_until,
+            "publicity_until": self.publicity_until,
+            "amount.field": self.amount.field if self.amount else None,
+            "severity.field": self.severity.field if self.severity else None,
+        }
+        refs |= (
+            {f"severity.rules[{i}].field": r.field for i, r in enumerate(self.severity.rules)}
+            if self.severity
+            else {}
+        )
         missing = [f"{k} → {v}" for k, v in refs.items() if v and v not in names]
         if missing:
             raise ValueError(f"references to unknown fields: {'; '.join(missing)}")

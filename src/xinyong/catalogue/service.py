@@ -91,8 +91,9 @@ def _check_aliases(spec: KindSpec, rel: Path) -> None:
         for header in (f.name, f.label_zh, *f.aliases):
             key = normalise_header(header)
             if seen.get(key, f.name) != f.name:
-                raise CatalogueError(f"{rel}: fields[{i}].aliases: header '{header}' already names "
-                                     f"field '{seen[key]}'")
+                raise CatalogueError(
+                    f"{rel}: fields[{i}].aliases: header '{header}' already names field '{seen[key]}'"
+                )
             seen[key] = f.name
 
 
@@ -118,8 +119,9 @@ class ColumnMapping:
     duplicate_targets: list[str] = field(default_factory=list)  # headers shadowed by an earlier one
 
 
-def map_columns(headers: list[str], kind: str, layout: LayoutSpec | None = None,
-                directory: Path | None = None) -> ColumnMapping:
+def map_columns(
+    headers: list[str], kind: str, layout: LayoutSpec | None = None, directory: Path | None = None
+) -> ColumnMapping:
     index = header_index(kind, directory)
     overrides = {normalise_header(h): f for h, f in (layout.columns.items() if layout else ())}
     mapping = ColumnMapping(kind=kind, layout=layout.id if layout else None, columns={})

@@ -11,7 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from xinyong.accounts.service import DEMO_PASSWORD
 from xinyong.settings import get_settings
 
-demo_app = typer.Typer(help="Demo database for the sixteen pilots / 十六区试点演示数据", invoke_without_command=True)
+demo_app = typer.Typer(
+    help="Demo database for the sixteen pilots / 十六区试点演示数据", invoke_without_command=True
+)
 console = Console(stderr=True)
 
 
@@ -20,23 +22,34 @@ def _build(url: str, seed: int, subjects: int, scale: float, chunk: int, evaluat
     from xinyong.demo.service import build_demo
 
     config = DemoConfig(seed=seed, subjects=subjects, scale=scale)
-    with Progress(TextColumn("[bold]演示数据 demo[/]"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("主体 subjects"), TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("[bold]演示数据 demo[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("主体 subjects"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         task = bar.add_task("build", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
         report = build_demo(url=url, config=config, chunk=chunk, progress=progress, evaluate=evaluate)
-    console.print(f"信用主体 subjects {report.subjects:,} · 信用信息 records {report.records:,} · "
-                  f"批次 batches {report.batches:,} · 拒收 rejected {report.rejected:,} · "
-                  f"{report.seconds:.1f}s → {url}")
+    console.print(
+        f"信用主体 subjects {report.subjects:,} · 信用信息 records {report.records:,} · "
+        f"批次 batches {report.batches:,} · 拒收 rejected {report.rejected:,} · "
+        f"{report.seconds:.1f}s → {url}"
+    )
     if report.evaluations:
         graded = ", ".join(f"{m} {n:,}" for m, n in sorted(report.evaluations.items()))
         console.print(f"信用评价 graded (as of {config.end}): {graded}")
     if report.accounts:
-        console.print(f"演示账户 demo logins: {', '.join(report.accounts)} · 密码 password {DEMO_PASSWORD} "
-                      "(docs/accounts.md)", highlight=False)
+        console.print(
+            f"演示账户 demo logins: {', '.join(report.accounts)} · 密码 password {DEMO_PASSWORD} "
+            "(docs/accounts.md)",
+            highlight=False,
+        )
     if report.rejected:
         console.print("[red]部分演示记录被拒收，见 xinyong quarantine list / some demo rows were rejected[/]")
 
@@ -74,20 +87,27 @@ def welcome(host: str, port: int) -> str:
     from xinyong.accounts.service import demo_users
 
     names = ", ".join(u["username"] for u in demo_users("merchant"))  # with the subject account
-    return (f"\n控制台 Console: http://{host}:{port}/\n"
-            f"演示账户 Demo logins: {names}\n"
-            f"密码 Password: {DEMO_PASSWORD}（仅供演示 / demo only）\n")
+    return (
+        f"\n控制台 Console: http://{host}:{port}/\n"
+        f"演示账户 Demo logins: {names}\n"
+        f"密码 Password: {DEMO_PASSWORD}（仅供演示 / demo only）\n"
+    )
 
 
 @demo_app.command("build")
 def build(
     url: str = typer.Option(None, help="Database URL (default XINYONG_DATABASE_URL)"),
     seed: int = typer.Option(2023, help="Random seed: the same seed gives the same data"),
-    subjects: int = typer.Option(0, help="Total subjects; beyond the pilots, generic subjects are added (benchmarks)"),
+    subjects: int = typer.Option(
+        0, help="Total subjects; beyond the pilots, generic subjects are added (benchmarks)"
+    ),
     scale: float = typer.Option(1.0, help="Shrink (or grow) every pilot roster by this factor"),
     chunk: int = typer.Option(20_000, help="Subjects generated and written per step"),
-    evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate",
-                                  help="Grade the result with every shipped model (skip for benchmark-size builds)"),
+    evaluate: bool = typer.Option(
+        True,
+        "--evaluate/--no-evaluate",
+        help="Grade the result with every shipped model (skip for benchmark-size builds)",
+    ),
 ) -> None:
     """Build the demo database from scratch / 重新构建演示数据库 (SQLite: the file is recreated)."""
     _build(url or get_settings().database_url, seed, subjects, scale, chunk, evaluate)

@@ -40,8 +40,9 @@ class Permutation:
         self.key = key.encode()
 
     def _round(self, r: int, value: int) -> int:
-        digest = hashlib.blake2b(value.to_bytes(8, "big"), key=self.key[:64], digest_size=8,
-                                 person=bytes([r]) * 16).digest()
+        digest = hashlib.blake2b(
+            value.to_bytes(8, "big"), key=self.key[:64], digest_size=8, person=bytes([r]) * 16
+        ).digest()
         return int.from_bytes(digest, "big") & self.mask
 
     def _encrypt(self, n: int) -> int:
@@ -113,7 +114,9 @@ class CodeMaker:
         """prefix = registration department + category, e.g. "91" (enterprise)."""
         return make_uscc(prefix + self.district + self.org_code(new_style))
 
-    def citizen_id(self, female: bool, division_for: Callable[[int], str] | None = None) -> tuple[str, dt.date]:
+    def citizen_id(
+        self, female: bool, division_for: Callable[[int], str] | None = None
+    ) -> tuple[str, dt.date]:
         """A unique valid ID in this district; returns (id, birth date). `division_for(birth year)`
         gives the code an ID of that year carries (a former county code before the district existed)."""
         slot = self._persons(self._next("person"))

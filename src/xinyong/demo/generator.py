@@ -28,8 +28,20 @@ KIND_PREFIX = {"enterprise": "91", "individual_business": "92", "government": "1
 # Generic subjects (benchmark scale): kind weights and the industries they draw from.
 EXTRA_KINDS = (("enterprise", 55), ("individual_business", 35), ("person", 10))
 EXTRA_INDUSTRIES = (
-    "服装零售", "餐饮服务", "商务服务", "科技推广服务", "电子商务", "蔬菜批发", "水果批发",
-    "住宿服务", "广告设计", "教育培训", "高端装备", "农产品加工", "数码产品零售", "家居用品零售",
+    "服装零售",
+    "餐饮服务",
+    "商务服务",
+    "科技推广服务",
+    "电子商务",
+    "蔬菜批发",
+    "水果批发",
+    "住宿服务",
+    "广告设计",
+    "教育培训",
+    "高端装备",
+    "农产品加工",
+    "数码产品零售",
+    "家居用品零售",
 )
 
 
@@ -148,11 +160,24 @@ class DistrictMaker:
         uscc = self._uscc(c.uscc_prefix, None) if c.uscc_prefix else None
         local = None if uscc else f"ZT{self.code}01"
         subject = DemoSubject(
-            key=uscc or local, kind="carrier", name=c.name, district_code=self.code, district_name=self.dname,
-            uscc=uscc, local_code=local, industry=c.industry or c.type_zh,
-            address=names.road_address(self.rng, self.code, self.dname), pilot=self.programme.pilot.id,
-            role="carrier", named=True,
-            attributes={"role": "carrier", "role_zh": "试点载体", "carrier_type": c.type, "carrier_type_zh": c.type_zh},
+            key=uscc or local,
+            kind="carrier",
+            name=c.name,
+            district_code=self.code,
+            district_name=self.dname,
+            uscc=uscc,
+            local_code=local,
+            industry=c.industry or c.type_zh,
+            address=names.road_address(self.rng, self.code, self.dname),
+            pilot=self.programme.pilot.id,
+            role="carrier",
+            named=True,
+            attributes={
+                "role": "carrier",
+                "role_zh": "试点载体",
+                "carrier_type": c.type,
+                "carrier_type_zh": c.type_zh,
+            },
         )
         self.names_seen.add(c.name)
         self.by_role["carrier"] = [subject]
@@ -179,13 +204,20 @@ class DistrictMaker:
         rng = self.rng
         named = group.named[index] if index < len(group.named) else None
         industry = (named.industry if named and named.industry else None) or (
-            rng.choice(group.industries) if group.industries else None)
+            rng.choice(group.industries) if group.industries else None
+        )
         attrs = {"role": group.role, "role_zh": group.role_zh, **group.attributes}
         if named:
             attrs.update(named.attributes)
-        base = {"district_code": self.code, "district_name": self.dname, "pilot": self.programme.pilot.id,
-                "role": group.role, "parent_key": parent.key if parent else None, "industry": industry,
-                "named": named is not None}
+        base = {
+            "district_code": self.code,
+            "district_name": self.dname,
+            "pilot": self.programme.pilot.id,
+            "role": group.role,
+            "parent_key": parent.key if parent else None,
+            "industry": industry,
+            "named": named is not None,
+        }
         if group.kind == "person":
             return self._person(attrs, parent, base)
         kind, prefix = self._kind_prefix(group)
@@ -212,8 +244,17 @@ class DistrictMaker:
             address = f"天津市{self.dname}{attrs.get('town', '')}{attrs.get('village', '')}村民委员会"
         else:
             address = self._address(parent, attrs)
-        return DemoSubject(key=uscc, kind=kind, name=name, uscc=uscc, legal_rep=names.person_name(rng),
-                           address=address, registered_on=registered, attributes=attrs, **base)
+        return DemoSubject(
+            key=uscc,
+            kind=kind,
+            name=name,
+            uscc=uscc,
+            legal_rep=names.person_name(rng),
+            address=address,
+            registered_on=registered,
+            attributes=attrs,
+            **base,
+        )
 
     def _kind_prefix(self, group: RosterGroup) -> tuple[str, str]:
         rng = self.rng
@@ -245,10 +286,21 @@ class DistrictMaker:
             attrs.update(town=parent.attributes.get("town", ""), village=parent.attributes.get("village", ""))
         if parent is not None and parent.kind == "carrier":
             base["parent_key"] = None  # a patient is not hosted by the hospital; pilot says where they belong
-        address = self._address(parent, {}) if parent is not None and parent.kind == "village" else \
-            names.road_address(rng, self.code, self.dname)
-        return DemoSubject(key=id_number, kind="person", name=names.person_name(rng, female), id_number=id_number,
-                           address=address, female=female, attributes=attrs, **base)
+        address = (
+            self._address(parent, {})
+            if parent is not None and parent.kind == "village"
+            else names.road_address(rng, self.code, self.dname)
+        )
+        return DemoSubject(
+            key=id_number,
+            kind="person",
+            name=names.person_name(rng, female),
+            id_number=id_number,
+            address=address,
+            female=female,
+            attributes=attrs,
+            **base,
+        )
 
     # -- benchmark padding -------------------------------------------------------------------
 
@@ -257,23 +309,44 @@ class DistrictMaker:
         rng = self.extra_rng
         kind = rng.choices([k for k, _ in EXTRA_KINDS], weights=[w for _, w in EXTRA_KINDS])[0]
         industry = rng.choice(EXTRA_INDUSTRIES)
-        base = {"district_code": self.code, "district_name": self.dname, "industry": industry,
-                "attributes": {"role": "general", "role_zh": "一般市场主体"}}
+        base = {
+            "district_code": self.code,
+            "district_name": self.dname,
+            "industry": industry,
+            "attributes": {"role": "general", "role_zh": "一般市场主体"},
+        }
         if kind == "person":
             female = rng.random() < 0.5
             id_number, birth = self.codes.citizen_id(female, self.programme.district.code_in)
             base["attributes"]["birth_year"] = birth.year
-            return DemoSubject(key=id_number, kind="person", name=names.person_name(rng, female),
-                               id_number=id_number, female=female,
-                               address=names.road_address(rng, self.code, self.dname), **base)
+            return DemoSubject(
+                key=id_number,
+                kind="person",
+                name=names.person_name(rng, female),
+                id_number=id_number,
+                female=female,
+                address=names.road_address(rng, self.code, self.dname),
+                **base,
+            )
         registered = _date_between(rng, dt.date(2000, 1, 1), dt.date(2024, 12, 31))
         prefix = KIND_PREFIX[kind]
         uscc = self.codes.uscc(prefix, new_style=registered >= dt.date(2015, 10, 1))
         trade = names.trade_name(rng, 3)  # 3 characters: a huge name space without a "seen" set
-        name = (names.shop_name(rng, trade, industry, self.dname) if kind == "individual_business"
-                else names.company_name(rng, trade, industry))
-        return DemoSubject(key=uscc, kind=kind, name=name, uscc=uscc, legal_rep=names.person_name(rng),
-                           address=names.road_address(rng, self.code, self.dname), registered_on=registered, **base)
+        name = (
+            names.shop_name(rng, trade, industry, self.dname)
+            if kind == "individual_business"
+            else names.company_name(rng, trade, industry)
+        )
+        return DemoSubject(
+            key=uscc,
+            kind=kind,
+            name=name,
+            uscc=uscc,
+            legal_rep=names.person_name(rng),
+            address=names.road_address(rng, self.code, self.dname),
+            registered_on=registered,
+            **base,
+        )
 
 
 def kind_of_prefix(prefix: str, fallback: str) -> str:
@@ -289,7 +362,9 @@ def kind_of_prefix(prefix: str, fallback: str) -> str:
     return "enterprise"
 
 
-def pilot_subjects(programmes: tuple[Programme, ...], config: DemoConfig) -> tuple[dict[str, DistrictMaker], Iterator[DemoSubject]]:
+def pilot_subjects(
+    programmes: tuple[Programme, ...], config: DemoConfig
+) -> tuple[dict[str, DistrictMaker], Iterator[DemoSubject]]:
     """District makers (for later extras) and an iterator over every pilot subject, district by
     district: carrier first, then roster roles in file order (parents before children)."""
     makers = {p.district.code: DistrictMaker(p, config) for p in programmes}

@@ -11,15 +11,78 @@ import random
 
 # Common surnames (百家姓 as actually used), weighted roughly by frequency in northern China.
 SURNAMES: tuple[tuple[str, int], ...] = (
-    ("王", 72), ("李", 70), ("张", 68), ("刘", 54), ("陈", 45), ("杨", 32), ("赵", 30), ("黄", 22),
-    ("周", 21), ("吴", 20), ("徐", 17), ("孙", 17), ("马", 15), ("朱", 14), ("胡", 13), ("郭", 13),
-    ("何", 12), ("高", 12), ("林", 11), ("罗", 10), ("郑", 10), ("梁", 9), ("谢", 8), ("宋", 8),
-    ("唐", 7), ("许", 7), ("韩", 7), ("冯", 7), ("邓", 7), ("曹", 6), ("彭", 6), ("曾", 5),
-    ("肖", 5), ("田", 5), ("董", 5), ("袁", 5), ("潘", 4), ("于", 4), ("蒋", 4), ("蔡", 4),
-    ("余", 4), ("杜", 4), ("叶", 4), ("程", 4), ("苏", 4), ("魏", 4), ("吕", 4), ("丁", 4),
-    ("任", 3), ("沈", 3), ("姚", 3), ("卢", 3), ("姜", 3), ("崔", 3), ("钟", 3), ("谭", 3),
-    ("陆", 3), ("汪", 3), ("范", 3), ("金", 3), ("石", 3), ("贾", 3), ("付", 3), ("孟", 2),
-    ("白", 2), ("邢", 2), ("牛", 2), ("尹", 2), ("齐", 2), ("芦", 1), ("欧阳", 1), ("司马", 1),
+    ("王", 72),
+    ("李", 70),
+    ("张", 68),
+    ("刘", 54),
+    ("陈", 45),
+    ("杨", 32),
+    ("赵", 30),
+    ("黄", 22),
+    ("周", 21),
+    ("吴", 20),
+    ("徐", 17),
+    ("孙", 17),
+    ("马", 15),
+    ("朱", 14),
+    ("胡", 13),
+    ("郭", 13),
+    ("何", 12),
+    ("高", 12),
+    ("林", 11),
+    ("罗", 10),
+    ("郑", 10),
+    ("梁", 9),
+    ("谢", 8),
+    ("宋", 8),
+    ("唐", 7),
+    ("许", 7),
+    ("韩", 7),
+    ("冯", 7),
+    ("邓", 7),
+    ("曹", 6),
+    ("彭", 6),
+    ("曾", 5),
+    ("肖", 5),
+    ("田", 5),
+    ("董", 5),
+    ("袁", 5),
+    ("潘", 4),
+    ("于", 4),
+    ("蒋", 4),
+    ("蔡", 4),
+    ("余", 4),
+    ("杜", 4),
+    ("叶", 4),
+    ("程", 4),
+    ("苏", 4),
+    ("魏", 4),
+    ("吕", 4),
+    ("丁", 4),
+    ("任", 3),
+    ("沈", 3),
+    ("姚", 3),
+    ("卢", 3),
+    ("姜", 3),
+    ("崔", 3),
+    ("钟", 3),
+    ("谭", 3),
+    ("陆", 3),
+    ("汪", 3),
+    ("范", 3),
+    ("金", 3),
+    ("石", 3),
+    ("贾", 3),
+    ("付", 3),
+    ("孟", 2),
+    ("白", 2),
+    ("邢", 2),
+    ("牛", 2),
+    ("尹", 2),
+    ("齐", 2),
+    ("芦", 1),
+    ("欧阳", 1),
+    ("司马", 1),
 )
 _SURNAME_WORDS = tuple(s for s, _ in SURNAMES)
 _SURNAME_WEIGHTS = tuple(w for _, w in SURNAMES)
@@ -66,7 +129,18 @@ GENERIC_ROADS = ("建设路", "人民路", "解放路", "复兴路", "和平街"
 VILLAGE_HEADS = "东西南北前后大小上下新老高王李张刘赵黄马杨孙周吴郝邢牛柴史霍尚"
 VILLAGE_TAILS = ("庄", "村", "屯", "庄子", "家庄", "各庄", "台", "口", "坨", "营", "套", "甸")
 TOWNS: dict[str, tuple[str, ...]] = {
-    "120115": ("口东镇", "大口屯镇", "方家庄镇", "黄庄镇", "林亭口镇", "八门城镇", "大钟庄镇", "新开口镇", "史各庄镇", "郝各庄镇"),
+    "120115": (
+        "口东镇",
+        "大口屯镇",
+        "方家庄镇",
+        "黄庄镇",
+        "林亭口镇",
+        "八门城镇",
+        "大钟庄镇",
+        "新开口镇",
+        "史各庄镇",
+        "郝各庄镇",
+    ),
     "120119": ("渔阳镇", "下营镇", "官庄镇", "马伸桥镇", "罗庄子镇", "穿芳峪镇", "许家台镇", "出头岭镇"),
 }
 GENERIC_TOWNS = ("城关镇", "新镇", "东镇", "西镇")
@@ -89,7 +163,9 @@ def trade_name(rng: random.Random, length: int = 2) -> str:
     return "".join(rng.sample(TRADE_CHARS, length))
 
 
-def road_address(rng: random.Random, district_code: str, district_name: str, building: str | None = None) -> str:
+def road_address(
+    rng: random.Random, district_code: str, district_name: str, building: str | None = None
+) -> str:
     """天津市和平区南京路 128 号 (+ building and room when the subject sits in a carrier)."""
     road = rng.choice(ROADS.get(district_code, GENERIC_ROADS))
     address = f"天津市{district_name}{road}{rng.randint(1, 399)}号"
@@ -104,6 +180,7 @@ def village_name(rng: random.Random, district_code: str) -> tuple[str, str]:
     tail = rng.choice(VILLAGE_TAILS)
     name = "".join(rng.sample(VILLAGE_HEADS, 2)) + tail
     return town, name if name.endswith("村") else name + "村"
+
 
 # The word a shop or company puts after its trade name, by industry (行业). Industries not listed
 # fall back to the industry name without its 零售/批发/服务 tail, so a new district's YAML works.
@@ -200,7 +277,13 @@ def company_name(rng: random.Random, trade: str, industry: str) -> str:
 def shop_name(rng: random.Random, trade: str, industry: str, district_name: str) -> str:
     """个体工商户 are registered as 天津市和平区瑞丰服饰店 (district + trade name + word + suffix)."""
     word = industry_word(rng, industry)
-    family = "wholesale" if industry.endswith(("批发", "集配")) else "retail" if industry.endswith("零售") else "other"
+    family = (
+        "wholesale"
+        if industry.endswith(("批发", "集配"))
+        else "retail"
+        if industry.endswith("零售")
+        else "other"
+    )
     options = SHOP_SUFFIXES[family]
     suffix = rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
     return f"天津市{district_name}{trade}{word}{suffix}"

@@ -31,9 +31,22 @@ NEGATIVE = frozenset({"penalty", "judgment_debtor", "business_anomaly", "complai
 
 # Short forms used in document numbers (津和市监罚 …); a new district falls back to its first characters.
 SHORT = {
-    "120101": "和", "120102": "东", "120103": "西", "120104": "南", "120105": "北", "120106": "红",
-    "120110": "丽", "120111": "青", "120112": "津南", "120113": "辰", "120114": "武", "120115": "宝",
-    "120116": "滨", "120117": "宁", "120118": "静", "120119": "蓟",
+    "120101": "和",
+    "120102": "东",
+    "120103": "西",
+    "120104": "南",
+    "120105": "北",
+    "120106": "红",
+    "120110": "丽",
+    "120111": "青",
+    "120112": "津南",
+    "120113": "辰",
+    "120114": "武",
+    "120115": "宝",
+    "120116": "滨",
+    "120117": "宁",
+    "120118": "静",
+    "120119": "蓟",
 }
 
 # Regulatory domains: (ingest source = the city-level feed, authority template, document-number
@@ -52,46 +65,242 @@ DOMAINS: dict[str, tuple[str, str, str, str]] = {
 VIOLATIONS: dict[str, tuple[tuple[str, str, str, str, str, tuple[float, float]], ...]] = {
     "market": (
         ("价格违法", "未按规定明码标价", "《中华人民共和国价格法》第四十二条", "警告", "minor", (0, 0)),
-        ("计量违法", "使用未经检定的计量器具", "《中华人民共和国计量法实施细则》第四十三条", "罚款", "minor", (0.05, 0.2)),
-        ("登记管理", "未按规定办理变更登记", "《中华人民共和国市场主体登记管理条例》第四十六条", "罚款", "minor", (0.1, 0.5)),
-        ("食品安全", "未按规定查验并记录进货信息", "《中华人民共和国食品安全法》第一百二十六条", "警告", "minor", (0, 0)),
-        ("食品安全", "经营超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条", "罚款;没收违法所得", "general", (0.5, 5)),
-        ("产品质量", "销售不合格产品", "《中华人民共和国产品质量法》第四十九条", "罚款;没收违法所得", "general", (0.5, 8)),
-        ("广告违法", "发布虚假广告，对商品性能作虚假宣传", "《中华人民共和国广告法》第五十五条", "罚款", "general", (1, 20)),
-        ("消费者权益", "拒绝履行七日无理由退货义务", "《中华人民共和国消费者权益保护法》第五十六条", "警告;罚款", "general", (0.2, 2)),
-        ("商标侵权", "销售侵犯注册商标专用权的商品", "《中华人民共和国商标法》第六十条", "罚款;没收侵权商品", "general", (1, 10)),
-        ("食品安全", "经营添加非食品原料的食品", "《中华人民共和国食品安全法》第一百二十三条", "罚款;吊销许可证", "serious", (10, 60)),
+        (
+            "计量违法",
+            "使用未经检定的计量器具",
+            "《中华人民共和国计量法实施细则》第四十三条",
+            "罚款",
+            "minor",
+            (0.05, 0.2),
+        ),
+        (
+            "登记管理",
+            "未按规定办理变更登记",
+            "《中华人民共和国市场主体登记管理条例》第四十六条",
+            "罚款",
+            "minor",
+            (0.1, 0.5),
+        ),
+        (
+            "食品安全",
+            "未按规定查验并记录进货信息",
+            "《中华人民共和国食品安全法》第一百二十六条",
+            "警告",
+            "minor",
+            (0, 0),
+        ),
+        (
+            "食品安全",
+            "经营超过保质期的食品",
+            "《中华人民共和国食品安全法》第一百二十四条",
+            "罚款;没收违法所得",
+            "general",
+            (0.5, 5),
+        ),
+        (
+            "产品质量",
+            "销售不合格产品",
+            "《中华人民共和国产品质量法》第四十九条",
+            "罚款;没收违法所得",
+            "general",
+            (0.5, 8),
+        ),
+        (
+            "广告违法",
+            "发布虚假广告，对商品性能作虚假宣传",
+            "《中华人民共和国广告法》第五十五条",
+            "罚款",
+            "general",
+            (1, 20),
+        ),
+        (
+            "消费者权益",
+            "拒绝履行七日无理由退货义务",
+            "《中华人民共和国消费者权益保护法》第五十六条",
+            "警告;罚款",
+            "general",
+            (0.2, 2),
+        ),
+        (
+            "商标侵权",
+            "销售侵犯注册商标专用权的商品",
+            "《中华人民共和国商标法》第六十条",
+            "罚款;没收侵权商品",
+            "general",
+            (1, 10),
+        ),
+        (
+            "食品安全",
+            "经营添加非食品原料的食品",
+            "《中华人民共和国食品安全法》第一百二十三条",
+            "罚款;吊销许可证",
+            "serious",
+            (10, 60),
+        ),
     ),
     "fire": (
-        ("消防安全", "电气线路敷设不符合消防技术标准", "《中华人民共和国消防法》第六十六条", "警告", "minor", (0, 0)),
-        ("消防安全", "消防设施、器材未保持完好有效", "《中华人民共和国消防法》第六十条第一款第一项", "罚款", "general", (0.5, 5)),
-        ("消防安全", "占用、堵塞、封闭疏散通道、安全出口", "《中华人民共和国消防法》第六十条第一款第三项", "罚款", "general", (0.5, 5)),
-        ("消防安全", "未经消防安全检查擅自投入使用、营业", "《中华人民共和国消防法》第五十八条第一款第四项", "责令停产停业;罚款", "serious", (3, 30)),
+        (
+            "消防安全",
+            "电气线路敷设不符合消防技术标准",
+            "《中华人民共和国消防法》第六十六条",
+            "警告",
+            "minor",
+            (0, 0),
+        ),
+        (
+            "消防安全",
+            "消防设施、器材未保持完好有效",
+            "《中华人民共和国消防法》第六十条第一款第一项",
+            "罚款",
+            "general",
+            (0.5, 5),
+        ),
+        (
+            "消防安全",
+            "占用、堵塞、封闭疏散通道、安全出口",
+            "《中华人民共和国消防法》第六十条第一款第三项",
+            "罚款",
+            "general",
+            (0.5, 5),
+        ),
+        (
+            "消防安全",
+            "未经消防安全检查擅自投入使用、营业",
+            "《中华人民共和国消防法》第五十八条第一款第四项",
+            "责令停产停业;罚款",
+            "serious",
+            (3, 30),
+        ),
     ),
     "eco": (
-        ("大气污染", "露天焚烧秸秆", "《中华人民共和国大气污染防治法》第一百一十九条", "罚款", "minor", (0.05, 0.2)),
-        ("固体废物", "未按规定贮存畜禽养殖废弃物", "《畜禽规模养殖污染防治条例》第四十条", "警告", "minor", (0, 0)),
-        ("建设项目环评", "建设项目环境影响报告表未经批准擅自开工建设", "《中华人民共和国环境影响评价法》第三十一条", "罚款", "general", (5, 20)),
-        ("水污染", "超过水污染物排放标准排放水污染物", "《中华人民共和国水污染防治法》第八十三条", "罚款", "general", (10, 50)),
-        ("水污染", "通过暗管逃避监管排放水污染物", "《中华人民共和国水污染防治法》第八十三条", "罚款;责令停产停业", "serious", (20, 100)),
+        (
+            "大气污染",
+            "露天焚烧秸秆",
+            "《中华人民共和国大气污染防治法》第一百一十九条",
+            "罚款",
+            "minor",
+            (0.05, 0.2),
+        ),
+        (
+            "固体废物",
+            "未按规定贮存畜禽养殖废弃物",
+            "《畜禽规模养殖污染防治条例》第四十条",
+            "警告",
+            "minor",
+            (0, 0),
+        ),
+        (
+            "建设项目环评",
+            "建设项目环境影响报告表未经批准擅自开工建设",
+            "《中华人民共和国环境影响评价法》第三十一条",
+            "罚款",
+            "general",
+            (5, 20),
+        ),
+        (
+            "水污染",
+            "超过水污染物排放标准排放水污染物",
+            "《中华人民共和国水污染防治法》第八十三条",
+            "罚款",
+            "general",
+            (10, 50),
+        ),
+        (
+            "水污染",
+            "通过暗管逃避监管排放水污染物",
+            "《中华人民共和国水污染防治法》第八十三条",
+            "罚款;责令停产停业",
+            "serious",
+            (20, 100),
+        ),
     ),
     "culture": (
-        ("网络文化", "未按规定核对、登记上网消费者有效身份证件", "《互联网上网服务营业场所管理条例》第三十二条", "警告", "minor", (0, 0)),
-        ("网络文化", "接纳未成年人进入营业场所", "《互联网上网服务营业场所管理条例》第三十一条", "警告;罚款", "general", (0.5, 1.5)),
-        ("网络文化", "多次接纳未成年人进入营业场所", "《互联网上网服务营业场所管理条例》第三十一条", "吊销许可证", "serious", (0, 0)),
+        (
+            "网络文化",
+            "未按规定核对、登记上网消费者有效身份证件",
+            "《互联网上网服务营业场所管理条例》第三十二条",
+            "警告",
+            "minor",
+            (0, 0),
+        ),
+        (
+            "网络文化",
+            "接纳未成年人进入营业场所",
+            "《互联网上网服务营业场所管理条例》第三十一条",
+            "警告;罚款",
+            "general",
+            (0.5, 1.5),
+        ),
+        (
+            "网络文化",
+            "多次接纳未成年人进入营业场所",
+            "《互联网上网服务营业场所管理条例》第三十一条",
+            "吊销许可证",
+            "serious",
+            (0, 0),
+        ),
     ),
     "tax": (
-        ("税收征管", "未按照规定期限办理纳税申报", "《中华人民共和国税收征收管理法》第六十二条", "罚款", "minor", (0.02, 0.2)),
-        ("发票管理", "未按规定开具发票", "《中华人民共和国发票管理办法》第三十五条", "罚款", "minor", (0.05, 1)),
-        ("偷税", "虚假申报少缴税款", "《中华人民共和国税收征收管理法》第六十三条", "罚款", "serious", (20, 150)),
+        (
+            "税收征管",
+            "未按照规定期限办理纳税申报",
+            "《中华人民共和国税收征收管理法》第六十二条",
+            "罚款",
+            "minor",
+            (0.02, 0.2),
+        ),
+        (
+            "发票管理",
+            "未按规定开具发票",
+            "《中华人民共和国发票管理办法》第三十五条",
+            "罚款",
+            "minor",
+            (0.05, 1),
+        ),
+        (
+            "偷税",
+            "虚假申报少缴税款",
+            "《中华人民共和国税收征收管理法》第六十三条",
+            "罚款",
+            "serious",
+            (20, 150),
+        ),
     ),
     "health": (
-        ("医疗卫生", "未按规定对医疗废物进行分类收集", "《医疗废物管理条例》第四十六条", "警告;罚款", "general", (0.5, 3)),
-        ("医疗卫生", "使用未取得执业资格的人员从事医疗卫生技术工作", "《医疗机构管理条例》第四十七条", "罚款", "general", (1, 5)),
+        (
+            "医疗卫生",
+            "未按规定对医疗废物进行分类收集",
+            "《医疗废物管理条例》第四十六条",
+            "警告;罚款",
+            "general",
+            (0.5, 3),
+        ),
+        (
+            "医疗卫生",
+            "使用未取得执业资格的人员从事医疗卫生技术工作",
+            "《医疗机构管理条例》第四十七条",
+            "罚款",
+            "general",
+            (1, 5),
+        ),
     ),
     "civil": (
-        ("养老服务", "未按规定建立入住老年人健康档案", "《养老机构管理办法》第四十六条", "警告", "minor", (0, 0)),
-        ("养老服务", "未与老年人或其代理人签订服务协议", "《养老机构管理办法》第四十六条", "警告;罚款", "general", (0.3, 1)),
+        (
+            "养老服务",
+            "未按规定建立入住老年人健康档案",
+            "《养老机构管理办法》第四十六条",
+            "警告",
+            "minor",
+            (0, 0),
+        ),
+        (
+            "养老服务",
+            "未与老年人或其代理人签订服务协议",
+            "《养老机构管理办法》第四十六条",
+            "警告;罚款",
+            "general",
+            (0.3, 1),
+        ),
     ),
 }
 
@@ -100,7 +309,13 @@ LICENCES: dict[str, tuple[str, str, str, str, str]] = {
     "food": ("市市场监管委", "天津市{d}市场监督管理局", "食品经营许可证", "普通", "JY1"),
     "culture": ("市文化和旅游局", "天津市{d}文化和旅游局", "网络文化经营许可证", "普通", "WW"),
     "health": ("市卫生健康委", "天津市{d}卫生健康委员会", "医疗机构执业许可证", "普通", "PDY"),
-    "fire": ("市消防救援总队", "天津市{d}消防救援支队", "公众聚集场所投入使用、营业前消防安全检查合格证", "普通", "XFJ"),
+    "fire": (
+        "市消防救援总队",
+        "天津市{d}消防救援支队",
+        "公众聚集场所投入使用、营业前消防安全检查合格证",
+        "普通",
+        "XFJ",
+    ),
     "police": ("市公安局", "天津市公安局{d}分局", "特种行业许可证（旅馆业）", "特许", "TH"),
     "telecom": ("市通信管理局", "天津市通信管理局", "增值电信业务经营许可证", "特许", "津B2-"),
     "eco": ("市生态环境局", "天津市{d}生态环境局", "排污许可证", "普通", "PW"),
@@ -108,14 +323,42 @@ LICENCES: dict[str, tuple[str, str, str, str, str]] = {
     "approval": ("市政务服务办", "天津市{d}行政审批局", "营业执照变更登记", "登记", "BG"),
 }
 
-FOOD = ("蔬菜批发", "水果批发", "肉类批发", "粮油批发", "干调批发", "冻品批发", "餐饮服务", "咖啡馆", "酒吧",
-        "农产品加工", "稻米种植", "水产养殖", "酿酒")
+FOOD = (
+    "蔬菜批发",
+    "水果批发",
+    "肉类批发",
+    "粮油批发",
+    "干调批发",
+    "冻品批发",
+    "餐饮服务",
+    "咖啡馆",
+    "酒吧",
+    "农产品加工",
+    "稻米种植",
+    "水产养殖",
+    "酿酒",
+)
 
-BANKS = ("交通银行天津市分行", "中国邮政储蓄银行天津分行", "天津农村商业银行", "天津银行", "渤海银行",
-         "中国银行天津市分行", "中国工商银行天津市分行", "中国建设银行天津市分行", "中国农业银行天津市分行")
+BANKS = (
+    "交通银行天津市分行",
+    "中国邮政储蓄银行天津分行",
+    "天津农村商业银行",
+    "天津银行",
+    "渤海银行",
+    "中国银行天津市分行",
+    "中国工商银行天津市分行",
+    "中国建设银行天津市分行",
+    "中国农业银行天津市分行",
+)
 
-EXHIBITIONS = ("天津国际汽车展览会", "中国建筑科学大会暨绿色智慧建筑博览会", "天津国际消费品博览会",
-               "中国（天津）国际工业装备博览会", "天津国际宠物产业博览会", "中国（天津）国际文化旅游博览会")
+EXHIBITIONS = (
+    "天津国际汽车展览会",
+    "中国建筑科学大会暨绿色智慧建筑博览会",
+    "天津国际消费品博览会",
+    "中国（天津）国际工业装备博览会",
+    "天津国际宠物产业博览会",
+    "中国（天津）国际文化旅游博览会",
+)
 
 
 @cache
@@ -177,8 +420,13 @@ class RecordMaker:
             self._authority_uscc[name] = self._authority_codes.uscc("11", new_style=False)
         return name, self._authority_uscc[name]
 
-    def _date(self, rng: random.Random, subject: DemoSubject, start: dt.date | None = None,
-              end: dt.date | None = None) -> dt.date:
+    def _date(
+        self,
+        rng: random.Random,
+        subject: DemoSubject,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+    ) -> dt.date:
         lo = max(start or self.config.start, self.config.start)
         if subject.registered_on and subject.registered_on > lo:
             lo = subject.registered_on
@@ -247,10 +495,16 @@ class RecordMaker:
         when = self._date(rng, s)
         fine = round(rng.uniform(lo, hi), 2) if hi else None
         authority, authority_uscc = self._authority(authority_t)
-        content = "警告" if ptype == "警告" else f"{ptype.replace(';', '，')}" + (f"，罚款人民币{fine * 10000:.0f}元" if fine else "")
+        content = (
+            "警告"
+            if ptype == "警告"
+            else f"{ptype.replace(';', '，')}" + (f"，罚款人民币{fine * 10000:.0f}元" if fine else "")
+        )
         row = {
             **self.subject_fields(s),
-            "decision_no": number_t.format(s=self.short, y=when.year, n=self._n("penalty-" + domain, when.year)),
+            "decision_no": number_t.format(
+                s=self.short, y=when.year, n=self._n("penalty-" + domain, when.year)
+            ),
             "penalty_name": f"{s.name}{vtype}案",
             "violation_type": vtype,
             "violation_facts": f"当事人{facts}，违反了相关规定。",
@@ -290,8 +544,9 @@ class RecordMaker:
             items = "民宿等级评定标准执行、安全卫生、明码标价、住客信息登记"
         if s.role == "exhibition_firm":
             items = f"{rng.choice(EXHIBITIONS)}展会现场：主承办资质、展位搭建安全、知识产权保护"
-        result = rng.choices(("passed", "rectify", "failed", "not_found"),
-                             weights=(84, 11, 3, 2 if kind == "random" else 0))[0]
+        result = rng.choices(
+            ("passed", "rectify", "failed", "not_found"), weights=(84, 11, 3, 2 if kind == "random" else 0)
+        )[0]
         if s.named and result == "failed":
             result = "passed"
         authority, _ = self._authority(authority_t)
@@ -303,8 +558,12 @@ class RecordMaker:
             "inspector_org": authority,
             "items": items,
             "result": result,
-            "findings": {"passed": "未发现问题", "rectify": "发现一般隐患，责令限期整改", "failed": "存在重大隐患",
-                         "not_found": "通过登记的住所无法联系"}[result],
+            "findings": {
+                "passed": "未发现问题",
+                "rectify": "发现一般隐患，责令限期整改",
+                "failed": "存在重大隐患",
+                "not_found": "通过登记的住所无法联系",
+            }[result],
             "rectify_by": when + dt.timedelta(days=rng.randint(10, 30)) if result == "rectify" else None,
             "venue_type": s.attributes.get("venue_type") or s.attributes.get("carrier_type_zh"),
         }
@@ -322,7 +581,9 @@ class RecordMaker:
         elif industry == "民宿":
             domain = rng.choice(("police", "food"))
         elif industry in FOOD:
-            domain = "eco" if industry in ("水产养殖", "农产品加工", "酿酒") and rng.random() < 0.4 else "food"
+            domain = (
+                "eco" if industry in ("水产养殖", "农产品加工", "酿酒") and rng.random() < 0.4 else "food"
+            )
         elif industry in ("互联网信息服务", "大数据服务", "电子商务", "智能科技"):
             domain = "telecom"
         elif s.role == "exhibition_firm":
@@ -375,11 +636,16 @@ class RecordMaker:
     def _business_anomaly(self, rng: random.Random, s: DemoSubject) -> Row:
         listed = self._date(rng, s)
         authority, _ = self._authority("天津市{d}市场监督管理局")
-        reason, removal = rng.choice((
-            ("未依照《企业信息公示暂行条例》第八条规定的期限公示年度报告", "已补报未报年份的年度报告并公示"),
-            ("通过登记的住所或者经营场所无法联系", "依法办理住所或经营场所变更登记"),
-            ("公示企业信息隐瞒真实情况、弄虚作假", "更正其公示的信息"),
-        ))
+        reason, removal = rng.choice(
+            (
+                (
+                    "未依照《企业信息公示暂行条例》第八条规定的期限公示年度报告",
+                    "已补报未报年份的年度报告并公示",
+                ),
+                ("通过登记的住所或者经营场所无法联系", "依法办理住所或经营场所变更登记"),
+                ("公示企业信息隐瞒真实情况、弄虚作假", "更正其公示的信息"),
+            )
+        )
         removed = listed + dt.timedelta(days=rng.randint(30, 720)) if rng.random() < 0.6 else None
         if removed and removed > self.config.end:
             removed = None
@@ -440,15 +706,23 @@ class RecordMaker:
         received = self._date(rng, s)
         if s.role == "ecommerce_firm":  # 河东: second-hand after-sales complaints via ODR
             category = rng.choice(("售后服务", "商品真伪鉴定争议", "成色描述不符", "退换货", "虚假宣传"))
-            channel, source = rng.choice((("市场监管ODR", "市市场监管委"), ("12315", "市市场监管委"),
-                                          ("电商平台", "市市场监管委")))
+            channel, source = rng.choice(
+                (("市场监管ODR", "市市场监管委"), ("12315", "市市场监管委"), ("电商平台", "市市场监管委"))
+            )
         else:
             category = rng.choice(("服务质量", "价格争议", "商品质量", "退换货", "卫生环境"))
-            channel, source = rng.choice((("12315", "市市场监管委"), ("12345政务服务便民热线", "市12345热线")))
+            channel, source = rng.choice(
+                (("12315", "市市场监管委"), ("12345政务服务便民热线", "市12345热线"))
+            )
         age = (self.config.end - received).days
-        resolution = "pending" if age < 20 else rng.choices(
-            ("resolved", "mediated", "unfounded", "pending"), weights=(70, 16, 12, 2))[0]
-        resolved = None if resolution == "pending" else received + dt.timedelta(days=rng.randint(1, min(20, age)))
+        resolution = (
+            "pending"
+            if age < 20
+            else rng.choices(("resolved", "mediated", "unfounded", "pending"), weights=(70, 16, 12, 2))[0]
+        )
+        resolved = (
+            None if resolution == "pending" else received + dt.timedelta(days=rng.randint(1, min(20, age)))
+        )
         row = {
             **self.subject_fields(s),
             "complaint_no": f"TS{self.code}{received.year}{self._n('complaint', received.year):06d}",
@@ -459,28 +733,36 @@ class RecordMaker:
             "resolution": resolution,
             "resolved_on": resolved,
             "handled_by": f"天津市{self.dname}市场监督管理局",
-            "satisfaction": None if resolution == "pending" else rng.choices(("满意", "基本满意", "不满意"), weights=(70, 22, 8))[0],
+            "satisfaction": None
+            if resolution == "pending"
+            else rng.choices(("满意", "基本满意", "不满意"), weights=(70, 22, 8))[0],
         }
         return Row("complaint", source, row)
 
     def _contract_performance(self, rng: random.Random, s: DemoSubject) -> Row:
         signed = self._date(rng, s)
         due = signed + dt.timedelta(days=rng.randint(90, 1095))
-        ctype = {"融资租赁": "融资租赁合同", "商业保理": "保理合同"}.get(s.industry or "", rng.choice(
-            ("采购合同", "供货合同", "技术服务合同", "委托加工合同")))
+        ctype = {"融资租赁": "融资租赁合同", "商业保理": "保理合同"}.get(
+            s.industry or "", rng.choice(("采购合同", "供货合同", "技术服务合同", "委托加工合同"))
+        )
         if s.role == "park_operator":
             ctype = "农产品购销合同"
         if s.role in ("ecommerce_firm", "appraisal_agency"):
             ctype = rng.choice(("二手商品买卖合同（五流合一）", "鉴定服务合同", "寄售合同"))
-        performance = "in_progress" if due > self.config.end else rng.choices(
-            ("performed", "breached"), weights=(95, 5))[0]
+        performance = (
+            "in_progress"
+            if due > self.config.end
+            else rng.choices(("performed", "breached"), weights=(95, 5))[0]
+        )
         if s.named and performance == "breached":
             performance = "performed"
         amount = round(rng.uniform(5, 3000 if s.kind == "enterprise" else 50), 2)
         row = {
             **self.subject_fields(s),
             "contract_no": f"HT{self.code}{signed.year}{self._n('contract', signed.year):05d}",
-            "counterparty": names.company_name(rng, names.trade_name(rng), rng.choice(("商务服务", "高端装备", "电子商务"))),
+            "counterparty": names.company_name(
+                rng, names.trade_name(rng), rng.choice(("商务服务", "高端装备", "电子商务"))
+            ),
             "contract_type": ctype,
             "amount": amount,
             "signed_on": signed,
@@ -501,20 +783,36 @@ class RecordMaker:
             weights = (30, 50, 14, 5, 1) if not s.named else (60, 40, 0, 0, 0)
             if s.kind == "individual_business":
                 weights = (5, 30, 60, 4, 1)
-            row = {**self.subject_fields(s), "year": year, "grade": rng.choices(grades, weights=weights)[0],
-                   "assessed_on": assessed, "tax_authority": authority}
+            row = {
+                **self.subject_fields(s),
+                "year": year,
+                "grade": rng.choices(grades, weights=weights)[0],
+                "assessed_on": assessed,
+                "tax_authority": authority,
+            }
             yield Row("tax_grade", "市税务局", row)
 
     def _self_declared(self, rng: random.Random, s: DemoSubject) -> Row:
         declared = self._date(rng, s, dt.date(2023, 3, 1))
-        category, content = rng.choice((
-            ("生产经营状况", f"{declared.year}年上半年营业收入、纳税及用工情况"),
-            ("研发投入", "年度研发投入及专利授权情况"),
-            ("资质认证", rng.choice(("取得药品GMP符合性检查结果", "取得第二类医疗器械注册证", "通过ISO 13485质量管理体系认证"))),
-            ("信用管理制度建设", "设立信用管理岗位，建立客户信用档案与合同管理制度"),
-            ("信用管理人才", f"员工{names.person_name(rng)}取得信用管理师（三级）职业技能等级证书"),
-            ("社会责任", "发布年度社会责任报告"),
-        ))
+        category, content = rng.choice(
+            (
+                ("生产经营状况", f"{declared.year}年上半年营业收入、纳税及用工情况"),
+                ("研发投入", "年度研发投入及专利授权情况"),
+                (
+                    "资质认证",
+                    rng.choice(
+                        (
+                            "取得药品GMP符合性检查结果",
+                            "取得第二类医疗器械注册证",
+                            "通过ISO 13485质量管理体系认证",
+                        )
+                    ),
+                ),
+                ("信用管理制度建设", "设立信用管理岗位，建立客户信用档案与合同管理制度"),
+                ("信用管理人才", f"员工{names.person_name(rng)}取得信用管理师（三级）职业技能等级证书"),
+                ("社会责任", "发布年度社会责任报告"),
+            )
+        )
         status = rng.choices(("approved", "pending", "rejected"), weights=(80, 12, 8))[0]
         reviewed = declared + dt.timedelta(days=rng.randint(3, 30)) if status != "pending" else None
         row = {
@@ -535,9 +833,21 @@ class RecordMaker:
         bank, product, lo, hi, rate = rng.choice(BANKS), "信易贷", 20.0, 500.0, (3.3, 4.6)
         channel = "天津市信易贷平台"
         if s.role == "resident":  # 东丽: revolving medical credit line, interest-free if repaid next month
-            bank, product, lo, hi, rate, channel = "交通银行天津市分行", "信用就医循环额度", 0.2, 1.0, (0.0, 0.0), "海河分小程序"
+            bank, product, lo, hi, rate, channel = (
+                "交通银行天津市分行",
+                "信用就医循环额度",
+                0.2,
+                1.0,
+                (0.0, 0.0),
+                "海河分小程序",
+            )
         elif s.industry == "民宿" or s.role == "credit_village":
-            bank, product, lo, hi = "中国邮政储蓄银行天津分行", rng.choice(("民宿贷", "信用村集体授信")), 10.0, 80.0
+            bank, product, lo, hi = (
+                "中国邮政储蓄银行天津分行",
+                rng.choice(("民宿贷", "信用村集体授信")),
+                10.0,
+                80.0,
+            )
         elif s.role == "market_merchant":
             product, lo, hi = "海吉星守信商户贷", 5.0, 100.0
         elif s.role == "park_firm":
@@ -569,24 +879,38 @@ class RecordMaker:
         when = self._date(rng, s, dt.date(2023, 3, 1))
         if s.role == "building_merchant":  # 红桥: points on top of the comprehensive grade
             scheme, recorded = "正融科技大厦守信企业晋级积分", "天津市红桥区发展和改革委员会"
-            category, reason, points = rng.choices((
-                ("综合信用评价", "天津市企业综合信用评价结果折算基础分", rng.randint(60, 95)),
-                ("信用承诺践诺", "按期履行诚信经营承诺", 5),
-                ("公益活动", "参加大厦诚信宣传活动", 3),
-                ("消费投诉", "被消费者有效投诉", -3),
-                ("行政处罚", "受到一般行政处罚", -10),
-            ), weights=(30, 25, 20, 8, 3))[0]
+            category, reason, points = rng.choices(
+                (
+                    ("综合信用评价", "天津市企业综合信用评价结果折算基础分", rng.randint(60, 95)),
+                    ("信用承诺践诺", "按期履行诚信经营承诺", 5),
+                    ("公益活动", "参加大厦诚信宣传活动", 3),
+                    ("消费投诉", "被消费者有效投诉", -3),
+                    ("行政处罚", "受到一般行政处罚", -10),
+                ),
+                weights=(30, 25, 20, 8, 3),
+            )[0]
         else:  # 宝坻: party-led village points, spent on daily goods
             village = s.attributes.get("village", "")
             scheme, recorded = f"{village}党建引领信用积分", f"{village}村民委员会"
-            category, reason, points = rng.choices((
-                ("诚实守信", rng.choice(("拾金不昧", "按时缴纳合作医疗费用", "主动履行赡养义务")), rng.choice((5, 10))),
-                ("志愿服务", rng.choice(("参加村内环境整治志愿服务", "参加防汛值守", "协助疫苗接种宣传")), rng.randint(2, 5)),
-                ("党员参加支部学习", "参加主题党日学习", 3),
-                ("移风易俗", "婚事新办、丧事简办", 5),
-                ("违反村规民约", rng.choice(("乱堆乱放", "私搭乱建", "焚烧秸秆")), rng.choice((-5, -10))),
-                ("积分兑换", "兑换洗衣液、食用油等生活用品", -rng.choice((20, 30, 50))),
-            ), weights=(25, 30, 15, 8, 6, 16))[0]
+            category, reason, points = rng.choices(
+                (
+                    (
+                        "诚实守信",
+                        rng.choice(("拾金不昧", "按时缴纳合作医疗费用", "主动履行赡养义务")),
+                        rng.choice((5, 10)),
+                    ),
+                    (
+                        "志愿服务",
+                        rng.choice(("参加村内环境整治志愿服务", "参加防汛值守", "协助疫苗接种宣传")),
+                        rng.randint(2, 5),
+                    ),
+                    ("党员参加支部学习", "参加主题党日学习", 3),
+                    ("移风易俗", "婚事新办、丧事简办", 5),
+                    ("违反村规民约", rng.choice(("乱堆乱放", "私搭乱建", "焚烧秸秆")), rng.choice((-5, -10))),
+                    ("积分兑换", "兑换洗衣液、食用油等生活用品", -rng.choice((20, 30, 50))),
+                ),
+                weights=(25, 30, 15, 8, 6, 16),
+            )[0]
         row = {
             **self.subject_fields(s),
             "event_no": f"JF{self.code}{when.year}{self._n('points', when.year):07d}",
@@ -616,8 +940,10 @@ def _commitment_type(s: DemoSubject, rng: random.Random) -> tuple[str, str]:
         return "信用保全承诺", "如实申报财产状况，不转移、隐匿财产，按期履行生效裁判"
     if s.kind == "carrier":
         return "诚信示范载体承诺", "建立入驻主体信用管理制度，督促入驻主体诚信经营"
-    return rng.choice((
-        ("诚信经营承诺", "守法经营、明码标价、不售假冒伪劣商品、不作虚假宣传"),
-        ("告知承诺制审批承诺", "所提交材料真实有效，按期补齐容缺材料"),
-        ("主动型信用承诺", "自愿接受社会监督，违诺自愿承担相应责任"),
-    ))
+    return rng.choice(
+        (
+            ("诚信经营承诺", "守法经营、明码标价、不售假冒伪劣商品、不作虚假宣传"),
+            ("告知承诺制审批承诺", "所提交材料真实有效，按期补齐容缺材料"),
+            ("主动型信用承诺", "自愿接受社会监督，违诺自愿承担相应责任"),
+        )
+    )

@@ -99,17 +99,34 @@ def all_subjects(programmes: tuple[Programme, ...], config: DemoConfig) -> tuple
 def subject_row(s: DemoSubject, source: str) -> dict:
     """The upsert_subjects row of a generated subject; parents are always organisations."""
     return {
-        "kind": s.kind, "name": s.name, "uscc": s.uscc, "id_number": s.id_number, "local_code": s.local_code,
-        "district_code": s.district_code, "legal_rep": s.legal_rep, "industry": s.industry,
-        "address": s.address, "registered_on": s.registered_on, "pilot": s.pilot,
+        "kind": s.kind,
+        "name": s.name,
+        "uscc": s.uscc,
+        "id_number": s.id_number,
+        "local_code": s.local_code,
+        "district_code": s.district_code,
+        "legal_rep": s.legal_rep,
+        "industry": s.industry,
+        "address": s.address,
+        "registered_on": s.registered_on,
+        "pilot": s.pilot,
         "parent_id": subject_id_for("org", s.parent_key) if s.parent_key else None,
-        "attributes": s.attributes, "source": source,
+        "attributes": s.attributes,
+        "source": source,
     }
 
 
-def build_demo(*, url: str, config: DemoConfig | None = None, programmes_dir: Path | None = None,
-               chunk: int = 20_000, fresh: bool = True, progress: Progress | None = None,
-               now: dt.datetime | None = None, evaluate: bool = True) -> BuildReport:
+def build_demo(
+    *,
+    url: str,
+    config: DemoConfig | None = None,
+    programmes_dir: Path | None = None,
+    chunk: int = 20_000,
+    fresh: bool = True,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+    evaluate: bool = True,
+) -> BuildReport:
     """Build (or rebuild) the demo at url. SQLite with fresh=True starts from an empty file; on
     PostgreSQL a rebuild with the same seed adds nothing (subjects upsert, records deduplicate)."""
     config = config or DemoConfig()
@@ -161,8 +178,14 @@ def _evaluate(engine: Engine, config: DemoConfig, url: str) -> dict[str, int]:
     return {run.model_id: run.subjects for run in runs}
 
 
-def _write_chunk(engine: Engine, part: list[DemoSubject], makers: dict[str, RecordMaker], config: DemoConfig,
-                 report: BuildReport, now: dt.datetime | None) -> None:
+def _write_chunk(
+    engine: Engine,
+    part: list[DemoSubject],
+    makers: dict[str, RecordMaker],
+    config: DemoConfig,
+    report: BuildReport,
+    now: dt.datetime | None,
+) -> None:
     with session_scope(engine) as session:
         upsert_subjects(session, [subject_row(s, "市场主体登记（演示）") for s in part], now=now)
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -184,8 +207,17 @@ def _write_chunk(engine: Engine, part: list[DemoSubject], makers: dict[str, Reco
 def district_counts(engine: Engine) -> dict[str, tuple[int, int]]:
     """{district_code: (subjects, records)} straight from the store."""
     with engine.connect() as conn:
-        subjects = dict(conn.execute(select(Subject.district_code, func.count()).group_by(Subject.district_code)).all())
-        records = dict(conn.execute(
-            select(Subject.district_code, func.count()).select_from(Record)
-            .join(Subject, Subject.id == Record.subject_id).group_by(Subject.district_code)).all())
-    return {code: (subjects.get(code, 0), records.get(code, 0)) for code in set(subjects) | set(records) if code}
+        subjects = dict(
+            conn.execute(select(Subject.district_code, func.count()).group_by(Subject.district_code)).all()
+        )
+        records = dict(
+            conn.execute(
+                select(Subject.district_code, func.count())
+                .select_from(Record)
+                .join(Subject, Subject.id == Record.subject_id)
+                .group_by(Subject.district_code)
+            ).all()
+        )
+    return {
+        code: (subjects.get(code, 0), records.get(code, 0)) for code in set(subjects) | set(records) if code
+    }

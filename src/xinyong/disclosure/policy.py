@@ -295,6 +295,7 @@ def subject_filter(viewer: Viewer) -> ColumnElement[bool]:
 
 # --------------------------------------------------------------------------- presentation (masking)
 
+
 def _personal_names(subject: Any | None) -> tuple[str, ...]:
     if subject is None:
         return ()

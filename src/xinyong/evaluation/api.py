@@ -25,8 +25,14 @@ def parse_day(raw: str | None, field: str = "as_of") -> dt.date:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
-        raise HTTPException(422, detail={"field": field, "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / "
-                                                                   f"malformed date in `{field}`, expected YYYY-MM-DD"}) from None
+        raise HTTPException(
+            422,
+            detail={
+                "field": field,
+                "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / "
+                f"malformed date in `{field}`, expected YYYY-MM-DD",
+            },
+        ) from None
 
 
 def visible_subject(session: Session, viewer: Viewer, subject_id: str) -> Subject:
@@ -42,7 +48,9 @@ def subject_grades(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
-    explain: bool = Query(False, description="add 'what would change it' (logged-in viewers; computed on demand)"),
+    explain: bool = Query(
+        False, description="add 'what would change it' (logged-in viewers; computed on demand)"
+    ),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """Latest grade per model as of a date (信用等级), with reason codes."""
@@ -54,8 +62,9 @@ def subject_grades(
         models = service.load_models()
         for g in grades:
             if g["model_id"] in models:
-                g["explanation"] = service.explain(session, subject_id=subject_id, model_id=g["model_id"],
-                                                   as_of=day, models=models)
+                g["explanation"] = service.explain(
+                    session, subject_id=subject_id, model_id=g["model_id"], as_of=day, models=models
+                )
     return {"subject_id": subject_id, "as_of": day.isoformat(), "grades": grades}
 
 
@@ -86,10 +95,18 @@ def evaluation_runs(
 def evaluation_distribution(
     model: str = Query(..., max_length=64),
     district: str | None = Query(None, pattern=r"^\d{6}$"),
-    view_min_score: float | None = Query(None, description="display filter only: count subjects scoring at least this"),
+    view_min_score: float | None = Query(
+        None, description="display filter only: count subjects scoring at least this"
+    ),
     _viewer: Viewer = Depends(require_login),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """Grade counts per as-of date for a model (等级分布), optionally one district."""
-    return {"model": model, "district": district, "view_min_score": view_min_score,
-            "series": service.distribution(session, model_id=model, district=district, view_min_score=view_min_score)}
+    return {
+        "model": model,
+        "district": district,
+        "view_min_score": view_min_score,
+        "series": service.distribution(
+            session, model_id=model, district=district, view_min_score=view_min_score
+        ),
+    }

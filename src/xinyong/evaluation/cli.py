@@ -37,16 +37,32 @@ def model_list(as_json: bool = typer.Option(False, "--json", help="Machine-reada
     from xinyong.evaluation.service import load_models
 
     models = load_models()
-    rows = [{"id": m.id, "version": m.version, "name_zh": m.name_zh, "name_en": m.name_en, "district": m.district,
-             "subject_kinds": list(m.subject_kinds), "grades": [b.grade for b in m.decision_bands],
-             "indicators": len(m.indicators), "dimensions": len(m.dimensions)} for m in models.values()]
+    rows = [
+        {
+            "id": m.id,
+            "version": m.version,
+            "name_zh": m.name_zh,
+            "name_en": m.name_en,
+            "district": m.district,
+            "subject_kinds": list(m.subject_kinds),
+            "grades": [b.grade for b in m.decision_bands],
+            "indicators": len(m.indicators),
+            "dimensions": len(m.dimensions),
+        }
+        for m in models.values()
+    ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     table = Table("id", "version", "名称 / name", "district", "grades")
     for r in rows:
-        table.add_row(r["id"], r["version"], f"{r['name_zh']} / {r['name_en']}", r["district"] or "city",
-                      "/".join(r["grades"]))
+        table.add_row(
+            r["id"],
+            r["version"],
+            f"{r['name_zh']} / {r['name_en']}",
+            r["district"] or "city",
+            "/".join(r["grades"]),
+        )
     console.print(table)
 
 
@@ -84,8 +100,16 @@ def model_score(
 
     try:
         with session_scope(_engine()) as session:
-            row = record_manual_score(session, model_id=model, indicator_id=indicator, subject_id=subject, value=value,
-                                      effective_on=_date(effective_on), entered_by=by, reason=reason)
+            row = record_manual_score(
+                session,
+                model_id=model,
+                indicator_id=indicator,
+                subject_id=subject,
+                value=value,
+                effective_on=_date(effective_on),
+                entered_by=by,
+                reason=reason,
+            )
             typer.echo(f"manual score #{row.id} recorded / 已录入")
     except ValueError as exc:
         typer.echo(str(exc), err=True)
@@ -98,16 +122,27 @@ def evaluate_cmd(
     engine: str = typer.Option("duckdb", "--engine", help="duckdb | spark | python"),
     district: str = typer.Option(None, "--district", help="District code, e.g. 120103"),
     out: Path = typer.Option(None, "--out", help="Also write one row per subject to this Parquet file"),
-    snapshot: Path = typer.Option(None, "--snapshot", help="Snapshot directory (default <data_dir>/snapshot)"),
-    changed: bool = typer.Option(False, "--changed", help="Re-grade only subjects whose records changed since "
-                                                          "their last grade by this model (评价后有新记录)"),
+    snapshot: Path = typer.Option(
+        None, "--snapshot", help="Snapshot directory (default <data_dir>/snapshot)"
+    ),
+    changed: bool = typer.Option(
+        False,
+        "--changed",
+        help="Re-grade only subjects whose records changed since "
+        "their last grade by this model (评价后有新记录)",
+    ),
 ) -> None:
     """Evaluate a model for the whole population / 批量信用评价."""
     from xinyong.evaluation.service import evaluate
 
     day = _date(as_of)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -119,16 +154,28 @@ def evaluate_cmd(
                     bar.update(tid, completed=bar.tasks[tid].total)
 
         try:
-            res = evaluate(_engine(), model_id=model, as_of=day, engine_name=engine, district=district, out=out,
-                           snapshot_dir=snapshot, progress=progress, changed=changed)
+            res = evaluate(
+                _engine(),
+                model_id=model,
+                as_of=day,
+                engine_name=engine,
+                district=district,
+                out=out,
+                snapshot_dir=snapshot,
+                progress=progress,
+                changed=changed,
+            )
         except (KeyError, ValueError, SpecError) as exc:
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
         for tid in tasks.values():
             bar.update(tid, completed=bar.tasks[tid].total)
     grades = ", ".join(f"{g}: {n}" for g, n in sorted(res.grades.items()))
-    console.print(f"run {res.run_id}: {res.model_id} {res.model_version} as of {res.as_of} on {res.engine}; "
-                  f"{res.subjects} subjects ({grades}) in {res.seconds:.2f}s" + (f"; wrote {res.out}" if res.out else ""))
+    console.print(
+        f"run {res.run_id}: {res.model_id} {res.model_version} as of {res.as_of} on {res.engine}; "
+        f"{res.subjects} subjects ({grades}) in {res.seconds:.2f}s"
+        + (f"; wrote {res.out}" if res.out else "")
+    )
 
 
 def explain_cmd(
@@ -159,8 +206,10 @@ def snapshot_export(
     from xinyong.settings import get_settings
 
     stats = export_snapshot(_engine(), directory or get_settings().data_dir / "snapshot", full=full)
-    typer.echo(f"records: {stats.records} (part {stats.part}), subjects: {stats.subjects}, "
-               f"manual scores: {stats.manual_scores}, superseded: {stats.superseded}")
+    typer.echo(
+        f"records: {stats.records} (part {stats.part}), subjects: {stats.subjects}, "
+        f"manual scores: {stats.manual_scores}, superseded: {stats.superseded}"
+    )
 
 
 def register(app: typer.Typer) -> None:

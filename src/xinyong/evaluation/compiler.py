@@ -29,12 +29,26 @@ from xinyong.evaluation.schemas import Indicator, ModelSpec
 
 SUBJECTS_SCHEMA = {"id": "string", "kind": "string", "district_code": "string", "parent_id": "string"}
 RECORDS_CORE = {
-    "id": "string", "kind": "string", "subject_id": "string", "occurred_day": "int32",
-    "publicity_until_day": "int32", "valid_until_day": "int32", "severity": "string",
-    "polarity": "string", "disclosure": "string", "source": "string", "amount": "float64",
+    "id": "string",
+    "kind": "string",
+    "subject_id": "string",
+    "occurred_day": "int32",
+    "publicity_until_day": "int32",
+    "valid_until_day": "int32",
+    "severity": "string",
+    "polarity": "string",
+    "disclosure": "string",
+    "source": "string",
+    "amount": "float64",
 }
-MANUAL_SCHEMA = {"subject_id": "string", "model_id": "string", "indicator_id": "string",
-                 "value_milli": "int64", "effective_day": "int32", "seq": "int64"}
+MANUAL_SCHEMA = {
+    "subject_id": "string",
+    "model_id": "string",
+    "indicator_id": "string",
+    "value_milli": "int64",
+    "effective_day": "int32",
+    "seq": "int64",
+}
 STATUS_SCHEMA = {"record_id": "string", "status": "string", "effective_day": "int32"}
 
 
@@ -76,7 +90,9 @@ class Tables:
     record_status: ir.Table | None  # None when the snapshot has no record_status part
 
     @classmethod
-    def logical(cls, fields: set[str], *, attributes: set[str] = frozenset(), with_status: bool = False) -> Tables:
+    def logical(
+        cls, fields: set[str], *, attributes: set[str] = frozenset(), with_status: bool = False
+    ) -> Tables:
         return cls(
             subjects=ibis.table(subjects_schema(attributes), name="subjects"),
             records=ibis.table(records_schema(fields), name="records"),
@@ -162,7 +178,9 @@ def _points(spec: ModelSpec, ind: Indicator, value: ir.Value, scale: int) -> ir.
     if ind.source == "manual":
         lo, hi = spec.units(ind.manual_min), spec.units(ind.manual_max)
         # GREATEST/LEAST skip NULLs on DuckDB and Spark, so the missing case must be explicit
-        return ibis.cases((value.isnull(), missing), else_=ibis.least(ibis.greatest(value, lo), hi)).cast("int64")
+        return ibis.cases((value.isnull(), missing), else_=ibis.least(ibis.greatest(value, lo), hi)).cast(
+            "int64"
+        )
     if ind.formula is not None:
         f = ind.formula
         step = sem.per_units(f.per, scale)
@@ -184,8 +202,9 @@ def _points(spec: ModelSpec, ind: Indicator, value: ir.Value, scale: int) -> ir.
     return ibis.cases(*branches, else_=spec.units(ind.else_points)).cast("int64")
 
 
-def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf, models: dict[str, ModelSpec],
-                   depth: int) -> ir.Table | None:
+def _tenant_values(
+    tables: Tables, spec: ModelSpec, as_of_day: AsOf, models: dict[str, ModelSpec], depth: int
+) -> ir.Table | None:
     tenant_inds = [i for i in spec.indicators if i.source == "tenants"]
     if not tenant_inds:
         return None
@@ -200,7 +219,9 @@ def _tenant_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf, models: dic
         elif ind.aggregate == "tenant_avg_score":
             aggs[f"a_{ind.id}"] = tenants.score_units.sum() // n
         else:
-            aggs[f"a_{ind.id}"] = (tenants.subject_id.count(where=tenants.grade.isin(list(ind.grades))) * 100) // n
+            aggs[f"a_{ind.id}"] = (
+                tenants.subject_id.count(where=tenants.grade.isin(list(ind.grades))) * 100
+            ) // n
     return tenants.group_by(carrier_id=tenants.parent_id).aggregate(**aggs)
 
 
@@ -210,8 +231,9 @@ def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf) -> ir.Table
         return None
     ms = tables.manual_scores
     ms = ms.filter((ms.model_id == spec.id) & (ms.effective_day <= as_of_day))
-    win = ibis.window(group_by=[ms.subject_id, ms.indicator_id],
-                      order_by=[ibis.desc(ms.effective_day), ibis.desc(ms.seq)])
+    win = ibis.window(
+        group_by=[ms.subject_id, ms.indicator_id], order_by=[ibis.desc(ms.effective_day), ibis.desc(ms.seq)]
+    )
     latest = ms.mutate(rn=ibis.row_number().over(win)).filter(lambda t: t.rn == 0)
     # milli-points → model units, rounded down (values were entered with ≤ decimals places)
     div = 10 ** (4 - spec.decimals)
@@ -219,8 +241,15 @@ def _manual_values(tables: Tables, spec: ModelSpec, as_of_day: AsOf) -> ir.Table
     return latest.group_by(latest.subject_id).aggregate(**aggs)
 
 
-def compile_model(spec: ModelSpec, as_of_day: AsOf, *, tables: Tables, models: dict[str, ModelSpec] | None = None,
-                  district: str | None = None, depth: int = 0) -> ir.Table:
+def compile_model(
+    spec: ModelSpec,
+    as_of_day: AsOf,
+    *,
+    tables: Tables,
+    models: dict[str, ModelSpec] | None = None,
+    district: str | None = None,
+    depth: int = 0,
+) -> ir.Table:
     """The whole evaluation as one expression: one row per subject of the model's kinds."""
     if depth > 3:
         raise ValueError(f"model `{spec.id}`: tenant models nest too deep (a cycle?)")
@@ -241,14 +270,20 @@ def compile_model(spec: ModelSpec, as_of_day: AsOf, *, tables: Tables, models: d
         # effective by the date" is "withdrawn as of the date" (xinyong.disclosure.policy decides which).
         withdrawn = st.filter(st.status.isin(sem.EXCLUDED_STATUSES) & (st.effective_day <= as_of_day))
         rec = rec.anti_join(withdrawn, rec.id == withdrawn.record_id)
-    wide = subj.select("id", "parent_id", "district_code",
-                       **{f"a_{i.id}": _attribute_value(subj, i) for i in spec.indicators if i.source == "attribute"})
+    wide = subj.select(
+        "id",
+        "parent_id",
+        "district_code",
+        **{f"a_{i.id}": _attribute_value(subj, i) for i in spec.indicators if i.source == "attribute"},
+    )
     aggs = _record_aggregates(rec, spec, as_of_day)
     if aggs:
         grouped = rec.group_by(rec.subject_id).aggregate(**aggs)
         wide = wide.left_join(grouped, wide.id == grouped.subject_id).drop("subject_id")
-    for extra, key in ((_manual_values(tables, spec, as_of_day), "subject_id"),
-                       (_tenant_values(tables, spec, as_of_day, models or {}, depth), "carrier_id")):
+    for extra, key in (
+        (_manual_values(tables, spec, as_of_day), "subject_id"),
+        (_tenant_values(tables, spec, as_of_day, models or {}, depth), "carrier_id"),
+    ):
         if extra is not None:
             wide = wide.left_join(extra, wide.id == extra[key]).drop(key)
     return _score(spec, wide, as_of_day, models or {})
@@ -258,8 +293,12 @@ def _score(spec: ModelSpec, wide: ir.Table, as_of_day: AsOf, models: dict[str, M
     """Staged selects: each stage refers to the previous stage's columns, so no expression is
     inlined twice (a single select would repeat the score inside every band and veto branch)."""
     scales = {i.id: sem.value_scale(spec, i, models) for i in spec.indicators}
-    t = wide.select(subject_id=wide.id, parent_id=wide.parent_id, district_code=wide.district_code,
-                    **{f"v_{i.id}": _value(i, wide[f"a_{i.id}"], as_of_day) for i in spec.indicators})
+    t = wide.select(
+        subject_id=wide.id,
+        parent_id=wide.parent_id,
+        district_code=wide.district_code,
+        **{f"v_{i.id}": _value(i, wide[f"a_{i.id}"], as_of_day) for i in spec.indicators},
+    )
     t = t.mutate(**{f"p_{i.id}": _points(spec, i, t[f"v_{i.id}"], scales[i.id]) for i in spec.indicators})
     dims = {}
     for dim in spec.dimensions:
@@ -267,30 +306,58 @@ def _score(spec: ModelSpec, wide: ir.Table, as_of_day: AsOf, models: dict[str, M
         for ind in spec.indicators:
             if ind.dimension == dim.id:
                 total = total + t[f"p_{ind.id}"]
-        dims[f"d_{dim.id}"] = ibis.least(ibis.greatest(total, spec.units(dim.min)), spec.units(dim.max)).cast("int64")
+        dims[f"d_{dim.id}"] = ibis.least(ibis.greatest(total, spec.units(dim.min)), spec.units(dim.max)).cast(
+            "int64"
+        )
     t = t.mutate(**dims)
-    weighted = sum((sem.weight_basis_points(d.weight) * t[f"d_{d.id}"] for d in spec.dimensions), ibis.literal(0, "int64"))
+    weighted = sum(
+        (sem.weight_basis_points(d.weight) * t[f"d_{d.id}"] for d in spec.dimensions),
+        ibis.literal(0, "int64"),
+    )
     t = t.mutate(score_units=((weighted + sem.HALF) // sem.BASIS).cast("int64"))
-    band_rank = ibis.cases(*[(t.score_units >= spec.units(b.lower), k) for k, b in enumerate(spec.decision_bands)
-                             if b.lower is not None], else_=len(spec.decision_bands) - 1)
+    band_rank = ibis.cases(
+        *[
+            (t.score_units >= spec.units(b.lower), k)
+            for k, b in enumerate(spec.decision_bands)
+            if b.lower is not None
+        ],
+        else_=len(spec.decision_bands) - 1,
+    )
     fired = {}
     for k, veto in enumerate(spec.vetoes):
         ind = spec.indicator(veto.indicator)
-        fired[f"_veto{k}"] = (t[f"v_{ind.id}"] >= sem.threshold_units(veto.at_least, scales[ind.id])).coalesce(False)
+        fired[f"_veto{k}"] = (
+            t[f"v_{ind.id}"] >= sem.threshold_units(veto.at_least, scales[ind.id])
+        ).coalesce(False)
     tags = {f"t_{tag.id}": sem_tag(tag, t[f"v_{tag.indicator}"], scales[tag.indicator]) for tag in spec.tags}
     t = t.mutate(_band_rank=band_rank, **fired, **tags)
     rank = t._band_rank
     for k, veto in enumerate(spec.vetoes):
         rank = ibis.greatest(rank, ibis.cases((t[f"_veto{k}"], spec.grade_rank(veto.grade)), else_=0))
-    veto_id = (ibis.cases(*[(t[f"_veto{k}"], v.id) for k, v in enumerate(spec.vetoes)], else_=ibis.null("string"))
-               if spec.vetoes else ibis.null("string"))
+    veto_id = (
+        ibis.cases(*[(t[f"_veto{k}"], v.id) for k, v in enumerate(spec.vetoes)], else_=ibis.null("string"))
+        if spec.vetoes
+        else ibis.null("string")
+    )
     t = t.mutate(_rank=rank, veto=veto_id)
-    t = t.mutate(grade=ibis.cases(*[(t._rank == k, b.grade) for k, b in enumerate(spec.decision_bands)],
-                                  else_=ibis.null("string")))
+    t = t.mutate(
+        grade=ibis.cases(
+            *[(t._rank == k, b.grade) for k, b in enumerate(spec.decision_bands)], else_=ibis.null("string")
+        )
+    )
     t, reasons = _reasons(spec, t)
-    order = ["subject_id", "parent_id", "district_code",
-             *[c for i in spec.indicators for c in (f"v_{i.id}", f"p_{i.id}")],
-             *[f"d_{d.id}" for d in spec.dimensions], "score_units", "grade", "veto", *tags, *reasons]
+    order = [
+        "subject_id",
+        "parent_id",
+        "district_code",
+        *[c for i in spec.indicators for c in (f"v_{i.id}", f"p_{i.id}")],
+        *[f"d_{d.id}" for d in spec.dimensions],
+        "score_units",
+        "grade",
+        "veto",
+        *tags,
+        *reasons,
+    ]
     return t.select(*order)
 
 
@@ -321,8 +388,14 @@ def _reasons(spec: ModelSpec, t: ir.Table) -> tuple[ir.Table, list[str]]:
     weights = {d.id: sem.weight_basis_points(d.weight) for d in spec.dimensions}
     inds = spec.indicators
     n = len(inds)
-    t = t.mutate(**{f"_k{k}": (((best_units(spec, i) - t[f"p_{i.id}"]) * weights[i.dimension]) * n
-                              + (n - 1 - k)).cast("int64") for k, i in enumerate(inds)})
+    t = t.mutate(
+        **{
+            f"_k{k}": (
+                ((best_units(spec, i) - t[f"p_{i.id}"]) * weights[i.dimension]) * n + (n - 1 - k)
+            ).cast("int64")
+            for k, i in enumerate(inds)
+        }
+    )
     keys = [t[f"_k{k}"] for k in range(n)]
     names = []
     for r in range(reason_count(spec)):
@@ -334,9 +407,13 @@ def _reasons(spec: ModelSpec, t: ir.Table) -> tuple[ir.Table, list[str]]:
         names.append(f"_top{r}")
         t = t.mutate(**{names[-1]: top})
         keys = [t[f"_k{k}"] for k in range(n)]
-    codes = {f"reason_{r + 1}": ibis.cases(*[((t[top] >= n) & (t[top] % n == n - 1 - k), f"{spec.id}.{i.id}")
-                                             for k, i in enumerate(inds)], else_=ibis.null("string"))
-             for r, top in enumerate(names)}
+    codes = {
+        f"reason_{r + 1}": ibis.cases(
+            *[((t[top] >= n) & (t[top] % n == n - 1 - k), f"{spec.id}.{i.id}") for k, i in enumerate(inds)],
+            else_=ibis.null("string"),
+        )
+        for r, top in enumerate(names)
+    }
     return t.mutate(**codes), list(codes)
 
 

@@ -40,7 +40,11 @@ def has_status(snapshot: Path) -> bool:
 
 
 def table_schemas(fields: set[str], attributes: set[str], snapshot: Path) -> dict[str, dict[str, str]]:
-    out = {"subjects": subjects_schema(attributes), "records": records_schema(fields), "manual_scores": MANUAL_SCHEMA}
+    out = {
+        "subjects": subjects_schema(attributes),
+        "records": records_schema(fields),
+        "manual_scores": MANUAL_SCHEMA,
+    }
     if has_status(snapshot):
         out["record_status"] = STATUS_SCHEMA
     return out
@@ -80,8 +84,9 @@ class DuckLimits:
         return out
 
 
-def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
-                   limits: DuckLimits = DuckLimits()) -> ibis.BaseBackend:
+def duckdb_connect(
+    snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *, limits: DuckLimits = DuckLimits()
+) -> ibis.BaseBackend:
     con = ibis.duckdb.connect(**limits.config())
     con.raw_sql("SET preserve_insertion_order = false")  # no result promises an order; saves memory
     superseded = bool(manifest(snapshot).get("superseded"))
@@ -93,8 +98,13 @@ def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = froz
             continue
         present = _present_columns(files)
         cols = ", ".join(
-            (f'CAST("{c}" AS {_DUCK_TYPES[t]}) AS "{c}"' if c in present else f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"')
-            for c, t in schema.items())
+            (
+                f'CAST("{c}" AS {_DUCK_TYPES[t]}) AS "{c}"'
+                if c in present
+                else f'CAST(NULL AS {_DUCK_TYPES[t]}) AS "{c}"'
+            )
+            for c, t in schema.items()
+        )
         paths = "[" + ", ".join(f"'{f.as_posix()}'" for f in files) + "]"
         src = f"read_parquet({paths}, union_by_name=true)" if len(files) > 1 else f"read_parquet({paths})"
         if name == "records" and superseded and "_part" in present:
@@ -103,8 +113,14 @@ def duckdb_connect(snapshot: Path, fields: set[str], attributes: set[str] = froz
     return con
 
 
-def run_duckdb(sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
-               limits: DuckLimits = DuckLimits()) -> pa.Table:
+def run_duckdb(
+    sql: str,
+    snapshot: Path,
+    fields: set[str],
+    attributes: set[str] = frozenset(),
+    *,
+    limits: DuckLimits = DuckLimits(),
+) -> pa.Table:
     """Run a compiled query; the result as Arrow with integral columns as int64."""
     con = duckdb_connect(snapshot, fields, attributes, limits=limits)
     try:
@@ -113,8 +129,15 @@ def run_duckdb(sql: str, snapshot: Path, fields: set[str], attributes: set[str] 
         con.disconnect()
 
 
-def copy_duckdb(select_sql: str, out: Path, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(),
-                *, limits: DuckLimits = DuckLimits()) -> int:
+def copy_duckdb(
+    select_sql: str,
+    out: Path,
+    snapshot: Path,
+    fields: set[str],
+    attributes: set[str] = frozenset(),
+    *,
+    limits: DuckLimits = DuckLimits(),
+) -> int:
     """Stream a query's rows into a Parquet file with COPY … TO (nothing passes through Python);
     returns the number of rows written."""
     con = duckdb_connect(snapshot, fields, attributes, limits=limits)
@@ -129,6 +152,7 @@ def normalise_types(table: pa.Table) -> pa.Table:
     """Engines type integer results differently although the values agree: DuckDB sums BIGINT into
     HUGEINT (decimal128(38,0)) and keeps INTEGER for day differences, Spark widens to BIGINT, and Ibis
     elides casts it believes are no-ops. Every integral column becomes int64 (values always fit)."""
+
     def target(t: pa.DataType) -> pa.DataType:
         if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale == 0):
             return pa.int64()
@@ -144,11 +168,14 @@ def spark_session(master: str = "local[2]") -> Any:
     """A local SparkSession; on a cluster, build your own session and pass it to run_spark."""
     from pyspark.sql import SparkSession
 
-    return (SparkSession.builder.master(master).appName("xinyong-evaluate")
-            .config("spark.ui.enabled", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate())
+    return (
+        SparkSession.builder.master(master)
+        .appName("xinyong-evaluate")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
 
 
 def spark_bind(session: Any, snapshot: Path, fields: set[str], attributes: set[str] = frozenset()) -> None:
@@ -166,12 +193,16 @@ def spark_bind(session: Any, snapshot: Path, fields: set[str], attributes: set[s
         if name == "records" and superseded and "_part" in df.columns:
             w = Window.partitionBy("id").orderBy(F.col("_part").desc())
             df = df.withColumn("_rn", F.row_number().over(w)).filter("_rn = 1")
-        cols = [(F.col(c) if c in df.columns else F.lit(None)).cast(_SPARK_TYPES[t]).alias(c) for c, t in schema.items()]
+        cols = [
+            (F.col(c) if c in df.columns else F.lit(None)).cast(_SPARK_TYPES[t]).alias(c)
+            for c, t in schema.items()
+        ]
         df.select(*cols).createOrReplaceTempView(name)
 
 
-def run_spark(sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *,
-              session: Any = None) -> pa.Table:
+def run_spark(
+    sql: str, snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *, session: Any = None
+) -> pa.Table:
     """Run a compiled plan's Spark SQL over temp views of the snapshot; the result as Arrow."""
     session = session or spark_session()
     spark_bind(session, snapshot, fields, attributes)
@@ -181,8 +212,9 @@ def run_spark(sql: str, snapshot: Path, fields: set[str], attributes: set[str] =
 # ---------------------------------------------------------------- Python
 
 
-def read_rows(snapshot: Path, fields: set[str], attributes: set[str] = frozenset(),
-              *, district: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def read_rows(
+    snapshot: Path, fields: set[str], attributes: set[str] = frozenset(), *, district: str | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The logical tables as dicts for the python engine, read through the same DuckDB views so
     dedupe and missing columns behave exactly as for the compiled engines."""
     con = duckdb_connect(snapshot, fields, attributes)

@@ -61,7 +61,9 @@ class ManualScore(Base):
 
     __tablename__ = "evaluation_manual_scores"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     model_id: Mapped[str] = mapped_column(String(64))
     indicator_id: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)

@@ -46,12 +46,23 @@ def evaluation_page(
             "labels": {g["grade"]: f"{g['grade']} {g['label_zh']}" for g in breakdown["grades"]},
             "counts": breakdown["counts"],
             "dates": [s["as_of"] for s in series],
-            "over_time": {g["grade"]: [s["grades"].get(g["grade"], 0) for s in series] for g in breakdown["grades"]},
+            "over_time": {
+                g["grade"]: [s["grades"].get(g["grade"], 0) for s in series] for g in breakdown["grades"]
+            },
         }
-    return render(request, "evaluation_page.html", models=models, model_id=model_id, district=district or "",
-                  districts=names, breakdown=breakdown, series=series, runs=service.list_runs(session, model_id=model_id,
-                                                                                              limit=20),
-                  chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c") if chart else "null", viewer=viewer)
+    return render(
+        request,
+        "evaluation_page.html",
+        models=models,
+        model_id=model_id,
+        district=district or "",
+        districts=names,
+        breakdown=breakdown,
+        series=series,
+        runs=service.list_runs(session, model_id=model_id, limit=20),
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("<", "\\u003c") if chart else "null",
+        viewer=viewer,
+    )
 
 
 @router.get("/evaluation/card/{subject_id}", response_class=HTMLResponse)
@@ -68,9 +79,13 @@ def grade_card(
     day = parse_day(as_of)
     grades = [g for g in service.latest_grades(session, subject_id, day, viewer) if g["model_id"] == model]
     if not grades:
-        raise HTTPException(404, detail="该主体尚无此模型的评价结果 / no result of this model for the subject")
+        raise HTTPException(
+            404, detail="该主体尚无此模型的评价结果 / no result of this model for the subject"
+        )
     g = grades[0]
     models = service.load_models()
     if model in models:
-        g["explanation"] = service.explain(session, subject_id=subject_id, model_id=model, as_of=day, models=models)
+        g["explanation"] = service.explain(
+            session, subject_id=subject_id, model_id=model, as_of=day, models=models
+        )
     return render(request, "grade_card.html", g=g, subject_id=subject_id)

@@ -68,11 +68,20 @@ class Repairability:
     note_en: str
 
 
-def repairability(kind: str, severity: str | None, occurred_on: dt.date | None, as_of: dt.date,
-                  regimes: tuple[Regime, ...] | None = None) -> Repairability:
+def repairability(
+    kind: str,
+    severity: str | None,
+    occurred_on: dt.date | None,
+    as_of: dt.date,
+    regimes: tuple[Regime, ...] | None = None,
+) -> Repairability:
     """Earliest date ≥ as_of on which the regime then in force allows repair."""
     regimes = regimes if regimes is not None else load_regimes()
-    current = [r for r in regimes if r.effective_from <= as_of and (r.effective_until is None or as_of <= r.effective_until)]
+    current = [
+        r
+        for r in regimes
+        if r.effective_from <= as_of and (r.effective_until is None or as_of <= r.effective_until)
+    ]
     for r in current:
         if kind in r.not_repairable:
             zh, _, en = r.not_repairable[kind].partition(" / ")
@@ -88,9 +97,15 @@ def repairability(kind: str, severity: str | None, occurred_on: dt.date | None, 
         if period is None:
             continue
         candidate = max(add_months(occurred_on, period.years * 12 + period.months), r.effective_from, as_of)
-        if (r.effective_until is None or candidate <= r.effective_until) and (best is None or candidate < best[0]):
+        if (r.effective_until is None or candidate <= r.effective_until) and (
+            best is None or candidate < best[0]
+        ):
             best = (candidate, r)
     if best is None:
         return Repairability(None, None, "修复规则未涵盖此类信息", "no repair rule covers this kind")
-    return Repairability(best[0], best[1].regime, f"依据{best[1].document.split(' / ')[0]}",
-                         f"under {best[1].document.split(' / ')[-1]}")
+    return Repairability(
+        best[0],
+        best[1].regime,
+        f"依据{best[1].document.split(' / ')[0]}",
+        f"under {best[1].document.split(' / ')[-1]}",
+    )

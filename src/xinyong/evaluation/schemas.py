@@ -20,8 +20,20 @@ NAME = r"^[a-z][a-z0-9_]*$"
 RECORD_COLUMNS = {"severity", "polarity", "disclosure", "source", "amount"}
 MAX_WINDOW_DAYS = 20 * 366  # a look-back longer than 20 years is a typo, not a policy
 
-Aggregate = Literal["count", "sum", "max", "latest", "exists", "days_since",
-                    "tenant_count", "tenant_avg_score", "tenant_share", "manual", "value", "category"]
+Aggregate = Literal[
+    "count",
+    "sum",
+    "max",
+    "latest",
+    "exists",
+    "days_since",
+    "tenant_count",
+    "tenant_avg_score",
+    "tenant_share",
+    "manual",
+    "value",
+    "category",
+]
 RECORD_AGGREGATES = {"count", "sum", "max", "latest", "exists", "days_since"}
 TENANT_AGGREGATES = {"tenant_count", "tenant_avg_score", "tenant_share"}
 # A subject attribute read as a number (value, scaled to cents like money) or as a category.
@@ -117,7 +129,9 @@ class Indicator(_Strict):
             if not self.kind:
                 raise ValueError("a records indicator needs `kind`")
             if self.aggregate not in RECORD_AGGREGATES:
-                raise ValueError(f"aggregate `{self.aggregate}` is not for records; use one of {sorted(RECORD_AGGREGATES)}")
+                raise ValueError(
+                    f"aggregate `{self.aggregate}` is not for records; use one of {sorted(RECORD_AGGREGATES)}"
+                )
             if self.aggregate in {"sum", "max", "latest"} and not self.field:
                 raise ValueError(f"aggregate `{self.aggregate}` needs `field`")
             if not self.points and not self.formula:
@@ -125,18 +139,26 @@ class Indicator(_Strict):
         elif self.source == "manual":
             if self.aggregate != "manual":
                 raise ValueError("a manual indicator has aggregate `manual`")
-            if self.manual_min is None or self.manual_max is None or not 0 <= self.manual_min <= self.manual_max:
+            if (
+                self.manual_min is None
+                or self.manual_max is None
+                or not 0 <= self.manual_min <= self.manual_max
+            ):
                 raise ValueError("a manual indicator needs 0 ≤ manual_min ≤ manual_max")
             if self.points or self.formula:
                 raise ValueError("a manual indicator's points are the officer's score: no table or formula")
         elif self.source == "attribute":
             if self.aggregate not in ATTRIBUTE_AGGREGATES or not self.attribute:
-                raise ValueError(f"an attribute indicator needs `attribute` and an aggregate in {sorted(ATTRIBUTE_AGGREGATES)}")
+                raise ValueError(
+                    f"an attribute indicator needs `attribute` and an aggregate in {sorted(ATTRIBUTE_AGGREGATES)}"
+                )
             if not self.points and not self.formula:
                 raise ValueError("an attribute indicator needs a points table or a formula")
         else:
             if self.aggregate not in TENANT_AGGREGATES or not self.tenant_model:
-                raise ValueError(f"a tenants indicator needs `tenant_model` and an aggregate in {sorted(TENANT_AGGREGATES)}")
+                raise ValueError(
+                    f"a tenants indicator needs `tenant_model` and an aggregate in {sorted(TENANT_AGGREGATES)}"
+                )
             if self.aggregate == "tenant_share" and not self.grades:
                 raise ValueError("tenant_share needs `grades`")
             if not self.points and not self.formula:
@@ -294,9 +316,19 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
             errs.append((f"indicators[{i}].window", f"days must be 1..{MAX_WINDOW_DAYS} / 回溯期无效"))
         for j, band in enumerate(ind.points):
             if ind.categorical and band.equals is None:
-                errs.append((f"indicators[{i}].points[{j}]", "a `latest`/`category` indicator's bands use `equals` / 分类指标须用 equals"))
+                errs.append(
+                    (
+                        f"indicators[{i}].points[{j}]",
+                        "a `latest`/`category` indicator's bands use `equals` / 分类指标须用 equals",
+                    )
+                )
             if not ind.categorical and band.equals is not None:
-                errs.append((f"indicators[{i}].points[{j}]", "`equals` is only for `latest`/`category` indicators / equals 仅用于分类指标"))
+                errs.append(
+                    (
+                        f"indicators[{i}].points[{j}]",
+                        "`equals` is only for `latest`/`category` indicators / equals 仅用于分类指标",
+                    )
+                )
             if band.min is not None and band.max is not None and band.min >= band.max:
                 errs.append((f"indicators[{i}].points[{j}]", "min must be < max / 下限须小于上限"))
         if ind.aggregate == "tenant_share":
@@ -310,7 +342,12 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
     categorical = {i.id for i in spec.indicators if i.categorical}
     for i, veto in enumerate(spec.vetoes):
         if veto.indicator in categorical:
-            errs.append((f"vetoes[{i}].indicator", "a veto needs a numeric indicator (not `latest`) / 否决须基于数值指标"))
+            errs.append(
+                (
+                    f"vetoes[{i}].indicator",
+                    "a veto needs a numeric indicator (not `latest`) / 否决须基于数值指标",
+                )
+            )
         if veto.indicator not in inds:
             errs.append((f"vetoes[{i}].indicator", f"unknown indicator `{veto.indicator}` / 未知指标"))
         if veto.grade not in grades:
@@ -318,8 +355,15 @@ def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
     for i, tag in enumerate(spec.tags):
         if tag.indicator not in inds:
             errs.append((f"tags[{i}].indicator", f"unknown indicator `{tag.indicator}` / 未知指标"))
-        elif (tag.indicator in categorical) != (tag.equals is not None) or (tag.equals and (tag.min or tag.max)):
-            errs.append((f"tags[{i}]", "use `equals` for a `latest` indicator, min/max otherwise / 分类指标用 equals，数值指标用 min/max"))
+        elif (tag.indicator in categorical) != (tag.equals is not None) or (
+            tag.equals and (tag.min or tag.max)
+        ):
+            errs.append(
+                (
+                    f"tags[{i}]",
+                    "use `equals` for a `latest` indicator, min/max otherwise / 分类指标用 equals，数值指标用 min/max",
+                )
+            )
     return errs
 
 
@@ -334,32 +378,56 @@ def _check_bands(spec: ModelSpec) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     bands = spec.decision_bands
     if bands[0].upper is not None:
-        errs.append(("decision_bands[0].upper", "the best band must be open above (upper: null) / 最高档不应有上限"))
+        errs.append(
+            ("decision_bands[0].upper", "the best band must be open above (upper: null) / 最高档不应有上限")
+        )
     if bands[-1].lower is not None and Decimal(str(bands[-1].lower)) > score_range(spec)[0]:
-        errs.append((f"decision_bands[{len(bands) - 1}].lower",
-                     "the worst band must reach the lowest possible score (lower: null) / 最低档须覆盖最低分"))
+        errs.append(
+            (
+                f"decision_bands[{len(bands) - 1}].lower",
+                "the worst band must reach the lowest possible score (lower: null) / 最低档须覆盖最低分",
+            )
+        )
     for k in range(len(bands) - 1):
         above, below = bands[k], bands[k + 1]
         if above.lower is None or below.upper is None:
-            errs.append((f"decision_bands[{k}]", "only the best band has no upper and the worst no lower / 仅最高档无上限、最低档无下限"))
+            errs.append(
+                (
+                    f"decision_bands[{k}]",
+                    "only the best band has no upper and the worst no lower / 仅最高档无上限、最低档无下限",
+                )
+            )
             continue
         if below.upper > above.lower:
-            errs.append((f"decision_bands[{k + 1}]", f"overlaps `{above.grade}`: upper {below.upper} > {above.lower} / 分档重叠"))
+            errs.append(
+                (
+                    f"decision_bands[{k + 1}]",
+                    f"overlaps `{above.grade}`: upper {below.upper} > {above.lower} / 分档重叠",
+                )
+            )
         elif below.upper < above.lower:
-            errs.append((f"decision_bands[{k + 1}]", f"gap below `{above.grade}`: {below.upper} < {above.lower} / 分档有空缺"))
+            errs.append(
+                (
+                    f"decision_bands[{k + 1}]",
+                    f"gap below `{above.grade}`: {below.upper} < {above.lower} / 分档有空缺",
+                )
+            )
         if below.lower is not None and below.lower >= below.upper:
             errs.append((f"decision_bands[{k + 1}]", "lower must be < upper / 下限须小于上限"))
     return errs
 
 
-def _check_catalogue(spec: ModelSpec, catalogue: dict[str, dict[str, dict[str, Any]]],
-                     known_models: set[str] | None) -> list[tuple[str, str]]:
+def _check_catalogue(
+    spec: ModelSpec, catalogue: dict[str, dict[str, dict[str, Any]]], known_models: set[str] | None
+) -> list[tuple[str, str]]:
     """Kinds and fields must exist in the catalogue; numeric aggregations need numeric fields."""
     errs: list[tuple[str, str]] = []
     for i, ind in enumerate(spec.indicators):
         if ind.source == "tenants":
             if known_models is not None and ind.tenant_model not in known_models:
-                errs.append((f"indicators[{i}].tenant_model", f"unknown model `{ind.tenant_model}` / 未知模型"))
+                errs.append(
+                    (f"indicators[{i}].tenant_model", f"unknown model `{ind.tenant_model}` / 未知模型")
+                )
             continue
         if ind.source != "records":
             continue
@@ -369,13 +437,24 @@ def _check_catalogue(spec: ModelSpec, catalogue: dict[str, dict[str, dict[str, A
         fields = catalogue[ind.kind]
         for j, flt in enumerate(ind.filters):
             if flt.field not in RECORD_COLUMNS and flt.field not in fields:
-                errs.append((f"indicators[{i}].filters[{j}].field",
-                             f"kind `{ind.kind}` has no field `{flt.field}` / 该类别无此字段"))
+                errs.append(
+                    (
+                        f"indicators[{i}].filters[{j}].field",
+                        f"kind `{ind.kind}` has no field `{flt.field}` / 该类别无此字段",
+                    )
+                )
             elif flt.at_least is not None and not _numeric(flt.field, fields):
-                errs.append((f"indicators[{i}].filters[{j}].at_least", f"`{flt.field}` is not numeric / 非数值字段"))
+                errs.append(
+                    (f"indicators[{i}].filters[{j}].at_least", f"`{flt.field}` is not numeric / 非数值字段")
+                )
         if ind.field:
             if ind.field not in RECORD_COLUMNS and ind.field not in fields:
-                errs.append((f"indicators[{i}].field", f"kind `{ind.kind}` has no field `{ind.field}` / 该类别无此字段"))
+                errs.append(
+                    (
+                        f"indicators[{i}].field",
+                        f"kind `{ind.kind}` has no field `{ind.field}` / 该类别无此字段",
+                    )
+                )
             elif ind.aggregate in {"sum", "max"} and not _numeric(ind.field, fields):
                 errs.append((f"indicators[{i}].field", f"`{ind.field}` is not numeric / 非数值字段"))
     return errs
@@ -385,14 +464,20 @@ def _numeric(name: str, fields: dict[str, dict[str, Any]]) -> bool:
     return name == "amount" or fields.get(name, {}).get("type") in {"decimal", "integer"}
 
 
-def validate_spec(data: Any, *, source: str = "<model>",
-                  catalogue: dict[str, dict[str, dict[str, Any]]] | None = None,
-                  known_models: set[str] | None = None) -> ModelSpec:
+def validate_spec(
+    data: Any,
+    *,
+    source: str = "<model>",
+    catalogue: dict[str, dict[str, dict[str, Any]]] | None = None,
+    known_models: set[str] | None = None,
+) -> ModelSpec:
     """Parse and check a model; raise SpecError listing every problem with its path."""
     try:
         spec = ModelSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, [(_loc(e["loc"]), f"{_zh(e['type'])} / {e['msg']}") for e in exc.errors()]) from None
+        raise SpecError(
+            source, [(_loc(e["loc"]), f"{_zh(e['type'])} / {e['msg']}") for e in exc.errors()]
+        ) from None
     errs = _check_structure(spec) + _check_places(spec)
     if catalogue is not None:
         errs += _check_catalogue(spec, catalogue, known_models)
@@ -401,10 +486,17 @@ def validate_spec(data: Any, *, source: str = "<model>",
     return spec
 
 
-_ZH = {"missing": "缺少必填项", "extra_forbidden": "不认识的字段", "literal_error": "取值不在允许范围内",
-       "string_pattern_mismatch": "格式不符（小写字母、数字、下划线）", "value_error": "取值错误",
-       "greater_than": "取值过小", "greater_than_equal": "取值过小", "less_than_equal": "取值过大",
-       "too_short": "至少需要一项"}
+_ZH = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "不认识的字段",
+    "literal_error": "取值不在允许范围内",
+    "string_pattern_mismatch": "格式不符（小写字母、数字、下划线）",
+    "value_error": "取值错误",
+    "greater_than": "取值过小",
+    "greater_than_equal": "取值过小",
+    "less_than_equal": "取值过大",
+    "too_short": "至少需要一项",
+}
 
 
 def _zh(error_type: str) -> str:

@@ -25,8 +25,19 @@ BASIS = 10_000  # weights are percent with two decimals → basis points
 HALF = BASIS // 2
 # Record statuses that take a record out of evaluation (decided by the disclosure policy).
 EXCLUDED_STATUSES = sorted(s for s in STATUSES if not counts_in_evaluation(s))
-CORE = {"id", "kind", "subject_id", "occurred_day", "publicity_until_day", "valid_until_day",
-        "severity", "polarity", "disclosure", "source", "amount"}
+CORE = {
+    "id",
+    "kind",
+    "subject_id",
+    "occurred_day",
+    "publicity_until_day",
+    "valid_until_day",
+    "severity",
+    "polarity",
+    "disclosure",
+    "source",
+    "amount",
+}
 
 
 def day(value: dt.date | None) -> int | None:
@@ -139,7 +150,11 @@ def attribute_value(ind: Indicator, subject: dict[str, Any]) -> Any:
 def _aggregate(ind: Indicator, recs: list[dict[str, Any]], as_of_day: int) -> Any:
     sel = [r for r in recs if _matches(r, ind)]
     if ind.window is not None:
-        sel = [r for r in sel if r["occurred_day"] is not None and r["occurred_day"] > as_of_day - ind.window.days]
+        sel = [
+            r
+            for r in sel
+            if r["occurred_day"] is not None and r["occurred_day"] > as_of_day - ind.window.days
+        ]
     if ind.only_valid:
         sel = [r for r in sel if r["valid_until_day"] is None or r["valid_until_day"] >= as_of_day]
     if ind.aggregate == "count":
@@ -205,10 +220,14 @@ def repaired_ids(status: Iterable[dict[str, Any]], as_of_day: int) -> set[str]:
     """Records withdrawn by the date (repaired, objection upheld, revoked, erased): they no longer
     count. `status` rows are status events (record_id, status after it, effective_day); the
     disclosure policy's `counts_in_evaluation` says which statuses withdraw a record."""
-    return {s["record_id"] for s in status if s["status"] in EXCLUDED_STATUSES and s["effective_day"] <= as_of_day}
+    return {
+        s["record_id"] for s in status if s["status"] in EXCLUDED_STATUSES and s["effective_day"] <= as_of_day
+    }
 
 
-def _manual_latest(spec: ModelSpec, manual: Iterable[dict[str, Any]], as_of_day: int) -> dict[tuple[str, str], int]:
+def _manual_latest(
+    spec: ModelSpec, manual: Iterable[dict[str, Any]], as_of_day: int
+) -> dict[tuple[str, str], int]:
     best: dict[tuple[str, str], tuple[int, int, int]] = {}
     for m in manual:
         if m["model_id"] != spec.id or m["effective_day"] > as_of_day:
@@ -221,10 +240,18 @@ def _manual_latest(spec: ModelSpec, manual: Iterable[dict[str, Any]], as_of_day:
     return {k: v[2] // div for k, v in best.items()}
 
 
-def evaluate_rows(spec: ModelSpec, as_of_day: int, *, subjects: list[dict[str, Any]], records: list[dict[str, Any]],
-                  manual: list[dict[str, Any]] = (), status: list[dict[str, Any]] = (),
-                  models: dict[str, ModelSpec] | None = None, district: str | None = None,
-                  exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
+def evaluate_rows(
+    spec: ModelSpec,
+    as_of_day: int,
+    *,
+    subjects: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    manual: list[dict[str, Any]] = (),
+    status: list[dict[str, Any]] = (),
+    models: dict[str, ModelSpec] | None = None,
+    district: str | None = None,
+    exclude: set[str] = frozenset(),
+) -> list[dict[str, Any]]:
     """Evaluate every subject of the model's kinds; `exclude` = record ids treated as repaired (what-if)."""
     models = models or {}
     repaired = repaired_ids(status, as_of_day) | set(exclude)
@@ -247,18 +274,29 @@ def evaluate_rows(spec: ModelSpec, as_of_day: int, *, subjects: list[dict[str, A
             elif ind.source == "attribute":
                 values[ind.id] = attribute_value(ind, s)
             else:
-                values[ind.id] = tenant_vals.get(s["id"], {}).get(ind.id, 0 if ind.aggregate == "tenant_count" else None)
+                values[ind.id] = tenant_vals.get(s["id"], {}).get(
+                    ind.id, 0 if ind.aggregate == "tenant_count" else None
+                )
         out.append(score_row(spec, s, values, models))
     return out
 
 
-def _tenant_values(spec: ModelSpec, as_of_day: int, subjects, records, manual, status, models, exclude
-                   ) -> dict[str, dict[str, int]]:  # noqa: ANN001 - same rows as evaluate_rows
+def _tenant_values(
+    spec: ModelSpec, as_of_day: int, subjects, records, manual, status, models, exclude
+) -> dict[str, dict[str, int]]:  # noqa: ANN001 - same rows as evaluate_rows
     inds = [i for i in spec.indicators if i.source == "tenants"]
     if not inds:
         return {}
-    tenant_rows = evaluate_rows(models[inds[0].tenant_model], as_of_day, subjects=subjects, records=records,
-                                manual=manual, status=status, models=models, exclude=exclude)
+    tenant_rows = evaluate_rows(
+        models[inds[0].tenant_model],
+        as_of_day,
+        subjects=subjects,
+        records=records,
+        manual=manual,
+        status=status,
+        models=models,
+        exclude=exclude,
+    )
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in tenant_rows:
         if row["parent_id"] is not None:
@@ -277,8 +315,9 @@ def _tenant_values(spec: ModelSpec, as_of_day: int, subjects, records, manual, s
     return out
 
 
-def score_row(spec: ModelSpec, subject: dict[str, Any], values: dict[str, Any],
-              models: dict[str, ModelSpec]) -> dict[str, Any]:
+def score_row(
+    spec: ModelSpec, subject: dict[str, Any], values: dict[str, Any], models: dict[str, ModelSpec]
+) -> dict[str, Any]:
     points = {i.id: points_of(spec, i, values[i.id], value_scale(spec, i, models)) for i in spec.indicators}
     dims = {}
     for dim in spec.dimensions:
@@ -286,8 +325,14 @@ def score_row(spec: ModelSpec, subject: dict[str, Any], values: dict[str, Any],
         dims[dim.id] = min(max(total, spec.units(dim.min)), spec.units(dim.max))
     weighted = sum(weight_basis_points(d.weight) * dims[d.id] for d in spec.dimensions)
     score = (weighted + HALF) // BASIS
-    rank = next((k for k, b in enumerate(spec.decision_bands) if b.lower is not None and score >= spec.units(b.lower)),
-                len(spec.decision_bands) - 1)
+    rank = next(
+        (
+            k
+            for k, b in enumerate(spec.decision_bands)
+            if b.lower is not None and score >= spec.units(b.lower)
+        ),
+        len(spec.decision_bands) - 1,
+    )
     veto_id = None
     for veto in spec.vetoes:
         ind = spec.indicator(veto.indicator)
@@ -295,8 +340,11 @@ def score_row(spec: ModelSpec, subject: dict[str, Any], values: dict[str, Any],
         if v is not None and v >= threshold_units(veto.at_least, value_scale(spec, ind, models)):
             rank = max(rank, spec.grade_rank(veto.grade))
             veto_id = veto_id or veto.id
-    row: dict[str, Any] = {"subject_id": subject["id"], "parent_id": subject.get("parent_id"),
-                           "district_code": subject.get("district_code")}
+    row: dict[str, Any] = {
+        "subject_id": subject["id"],
+        "parent_id": subject.get("parent_id"),
+        "district_code": subject.get("district_code"),
+    }
     for ind in spec.indicators:
         row[f"v_{ind.id}"] = values[ind.id]
         row[f"p_{ind.id}"] = points[ind.id]

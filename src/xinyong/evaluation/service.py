@@ -73,7 +73,9 @@ def _model_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
 
 
-def load_models(directory: Path | None = None, *, catalogue: CatalogueView | None = None) -> dict[str, ModelSpec]:
+def load_models(
+    directory: Path | None = None, *, catalogue: CatalogueView | None = None
+) -> dict[str, ModelSpec]:
     """Every model under models/, validated against the catalogue; SpecError lists all problems."""
     directory = directory or get_settings().models_dir
     catalogue = catalogue or catalogue_view()
@@ -95,7 +97,9 @@ def load_models(directory: Path | None = None, *, catalogue: CatalogueView | Non
     return models
 
 
-def check_model_file(path: Path, *, models_dir: Path | None = None, catalogue: CatalogueView | None = None) -> ModelSpec:
+def check_model_file(
+    path: Path, *, models_dir: Path | None = None, catalogue: CatalogueView | None = None
+) -> ModelSpec:
     """Validate one file (tenant models may refer to any installed model)."""
     catalogue = catalogue or catalogue_view()
     models_dir = models_dir or get_settings().models_dir
@@ -114,11 +118,22 @@ def plan_dir() -> Path:
     return get_settings().data_dir / "plans"
 
 
-def model_plan(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, *, district: str | None = None,
-               cache_dir: Path | None = None) -> Plan:
+def model_plan(
+    spec: ModelSpec,
+    models: dict[str, ModelSpec],
+    snapshot: Path,
+    *,
+    district: str | None = None,
+    cache_dir: Path | None = None,
+) -> Plan:
     """The compiled plan for `spec` on this snapshot's layout, compiled once per spec hash."""
-    return compile_plan(spec, models, district=district or spec.district, with_status=has_status(snapshot),
-                        cache_dir=cache_dir or plan_dir())
+    return compile_plan(
+        spec,
+        models,
+        district=district or spec.district,
+        with_status=has_status(snapshot),
+        cache_dir=cache_dir or plan_dir(),
+    )
 
 
 def _project(sql: str, columns: list[str] | None, ordered: bool) -> str:
@@ -128,10 +143,21 @@ def _project(sql: str, columns: list[str] | None, ordered: bool) -> str:
     return f"SELECT {cols} FROM ({sql}) AS plan" + (" ORDER BY subject_id" if ordered else "")
 
 
-def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of: dt.date, *,
-            engine: str = "duckdb", district: str | None = None, spark_session: Any = None,
-            threads: int | None = None, ordered: bool = True, columns: list[str] | None = None,
-            limits: DuckLimits | None = None, cache_dir: Path | None = None) -> pa.Table:
+def compute(
+    spec: ModelSpec,
+    models: dict[str, ModelSpec],
+    snapshot: Path,
+    as_of: dt.date,
+    *,
+    engine: str = "duckdb",
+    district: str | None = None,
+    spark_session: Any = None,
+    threads: int | None = None,
+    ordered: bool = True,
+    columns: list[str] | None = None,
+    limits: DuckLimits | None = None,
+    cache_dir: Path | None = None,
+) -> pa.Table:
     """Evaluate on one engine; one row per subject with the columns of `result_schema(spec)` (or only
     `columns`, in that order), sorted by subject_id by the engine itself unless `ordered=False` (the
     store and the Parquet output need no order). DuckDB and Spark run the same compiled plan."""
@@ -149,9 +175,16 @@ def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of
         schema = pa.schema([schema.field(c) for c in columns])
     if engine == "python":
         rows = read_rows(snapshot, fields, attrs, district=district)
-        out = sem.evaluate_rows(spec, as_of_day, subjects=rows["subjects"], records=rows["records"],
-                                manual=rows["manual_scores"], status=rows.get("record_status", []),
-                                models=models, district=district)
+        out = sem.evaluate_rows(
+            spec,
+            as_of_day,
+            subjects=rows["subjects"],
+            records=rows["records"],
+            manual=rows["manual_scores"],
+            status=rows.get("record_status", []),
+            models=models,
+            district=district,
+        )
         for row, codes in zip(out, reason_codes(spec, out), strict=True):
             row.update(codes)
         table = pa.Table.from_pylist(out, schema=result_schema(spec)).select(schema.names)
@@ -166,22 +199,33 @@ def compute(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of
     return table.cast(schema)
 
 
-def export_results(spec: ModelSpec, models: dict[str, ModelSpec], snapshot: Path, as_of: dt.date, out: Path, *,
-                   run_id: str, district: str | None = None, limits: DuckLimits = DuckLimits(),
-                   cache_dir: Path | None = None) -> int:
+def export_results(
+    spec: ModelSpec,
+    models: dict[str, ModelSpec],
+    snapshot: Path,
+    as_of: dt.date,
+    out: Path,
+    *,
+    run_id: str,
+    district: str | None = None,
+    limits: DuckLimits = DuckLimits(),
+    cache_dir: Path | None = None,
+) -> int:
     """Evaluate on DuckDB and stream the result file (`output_sql` columns) to `out` with COPY … TO:
     the bulk path, no row passes through Python. Returns the number of subjects written."""
     district = district or spec.district
     used = needed_models(spec, models)
     plan = model_plan(spec, models, snapshot, district=district, cache_dir=cache_dir)
-    select_sql = output_sql(spec, f"({plan.sql('duckdb', sem.day(as_of))})", run_id=run_id, engine="duckdb",
-                            as_of=as_of)
+    select_sql = output_sql(
+        spec, f"({plan.sql('duckdb', sem.day(as_of))})", run_id=run_id, engine="duckdb", as_of=as_of
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     return copy_duckdb(select_sql, out, snapshot, fields_used(used), attributes_used(used), limits=limits)
 
 
-def write_result_table(spec: ModelSpec, table: pa.Table, out: Path, *, run_id: str, engine: str,
-                       as_of: dt.date) -> None:
+def write_result_table(
+    spec: ModelSpec, table: pa.Table, out: Path, *, run_id: str, engine: str, as_of: dt.date
+) -> None:
     """The same result file from a result table already in memory (the store path), through DuckDB's
     COPY over the Arrow table, so both paths share one definition of the file."""
     import duckdb
@@ -191,8 +235,10 @@ def write_result_table(spec: ModelSpec, table: pa.Table, out: Path, *, run_id: s
     try:
         con.register("result_table", table)
         target = out.as_posix().replace("'", "''")
-        con.execute(f"COPY ({output_sql(spec, 'result_table', run_id=run_id, engine=engine, as_of=as_of)}) "
-                    f"TO '{target}' (FORMAT parquet)")
+        con.execute(
+            f"COPY ({output_sql(spec, 'result_table', run_id=run_id, engine=engine, as_of=as_of)}) "
+            f"TO '{target}' (FORMAT parquet)"
+        )
     finally:
         con.close()
 
@@ -245,8 +291,17 @@ def top_reasons(spec: ModelSpec, table: pa.Table) -> list[list[dict[str, Any]]]:
     scale = sem.BASIS * 10**spec.decimals
     out = []
     for row, idx in zip(lost, order, strict=True):
-        out.append([{"code": f"{spec.id}.{ids[j]}", "indicator": ids[j], "cost": round(int(row[j]) / scale, spec.decimals)}
-                    for j in idx if row[j] > 0])
+        out.append(
+            [
+                {
+                    "code": f"{spec.id}.{ids[j]}",
+                    "indicator": ids[j],
+                    "cost": round(int(row[j]) / scale, spec.decimals),
+                }
+                for j in idx
+                if row[j] > 0
+            ]
+        )
     return out
 
 
@@ -256,8 +311,10 @@ def reason_codes(spec: ModelSpec, rows: list[dict[str, Any]]) -> list[dict[str, 
         return []
     table = pa.table({f"p_{i.id}": [r[f"p_{i.id}"] for r in rows] for i in spec.indicators})
     names = [f"reason_{n + 1}" for n in range(reason_count(spec))]
-    return [{**dict.fromkeys(names), **{names[n]: r["code"] for n, r in enumerate(reasons)}}
-            for reasons in top_reasons(spec, table)]
+    return [
+        {**dict.fromkeys(names), **{names[n]: r["code"] for n, r in enumerate(reasons)}}
+        for reasons in top_reasons(spec, table)
+    ]
 
 
 def _stored_reasons(spec: ModelSpec, row: dict[str, Any]) -> list[dict[str, Any]]:
@@ -296,22 +353,40 @@ def _db_rows(spec: ModelSpec, table: pa.Table, run_id: str, as_of: dt.date) -> l
     div = 10**spec.decimals
     rows = []
     for r in table.to_pylist():
-        rows.append({
-            "run_id": run_id, "subject_id": r["subject_id"], "model_id": spec.id, "as_of": as_of,
-            "district_code": r["district_code"], "score": r["score_units"] / div, "grade": r["grade"],
-            "veto": r["veto"],
-            "points": {i.id: r[f"p_{i.id}"] / div for i in spec.indicators},
-            "values": {i.id: r[f"v_{i.id}"] for i in spec.indicators},
-            "dimensions": {d.id: r[f"d_{d.id}"] / div for d in spec.dimensions},
-            "reasons": _stored_reasons(spec, r), "tags": [t.id for t in spec.tags if r[f"t_{t.id}"]],
-        })
+        rows.append(
+            {
+                "run_id": run_id,
+                "subject_id": r["subject_id"],
+                "model_id": spec.id,
+                "as_of": as_of,
+                "district_code": r["district_code"],
+                "score": r["score_units"] / div,
+                "grade": r["grade"],
+                "veto": r["veto"],
+                "points": {i.id: r[f"p_{i.id}"] / div for i in spec.indicators},
+                "values": {i.id: r[f"v_{i.id}"] for i in spec.indicators},
+                "dimensions": {d.id: r[f"d_{d.id}"] / div for d in spec.dimensions},
+                "reasons": _stored_reasons(spec, r),
+                "tags": [t.id for t in spec.tags if r[f"t_{t.id}"]],
+            }
+        )
     return rows
 
 
-def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str = "duckdb",
-             district: str | None = None, out: Path | None = None, snapshot_dir: Path | None = None,
-             models: dict[str, ModelSpec] | None = None, spark_session: Any = None,
-             progress: Progress | None = None, changed: bool = False) -> RunSummary:
+def evaluate(
+    engine: Engine,
+    *,
+    model_id: str,
+    as_of: dt.date,
+    engine_name: str = "duckdb",
+    district: str | None = None,
+    out: Path | None = None,
+    snapshot_dir: Path | None = None,
+    models: dict[str, ModelSpec] | None = None,
+    spark_session: Any = None,
+    progress: Progress | None = None,
+    changed: bool = False,
+) -> RunSummary:
     """Export the snapshot incrementally, evaluate, append the run's results to the store (and Parquet).
 
     With `changed`, store results only for the subjects `changed_subjects` names (grades that are
@@ -328,8 +403,16 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
     step("snapshot / 导出快照", 0, 1)
     export_snapshot(engine, snapshot_dir)
     step(f"evaluate on {engine_name} / 计算", 0, 1)
-    table = compute(spec, models, snapshot_dir, as_of, engine=engine_name, district=district,
-                    spark_session=spark_session, ordered=False)
+    table = compute(
+        spec,
+        models,
+        snapshot_dir,
+        as_of,
+        engine=engine_name,
+        district=district,
+        spark_session=spark_session,
+        ordered=False,
+    )
     if changed:
         with Session(engine) as session:
             only = changed_subjects(session, model_id=spec.id)
@@ -340,15 +423,26 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
     run_id = uuid.uuid4().hex
     rows = _db_rows(spec, table, run_id, as_of)
     with Session(engine) as session, session.begin():
-        session.add(EvaluationRun(
-            id=run_id, model_id=spec.id, model_version=spec.version, model_sha256=spec_sha256(spec),
-            spec=spec.model_dump(mode="json", by_alias=True), as_of=as_of, engine=engine_name,
-            district_code=district, subjects=len(rows), started_at=started,
-            finished_at=started, seconds=0.0))
+        session.add(
+            EvaluationRun(
+                id=run_id,
+                model_id=spec.id,
+                model_version=spec.version,
+                model_sha256=spec_sha256(spec),
+                spec=spec.model_dump(mode="json", by_alias=True),
+                as_of=as_of,
+                engine=engine_name,
+                district_code=district,
+                subjects=len(rows),
+                started_at=started,
+                finished_at=started,
+                seconds=0.0,
+            )
+        )
         session.flush()
         chunk = 2000
         for k in range(0, len(rows), chunk):
-            session.execute(insert(EvaluationResult), rows[k:k + chunk])
+            session.execute(insert(EvaluationResult), rows[k : k + chunk])
             step("store results / 写入结果", min(k + chunk, len(rows)), len(rows))
         seconds = time.perf_counter() - t0
         run = session.get(EvaluationRun, run_id)
@@ -356,22 +450,58 @@ def evaluate(engine: Engine, *, model_id: str, as_of: dt.date, engine_name: str 
         run.seconds = seconds
     if out is not None:
         write_result_table(spec, table, out, run_id=run_id, engine=engine_name, as_of=as_of)
-    return RunSummary(run_id=run_id, model_id=spec.id, model_version=spec.version, as_of=as_of, engine=engine_name,
-                      district=district, subjects=len(rows), grades=dict(Counter(r["grade"] for r in rows)),
-                      seconds=seconds, out=str(out) if out else None)
+    return RunSummary(
+        run_id=run_id,
+        model_id=spec.id,
+        model_version=spec.version,
+        as_of=as_of,
+        engine=engine_name,
+        district=district,
+        subjects=len(rows),
+        grades=dict(Counter(r["grade"] for r in rows)),
+        seconds=seconds,
+        out=str(out) if out else None,
+    )
 
 
-def evaluate_all(engine: Engine, *, as_of: dt.date, engine_name: str = "duckdb", snapshot_dir: Path | None = None,
-                 models: dict[str, ModelSpec] | None = None, progress: Progress | None = None) -> list[RunSummary]:
+def evaluate_all(
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    engine_name: str = "duckdb",
+    snapshot_dir: Path | None = None,
+    models: dict[str, ModelSpec] | None = None,
+    progress: Progress | None = None,
+) -> list[RunSummary]:
     """Every installed model, city-wide (the demo build calls this at its end)."""
     models = models or load_models()
-    return [evaluate(engine, model_id=m, as_of=as_of, engine_name=engine_name, snapshot_dir=snapshot_dir,
-                     models=models, progress=progress) for m in sorted(models)]
+    return [
+        evaluate(
+            engine,
+            model_id=m,
+            as_of=as_of,
+            engine_name=engine_name,
+            snapshot_dir=snapshot_dir,
+            models=models,
+            progress=progress,
+        )
+        for m in sorted(models)
+    ]
 
 
-def record_manual_score(session: Session, *, model_id: str, indicator_id: str, subject_id: str, value: float,
-                        effective_on: dt.date, entered_by: str, reason: str,
-                        models: dict[str, ModelSpec] | None = None, now: dt.datetime | None = None) -> ManualScore:
+def record_manual_score(
+    session: Session,
+    *,
+    model_id: str,
+    indicator_id: str,
+    subject_id: str,
+    value: float,
+    effective_on: dt.date,
+    entered_by: str,
+    reason: str,
+    models: dict[str, ModelSpec] | None = None,
+    now: dt.datetime | None = None,
+) -> ManualScore:
     """An officer's expert score (人工评分), kept with who/when/why; validated against the model."""
     models = models or load_models()
     spec = models.get(model_id)
@@ -379,16 +509,24 @@ def record_manual_score(session: Session, *, model_id: str, indicator_id: str, s
     if ind is None or ind.source != "manual":
         raise ValueError(f"`{model_id}.{indicator_id}` is not a manual indicator / 不是人工评分指标")
     if not (ind.manual_min <= value <= ind.manual_max) or decimal_places(value) > spec.decimals:
-        raise ValueError(f"value {value} outside {ind.manual_min}..{ind.manual_max} or more than {spec.decimals} "
-                         f"decimals / 分值超出范围")
+        raise ValueError(
+            f"value {value} outside {ind.manual_min}..{ind.manual_max} or more than {spec.decimals} "
+            f"decimals / 分值超出范围"
+        )
     if not reason.strip() or not entered_by.strip():
         raise ValueError("who and why are required / 须填写评分人和理由")
     if session.get(Subject, subject_id) is None:
         raise ValueError(f"unknown subject `{subject_id}` / 主体不存在")
-    row = ManualScore(model_id=model_id, indicator_id=indicator_id, subject_id=subject_id,
-                      value_milli=spec.units(value) * 10 ** (4 - spec.decimals), effective_on=effective_on,
-                      entered_by=entered_by, entered_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                      reason=reason)
+    row = ManualScore(
+        model_id=model_id,
+        indicator_id=indicator_id,
+        subject_id=subject_id,
+        value_milli=spec.units(value) * 10 ** (4 - spec.decimals),
+        effective_on=effective_on,
+        entered_by=entered_by,
+        entered_at=now or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        reason=reason,
+    )
     session.add(row)
     session.flush()
     return row
@@ -410,8 +548,9 @@ def _num(x: float) -> str:
     return f"{x:g}"
 
 
-def reason_sentence(name_zh: str, name_en: str, points: float | None, best: float | None,
-                    cost: float | None) -> tuple[str, str]:
+def reason_sentence(
+    name_zh: str, name_en: str, points: float | None, best: float | None, cost: float | None
+) -> tuple[str, str]:
     """A reason code as a sentence (zh, en), e.g. "表彰荣誉（3年内）：本项 0/50 分，综合得分因此少 10 分".
 
     `points` are the indicator's own points, `best` the most it can give, `cost` the weighted score
@@ -421,11 +560,15 @@ def reason_sentence(name_zh: str, name_en: str, points: float | None, best: floa
     if points is None:
         return f"{name_zh}：无数据{lost_zh}", f"{name_en}: no data{lost_en}"
     if points < 0:
-        return (f"{name_zh}：本项扣 {_num(-points)} 分{lost_zh}",
-                f"{name_en}: {_num(-points)} points deducted{lost_en}")
+        return (
+            f"{name_zh}：本项扣 {_num(-points)} 分{lost_zh}",
+            f"{name_en}: {_num(-points)} points deducted{lost_en}",
+        )
     if best is not None and best > 0:
-        return (f"{name_zh}：本项 {_num(points)}/{_num(best)} 分{lost_zh}",
-                f"{name_en}: {_num(points)} of {_num(best)} points{lost_en}")
+        return (
+            f"{name_zh}：本项 {_num(points)}/{_num(best)} 分{lost_zh}",
+            f"{name_en}: {_num(points)} of {_num(best)} points{lost_en}",
+        )
     return f"{name_zh}：本项 {_num(points)} 分{lost_zh}", f"{name_en}: {_num(points)} points{lost_en}"
 
 
@@ -434,9 +577,18 @@ def _reason(spec: ModelSpec, r: dict[str, Any], points: float | None) -> dict[st
     ind = next((i for i in spec.indicators if i.id == r.get("indicator")), None)
     name_zh, name_en = (ind.name_zh, ind.name_en) if ind is not None else ("", "")
     best = best_points(spec, ind.id) / 10**spec.decimals if ind is not None else None
-    zh, en = reason_sentence(name_zh or r.get("code", ""), name_en or r.get("code", ""), points, best, r.get("cost"))
-    return {**r, "name_zh": name_zh, "name_en": name_en, "points": points, "best": best,
-            "sentence_zh": zh, "sentence_en": en}
+    zh, en = reason_sentence(
+        name_zh or r.get("code", ""), name_en or r.get("code", ""), points, best, r.get("cost")
+    )
+    return {
+        **r,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "points": points,
+        "best": best,
+        "sentence_zh": zh,
+        "sentence_en": en,
+    }
 
 
 def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
@@ -445,24 +597,39 @@ def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
     veto = next((v for v in spec.vetoes if v.id == res.veto), None)
     tags = {t.id: t for t in spec.tags}
     return {
-        "model_id": spec.id, "model_version": spec.version, "model_name_zh": spec.name_zh,
-        "model_name_en": spec.name_en, "run_id": run.id, "as_of": res.as_of.isoformat(), "engine": run.engine,
-        "score": res.score, "grade": res.grade, "grade_label_zh": label_zh, "grade_label_en": label_en,
+        "model_id": spec.id,
+        "model_version": spec.version,
+        "model_name_zh": spec.name_zh,
+        "model_name_en": spec.name_en,
+        "run_id": run.id,
+        "as_of": res.as_of.isoformat(),
+        "engine": run.engine,
+        "score": res.score,
+        "grade": res.grade,
+        "grade_label_zh": label_zh,
+        "grade_label_en": label_en,
         "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
         "reasons": [_reason(spec, r, res.points.get(r["indicator"])) for r in res.reasons],
-        "tags": [{"id": t, "label_zh": tags[t].label_zh, "label_en": tags[t].label_en} for t in res.tags if t in tags],
+        "tags": [
+            {"id": t, "label_zh": tags[t].label_zh, "label_en": tags[t].label_en}
+            for t in res.tags
+            if t in tags
+        ],
     }
 
 
-def latest_grades(session: Session, subject_id: str, as_of: dt.date,
-                  viewer: Viewer | None = None) -> list[dict[str, Any]]:
+def latest_grades(
+    session: Session, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
+) -> list[dict[str, Any]]:
     """The newest result per model for the subject with run as_of ≤ as_of (shape: docs/evaluation.md),
     each with `stale_since`: the day the subject's records (as `viewer` may see them; default the
     operator) first changed after the run started, or None (see `stale_since`)."""
-    stmt = (select(EvaluationRun, EvaluationResult)
-            .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
-            .where(EvaluationResult.subject_id == subject_id, EvaluationRun.as_of <= as_of)
-            .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id))
+    stmt = (
+        select(EvaluationRun, EvaluationResult)
+        .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
+        .where(EvaluationResult.subject_id == subject_id, EvaluationRun.as_of <= as_of)
+        .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
+    )
     seen: dict[str, dict[str, Any]] = {}
     for run, res in session.execute(stmt):
         if run.model_id not in seen:
@@ -472,8 +639,14 @@ def latest_grades(session: Session, subject_id: str, as_of: dt.date,
     return [seen[m] for m in sorted(seen)]
 
 
-def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer: Viewer = OPERATOR,
-                as_of: dt.date | None = None) -> dt.date | None:
+def stale_since(
+    session: Session,
+    *,
+    subject_id: str,
+    since: dt.datetime,
+    viewer: Viewer = OPERATOR,
+    as_of: dt.date | None = None,
+) -> dt.date | None:
     """评价后有新记录: the day (UTC) the subject's records first changed at or after `since` (a grade's
     run start: its snapshot was taken then), as far as `viewer` may tell; None when nothing changed.
 
@@ -488,19 +661,29 @@ def stale_since(session: Session, *, subject_id: str, since: dt.datetime, viewer
     as_of = as_of or clock.today()
     seen = and_(Record.subject_id == subject_id, subject_filter(viewer))
     new = session.execute(
-        select(func.min(Record.first_seen)).join(Subject, Subject.id == Record.subject_id)
-        .where(seen, Record.first_seen >= since, record_filter(viewer, as_of))).scalar()
-    status = session.execute(
-        select(func.min(StatusEvent.recorded_at)).join(Record, Record.id == StatusEvent.record_id)
+        select(func.min(Record.first_seen))
         .join(Subject, Subject.id == Record.subject_id)
-        .where(seen, StatusEvent.recorded_at >= since,
-               or_(Record.disclosure == PUBLIC_LEVEL, record_filter(viewer, as_of)))).scalar()
+        .where(seen, Record.first_seen >= since, record_filter(viewer, as_of))
+    ).scalar()
+    status = session.execute(
+        select(func.min(StatusEvent.recorded_at))
+        .join(Record, Record.id == StatusEvent.record_id)
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(
+            seen,
+            StatusEvent.recorded_at >= since,
+            or_(Record.disclosure == PUBLIC_LEVEL, record_filter(viewer, as_of)),
+        )
+    ).scalar()
     # A correction (更正, a version after the first) of a record the viewer may see changes it too.
     corrected = session.execute(
-        select(func.min(RecordVersion.recorded_at)).join(Record, Record.id == RecordVersion.record_id)
+        select(func.min(RecordVersion.recorded_at))
+        .join(Record, Record.id == RecordVersion.record_id)
         .join(Subject, Subject.id == Record.subject_id)
-        .where(seen, RecordVersion.version > 1, RecordVersion.recorded_at >= since,
-               record_filter(viewer, as_of))).scalar()
+        .where(
+            seen, RecordVersion.version > 1, RecordVersion.recorded_at >= since, record_filter(viewer, as_of)
+        )
+    ).scalar()
     times = [t for t in (new, status, corrected) if t is not None]
     return min(times).date() if times else None
 
@@ -511,54 +694,90 @@ def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
     has never run (everything is to be graded). What `xinyong evaluate --changed` re-grades."""
     from xinyong.status.models import StatusEvent
 
-    graded = dict(session.execute(
-        select(EvaluationResult.subject_id, func.max(EvaluationRun.started_at))
-        .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
-        .where(EvaluationRun.model_id == model_id).group_by(EvaluationResult.subject_id)).all())
+    graded = dict(
+        session.execute(
+            select(EvaluationResult.subject_id, func.max(EvaluationRun.started_at))
+            .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
+            .where(EvaluationRun.model_id == model_id)
+            .group_by(EvaluationResult.subject_id)
+        ).all()
+    )
     if not graded:
         return None
     changed: dict[str, dt.datetime] = {}
-    for stmt in (select(Record.subject_id, func.max(Record.first_seen)).group_by(Record.subject_id),
-                 select(Record.subject_id, func.max(StatusEvent.recorded_at))
-                 .join(Record, Record.id == StatusEvent.record_id).group_by(Record.subject_id),
-                 select(Record.subject_id, func.max(RecordVersion.recorded_at))
-                 .join(Record, Record.id == RecordVersion.record_id).where(RecordVersion.version > 1)
-                 .group_by(Record.subject_id)):
+    for stmt in (
+        select(Record.subject_id, func.max(Record.first_seen)).group_by(Record.subject_id),
+        select(Record.subject_id, func.max(StatusEvent.recorded_at))
+        .join(Record, Record.id == StatusEvent.record_id)
+        .group_by(Record.subject_id),
+        select(Record.subject_id, func.max(RecordVersion.recorded_at))
+        .join(Record, Record.id == RecordVersion.record_id)
+        .where(RecordVersion.version > 1)
+        .group_by(Record.subject_id),
+    ):
         for sid, at in session.execute(stmt):
             if at is not None and (sid not in changed or at > changed[sid]):
                 changed[sid] = at
     out = {sid for sid, at in changed.items() if sid not in graded or at >= graded[sid]}
     # Carriers are graded from their tenants' records: a changed tenant makes its carrier stale.
-    parents = dict(session.execute(select(Subject.id, Subject.parent_id).where(Subject.parent_id.is_not(None))).all())
+    parents = dict(
+        session.execute(select(Subject.id, Subject.parent_id).where(Subject.parent_id.is_not(None))).all()
+    )
     return out | {parents[s] for s in out if s in parents}
 
 
 def grade_history(session: Session, subject_id: str, model_id: str | None = None) -> list[dict[str, Any]]:
-    stmt = (select(EvaluationRun, EvaluationResult).join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
-            .where(EvaluationResult.subject_id == subject_id).order_by(EvaluationRun.as_of, EvaluationRun.finished_at))
+    stmt = (
+        select(EvaluationRun, EvaluationResult)
+        .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
+        .where(EvaluationResult.subject_id == subject_id)
+        .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)
+    )
     if model_id:
         stmt = stmt.where(EvaluationRun.model_id == model_id)
-    return [{"model_id": run.model_id, "model_version": run.model_version, "run_id": run.id,
-             "as_of": run.as_of.isoformat(), "score": res.score, "grade": res.grade}
-            for run, res in session.execute(stmt)]
+    return [
+        {
+            "model_id": run.model_id,
+            "model_version": run.model_version,
+            "run_id": run.id,
+            "as_of": run.as_of.isoformat(),
+            "score": res.score,
+            "grade": res.grade,
+        }
+        for run, res in session.execute(stmt)
+    ]
 
 
 def list_runs(session: Session, *, model_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     stmt = select(EvaluationRun).order_by(EvaluationRun.finished_at.desc()).limit(limit)
     if model_id:
         stmt = stmt.where(EvaluationRun.model_id == model_id)
-    return [{"run_id": r.id, "model_id": r.model_id, "model_version": r.model_version, "as_of": r.as_of.isoformat(),
-             "engine": r.engine, "district": r.district_code, "subjects": r.subjects,
-             "finished_at": r.finished_at.isoformat(timespec="seconds"), "seconds": round(r.seconds, 3)}
-            for r in session.scalars(stmt)]
+    return [
+        {
+            "run_id": r.id,
+            "model_id": r.model_id,
+            "model_version": r.model_version,
+            "as_of": r.as_of.isoformat(),
+            "engine": r.engine,
+            "district": r.district_code,
+            "subjects": r.subjects,
+            "finished_at": r.finished_at.isoformat(timespec="seconds"),
+            "seconds": round(r.seconds, 3),
+        }
+        for r in session.scalars(stmt)
+    ]
 
 
-def distribution(session: Session, *, model_id: str, district: str | None = None,
-                 view_min_score: float | None = None) -> list[dict[str, Any]]:
+def distribution(
+    session: Session, *, model_id: str, district: str | None = None, view_min_score: float | None = None
+) -> list[dict[str, Any]]:
     """Grade counts per run over time (latest run per as_of date), optionally for one district.
     `view_min_score` only narrows what is counted in the view; it never changes a grade."""
-    runs = session.scalars(select(EvaluationRun).where(EvaluationRun.model_id == model_id)
-                           .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)).all()
+    runs = session.scalars(
+        select(EvaluationRun)
+        .where(EvaluationRun.model_id == model_id)
+        .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)
+    ).all()
     latest: dict[dt.date, EvaluationRun] = {}
     for r in runs:
         if r.district_code is None or district is None or r.district_code == district:
@@ -572,9 +791,15 @@ def distribution(session: Session, *, model_id: str, district: str | None = None
             stmt = stmt.where(EvaluationResult.score >= view_min_score)
         counts = Counter(session.scalars(stmt))
         spec = _spec_of(run)
-        out.append({"as_of": as_of.isoformat(), "run_id": run.id, "model_version": run.model_version,
-                    "total": sum(counts.values()),
-                    "grades": {b.grade: counts.get(b.grade, 0) for b in spec.decision_bands}})
+        out.append(
+            {
+                "as_of": as_of.isoformat(),
+                "run_id": run.id,
+                "model_version": run.model_version,
+                "total": sum(counts.values()),
+                "grades": {b.grade: counts.get(b.grade, 0) for b in spec.decision_bands},
+            }
+        )
     return out
 
 
@@ -588,30 +813,63 @@ def _subject_rows(session: Session, subject_id: str) -> tuple[list[dict[str, Any
     subjects = [subj, *session.scalars(select(Subject).where(Subject.parent_id == subject_id))]
     ids = [s.id for s in subjects]
     records = [record_row(r) for r in session.scalars(select(Record).where(Record.subject_id.in_(ids)))]
-    manual = [{"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
-               "value_milli": m.value_milli, "effective_day": sem.day(m.effective_on), "seq": m.id}
-              for m in session.scalars(select(ManualScore).where(ManualScore.subject_id.in_(ids)))]
+    manual = [
+        {
+            "subject_id": m.subject_id,
+            "model_id": m.model_id,
+            "indicator_id": m.indicator_id,
+            "value_milli": m.value_milli,
+            "effective_day": sem.day(m.effective_on),
+            "seq": m.id,
+        }
+        for m in session.scalars(select(ManualScore).where(ManualScore.subject_id.in_(ids)))
+    ]
     status = status_rows(session, [r["id"] for r in records]) if records else []
     return [subject_row(s) for s in subjects], records, manual, status
 
 
-def evaluate_subject(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
-                     models: dict[str, ModelSpec] | None = None, exclude: set[str] = frozenset(),
-                     extra_records: list[dict[str, Any]] = ()) -> dict[str, Any] | None:
+def evaluate_subject(
+    session: Session,
+    *,
+    subject_id: str,
+    model_id: str,
+    as_of: dt.date,
+    models: dict[str, ModelSpec] | None = None,
+    exclude: set[str] = frozenset(),
+    extra_records: list[dict[str, Any]] = (),
+) -> dict[str, Any] | None:
     """The python engine on one subject straight from the store (archive page, what-if)."""
     models = models or load_models()
     spec = models[model_id]
     subjects, records, manual, status = _subject_rows(session, subject_id)
-    rows = sem.evaluate_rows(spec, sem.day(as_of), subjects=subjects, records=[*records, *extra_records],
-                             manual=manual, status=status, models=models, exclude=exclude)
+    rows = sem.evaluate_rows(
+        spec,
+        sem.day(as_of),
+        subjects=subjects,
+        records=[*records, *extra_records],
+        manual=manual,
+        status=status,
+        models=models,
+        exclude=exclude,
+    )
     return next((r for r in rows if r["subject_id"] == subject_id), None)
 
 
 def _synthetic(ind: Any, subject_id: str, as_of_day: int) -> dict[str, Any]:
     """A record that satisfies an indicator's filters, dated as_of (what a new positive record would do)."""
-    row = {"id": f"what-if-{ind.id}", "kind": ind.kind, "subject_id": subject_id, "occurred_day": as_of_day,
-           "publicity_until_day": None, "valid_until_day": None, "severity": None, "polarity": "positive",
-           "disclosure": "public", "source": "what-if", "amount": None}
+    row = {
+        "id": f"what-if-{ind.id}",
+        "kind": ind.kind,
+        "subject_id": subject_id,
+        "occurred_day": as_of_day,
+        "publicity_until_day": None,
+        "valid_until_day": None,
+        "severity": None,
+        "polarity": "positive",
+        "disclosure": "public",
+        "source": "what-if",
+        "amount": None,
+    }
     for flt in ind.filters:
         col = sem.column_of(flt.field)
         if flt.equals is not None:
@@ -626,8 +884,15 @@ def _synthetic(ind: Any, subject_id: str, as_of_day: int) -> dict[str, Any]:
     return row
 
 
-def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
-            models: dict[str, ModelSpec] | None = None, catalogue: CatalogueView | None = None) -> dict[str, Any]:
+def explain(
+    session: Session,
+    *,
+    subject_id: str,
+    model_id: str,
+    as_of: dt.date,
+    models: dict[str, ModelSpec] | None = None,
+    catalogue: CatalogueView | None = None,
+) -> dict[str, Any]:
     """Score, grade, reasons and "what would change it": repairable negative records (when, and the
     grade once repaired) and missing positive records that would add points."""
     models = models or load_models()
@@ -642,65 +907,132 @@ def explain(session: Session, *, subject_id: str, model_id: str, as_of: dt.date,
     reasons = top_reasons(spec, table)[0]
     _, records, _, status = _subject_rows(session, subject_id)
     withdrawn = sem.repaired_ids(status, as_of_day)  # already repaired / revoked: nothing left to repair
-    neg_kinds = {i.kind for i in spec.indicators if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"}
+    neg_kinds = {
+        i.kind
+        for i in spec.indicators
+        if i.source == "records" and catalogue.polarity.get(i.kind) == "negative"
+    }
     repairs = []
     for rec in records:
-        if rec["subject_id"] != subject_id or rec["kind"] not in neg_kinds or not sem.visible(rec, as_of_day, withdrawn):
+        if (
+            rec["subject_id"] != subject_id
+            or rec["kind"] not in neg_kinds
+            or not sem.visible(rec, as_of_day, withdrawn)
+        ):
             continue
         occurred = sem.date_of(rec["occurred_day"]) if rec["occurred_day"] is not None else None
         rep = repairability(rec["kind"], rec["severity"], occurred, as_of)
-        after = evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
-                                 exclude={rec["id"]}) if rep.repairable_from else None
-        repairs.append({
-            "record_id": rec["id"], "kind": rec["kind"], "kind_zh": catalogue.names.get(rec["kind"], ("", ""))[0],
-            "occurred_on": occurred.isoformat() if occurred else None, "severity": rec["severity"],
-            "repairable_from": rep.repairable_from.isoformat() if rep.repairable_from else None,
-            "regime": rep.regime, "note_zh": rep.note_zh, "note_en": rep.note_en,
-            "score_after": after["score_units"] / div if after else None, "grade_after": after["grade"] if after else None,
-        })
+        after = (
+            evaluate_subject(
+                session,
+                subject_id=subject_id,
+                model_id=model_id,
+                as_of=as_of,
+                models=models,
+                exclude={rec["id"]},
+            )
+            if rep.repairable_from
+            else None
+        )
+        repairs.append(
+            {
+                "record_id": rec["id"],
+                "kind": rec["kind"],
+                "kind_zh": catalogue.names.get(rec["kind"], ("", ""))[0],
+                "occurred_on": occurred.isoformat() if occurred else None,
+                "severity": rec["severity"],
+                "repairable_from": rep.repairable_from.isoformat() if rep.repairable_from else None,
+                "regime": rep.regime,
+                "note_zh": rep.note_zh,
+                "note_en": rep.note_en,
+                "score_after": after["score_units"] / div if after else None,
+                "grade_after": after["grade"] if after else None,
+            }
+        )
     repairable = {r["record_id"] for r in repairs if r["repairable_from"]}
-    all_repaired = (evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
-                                     exclude=repairable) if repairable else None)
+    all_repaired = (
+        evaluate_subject(
+            session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models, exclude=repairable
+        )
+        if repairable
+        else None
+    )
     gains = []
     for ind in spec.indicators:
         if ind.source != "records" or catalogue.polarity.get(ind.kind) != "positive":
             continue
         if base[f"p_{ind.id}"] >= best_points(spec, ind.id):
             continue
-        after = evaluate_subject(session, subject_id=subject_id, model_id=model_id, as_of=as_of, models=models,
-                                 extra_records=[_synthetic(ind, subject_id, as_of_day)])
+        after = evaluate_subject(
+            session,
+            subject_id=subject_id,
+            model_id=model_id,
+            as_of=as_of,
+            models=models,
+            extra_records=[_synthetic(ind, subject_id, as_of_day)],
+        )
         if after and after["score_units"] > base["score_units"]:
-            gains.append({"indicator": ind.id, "name_zh": ind.name_zh, "name_en": ind.name_en, "kind": ind.kind,
-                          "hint_zh": ind.hint_zh, "hint_en": ind.hint_en,
-                          "gain": (after["score_units"] - base["score_units"]) / div, "grade_after": after["grade"]})
+            gains.append(
+                {
+                    "indicator": ind.id,
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "kind": ind.kind,
+                    "hint_zh": ind.hint_zh,
+                    "hint_en": ind.hint_en,
+                    "gain": (after["score_units"] - base["score_units"]) / div,
+                    "grade_after": after["grade"],
+                }
+            )
     veto = next((v for v in spec.vetoes if v.id == base["veto"]), None)
     label_zh, label_en = _band(spec, base["grade"])
     return {
-        "subject_id": subject_id, "model_id": spec.id, "model_version": spec.version, "as_of": as_of.isoformat(),
-        "engine": "python", "score": base["score_units"] / div, "grade": base["grade"],
-        "grade_label_zh": label_zh, "grade_label_en": label_en,
+        "subject_id": subject_id,
+        "model_id": spec.id,
+        "model_version": spec.version,
+        "as_of": as_of.isoformat(),
+        "engine": "python",
+        "score": base["score_units"] / div,
+        "grade": base["grade"],
+        "grade_label_zh": label_zh,
+        "grade_label_en": label_en,
         "veto": {"id": veto.id, "reason_zh": veto.reason_zh, "reason_en": veto.reason_en} if veto else None,
         "reasons": [_reason(spec, r, base[f"p_{r['indicator']}"] / div) for r in reasons],
         "repairs": sorted(repairs, key=lambda r: (r["repairable_from"] or "9999", r["record_id"])),
-        "once_repaired": ({"score": all_repaired["score_units"] / div, "grade": all_repaired["grade"]}
-                          if all_repaired else None),
+        "once_repaired": (
+            {"score": all_repaired["score_units"] / div, "grade": all_repaired["grade"]}
+            if all_repaired
+            else None
+        ),
         "positive_gains": sorted(gains, key=lambda g: -g["gain"]),
     }
 
 
 def district_breakdown(session: Session, *, model_id: str) -> dict[str, Any] | None:
     """The newest run of a model: grade counts per district (the console's distribution chart)."""
-    run = session.scalars(select(EvaluationRun).where(EvaluationRun.model_id == model_id)
-                          .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc()).limit(1)).first()
+    run = session.scalars(
+        select(EvaluationRun)
+        .where(EvaluationRun.model_id == model_id)
+        .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc())
+        .limit(1)
+    ).first()
     if run is None:
         return None
     spec = _spec_of(run)
-    rows = session.execute(select(EvaluationResult.district_code, EvaluationResult.grade, func.count())
-                           .where(EvaluationResult.run_id == run.id)
-                           .group_by(EvaluationResult.district_code, EvaluationResult.grade)).all()
+    rows = session.execute(
+        select(EvaluationResult.district_code, EvaluationResult.grade, func.count())
+        .where(EvaluationResult.run_id == run.id)
+        .group_by(EvaluationResult.district_code, EvaluationResult.grade)
+    ).all()
     districts = sorted({d or "" for d, _, _ in rows})
     counts = {(d or "", g): n for d, g, n in rows}
-    return {"run_id": run.id, "as_of": run.as_of.isoformat(), "model_version": run.model_version,
-            "grades": [{"grade": b.grade, "label_zh": b.label_zh, "label_en": b.label_en} for b in spec.decision_bands],
-            "districts": districts,
-            "counts": {b.grade: [counts.get((d, b.grade), 0) for d in districts] for b in spec.decision_bands}}
+    return {
+        "run_id": run.id,
+        "as_of": run.as_of.isoformat(),
+        "model_version": run.model_version,
+        "grades": [
+            {"grade": b.grade, "label_zh": b.label_zh, "label_en": b.label_en} for b in spec.decision_bands
+        ],
+        "districts": districts,
+        "counts": {b.grade: [counts.get((d, b.grade), 0) for d in districts] for b in spec.decision_bands},
+    }

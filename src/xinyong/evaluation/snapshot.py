@@ -60,10 +60,16 @@ def field_text(value: Any) -> str | None:
 def record_row(rec: Record) -> dict[str, Any]:
     """One Record → the snapshot row (also what the python engine evaluates for one subject)."""
     row = {
-        "id": rec.id, "kind": rec.kind, "subject_id": rec.subject_id,
-        "occurred_day": day(rec.occurred_on), "publicity_until_day": day(rec.publicity_until),
-        "valid_until_day": day(rec.valid_until), "severity": rec.severity, "polarity": rec.polarity,
-        "disclosure": rec.disclosure, "source": rec.source,
+        "id": rec.id,
+        "kind": rec.kind,
+        "subject_id": rec.subject_id,
+        "occurred_day": day(rec.occurred_on),
+        "publicity_until_day": day(rec.publicity_until),
+        "valid_until_day": day(rec.valid_until),
+        "severity": rec.severity,
+        "polarity": rec.polarity,
+        "disclosure": rec.disclosure,
+        "source": rec.source,
         "amount": float(rec.amount) if rec.amount is not None else None,
     }
     for key, value in (rec.fields or {}).items():
@@ -73,10 +79,15 @@ def record_row(rec: Record) -> dict[str, Any]:
 
 def status_rows(session: Session, record_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """Status events as the engines read them: (record_id, status after the event, effective_day)."""
-    stmt = select(StatusEvent.record_id, StatusEvent.status, StatusEvent.effective_on).order_by(StatusEvent.id)
+    stmt = select(StatusEvent.record_id, StatusEvent.status, StatusEvent.effective_on).order_by(
+        StatusEvent.id
+    )
     if record_ids is not None:
         stmt = stmt.where(StatusEvent.record_id.in_(record_ids))
-    return [{"record_id": rid, "status": status, "effective_day": day(on)} for rid, status, on in session.execute(stmt)]
+    return [
+        {"record_id": rid, "status": status, "effective_day": day(on)}
+        for rid, status, on in session.execute(stmt)
+    ]
 
 
 def subject_row(s: Subject) -> dict[str, Any]:
@@ -86,7 +97,9 @@ def subject_row(s: Subject) -> dict[str, Any]:
     return row
 
 
-def rows_to_table(rows: list[dict[str, Any]], schema: dict[str, str], *, extra_strings: bool = False) -> pa.Table:
+def rows_to_table(
+    rows: list[dict[str, Any]], schema: dict[str, str], *, extra_strings: bool = False
+) -> pa.Table:
     cols = dict(schema)
     if extra_strings:
         for r in rows:
@@ -95,21 +108,33 @@ def rows_to_table(rows: list[dict[str, Any]], schema: dict[str, str], *, extra_s
     return pa.table({c: pa.array([r.get(c) for r in rows], type=_ARROW[t]) for c, t in cols.items()})
 
 
-def write_tables(out: Path, *, subjects: list[dict[str, Any]], records: list[dict[str, Any]],
-                 manual: list[dict[str, Any]] = (), status: list[dict[str, Any]] | None = None) -> Path:
+def write_tables(
+    out: Path,
+    *,
+    subjects: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    manual: list[dict[str, Any]] = (),
+    status: list[dict[str, Any]] | None = None,
+) -> Path:
     """Write rows as a one-part snapshot (tests, the benchmark and the what-if evaluator use it)."""
     for name in ("subjects", "records", "manual_scores", "record_status"):
         (out / name).mkdir(parents=True, exist_ok=True)
         for old in (out / name).glob("*.parquet"):
             old.unlink()
-    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet")
+    pq.write_table(
+        rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet"
+    )
     recs = [{**r, "_part": 0} for r in records]
-    pq.write_table(rows_to_table(recs, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True),
-                   out / "records" / "part-000000.parquet")
+    pq.write_table(
+        rows_to_table(recs, {**RECORDS_CORE, "_part": "int64"}, extra_strings=True),
+        out / "records" / "part-000000.parquet",
+    )
     pq.write_table(rows_to_table(list(manual), MANUAL_SCHEMA), out / "manual_scores" / "part-000000.parquet")
     if status is not None:
         pq.write_table(rows_to_table(status, STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
-    (out / "manifest.json").write_text(json.dumps({"version": 1, "parts": [0], "superseded": False}), encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps({"version": 1, "parts": [0], "superseded": False}), encoding="utf-8"
+    )
     return out
 
 
@@ -156,8 +181,10 @@ def _overlaps(old_parts: list[Path], new_part: Path) -> bool:
     if not old_parts:
         return False
     olds = "[" + ", ".join(f"'{p.as_posix()}'" for p in old_parts) + "]"
-    q = (f"SELECT count(*) FROM read_parquet('{new_part.as_posix()}') n "
-         f"JOIN read_parquet({olds}, union_by_name=true) o USING (id)")
+    q = (
+        f"SELECT count(*) FROM read_parquet('{new_part.as_posix()}') n "
+        f"JOIN read_parquet({olds}, union_by_name=true) o USING (id)"
+    )
     con = duckdb.connect()
     try:
         return con.execute(q).fetchall()[0][0] > 0
@@ -170,16 +197,26 @@ def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int
 
     subjects = [subject_row(s) for s in session.scalars(select(Subject))]
     (out / "subjects").mkdir(parents=True, exist_ok=True)
-    pq.write_table(rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet")
+    pq.write_table(
+        rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet"
+    )
     manual = [
-        {"subject_id": m.subject_id, "model_id": m.model_id, "indicator_id": m.indicator_id,
-         "value_milli": m.value_milli, "effective_day": day(m.effective_on), "seq": m.id}
+        {
+            "subject_id": m.subject_id,
+            "model_id": m.model_id,
+            "indicator_id": m.indicator_id,
+            "value_milli": m.value_milli,
+            "effective_day": day(m.effective_on),
+            "seq": m.id,
+        }
         for m in session.scalars(select(ManualScore))
     ]
     (out / "manual_scores").mkdir(parents=True, exist_ok=True)
     pq.write_table(rows_to_table(manual, MANUAL_SCHEMA), out / "manual_scores" / "part-000000.parquet")
     (out / "record_status").mkdir(parents=True, exist_ok=True)
-    pq.write_table(rows_to_table(status_rows(session), STATUS_SCHEMA), out / "record_status" / "part-000000.parquet")
+    pq.write_table(
+        rows_to_table(status_rows(session), STATUS_SCHEMA), out / "record_status" / "part-000000.parquet"
+    )
     return len(subjects), len(manual)
 
 
@@ -191,7 +228,10 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
     man = json.loads(man_path.read_text(encoding="utf-8")) if man_path.exists() and not full else {}
     source = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
     if man and (man.get("source") != source or "records_seq" not in man):
-        full, man = True, {}  # another database's snapshot, or one by time stamps: its watermark means nothing here
+        full, man = (
+            True,
+            {},
+        )  # another database's snapshot, or one by time stamps: its watermark means nothing here
     if full:
         for old in (out / "records").glob("*.parquet"):
             old.unlink()
@@ -207,10 +247,18 @@ def export_snapshot(engine: Engine, out: Path, *, full: bool = False) -> ExportS
         superseded = superseded or _overlaps([out / "records" / f"part-{p:06d}.parquet" for p in parts], path)
         parts = [*parts, part]
     new_man = {
-        "version": 1, "source": source, "parts": parts, "superseded": superseded,
+        "version": 1,
+        "source": source,
+        "parts": parts,
+        "superseded": superseded,
         "records_seq": watermark if watermark is not None else since,
         "exported_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
     }
     man_path.write_text(json.dumps(new_man, indent=1), encoding="utf-8")
-    return ExportStats(records=n, subjects=n_subjects, manual_scores=n_manual, part=part if n else None,
-                       superseded=superseded)
+    return ExportStats(
+        records=n,
+        subjects=n_subjects,
+        manual_scores=n_manual,
+        part=part if n else None,
+        superseded=superseded,
+    )

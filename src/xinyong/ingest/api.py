@@ -66,16 +66,29 @@ class RetryOut(BaseModel):
 
 def _unprocessable(exc: ReaderError) -> HTTPException:
     """422 for an unreadable file; 413 when it is over an import limit (ingest/limits.py)."""
-    return HTTPException(getattr(exc, "status", 422), detail={"zh": exc.zh, "en": exc.en, "message": str(exc)})
+    return HTTPException(
+        getattr(exc, "status", 422), detail={"zh": exc.zh, "en": exc.en, "message": str(exc)}
+    )
 
 
 def _q_out(q: Any) -> QuarantineOut:
-    return QuarantineOut(id=q.id, batch=q.batch_id, row_number=q.row_number, kind=q.kind, source=q.source,
-                         status=q.status, raw=q.raw, reasons=q.reasons, resolved_batch=q.resolved_batch_id)
+    return QuarantineOut(
+        id=q.id,
+        batch=q.batch_id,
+        row_number=q.row_number,
+        kind=q.kind,
+        source=q.source,
+        status=q.status,
+        raw=q.raw,
+        reasons=q.reasons,
+        resolved_batch=q.resolved_batch_id,
+    )
 
 
 def _may_see_batch(viewer: Viewer, batch: Any) -> bool:
-    return viewer.role == "city_admin" or (viewer.username is not None and batch.submitted_by == viewer.username)
+    return viewer.role == "city_admin" or (
+        viewer.username is not None and batch.submitted_by == viewer.username
+    )
 
 
 def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
@@ -87,8 +100,13 @@ def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
         while chunk := upload.file.read(1 << 20):
             size += len(chunk)
             if size > limit:
-                raise HTTPException(413, detail={"zh": f"文件超过上限 {limit_mb} MB",
-                                                 "en": f"file larger than the limit of {limit_mb} MB"})
+                raise HTTPException(
+                    413,
+                    detail={
+                        "zh": f"文件超过上限 {limit_mb} MB",
+                        "en": f"file larger than the limit of {limit_mb} MB",
+                    },
+                )
             fh.write(chunk)
     return target
 
@@ -106,8 +124,13 @@ def push_file(
     settings = request.app.state.settings
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_mb * 1024 * 1024 + 65536:
-        raise HTTPException(413, detail={"zh": f"文件超过上限 {settings.max_upload_mb} MB",
-                                         "en": f"file larger than the limit of {settings.max_upload_mb} MB"})
+        raise HTTPException(
+            413,
+            detail={
+                "zh": f"文件超过上限 {settings.max_upload_mb} MB",
+                "en": f"file larger than the limit of {settings.max_upload_mb} MB",
+            },
+        )
     check_source(request, viewer, source)
     folder = Path(tempfile.mkdtemp(prefix="xinyong-upload-"))
     try:
@@ -118,21 +141,40 @@ def push_file(
         except ReaderError as exc:
             raise _unprocessable(exc) from exc
         if not may_push_kind(viewer, spec.id):
-            raise HTTPException(403, detail={"zh": f"本账号无权报送 {spec.id} 类信息",
-                                             "en": f"this account may not push records of kind {spec.id}"})
+            raise HTTPException(
+                403,
+                detail={
+                    "zh": f"本账号无权报送 {spec.id} 类信息",
+                    "en": f"this account may not push records of kind {spec.id}",
+                },
+            )
         try:
-            result = service.ingest_grid(engine=request.app.state.engine, grid=grid, source=source,
-                                         kind=spec.id, filename=path.name, submitted_by=viewer.username)
+            result = service.ingest_grid(
+                engine=request.app.state.engine,
+                grid=grid,
+                source=source,
+                kind=spec.id,
+                filename=path.name,
+                submitted_by=viewer.username,
+            )
         except ReaderError as exc:
             raise _unprocessable(exc) from exc
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return BatchOut(**result.summary(), kind=result.kind, layout=result.layout, source=source,
-                    filename=path.name, unknown_columns=result.unknown_columns)
+    return BatchOut(
+        **result.summary(),
+        kind=result.kind,
+        layout=result.layout,
+        source=source,
+        filename=path.name,
+        unknown_columns=result.unknown_columns,
+    )
 
 
 @router.get("/ingest/batches/{batch_id}", response_model=BatchOut)
-def get_batch(batch_id: RowId, request: Request, viewer: Viewer = Depends(require_role(*READERS))) -> BatchOut:
+def get_batch(
+    batch_id: RowId, request: Request, viewer: Viewer = Depends(require_role(*READERS))
+) -> BatchOut:
     """One batch's counts, layout and unknown columns."""
     try:
         b = service.get_batch(engine=request.app.state.engine, batch_id=batch_id)
@@ -140,9 +182,19 @@ def get_batch(batch_id: RowId, request: Request, viewer: Viewer = Depends(requir
         raise HTTPException(404, detail={"zh": exc.zh, "en": exc.en}) from exc
     if not _may_see_batch(viewer, b):
         raise HTTPException(404, detail={"zh": f"没有编号为 {batch_id} 的批次", "en": f"no batch {batch_id}"})
-    return BatchOut(batch=b.id, read=b.read, accepted=b.accepted, corrected=b.corrected, duplicates=b.duplicates, rejected=b.rejected,
-                    kind=b.kind, layout=b.layout, source=b.source, filename=b.filename,
-                    unknown_columns=list(b.unknown_columns or []))
+    return BatchOut(
+        batch=b.id,
+        read=b.read,
+        accepted=b.accepted,
+        corrected=b.corrected,
+        duplicates=b.duplicates,
+        rejected=b.rejected,
+        kind=b.kind,
+        layout=b.layout,
+        source=b.source,
+        filename=b.filename,
+        unknown_columns=list(b.unknown_columns or []),
+    )
 
 
 def _visible(request: Request, viewer: Viewer, q: Any) -> bool:
@@ -152,18 +204,29 @@ def _visible(request: Request, viewer: Viewer, q: Any) -> bool:
 
 
 @router.get("/quarantine", response_model=list[QuarantineOut])
-def list_quarantined(request: Request, batch: QueryId | None = None, status: str | None = "open",
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200, offset: Offset = 0,
-                     viewer: Viewer = Depends(require_role(*READERS))) -> list[QuarantineOut]:
+def list_quarantined(
+    request: Request,
+    batch: QueryId | None = None,
+    status: str | None = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Offset = 0,
+    viewer: Viewer = Depends(require_role(*READERS)),
+) -> list[QuarantineOut]:
     """Rejected rows with every reason (open ones by default; `status=` empty for all)."""
-    rows = service.list_quarantine(engine=request.app.state.engine, batch=batch, status=status or None,
-                                   limit=min(limit, 1000), offset=offset)
+    rows = service.list_quarantine(
+        engine=request.app.state.engine,
+        batch=batch,
+        status=status or None,
+        limit=min(limit, 1000),
+        offset=offset,
+    )
     return [_q_out(q) for q in rows if _visible(request, viewer, q)]
 
 
 @router.get("/quarantine/{quarantine_id}", response_model=QuarantineOut)
-def show_quarantined(quarantine_id: RowId, request: Request,
-                     viewer: Viewer = Depends(require_role(*READERS))) -> QuarantineOut:
+def show_quarantined(
+    quarantine_id: RowId, request: Request, viewer: Viewer = Depends(require_role(*READERS))
+) -> QuarantineOut:
     """One rejected row as given, with every reason."""
     try:
         q = service.get_quarantine(engine=request.app.state.engine, quarantine_id=quarantine_id)
@@ -175,30 +238,42 @@ def show_quarantined(quarantine_id: RowId, request: Request,
 
 
 @router.post("/quarantine/{quarantine_id}/retry", response_model=RetryOut)
-def retry(quarantine_id: RowId, body: RetryIn, request: Request,
-          viewer: Viewer = Depends(require_role(*READERS))) -> RetryOut:
+def retry(
+    quarantine_id: RowId, body: RetryIn, request: Request, viewer: Viewer = Depends(require_role(*READERS))
+) -> RetryOut:
     """Fix and resubmit: `status` "resolved" (now a record) or "open" with the updated reasons."""
     show_quarantined(quarantine_id, request, viewer)
     try:
-        result = service.retry_quarantined(engine=request.app.state.engine, quarantine_id=quarantine_id,
-                                           changes=body.changes, submitted_by=viewer.username)
+        result = service.retry_quarantined(
+            engine=request.app.state.engine,
+            quarantine_id=quarantine_id,
+            changes=body.changes,
+            submitted_by=viewer.username,
+        )
     except ReaderError as exc:
         raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
     return RetryOut(**result.__dict__)
 
 
 class RejectIn(BaseModel):
-    reason: str = Field(..., min_length=1, max_length=500, description="why the row is not fixable / 驳回原因")
+    reason: str = Field(
+        ..., min_length=1, max_length=500, description="why the row is not fixable / 驳回原因"
+    )
 
 
 @router.post("/quarantine/{quarantine_id}/reject", response_model=QuarantineOut)
-def reject(quarantine_id: RowId, body: RejectIn, request: Request,
-           viewer: Viewer = Depends(require_role(*READERS))) -> QuarantineOut:
+def reject(
+    quarantine_id: RowId, body: RejectIn, request: Request, viewer: Viewer = Depends(require_role(*READERS))
+) -> QuarantineOut:
     """Close a row without a record (status "rejected"); the reason is appended to its reasons."""
     show_quarantined(quarantine_id, request, viewer)
     try:
-        q = service.reject_quarantined(engine=request.app.state.engine, quarantine_id=quarantine_id,
-                                       reason=body.reason, rejected_by=viewer.username)
+        q = service.reject_quarantined(
+            engine=request.app.state.engine,
+            quarantine_id=quarantine_id,
+            reason=body.reason,
+            rejected_by=viewer.username,
+        )
     except ReaderError as exc:
         raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
     return _q_out(q)

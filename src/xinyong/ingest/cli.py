@@ -54,8 +54,13 @@ def ingest(
     from xinyong.ingest.service import ingest_file
 
     engine = _engine()
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err, disable=as_json, transient=False) as bar:
         task = bar.add_task(f"读取与校验 / reading {path.name}", total=None)
 
@@ -63,8 +68,14 @@ def ingest(
             bar.update(task, description="写入 / writing", completed=done, total=total)
 
         try:
-            result = ingest_file(engine=engine, path=path, source=source, kind=kind,
-                                 submitted_by=submitted_by, progress=progress)
+            result = ingest_file(
+                engine=engine,
+                path=path,
+                source=source,
+                kind=kind,
+                submitted_by=submitted_by,
+                progress=progress,
+            )
         except ReaderError as exc:
             bar.stop()
             _fail(exc, as_json)
@@ -72,27 +83,50 @@ def ingest(
     if as_json:
         typer.echo(json.dumps(result.summary()))
         return
-    out.print(f"批次 batch {result.batch}（{result.kind}"
-              + (f", {result.layout}" if result.layout else "") + "）："
-              f"读取 read {result.read}，接收 accepted {result.accepted}，更正 corrected {result.corrected}，"
-              f"重复 duplicates {result.duplicates}，隔离 rejected {result.rejected}", highlight=False)
+    out.print(
+        f"批次 batch {result.batch}（{result.kind}" + (f", {result.layout}" if result.layout else "") + "）："
+        f"读取 read {result.read}，接收 accepted {result.accepted}，更正 corrected {result.corrected}，"
+        f"重复 duplicates {result.duplicates}，隔离 rejected {result.rejected}",
+        highlight=False,
+    )
     if result.unknown_columns:
-        out.print("未识别的列（已保留在原始记录中）/ unknown columns (kept in the original row): "
-                  + ", ".join(result.unknown_columns), highlight=False)
+        out.print(
+            "未识别的列（已保留在原始记录中）/ unknown columns (kept in the original row): "
+            + ", ".join(result.unknown_columns),
+            highlight=False,
+        )
     if result.header_row and result.header_row != 1:
-        out.print(f"表头在第 {result.header_row} 行 / header found on sheet row {result.header_row}", highlight=False)
+        out.print(
+            f"表头在第 {result.header_row} 行 / header found on sheet row {result.header_row}",
+            highlight=False,
+        )
     for w in result.warnings:
-        out.print(f"  ! 第 {w['row']} 行 row {w['row']} [{w['field']}] {w['zh']} / {w['en']}", highlight=False,
-                  markup=False)
+        out.print(
+            f"  ! 第 {w['row']} 行 row {w['row']} [{w['field']}] {w['zh']} / {w['en']}",
+            highlight=False,
+            markup=False,
+        )
     if result.rejected:
-        out.print(f"查看隔离记录 / see the rejected rows: xinyong quarantine list --batch {result.batch}",
-                  highlight=False)
+        out.print(
+            f"查看隔离记录 / see the rejected rows: xinyong quarantine list --batch {result.batch}",
+            highlight=False,
+        )
 
 
 def _row_json(q) -> dict:  # noqa: ANN001 - QuarantineRow
-    return {"id": q.id, "batch": q.batch_id, "row_number": q.row_number, "kind": q.kind, "source": q.source,
-            "status": q.status, "raw": q.raw, "reasons": q.reasons, "resolved_batch": q.resolved_batch_id,
-            "created_at": q.created_at.isoformat(), "resolved_at": q.resolved_at.isoformat() if q.resolved_at else None}
+    return {
+        "id": q.id,
+        "batch": q.batch_id,
+        "row_number": q.row_number,
+        "kind": q.kind,
+        "source": q.source,
+        "status": q.status,
+        "raw": q.raw,
+        "reasons": q.reasons,
+        "resolved_batch": q.resolved_batch_id,
+        "created_at": q.created_at.isoformat(),
+        "resolved_at": q.resolved_at.isoformat() if q.resolved_at else None,
+    }
 
 
 @quarantine_app.command("list")
@@ -111,13 +145,21 @@ def quarantine_list(
         return
     table = Table("id", "批次 batch", "行 row", "类别 kind", "状态 status", "原因 reasons")
     for q in rows:
-        table.add_row(str(q.id), str(q.batch_id), str(q.row_number), q.kind or "", q.status,
-                      "\n".join(f"{r['zh']} / {r['en']}" for r in q.reasons))
+        table.add_row(
+            str(q.id),
+            str(q.batch_id),
+            str(q.row_number),
+            q.kind or "",
+            q.status,
+            "\n".join(f"{r['zh']} / {r['en']}" for r in q.reasons),
+        )
     out.print(table)
 
 
 @quarantine_app.command("show")
-def quarantine_show(quarantine_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+def quarantine_show(
+    quarantine_id: int = typer.Argument(...), as_json: bool = typer.Option(False, "--json")
+) -> None:
     """Show one rejected row as given, with every reason / 查看一条隔离记录."""
     from xinyong.ingest.readers import ReaderError
     from xinyong.ingest.service import get_quarantine
@@ -130,7 +172,9 @@ def quarantine_show(quarantine_id: int = typer.Argument(...), as_json: bool = ty
     if as_json:
         typer.echo(json.dumps(_row_json(q), ensure_ascii=False))
         return
-    out.print(f"隔离记录 {q.id}：批次 {q.batch_id} 第 {q.row_number} 行，{q.kind}，{q.status}", highlight=False)
+    out.print(
+        f"隔离记录 {q.id}：批次 {q.batch_id} 第 {q.row_number} 行，{q.kind}，{q.status}", highlight=False
+    )
     for k, v in q.raw.items():
         out.print(f"  {k}: {v}", highlight=False, markup=False)
     for r in q.reasons:
@@ -140,7 +184,9 @@ def quarantine_show(quarantine_id: int = typer.Argument(...), as_json: bool = ty
 @quarantine_app.command("retry")
 def quarantine_retry(
     quarantine_id: int = typer.Argument(...),
-    sets: list[str] = typer.Option([], "--set", help="field=value (catalogue field name or header); repeatable"),
+    sets: list[str] = typer.Option(
+        [], "--set", help="field=value (catalogue field name or header); repeatable"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Fix a rejected row and resubmit it / 修正后重新提交隔离记录. Exit 0 when it became a record, 1 otherwise."""
@@ -150,7 +196,9 @@ def quarantine_retry(
     changes = {}
     for item in sets:
         if "=" not in item:
-            _fail(ReaderError(f"--set 需要 字段=值 的形式：{item}", f"--set needs field=value: {item}"), as_json)
+            _fail(
+                ReaderError(f"--set 需要 字段=值 的形式：{item}", f"--set needs field=value: {item}"), as_json
+            )
         key, value = item.split("=", 1)
         changes[key.strip()] = value
     try:
@@ -161,9 +209,12 @@ def quarantine_retry(
     if as_json:
         typer.echo(json.dumps(result.__dict__, ensure_ascii=False))
     elif result.status == "resolved":
-        out.print(f"已入库 / accepted: record {result.record_id}（批次 batch {result.batch}"
-                  + ("，与已有记录重复 / duplicate of a stored record" if result.duplicate else "") + "）",
-                  highlight=False)
+        out.print(
+            f"已入库 / accepted: record {result.record_id}（批次 batch {result.batch}"
+            + ("，与已有记录重复 / duplicate of a stored record" if result.duplicate else "")
+            + "）",
+            highlight=False,
+        )
     else:
         out.print("仍未通过校验 / still rejected:", highlight=False)
         for r in result.reasons:
@@ -174,7 +225,9 @@ def quarantine_retry(
 @quarantine_app.command("accept-irregular")
 def quarantine_accept_irregular(
     quarantine_id: int = typer.Argument(...),
-    reason: str = typer.Option(..., "--reason", help="Why the code is accepted (e.g. certificate checked) / 理由"),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why the code is accepted (e.g. certificate checked) / 理由"
+    ),
     officer: str = typer.Option(..., "--officer", help="The authorised officer accepting it / 经办人"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -184,15 +237,19 @@ def quarantine_accept_irregular(
     from xinyong.ingest.service import accept_irregular_code
 
     try:
-        result = accept_irregular_code(engine=_engine(), quarantine_id=quarantine_id, officer=officer, reason=reason)
+        result = accept_irregular_code(
+            engine=_engine(), quarantine_id=quarantine_id, officer=officer, reason=reason
+        )
     except (IrregularCodeError, ReaderError) as exc:
         _fail(exc, as_json)
         return
     if as_json:
         typer.echo(json.dumps(result.__dict__, ensure_ascii=False))
     else:
-        out.print(f"已作为不规范代码入库 / accepted as irregular: record {result.record_id}（批次 batch {result.batch}）",
-                  highlight=False)
+        out.print(
+            f"已作为不规范代码入库 / accepted as irregular: record {result.record_id}（批次 batch {result.batch}）",
+            highlight=False,
+        )
 
 
 @quarantine_app.command("export")
@@ -228,8 +285,11 @@ def quarantine_import(
     if as_json:
         typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
     else:
-        out.print(f"入库 resolved {len(report.resolved)}，仍未通过 still open {len(report.still_open)}，"
-                  f"未修改 unchanged {len(report.unchanged)}，已处理 skipped {len(report.skipped)}", highlight=False)
+        out.print(
+            f"入库 resolved {len(report.resolved)}，仍未通过 still open {len(report.still_open)}，"
+            f"未修改 unchanged {len(report.unchanged)}，已处理 skipped {len(report.skipped)}",
+            highlight=False,
+        )
     raise typer.Exit(0 if not report.still_open else 1)
 
 

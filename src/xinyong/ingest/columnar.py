@@ -69,7 +69,9 @@ def json_escape(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def map_distinct(arr: pa.Array, fn: Callable[[str], tuple[str | None, str | None]]) -> tuple[pa.Array, pa.Array]:
+def map_distinct(
+    arr: pa.Array, fn: Callable[[str], tuple[str | None, str | None]]
+) -> tuple[pa.Array, pa.Array]:
     """Apply a row-path parser once per distinct value: (values, error codes), aligned with arr."""
     distinct = pc.unique(arr).drop_null()
     results = [fn(v) for v in distinct.to_pylist()]
@@ -90,7 +92,9 @@ def uscc_valid(arr: pa.Array) -> np.ndarray:
     pos = np.flatnonzero(present & right_length)
     if len(pos):
         fixed = pc.cast(arr.take(pa.array(pos)).cast(pa.binary()), pa.binary(18))
-        chars = np.frombuffer(fixed.buffers()[1], dtype=np.uint8)[fixed.offset * 18:(fixed.offset + len(fixed)) * 18]
+        chars = np.frombuffer(fixed.buffers()[1], dtype=np.uint8)[
+            fixed.offset * 18 : (fixed.offset + len(fixed)) * 18
+        ]
         vals = _LUT[chars.reshape(-1, 18)]
         legal = (vals >= 0).all(axis=1) & (vals[:, 2:8] < 10).all(axis=1)
         check = (31 - (vals[:, :17] * USCC_WEIGHTS).sum(axis=1) % 31) % 31
@@ -117,10 +121,15 @@ def _row_path_only(spec: KindSpec, values: dict[str, pa.Array]) -> np.ndarray:
     out = np.zeros(n, dtype=bool)
     s = spec.subject
     if "id_type" in values:
-        out |= _flag_distinct(values["id_type"], lambda t: getattr(document_type(t), "code", None) != "citizen_id")
+        out |= _flag_distinct(
+            values["id_type"], lambda t: getattr(document_type(t), "code", None) != "citizen_id"
+        )
     if s.uscc in values:
-        out |= pc.match_substring_regex(values[s.uscc], r"^\d{17}[\dX]$").fill_null(False).to_numpy(
-            zero_copy_only=False)
+        out |= (
+            pc.match_substring_regex(values[s.uscc], r"^\d{17}[\dX]$")
+            .fill_null(False)
+            .to_numpy(zero_copy_only=False)
+        )
     for name in rowpath.severity_fields(spec):
         if name in values:
             out |= _flag_distinct(values[name], lambda t: bool(rowpath.unknown_categories(spec, t)))
@@ -182,6 +191,7 @@ def _typed(f: FieldSpec, text: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 # --- records ----------------------------------------------------------------------------------
 
+
 def _subject_columns(spec: KindSpec, v: dict[str, pa.Array], n: int) -> dict[str, pa.Array]:
     """normalise.subject_of on whole columns."""
     s = spec.subject
@@ -191,9 +201,15 @@ def _subject_columns(spec: KindSpec, v: dict[str, pa.Array], n: int) -> dict[str
     personal = pc.and_(uscc.is_null(), local.is_null())
     derived = pc.if_else(
         uscc.is_valid(),
-        pc.if_else(pc.match_substring_regex(uscc, "^1[123]").fill_null(False), "government",
-                   pc.if_else(pc.starts_with(uscc, "92").fill_null(False), "individual_business",
-                              pc.if_else(pc.starts_with(uscc, "N").fill_null(False), "village", "enterprise"))),
+        pc.if_else(
+            pc.match_substring_regex(uscc, "^1[123]").fill_null(False),
+            "government",
+            pc.if_else(
+                pc.starts_with(uscc, "92").fill_null(False),
+                "individual_business",
+                pc.if_else(pc.starts_with(uscc, "N").fill_null(False), "village", "enterprise"),
+            ),
+        ),
         pc.if_else(person.is_valid(), "person", "carrier"),
     )
     kind = pc.coalesce(v.get(s.kind, null), derived)
@@ -201,8 +217,11 @@ def _subject_columns(spec: KindSpec, v: dict[str, pa.Array], n: int) -> dict[str
     ids = _sha256(pc.binary_join_element_wise(namespace, primary, ""))
     return {
         "id": pc.binary_join_element_wise("s", pc.utf8_slice_codeunits(ids, 0, 23), ""),
-        "kind": kind, "name": pc.coalesce(v.get(s.name, null), primary), "uscc": uscc,
-        "id_number": pc.if_else(personal, person, null), "local_code": local,
+        "kind": kind,
+        "name": pc.coalesce(v.get(s.name, null), primary),
+        "uscc": uscc,
+        "id_number": pc.if_else(personal, person, null),
+        "local_code": local,
         "legal_rep": v.get(s.legal_rep, null),
     }
 
@@ -244,8 +263,9 @@ def original_json(grid: Grid, rows: np.ndarray) -> pa.Array:
     for header, col in zip(grid.headers, grid.columns, strict=True):
         col = col if everything else col.take(take)
         if _has_bytes(col, _CTRL_BYTES):
-            needs_python |= pc.match_substring_regex(col, rowpath.CONTROL).fill_null(False).to_numpy(
-                zero_copy_only=False)
+            needs_python |= (
+                pc.match_substring_regex(col, rowpath.CONTROL).fill_null(False).to_numpy(zero_copy_only=False)
+            )
         present = pc.greater(pc.binary_length(col), 0).fill_null(False)
         piece = pc.binary_join_element_wise(rowpath.json_string(header) + ':"', json_escape(col), '"', "")
         pieces.append(pc.if_else(present, piece, pa.scalar(None, pa.string())))
@@ -276,9 +296,11 @@ def _severity(spec: KindSpec, v: dict[str, pa.Array], amount: pa.Array, n: int) 
 
     def decide(k: str) -> tuple[str | None, None]:
         pieces = k.split("\x1f")
-        cells = dict(zip(names, pieces[:len(names)], strict=True))
-        flags = iter(p == "1" for p in pieces[len(names):])
-        hits = [next(flags) if r.field is None and r.amount_at_least is not None else False for r in sev.rules]
+        cells = dict(zip(names, pieces[: len(names)], strict=True))
+        flags = iter(p == "1" for p in pieces[len(names) :])
+        hits = [
+            next(flags) if r.field is None and r.amount_at_least is not None else False for r in sev.rules
+        ]
         return rowpath.severity_from(spec, cells, hits), None
 
     out, _ = map_distinct(key, decide)
@@ -293,8 +315,13 @@ def build_records(spec: KindSpec, source: str, v: dict[str, pa.Array], n: int) -
     subject = _subject_columns(spec, v, n)
     ftext = fields_json(spec, v)
     canonical = pc.binary_join_element_wise(
-        '{"fields":', ftext, f',"kind":{rowpath.json_string(spec.id)},"source":{rowpath.json_string(source)},'
-        '"subject":"', subject["id"], '"}', "")
+        '{"fields":',
+        ftext,
+        f',"kind":{rowpath.json_string(spec.id)},"source":{rowpath.json_string(source)},"subject":"',
+        subject["id"],
+        '"}',
+        "",
+    )
     if spec.amount and spec.amount.field in v:
         amount = pc.multiply(pc.cast(v[spec.amount.field], pa.float64()), spec.amount.scale)
     else:
@@ -304,23 +331,31 @@ def build_records(spec: KindSpec, source: str, v: dict[str, pa.Array], n: int) -
     valid = v.get(spec.valid_until, null) if spec.valid_until else null
     given = v.get(spec.publicity_until, null) if spec.publicity_until else null
     return {
-        "id": _sha256(canonical), "subject_id": subject["id"], "fields": ftext,
+        "id": _sha256(canonical),
+        "subject_id": subject["id"],
+        "fields": ftext,
         "source_record_id": v.get(spec.record_id, null) if spec.record_id else null,
-        "occurred_on": occurred, "valid_until": valid,
+        "occurred_on": occurred,
+        "valid_until": valid,
         "publicity_until": _publicity(spec, occurred, valid, given, severity),
-        "severity": severity, "amount": amount,
+        "severity": severity,
+        "amount": amount,
         **{f"subject_{k}": col for k, col in subject.items() if k != "id"},
     }
 
 
-def _publicity(spec: KindSpec, occurred: pa.Array, valid: pa.Array, given: pa.Array, severity: pa.Array) -> pa.Array:
+def _publicity(
+    spec: KindSpec, occurred: pa.Array, valid: pa.Array, given: pa.Array, severity: pa.Array
+) -> pa.Array:
     if spec.publicity.mode == "none":
         return given
     if spec.publicity.mode == "until_valid":
         return pc.coalesce(given, valid)
     key = pc.binary_join_element_wise(occurred, pc.coalesce(severity, ""), "|")
+
     def rule(k: str) -> tuple[str | None, None]:
         occ, sev = k.split("|")
         return rowpath.publicity_until(spec, occ, None, None, sev or None), None
+
     computed, _ = map_distinct(key, rule)
     return pc.coalesce(given, computed)

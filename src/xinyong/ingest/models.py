@@ -47,7 +47,9 @@ class QuarantineRow(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str | None] = mapped_column(String(100))  # the batch's source, for lookups
     raw: Mapped[dict] = mapped_column(JsonType)  # the row as given
-    raw_sha256: Mapped[str | None] = mapped_column(String(64), index=True)  # same row re-sent → not kept twice
+    raw_sha256: Mapped[str | None] = mapped_column(
+        String(64), index=True
+    )  # same row re-sent → not kept twice
     reasons: Mapped[list] = mapped_column(JsonType)  # [{field, code, zh, en}]
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
     resolved_batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batches.id"))

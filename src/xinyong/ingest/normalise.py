@@ -53,8 +53,22 @@ DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
 INTEGER_RE = re.compile(r"^[+-]?\d{1,15}$")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 # A validity end that means "no end" (有效期至 长期 / 永久 / 9999-12-31): stored as missing.
-OPEN_END = frozenset({"长期", "永久", "长期有效", "永久有效", "无固定期限", "无期限", "9999-12-31", "9999/12/31",
-                      "9999.12.31", "99991231", "9999-12-31 00:00:00", "9999年12月31日"})
+OPEN_END = frozenset(
+    {
+        "长期",
+        "永久",
+        "长期有效",
+        "永久有效",
+        "无固定期限",
+        "无期限",
+        "9999-12-31",
+        "9999/12/31",
+        "9999.12.31",
+        "99991231",
+        "9999-12-31 00:00:00",
+        "9999年12月31日",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -153,7 +167,9 @@ def enum_lookup(spec: FieldSpec) -> dict[str, str]:
     return out
 
 
-def normalise_value(spec: FieldSpec, text: str, enums: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+def normalise_value(
+    spec: FieldSpec, text: str, enums: dict[str, str] | None = None
+) -> tuple[str | None, str | None]:
     """A cleaned, non-empty cell → (normalised text, None) or (None, error code)."""
     if spec.type == "code":
         return code_text(text), None
@@ -171,8 +187,10 @@ def normalise_value(spec: FieldSpec, text: str, enums: dict[str, str] | None = N
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("必填项为空", "required value is missing"),
-    "date_format": ("无法识别的日期格式（应如 2023-05-01、2023/5/1、2023年5月1日、20230501）",
-                    "unrecognised date (use 2023-05-01, 2023/5/1, 2023年5月1日 or 20230501)"),
+    "date_format": (
+        "无法识别的日期格式（应如 2023-05-01、2023/5/1、2023年5月1日、20230501）",
+        "unrecognised date (use 2023-05-01, 2023/5/1, 2023年5月1日 or 20230501)",
+    ),
     "date_impossible": ("日期不存在或超出 1900-2100", "impossible date or outside 1900-2100"),
     "decimal": ("不是有效的数值", "not a valid number"),
     "decimal_digits": ("有效数字超过15位", "more than 15 significant digits"),
@@ -180,50 +198,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "integer": ("不是有效的整数", "not a valid integer"),
     "enum": ("取值不在目录允许范围内", "value not allowed by the catalogue"),
     "too_long": ("内容超过最大长度", "value is too long"),
-    "no_subject_id": ("缺少主体标识：统一社会信用代码、身份证号或本地编码至少填一项",
-                      "no subject identifier: give a USCC, an ID number or a local code"),
-    "columns": ("列数与表头不一致（文件可能被截断）", "column count differs from the header (truncated file?)"),
+    "no_subject_id": (
+        "缺少主体标识：统一社会信用代码、身份证号或本地编码至少填一项",
+        "no subject identifier: give a USCC, an ID number or a local code",
+    ),
+    "columns": (
+        "列数与表头不一致（文件可能被截断）",
+        "column count differs from the header (truncated file?)",
+    ),
     "json": ("不是有效的 JSON 对象", "not a valid JSON object"),
 }
 
 
-def reason(field_spec: FieldSpec | None, code: str, detail_zh: str = "", detail_en: str = "",
-           field_name: str | None = None) -> Reason:
+def reason(
+    field_spec: FieldSpec | None,
+    code: str,
+    detail_zh: str = "",
+    detail_en: str = "",
+    field_name: str | None = None,
+) -> Reason:
     zh, en = MESSAGES.get(code, (code, code))
     label_zh = field_spec.label_zh if field_spec else ""
     label_en = field_spec.label_en if field_spec else ""
     name = field_name or (field_spec.name if field_spec else "_row")
-    return Reason(name, code, f"{label_zh}：{zh}{detail_zh}" if label_zh else zh + detail_zh,
-                  f"{label_en}: {en}{detail_en}" if label_en else en + detail_en)
+    return Reason(
+        name,
+        code,
+        f"{label_zh}：{zh}{detail_zh}" if label_zh else zh + detail_zh,
+        f"{label_en}: {en}{detail_en}" if label_en else en + detail_en,
+    )
 
 
 def _id_reason(spec: FieldSpec, value: str) -> Reason | None:
     if spec.check == "uscc" and value in ACCEPTED_IRREGULAR.get():
         return None  # an officer accepted this registered code as irregular (ingest/irregular.py)
-    check = check_uscc(value) if spec.check == "uscc" else check_citizen_id(value) \
-        if spec.check == "citizen_id" else None
+    check = (
+        check_uscc(value)
+        if spec.check == "uscc"
+        else check_citizen_id(value)
+        if spec.check == "citizen_id"
+        else None
+    )
     if check is None or check.valid:
         return None
-    return Reason(spec.name, spec.check or "id", f"{spec.label_zh} {value}：{check.reason_zh}",
-                  f"{spec.label_en} {value}: {check.reason_en}")
+    return Reason(
+        spec.name,
+        spec.check or "id",
+        f"{spec.label_zh} {value}：{check.reason_zh}",
+        f"{spec.label_en} {value}: {check.reason_en}",
+    )
 
 
-def _person_id(spec: KindSpec, f: FieldSpec, mapped: Mapping[str, object], value: str,
-               out: RowResult) -> tuple[str, Reason | None]:
+def _person_id(
+    spec: KindSpec, f: FieldSpec, mapped: Mapping[str, object], value: str, out: RowResult
+) -> tuple[str, Reason | None]:
     """证件号码 checked by its 证件类型 (none given: a citizen ID). A type the catalogue does not
     know: stored unchecked, with a warning. Returns (normalised value, reason or None)."""
     label = clean_text(mapped.get("id_type"))
     doc = document_type(label) if label else DOCUMENT_TYPES[0]
     if doc is None:
-        out.warnings.append(Reason(f.name, "id_type_unknown", f"证件类型「{label}」未知：证件号码未经校验即保存",
-                                   f"unknown ID document type {label!r}: the number is stored unchecked"))
+        out.warnings.append(
+            Reason(
+                f.name,
+                "id_type_unknown",
+                f"证件类型「{label}」未知：证件号码未经校验即保存",
+                f"unknown ID document type {label!r}: the number is stored unchecked",
+            )
+        )
         return value, None
     check = check_document(doc, value)
     if check.valid:
         assert check.value is not None
         return check.value, None
-    return value, Reason(f.name, "id_document", f"{doc.label_zh} {value}：{check.reason_zh}",
-                         f"{doc.label_en} {value}: {check.reason_en}")
+    return value, Reason(
+        f.name,
+        "id_document",
+        f"{doc.label_zh} {value}：{check.reason_zh}",
+        f"{doc.label_en} {value}: {check.reason_en}",
+    )
 
 
 def _citizen_id_in_uscc_column(spec: KindSpec, out: RowResult) -> None:
@@ -241,10 +293,15 @@ def _citizen_id_in_uscc_column(spec: KindSpec, out: RowResult) -> None:
         out.values.setdefault(s.id_number, check_citizen_id(value).value or value)
         if kind is None:
             out.values[s.kind] = "person"
-            out.warnings.append(Reason(s.uscc, "id_in_uscc_column",
-                                       "统一社会信用代码列中是居民身份证号：按自然人处理并遮蔽，请核实",
-                                       "a citizen ID number in the USCC column: treated as a person's ID "
-                                       "(masked); please review"))
+            out.warnings.append(
+                Reason(
+                    s.uscc,
+                    "id_in_uscc_column",
+                    "统一社会信用代码列中是居民身份证号：按自然人处理并遮蔽，请核实",
+                    "a citizen ID number in the USCC column: treated as a person's ID "
+                    "(masked); please review",
+                )
+            )
         return
     bad = _id_reason(spec.field(s.uscc), value)
     if bad:
@@ -283,8 +340,11 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
             continue
         assert value is not None
         if len(value) > f.max_length:
-            out.reasons.append(reason(f, "too_long", f"（{len(value)} > {f.max_length}）",
-                                      f" ({len(value)} > {f.max_length})"))
+            out.reasons.append(
+                reason(
+                    f, "too_long", f"（{len(value)} > {f.max_length}）", f" ({len(value)} > {f.max_length})"
+                )
+            )
             continue
         if f.check == "citizen_id" and f.name == spec.subject.id_number:
             value, bad_id = _person_id(spec, f, mapped, value, out)
@@ -300,12 +360,18 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
     _citizen_id_in_uscc_column(spec, out)
     for name in severity_fields(spec):
         for category in unknown_categories(spec, out.values.get(name)):
-            out.warnings.append(Reason(name, "category_unknown", f"{spec.field(name).label_zh}：目录中没有类别「{category}」（已保存）",
-                                       f"{spec.field(name).label_en}: category {category!r} is not in the catalogue (stored)"))
+            out.warnings.append(
+                Reason(
+                    name,
+                    "category_unknown",
+                    f"{spec.field(name).label_zh}：目录中没有类别「{category}」（已保存）",
+                    f"{spec.field(name).label_en}: category {category!r} is not in the catalogue (stored)",
+                )
+            )
     s = spec.subject
-    if not (out.values.get(s.uscc) or out.values.get(s.id_number) or out.values.get(s.local_code)) and not any(
-        r.field in (s.uscc, s.id_number, s.local_code) for r in out.reasons
-    ):
+    if not (
+        out.values.get(s.uscc) or out.values.get(s.id_number) or out.values.get(s.local_code)
+    ) and not any(r.field in (s.uscc, s.id_number, s.local_code) for r in out.reasons):
         out.reasons.append(reason(None, "no_subject_id", field_name="_subject"))
     return out
 
@@ -332,8 +398,12 @@ def subject_of(spec: KindSpec, values: Mapping[str, str]) -> dict[str, Any]:
         if doc is None or doc.code != "citizen_id":  # a passport number is not a citizen ID
             key = f"{doc.code if doc else 'other:' + label}:{primary}"
     return {
-        "id": subject_id_for(namespace, key), "kind": kind, "name": values.get(s.name) or primary,
-        "uscc": uscc, "id_number": person if namespace == "person" else None, "local_code": local,
+        "id": subject_id_for(namespace, key),
+        "kind": kind,
+        "name": values.get(s.name) or primary,
+        "uscc": uscc,
+        "id_number": person if namespace == "person" else None,
+        "local_code": local,
         "legal_rep": values.get(s.legal_rep),
     }
 
@@ -345,8 +415,16 @@ def record_fields(spec: KindSpec, values: Mapping[str, str]) -> dict[str, str]:
 
 
 # Other subject-describing codes of the 双公示 layouts; kept in `original`, not in the record's fields.
-_SUBJECT_EXTRA = {"id_type", "org_code", "business_reg_no", "tax_reg_no", "institution_cert_no",
-                  "social_org_cert_no", "legal_rep_id_type", "legal_rep_id_number"}
+_SUBJECT_EXTRA = {
+    "id_type",
+    "org_code",
+    "business_reg_no",
+    "tax_reg_no",
+    "institution_cert_no",
+    "social_org_cert_no",
+    "legal_rep_id_type",
+    "legal_rep_id_number",
+}
 
 
 def json_string(text: str) -> str:
@@ -357,8 +435,10 @@ def fields_json(spec: KindSpec, fields: Mapping[str, str]) -> str:
     """Canonical JSON of the fields: keys sorted, no whitespace, UTF-8 kept, decimal/integer
     fields as JSON numbers (their canonical text), everything else as strings."""
     types = {f.name: f.type for f in spec.fields}
-    parts = [f"{json_string(k)}:{v if types.get(k) in NUMERIC_TYPES else json_string(v)}"
-             for k, v in sorted(fields.items())]
+    parts = [
+        f"{json_string(k)}:{v if types.get(k) in NUMERIC_TYPES else json_string(v)}"
+        for k, v in sorted(fields.items())
+    ]
     return "{" + ",".join(parts) + "}"
 
 
@@ -373,15 +453,19 @@ def number_text(value: float | int) -> str:
 def content_id(spec: KindSpec, source: str, subject_id: str, fields: Mapping[str, object]) -> str:
     """Recompute a stored record's id from its columns (fields as read back from the store), so a
     verifier can check that a record's content still matches the id the transparency log holds."""
-    text = {k: number_text(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
-            for k, v in fields.items()}
+    text = {
+        k: number_text(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+        for k, v in fields.items()
+    }
     return record_id(canonical_record(spec.id, source, subject_id, fields_json(spec, text)))
 
 
 def canonical_record(kind: str, source: str, subject_id: str, fields_text: str) -> str:
     """{"fields":{…},"kind":…,"source":…,"subject":…} — sorted keys, compact. Its sha256 is Record.id."""
-    return (f'{{"fields":{fields_text},"kind":{json_string(kind)},"source":{json_string(source)},'
-            f'"subject":{json_string(subject_id)}}}')
+    return (
+        f'{{"fields":{fields_text},"kind":{json_string(kind)},"source":{json_string(source)},'
+        f'"subject":{json_string(subject_id)}}}'
+    )
 
 
 def record_id(canonical: str) -> str:
@@ -423,8 +507,13 @@ def severity_from(spec: KindSpec, cells: Mapping[str, str | None], amount_hits: 
 
 def amount_hits(spec: KindSpec, amount: float | None) -> list[bool]:
     rules = spec.severity.rules if spec.severity else ()
-    return [r.field is None and r.amount_at_least is not None and amount is not None and amount >= r.amount_at_least
-            for r in rules]
+    return [
+        r.field is None
+        and r.amount_at_least is not None
+        and amount is not None
+        and amount >= r.amount_at_least
+        for r in rules
+    ]
 
 
 def severity_of(spec: KindSpec, values: Mapping[str, str], amount: float | None) -> str | None:
@@ -456,8 +545,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise ValueError(day)
 
 
-def publicity_until(spec: KindSpec, occurred_on: str | None, valid_until: str | None,
-                    given: str | None, severity: str | None) -> str | None:
+def publicity_until(
+    spec: KindSpec, occurred_on: str | None, valid_until: str | None, given: str | None, severity: str | None
+) -> str | None:
     """A 公示截止期 given in the file wins; otherwise the kind's rule (see docs/catalogue.md)."""
     if given:
         return given
@@ -482,8 +572,11 @@ def amount_of(spec: KindSpec, values: Mapping[str, str]) -> float | None:
 
 def original_json(raw: Mapping[str, object]) -> str:
     """The row as given: header → cell text, empty cells left out, keys in file order."""
-    return json.dumps({k: value_to_text(v) for k, v in raw.items() if v is not None and v != ""},
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {k: value_to_text(v) for k, v in raw.items() if v is not None and v != ""},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def build_record(spec: KindSpec, source: str, values: Mapping[str, str]) -> dict[str, Any]:
@@ -498,10 +591,16 @@ def build_record(spec: KindSpec, source: str, values: Mapping[str, str]) -> dict
     given = values.get(spec.publicity_until) if spec.publicity_until else None
     return {
         "id": record_id(canonical_record(spec.id, source, subject["id"], ftext)),
-        "kind": spec.id, "subject": subject, "source": source,
+        "kind": spec.id,
+        "subject": subject,
+        "source": source,
         "source_record_id": values.get(spec.record_id) if spec.record_id else None,
-        "occurred_on": occurred, "valid_until": valid,
+        "occurred_on": occurred,
+        "valid_until": valid,
         "publicity_until": publicity_until(spec, occurred, valid, given, severity),
-        "severity": severity, "polarity": spec.polarity, "disclosure": spec.disclosure,
-        "amount": amount, "fields_json": ftext,
+        "severity": severity,
+        "polarity": spec.polarity,
+        "disclosure": spec.disclosure,
+        "amount": amount,
+        "fields_json": ftext,
     }

@@ -60,9 +60,16 @@ class Grid:
         """Rows [start, start + length) (zero-copy); the unreadable rows go with one slice only."""
         if start == 0 and length >= self.num_rows and with_bad_rows:
             return self
-        return Grid(self.headers, [c.slice(start, length) for c in self.columns],
-                    self.row_numbers[start:start + length], self.bad_rows if with_bad_rows else [],
-                    self.format, self.encoding, self.sha256, self.header_row)
+        return Grid(
+            self.headers,
+            [c.slice(start, length) for c in self.columns],
+            self.row_numbers[start : start + length],
+            self.bad_rows if with_bad_rows else [],
+            self.format,
+            self.encoding,
+            self.sha256,
+            self.header_row,
+        )
 
     @property
     def num_rows(self) -> int:
@@ -106,9 +113,9 @@ def read_csv(path: Path) -> Grid:
     raw = path.read_bytes()
     if not raw.strip():
         raise ReaderError("文件为空", "the file is empty")
-    encoding = detect_encoding(raw[:1 << 20])
+    encoding = detect_encoding(raw[: 1 << 20])
     try:
-        text_head = raw[:1 << 16].decode(encoding, errors="replace")
+        text_head = raw[: 1 << 16].decode(encoding, errors="replace")
     except LookupError as exc:  # pragma: no cover - encodings above always exist
         raise ReaderError("无法识别文件编码", "unknown file encoding") from exc
     head_rows = list(itertools.islice(csv.reader(io.StringIO(text_head)), 10 * HEADER_SEARCH_ROWS))
@@ -128,15 +135,23 @@ def read_csv(path: Path) -> Grid:
     try:
         table = pacsv.read_csv(
             io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip + 1,
-                                           encoding="utf8" if encoding.startswith("utf-8") else encoding),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=skip + 1,
+                encoding="utf8" if encoding.startswith("utf-8") else encoding,
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad_row),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ReaderError(f"CSV 文件无法解析（可能被截断或引号未闭合）：{exc}",
-                          f"the CSV file cannot be parsed (truncated or unterminated quote?): {exc}") from exc
+        raise ReaderError(
+            f"CSV 文件无法解析（可能被截断或引号未闭合）：{exc}",
+            f"the CSV file cannot be parsed (truncated or unterminated quote?): {exc}",
+        ) from exc
     columns = [table.column(n).combine_chunks() for n in names]
     total = table.num_rows + len(bad)
     # Row numbers are lines as Excel/WPS shows them (header = line skip + 1). The handler reports
@@ -145,8 +160,13 @@ def read_csv(path: Path) -> Grid:
     first = skip + 2
     bad_numbers = [n + skip if n else first + total - len(bad) + i for i, (n, _) in enumerate(bad)]
     bad_set = set(bad_numbers)
-    good_numbers = np.fromiter((n for n in range(first, first + total) if n not in bad_set), dtype=np.int64,
-                               count=table.num_rows) if bad else np.arange(first, first + total, dtype=np.int64)
+    good_numbers = (
+        np.fromiter(
+            (n for n in range(first, first + total) if n not in bad_set), dtype=np.int64, count=table.num_rows
+        )
+        if bad
+        else np.arange(first, first + total, dtype=np.int64)
+    )
     bad_rows = []
     for number, (_, line) in zip(bad_numbers, bad, strict=True):
         cells = next(csv.reader(io.StringIO(line)), [])
@@ -165,19 +185,25 @@ def read_excel(path: Path) -> Grid:
         # skip_empty_area=False: rows start at A1, so list index + 1 is the row Excel/WPS shows.
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt files
-        raise ReaderError(f"Excel 文件无法读取（可能已损坏或被截断）：{exc}",
-                          f"the Excel file cannot be read (corrupt or truncated?): {exc}") from exc
+        raise ReaderError(
+            f"Excel 文件无法读取（可能已损坏或被截断）：{exc}",
+            f"the Excel file cannot be read (corrupt or truncated?): {exc}",
+        ) from exc
     filled = [i for i, r in enumerate(rows) if any(c not in (None, "") for c in r)]
     if not filled:
         raise ReaderError("工作表为空", "the first worksheet is empty")
     head = choose_header_row(rows)
     if head is None:
-        raise ReaderError(*no_header_message(f"工作表「{book.sheet_names[0]}」", f"worksheet {book.sheet_names[0]!r}"))
+        raise ReaderError(
+            *no_header_message(f"工作表「{book.sheet_names[0]}」", f"worksheet {book.sheet_names[0]!r}")
+        )
     headers = _unique_headers([value_to_text(c) if c is not None else "" for c in rows[head]])
     keep = [i for i in filled if i > head]  # blank rows between data rows are not records
     columns = []
     for j in range(len(headers)):
-        cells = [value_to_text(rows[i][j]) if j < len(rows[i]) and rows[i][j] is not None else "" for i in keep]
+        cells = [
+            value_to_text(rows[i][j]) if j < len(rows[i]) and rows[i][j] is not None else "" for i in keep
+        ]
         columns.append(pa.array(cells, pa.string()))
     numbers = np.array([i + 1 for i in keep], dtype=np.int64)
     return Grid(headers, columns, numbers, [], "xlsx", header_row=head + 1)
@@ -238,7 +264,9 @@ def read_file(path: Path) -> Grid:
 
     limits.check_file(path)
     with limits.bounded_memory():
-        if suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        if suffix in {".xlsx", ".xlsm", ".xls", ".ods"} or magic.startswith(
+            (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+        ):
             grid = read_excel(path)
         elif suffix in {".jsonl", ".ndjson", ".json"}:
             grid = read_jsonl(path)

@@ -41,9 +41,28 @@ CHUNK = 50_000
 SLICE = 100_000  # rows validated and written at a time inside a batch's transaction
 LOOKUP_CHUNK = 5_000  # keys per IN (…) query, well under SQLite's 32,766 bound parameters
 SQLITE_BULK_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
-RECORD_COLUMNS = ("id", "kind", "subject_id", "source", "source_record_id", "batch_id", "occurred_on",
-                  "publicity_until", "valid_until", "severity", "polarity", "disclosure", "amount", "fields",
-                  "original", "first_seen", "last_seen", "content_id", "version", "seq")
+RECORD_COLUMNS = (
+    "id",
+    "kind",
+    "subject_id",
+    "source",
+    "source_record_id",
+    "batch_id",
+    "occurred_on",
+    "publicity_until",
+    "valid_until",
+    "severity",
+    "polarity",
+    "disclosure",
+    "amount",
+    "fields",
+    "original",
+    "first_seen",
+    "last_seen",
+    "content_id",
+    "version",
+    "seq",
+)
 
 
 class IngestError(ReaderError):
@@ -68,46 +87,87 @@ class BatchResult:
 
     def summary(self) -> dict[str, int]:
         """The `--json` contract: read == accepted + corrected + duplicates + rejected."""
-        return {"batch": self.batch, "read": self.read, "accepted": self.accepted, "corrected": self.corrected,
-                "duplicates": self.duplicates, "rejected": self.rejected}
+        return {
+            "batch": self.batch,
+            "read": self.read,
+            "accepted": self.accepted,
+            "corrected": self.corrected,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+        }
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def ingest_file(*, engine: Engine, path: Path | str, source: str, kind: str | None = None,
-                submitted_by: str | None = None, progress: Progress | None = None,
-                now: dt.datetime | None = None) -> BatchResult:
+def ingest_file(
+    *,
+    engine: Engine,
+    path: Path | str,
+    source: str,
+    kind: str | None = None,
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> BatchResult:
     """Read a file and ingest it as one batch. Raises ReaderError/IngestError (bilingual) when the
     file as a whole is unusable; bad rows do not raise, they are quarantined."""
     path = Path(path)
     grid = read_file(path)
-    return ingest_grid(engine=engine, grid=grid, source=source, kind=kind, filename=path.name,
-                       submitted_by=submitted_by, progress=progress, now=now)
+    return ingest_grid(
+        engine=engine,
+        grid=grid,
+        source=source,
+        kind=kind,
+        filename=path.name,
+        submitted_by=submitted_by,
+        progress=progress,
+        now=now,
+    )
 
 
-def ingest_rows(*, engine: Engine, rows: Iterable[Mapping[str, object]], source: str, kind: str,
-                filename: str | None = None, submitted_by: str | None = None,
-                progress: Progress | None = None, now: dt.datetime | None = None) -> BatchResult:
+def ingest_rows(
+    *,
+    engine: Engine,
+    rows: Iterable[Mapping[str, object]],
+    source: str,
+    kind: str,
+    filename: str | None = None,
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> BatchResult:
     """Ingest dict rows (keys: catalogue field names or known headers; docs/ingest.md "Row format")."""
-    return ingest_grid(engine=engine, grid=grid_from_rows(rows), source=source, kind=kind, filename=filename,
-                       submitted_by=submitted_by, progress=progress, now=now)
+    return ingest_grid(
+        engine=engine,
+        grid=grid_from_rows(rows),
+        source=source,
+        kind=kind,
+        filename=filename,
+        submitted_by=submitted_by,
+        progress=progress,
+        now=now,
+    )
 
 
 def resolve_kind(grid: Grid, kind: str | None) -> tuple[KindSpec, ColumnMapping]:
     cat = load_catalogue()
     if kind is not None:
         if kind not in cat.kinds:
-            raise IngestError(f"未知的信息类别 {kind}（可选：{', '.join(cat.kinds)}）",
-                              f"unknown kind {kind!r} (one of {', '.join(cat.kinds)})")
+            raise IngestError(
+                f"未知的信息类别 {kind}（可选：{', '.join(cat.kinds)}）",
+                f"unknown kind {kind!r} (one of {', '.join(cat.kinds)})",
+            )
         layout = detect_layout(grid.headers)
         layout = layout if layout and layout.kind == kind else None
     else:
         kind, layout = detect_kind(grid.headers)
         if kind is None:
-            raise IngestError("无法根据表头识别信息类别，请用 --kind 指定",
-                              "cannot tell the record kind from the headers; give --kind")
+            raise IngestError(
+                "无法根据表头识别信息类别，请用 --kind 指定",
+                "cannot tell the record kind from the headers; give --kind",
+            )
     return cat.kinds[kind], map_columns(grid.headers, kind, layout)
 
 
@@ -133,7 +193,9 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
     columns = None
     if len(good):
         everything = len(good) == grid.num_rows
-        values = norm.values if everything else {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
+        values = (
+            norm.values if everything else {k: arr.take(pa.array(good)) for k, arr in norm.values.items()}
+        )
         columns = columnar.build_records(spec, source, values, len(good))
         columns["original"] = columnar.original_json(grid, good)
     accepted, quarantine, warnings = [], [], []
@@ -145,7 +207,9 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
             record = rowpath.build_record(spec, source, result.values)
             record["original"] = rowpath.original_json(raw)
             accepted.append((number, record))
-            warnings += [{"row": number, "subject_id": record["subject"]["id"], **w.as_dict()} for w in result.warnings]
+            warnings += [
+                {"row": number, "subject_id": record["subject"]["id"], **w.as_dict()} for w in result.warnings
+            ]
         else:
             quarantine.append((number, raw, [r.as_dict() for r in result.reasons]))
     for bad in grid.bad_rows:
@@ -154,14 +218,30 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
 
 
 def _bad_row_reason(bad: BadRow) -> dict[str, str]:
-    r = rowpath.reason(None, bad.code, f"（{bad.detail}）" if bad.detail else "",
-                       f" ({bad.detail})" if bad.detail else "")
+    r = rowpath.reason(
+        None, bad.code, f"（{bad.detail}）" if bad.detail else "", f" ({bad.detail})" if bad.detail else ""
+    )
     return r.as_dict()
 
 
-RECORD_VALUE_COLUMNS = ("id", "subject_id", "fields", "source_record_id", "occurred_on", "valid_until",
-                        "publicity_until", "severity", "amount", "original", "subject_kind", "subject_name",
-                        "subject_uscc", "subject_id_number", "subject_local_code", "subject_legal_rep")
+RECORD_VALUE_COLUMNS = (
+    "id",
+    "subject_id",
+    "fields",
+    "source_record_id",
+    "occurred_on",
+    "valid_until",
+    "publicity_until",
+    "severity",
+    "amount",
+    "original",
+    "subject_kind",
+    "subject_name",
+    "subject_uscc",
+    "subject_id_number",
+    "subject_local_code",
+    "subject_legal_rep",
+)
 
 
 def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], int, np.ndarray]:
@@ -176,30 +256,62 @@ def _record_columns(prep: _Prepared, grid: Grid) -> tuple[dict[str, pa.Array], i
         flat = []
         for _, rec in prep.accepted:
             subj = rec["subject"]
-            flat.append({**{k: rec[k] for k in ("id", "source_record_id", "occurred_on", "valid_until",
-                                                "publicity_until", "severity", "amount", "original")},
-                         "subject_id": subj["id"], "fields": rec["fields_json"],
-                         **{f"subject_{k}": v for k, v in subj.items() if k != "id"}})
-        parts.append({k: pa.array([f[k] for f in flat], pa.float64() if k == "amount" else pa.string())
-                      for k in RECORD_VALUE_COLUMNS})
+            flat.append(
+                {
+                    **{
+                        k: rec[k]
+                        for k in (
+                            "id",
+                            "source_record_id",
+                            "occurred_on",
+                            "valid_until",
+                            "publicity_until",
+                            "severity",
+                            "amount",
+                            "original",
+                        )
+                    },
+                    "subject_id": subj["id"],
+                    "fields": rec["fields_json"],
+                    **{f"subject_{k}": v for k, v in subj.items() if k != "id"},
+                }
+            )
+        parts.append(
+            {
+                k: pa.array([f[k] for f in flat], pa.float64() if k == "amount" else pa.string())
+                for k in RECORD_VALUE_COLUMNS
+            }
+        )
         numbers.append(np.array([n for n, _ in prep.accepted], dtype=np.int64))
     if not parts:
-        empty = {k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS}
+        empty = {
+            k: pa.array([], pa.float64() if k == "amount" else pa.string()) for k in RECORD_VALUE_COLUMNS
+        }
         return empty, 0, np.array([], dtype=np.int64)
     if len(parts) == 1:
         return parts[0], len(parts[0]["id"]), numbers[0]
-    cols = {k: pa.concat_arrays([p[k].cast(pa.float64() if k == "amount" else pa.string()) for p in parts])
-            for k in RECORD_VALUE_COLUMNS}
+    cols = {
+        k: pa.concat_arrays([p[k].cast(pa.float64() if k == "amount" else pa.string()) for p in parts])
+        for k in RECORD_VALUE_COLUMNS
+    }
     all_numbers = np.concatenate(numbers)
     order = np.argsort(all_numbers, kind="stable")
     cols = {k: v.take(pa.array(order)) for k, v in cols.items()}
     return cols, len(cols["id"]), all_numbers[order]
 
 
-def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, filename: str | None = None,
-                submitted_by: str | None = None, progress: Progress | None = None,
-                now: dt.datetime | None = None,
-                within: Callable[[Connection, BatchResult], None] | None = None) -> BatchResult:
+def ingest_grid(
+    *,
+    engine: Engine,
+    grid: Grid,
+    source: str,
+    kind: str | None,
+    filename: str | None = None,
+    submitted_by: str | None = None,
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+    within: Callable[[Connection, BatchResult], None] | None = None,
+) -> BatchResult:
     """The pipeline behind ingest_file/ingest_rows. `within` runs inside the batch's transaction,
     after everything is written (quarantine retry marks its row resolved there).
 
@@ -218,35 +330,93 @@ def ingest_grid(*, engine: Engine, grid: Grid, source: str, kind: str | None, fi
     corrected_ids: list[str] = []
     warnings: list[dict[str, Any]] = []
     with engine.begin() as conn:
-        batch_id = conn.execute(insert(Batch).values(
-            source=source, kind=spec.id, filename=filename, file_sha256=grid.sha256, layout=mapping.layout,
-            started_at=now, read=0, accepted=0, duplicates=0, rejected=0, unknown_columns=unknown,
-            submitted_by=submitted_by).returning(Batch.id)).scalar_one()
+        batch_id = conn.execute(
+            insert(Batch)
+            .values(
+                source=source,
+                kind=spec.id,
+                filename=filename,
+                file_sha256=grid.sha256,
+                layout=mapping.layout,
+                started_at=now,
+                read=0,
+                accepted=0,
+                duplicates=0,
+                rejected=0,
+                unknown_columns=unknown,
+                submitted_by=submitted_by,
+            )
+            .returning(Batch.id)
+        ).scalar_one()
         reserve_seq(conn, 0)  # lock the commit sequence now: batches commit in the order they number
         dedupe = _Dedupe(conn, source, spec.id, total)
         with _bulk_cache(conn, total):
-            _write_slices(conn, spec, mapping, grid, source, batch_id, dedupe, now, progress, counts, record_ids,
-                          corrected_ids, warnings)
+            _write_slices(
+                conn,
+                spec,
+                mapping,
+                grid,
+                source,
+                batch_id,
+                dedupe,
+                now,
+                progress,
+                counts,
+                record_ids,
+                corrected_ids,
+                warnings,
+            )
         flag_subjects(conn, warnings)
         duplicates = counts["valid"] - counts["accepted"] - counts["corrected"] - counts["moved"]
-        result = BatchResult(batch=batch_id, read=counts["valid"] + counts["rejected"] - counts["moved"],
-                             accepted=counts["accepted"], duplicates=duplicates, rejected=counts["rejected"],
-                             kind=spec.id, layout=mapping.layout, unknown_columns=unknown, record_ids=record_ids,
-                             corrected=counts["corrected"], corrected_ids=corrected_ids,
-                             header_row=grid.header_row, warnings=warnings)
-        conn.execute(update(Batch).where(Batch.id == batch_id).values(
-            finished_at=_now(), read=result.read, accepted=result.accepted, corrected=result.corrected,
-            duplicates=result.duplicates, rejected=result.rejected, header_row=grid.header_row,
-            warnings=warnings))
+        result = BatchResult(
+            batch=batch_id,
+            read=counts["valid"] + counts["rejected"] - counts["moved"],
+            accepted=counts["accepted"],
+            duplicates=duplicates,
+            rejected=counts["rejected"],
+            kind=spec.id,
+            layout=mapping.layout,
+            unknown_columns=unknown,
+            record_ids=record_ids,
+            corrected=counts["corrected"],
+            corrected_ids=corrected_ids,
+            header_row=grid.header_row,
+            warnings=warnings,
+        )
+        conn.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(
+                finished_at=_now(),
+                read=result.read,
+                accepted=result.accepted,
+                corrected=result.corrected,
+                duplicates=result.duplicates,
+                rejected=result.rejected,
+                header_row=grid.header_row,
+                warnings=warnings,
+            )
+        )
         if within is not None:
             within(conn, result)
     return result
 
 
-def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str,
-                  batch_id: int, dedupe: _Dedupe, now: dt.datetime, progress: Progress | None,
-                  counts: dict[str, int], record_ids: list[str], corrected_ids: list[str],
-                  warnings: list[dict[str, Any]]) -> None:
+def _write_slices(
+    conn: Connection,
+    spec: KindSpec,
+    mapping: ColumnMapping,
+    grid: Grid,
+    source: str,
+    batch_id: int,
+    dedupe: _Dedupe,
+    now: dt.datetime,
+    progress: Progress | None,
+    counts: dict[str, int],
+    record_ids: list[str],
+    corrected_ids: list[str],
+    warnings: list[dict[str, Any]],
+) -> None:
     """Validate, deduplicate and write the grid slice by slice (all inside the caller's transaction):
     new records are inserted, corrections add a version, rows that would move a record to another
     subject are quarantined."""
@@ -264,7 +434,9 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
         else:
             _upsert_subjects(conn, cols, source, now)  # duplicates re-see their subject too
         keep = split.keep
-        fresh = {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+        fresh = (
+            {k: v.take(pa.array(keep, pa.int64())) for k, v in cols.items()} if len(keep) < valid else cols
+        )
         seq = reserve_seq(conn, len(keep) + len(split.corrections))
         fresh["seq"] = pa.array(range(seq, seq + len(keep)), pa.int64())
         done = first + part.num_rows
@@ -275,8 +447,10 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
 
         _insert_records(conn, spec, source, batch_id, fresh, now, slice_progress)
         _touch(conn, split.touched, now)
-        moved = [(int(numbers[i]), json.loads(cols["original"][i].as_py()), [_moved_reason(rid, old, subjects[i])])
-                 for i, rid, old in split.moved]
+        moved = [
+            (int(numbers[i]), json.loads(cols["original"][i].as_py()), [_moved_reason(rid, old, subjects[i])])
+            for i, rid, old in split.moved
+        ]
         _quarantine(conn, spec, source, batch_id, prep.quarantine + moved, now)
         fresh_ids = [ids[i] for i in keep]
         _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
@@ -295,10 +469,12 @@ def _write_slices(conn: Connection, spec: KindSpec, mapping: ColumnMapping, grid
 
 def _moved_reason(record_id: str, old_subject: str, new_subject: str) -> dict[str, str]:
     return rowpath.Reason(
-        "_subject", "subject_changed",
+        "_subject",
+        "subject_changed",
         f"更正不能把记录改到另一个信用主体：记录 {record_id} 属于 {old_subject}，此行为 {new_subject}",
         f"a correction may not move a record to another subject: record {record_id} belongs to "
-        f"{old_subject}, this row to {new_subject}").as_dict()
+        f"{old_subject}, this row to {new_subject}",
+    ).as_dict()
 
 
 @dataclass
@@ -350,7 +526,9 @@ class _Dedupe:
 
     @staticmethod
     def _select():  # noqa: ANN205 - a Select
-        return select(Record.id, Record.source_record_id, Record.content_id, Record.subject_id, Record.version)
+        return select(
+            Record.id, Record.source_record_id, Record.content_id, Record.subject_id, Record.version
+        )
 
     def _remember(self, rid: str, srid: str | None, cid: str, sid: str, version: int) -> None:
         key = "r:" + srid if srid is not None else "h:" + cid
@@ -361,17 +539,26 @@ class _Dedupe:
         wanted = sorted({"r:" + x for x in srids if x is not None} - self.looked_up - self.known.keys())
         self.looked_up.update(wanted)
         for start in range(0, len(wanted), LOOKUP_CHUNK):
-            part = [k[2:] for k in wanted[start:start + LOOKUP_CHUNK]]
-            for row in self.conn.execute(self._select().where(
-                    Record.source == self.source, Record.kind == self.kind, Record.source_record_id.in_(part))):
+            part = [k[2:] for k in wanted[start : start + LOOKUP_CHUNK]]
+            for row in self.conn.execute(
+                self._select().where(
+                    Record.source == self.source, Record.kind == self.kind, Record.source_record_id.in_(part)
+                )
+            ):
                 self._remember(*row)
-        hashes = sorted({"h:" + x for x, s in zip(ids, srids, strict=True) if s is None}
-                        - self.looked_up - self.known.keys())
+        hashes = sorted(
+            {"h:" + x for x, s in zip(ids, srids, strict=True) if s is None}
+            - self.looked_up
+            - self.known.keys()
+        )
         self.looked_up.update(hashes)
         for start in range(0, len(hashes), LOOKUP_CHUNK):
-            part = [k[2:] for k in hashes[start:start + LOOKUP_CHUNK]]
-            for row in self.conn.execute(self._select().where(Record.id.in_(part), Record.source == self.source,
-                                                              Record.kind == self.kind)):
+            part = [k[2:] for k in hashes[start : start + LOOKUP_CHUNK]]
+            for row in self.conn.execute(
+                self._select().where(
+                    Record.id.in_(part), Record.source == self.source, Record.kind == self.kind
+                )
+            ):
                 self._remember(*row)
 
     def split(self, ids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
@@ -404,8 +591,10 @@ def _touch(conn: Connection, dupes: list[str], now: dt.datetime) -> None:
     sqlite = conn.dialect.name == "sqlite"
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     mark = "?" if sqlite else "%s"
-    conn.exec_driver_sql(f"UPDATE records SET last_seen = {mark} WHERE id = {mark}",
-                         [(stamp, rid) for rid in sorted(set(dupes))])
+    conn.exec_driver_sql(
+        f"UPDATE records SET last_seen = {mark} WHERE id = {mark}",
+        [(stamp, rid) for rid in sorted(set(dupes))],
+    )
 
 
 def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, now: dt.datetime) -> None:
@@ -422,8 +611,10 @@ def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, n
     if not first:
         return
     take = pa.array(list(first.values()), pa.int64())
-    subj = {k: cols[f"subject_{k}"].take(take).to_pylist()
-            for k in ("kind", "name", "uscc", "id_number", "local_code", "legal_rep")}
+    subj = {
+        k: cols[f"subject_{k}"].take(take).to_pylist()
+        for k in ("kind", "name", "uscc", "id_number", "local_code", "legal_rep")
+    }
     sqlite = conn.dialect.name == "sqlite"
     stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
     rows = []
@@ -432,19 +623,55 @@ def _upsert_subjects(conn: Connection, cols: dict[str, pa.Array], source: str, n
         division = (code[2:8] if subj["uscc"][j] else code[:6]) if code else None
         division = division if division and division.isdigit() else None  # passports have none
         rep = subj["legal_rep"][j]
-        rows.append((sid, subj["kind"][j], subj["name"][j][:200], subj["uscc"][j], subj["id_number"][j],
-                     subj["local_code"][j], division, district_of(division), rep[:100] if rep else None, "{}",
-                     source, stamp, stamp))
-    names = ("id", "kind", "name", "uscc", "id_number", "local_code", "division_code", "district_code",
-             "legal_rep", "attributes", "source", "first_seen", "last_seen")
+        rows.append(
+            (
+                sid,
+                subj["kind"][j],
+                subj["name"][j][:200],
+                subj["uscc"][j],
+                subj["id_number"][j],
+                subj["local_code"][j],
+                division,
+                district_of(division),
+                rep[:100] if rep else None,
+                "{}",
+                source,
+                stamp,
+                stamp,
+            )
+        )
+    names = (
+        "id",
+        "kind",
+        "name",
+        "uscc",
+        "id_number",
+        "local_code",
+        "division_code",
+        "district_code",
+        "legal_rep",
+        "attributes",
+        "source",
+        "first_seen",
+        "last_seen",
+    )
     mark = "?" if sqlite else "%s"
     conn.exec_driver_sql(
         f"INSERT INTO subjects ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
-        "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen", rows)
+        "ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen",
+        rows,
+    )
 
 
-def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int, cols: dict[str, pa.Array],
-                    now: dt.datetime, progress: Progress | None) -> None:
+def _insert_records(
+    conn: Connection,
+    spec: KindSpec,
+    source: str,
+    batch_id: int,
+    cols: dict[str, pa.Array],
+    now: dt.datetime,
+    progress: Progress | None,
+) -> None:
     """executemany on SQLite, COPY on PostgreSQL (psycopg 3), in the batch's transaction.
 
     Rows go in primary-key order: the random sha256 ids would otherwise touch a random page of the
@@ -457,15 +684,48 @@ def _insert_records(conn: Connection, spec: KindSpec, source: str, batch_id: int
     names = ", ".join(RECORD_COLUMNS)
     for start in range(0, total, CHUNK):
         take = order.slice(start, CHUNK)  # take per chunk: no sorted copy of the whole slice
-        part = {k: cols[k].take(take).to_pylist() for k in (
-            "id", "subject_id", "source_record_id", "occurred_on", "publicity_until", "valid_until", "severity",
-            "amount", "fields", "original", "seq")}
+        part = {
+            k: cols[k].take(take).to_pylist()
+            for k in (
+                "id",
+                "subject_id",
+                "source_record_id",
+                "occurred_on",
+                "publicity_until",
+                "valid_until",
+                "severity",
+                "amount",
+                "fields",
+                "original",
+                "seq",
+            )
+        }
         n = len(part["id"])
-        rows = list(zip(part["id"], repeat(spec.id, n), part["subject_id"], repeat(source, n),
-                        part["source_record_id"], repeat(batch_id, n), part["occurred_on"], part["publicity_until"],
-                        part["valid_until"], part["severity"], repeat(spec.polarity, n),
-                        repeat(spec.disclosure, n), part["amount"], part["fields"], part["original"],
-                        repeat(stamp, n), repeat(stamp, n), part["id"], repeat(1, n), part["seq"], strict=True))
+        rows = list(
+            zip(
+                part["id"],
+                repeat(spec.id, n),
+                part["subject_id"],
+                repeat(source, n),
+                part["source_record_id"],
+                repeat(batch_id, n),
+                part["occurred_on"],
+                part["publicity_until"],
+                part["valid_until"],
+                part["severity"],
+                repeat(spec.polarity, n),
+                repeat(spec.disclosure, n),
+                part["amount"],
+                part["fields"],
+                part["original"],
+                repeat(stamp, n),
+                repeat(stamp, n),
+                part["id"],
+                repeat(1, n),
+                part["seq"],
+                strict=True,
+            )
+        )
         if pg:
             cursor = conn.connection.driver_connection.cursor()
             with cursor.copy(f"COPY records ({names}) FROM STDIN") as copy:
@@ -498,8 +758,14 @@ def raw_digest(kind: str, source: str, raw: Mapping[str, str]) -> str:
     return rowpath.record_id(json.dumps([kind, source, raw], ensure_ascii=False, sort_keys=True))
 
 
-def _quarantine(conn: Connection, spec: KindSpec, source: str, batch_id: int,
-                rows: list[tuple[int, dict[str, str], list[dict[str, str]]]], now: dt.datetime) -> None:
+def _quarantine(
+    conn: Connection,
+    spec: KindSpec,
+    source: str,
+    batch_id: int,
+    rows: list[tuple[int, dict[str, str], list[dict[str, str]]]],
+    now: dt.datetime,
+) -> None:
     """Keep rejected rows with every reason. A row identical to one still open in quarantine from
     the same source is counted as rejected again but not stored twice (re-running a file adds nothing)."""
     if not rows:
@@ -508,43 +774,94 @@ def _quarantine(conn: Connection, spec: KindSpec, source: str, batch_id: int,
     open_already: set[str] = set()
     unique = sorted(set(digests))
     for start in range(0, len(unique), 5000):
-        open_already |= set(conn.execute(select(QuarantineRow.raw_sha256).where(
-            # open: not stored twice; resolved: fixed through quarantine, so the same raw row from a
-            # re-import is recognised and not re-opened (raw_sha256 is the row as first received)
-            QuarantineRow.raw_sha256.in_(unique[start:start + 5000]),
-            QuarantineRow.status.in_(["open", "resolved"]))).scalars())
+        open_already |= set(
+            conn.execute(
+                select(QuarantineRow.raw_sha256).where(
+                    # open: not stored twice; resolved: fixed through quarantine, so the same raw row from a
+                    # re-import is recognised and not re-opened (raw_sha256 is the row as first received)
+                    QuarantineRow.raw_sha256.in_(unique[start : start + 5000]),
+                    QuarantineRow.status.in_(["open", "resolved"]),
+                )
+            ).scalars()
+        )
     new_rows = []
     for (number, raw, reasons), digest in sorted(zip(rows, digests, strict=True), key=lambda t: t[0][0]):
         if digest in open_already:
             continue
         open_already.add(digest)
-        new_rows.append({"batch_id": batch_id, "row_number": number, "kind": spec.id, "source": source,
-                         "raw": raw, "raw_sha256": digest, "reasons": reasons, "status": "open",
-                         "created_at": now})
+        new_rows.append(
+            {
+                "batch_id": batch_id,
+                "row_number": number,
+                "kind": spec.id,
+                "source": source,
+                "raw": raw,
+                "raw_sha256": digest,
+                "reasons": reasons,
+                "status": "open",
+                "created_at": now,
+            }
+        )
     for start in range(0, len(new_rows), 5000):
-        conn.execute(insert(QuarantineRow), new_rows[start:start + 5000])
+        conn.execute(insert(QuarantineRow), new_rows[start : start + 5000])
 
 
-def _log_events(conn: Connection, spec: KindSpec, source: str, batch_id: int, record_ids: list[str],
-                subject_ids: list[str]) -> None:
+def _log_events(
+    conn: Connection,
+    spec: KindSpec,
+    source: str,
+    batch_id: int,
+    record_ids: list[str],
+    subject_ids: list[str],
+) -> None:
     """One transparency-log leaf per accepted record, in the batch's transaction."""
     if not record_ids:
         return
     from xinyong.ledger.service import append_events
 
     session = Session(bind=conn)
-    append_events(session, [{"type": "record.collected", "record_id": rid, "kind": spec.id, "subject_id": sid,
-                             "batch_id": batch_id, "source": source, "content_id": rid}
-                            for rid, sid in zip(record_ids, subject_ids, strict=True)])
+    append_events(
+        session,
+        [
+            {
+                "type": "record.collected",
+                "record_id": rid,
+                "kind": spec.id,
+                "subject_id": sid,
+                "batch_id": batch_id,
+                "source": source,
+                "content_id": rid,
+            }
+            for rid, sid in zip(record_ids, subject_ids, strict=True)
+        ],
+    )
     session.flush()
 
 
-_VERSION_COPY = ("content_id", "seq", "batch_id", "occurred_on", "publicity_until", "valid_until", "severity",
-                 "amount", "fields", "original")
+_VERSION_COPY = (
+    "content_id",
+    "seq",
+    "batch_id",
+    "occurred_on",
+    "publicity_until",
+    "valid_until",
+    "severity",
+    "amount",
+    "fields",
+    "original",
+)
 
 
-def _apply_corrections(conn: Connection, spec: KindSpec, source: str, batch_id: int, cols: dict[str, pa.Array],
-                       corrections: list[_Correction], seq: int, now: dt.datetime) -> None:
+def _apply_corrections(
+    conn: Connection,
+    spec: KindSpec,
+    source: str,
+    batch_id: int,
+    cols: dict[str, pa.Array],
+    corrections: list[_Correction],
+    seq: int,
+    now: dt.datetime,
+) -> None:
     """Store each correction as a new version (更正), in file order, in the batch's transaction:
     version 1 is first copied from the record row into record_versions (when the record has no
     versions yet), then the new version is added, the record row takes the new content, and a
@@ -552,44 +869,92 @@ def _apply_corrections(conn: Connection, spec: KindSpec, source: str, batch_id: 
     if not corrections:
         return
     take = pa.array([c.index for c in corrections], pa.int64())
-    part = {k: cols[k].take(take).to_pylist() for k in (
-        "id", "subject_id", "occurred_on", "publicity_until", "valid_until", "severity", "amount", "fields",
-        "original")}
+    part = {
+        k: cols[k].take(take).to_pylist()
+        for k in (
+            "id",
+            "subject_id",
+            "occurred_on",
+            "publicity_until",
+            "valid_until",
+            "severity",
+            "amount",
+            "fields",
+            "original",
+        )
+    }
     first_copies = sorted({c.record_id for c in corrections if c.version == 2})
     for start in range(0, len(first_copies), LOOKUP_CHUNK):
-        chunk = first_copies[start:start + LOOKUP_CHUNK]
-        conn.execute(insert(RecordVersion).from_select(
-            ["record_id", "version", "recorded_at", *_VERSION_COPY],
-            select(Record.id, Record.version, Record.first_seen, *(getattr(Record, c) for c in _VERSION_COPY))
-            .where(Record.id.in_(chunk), Record.version == 1)))
+        chunk = first_copies[start : start + LOOKUP_CHUNK]
+        conn.execute(
+            insert(RecordVersion).from_select(
+                ["record_id", "version", "recorded_at", *_VERSION_COPY],
+                select(
+                    Record.id, Record.version, Record.first_seen, *(getattr(Record, c) for c in _VERSION_COPY)
+                ).where(Record.id.in_(chunk), Record.version == 1),
+            )
+        )
     day = dt.date.fromisoformat
     versions, changes = [], {}
     for j, c in enumerate(corrections):
-        content = {"occurred_on": day(part["occurred_on"][j]) if part["occurred_on"][j] else None,
-                   "publicity_until": day(part["publicity_until"][j]) if part["publicity_until"][j] else None,
-                   "valid_until": day(part["valid_until"][j]) if part["valid_until"][j] else None,
-                   "severity": part["severity"][j], "amount": part["amount"][j],
-                   "fields": json.loads(part["fields"][j]), "original": json.loads(part["original"][j])}
-        common = {**content, "content_id": part["id"][j], "version": c.version, "seq": seq + j, "batch_id": batch_id}
+        content = {
+            "occurred_on": day(part["occurred_on"][j]) if part["occurred_on"][j] else None,
+            "publicity_until": day(part["publicity_until"][j]) if part["publicity_until"][j] else None,
+            "valid_until": day(part["valid_until"][j]) if part["valid_until"][j] else None,
+            "severity": part["severity"][j],
+            "amount": part["amount"][j],
+            "fields": json.loads(part["fields"][j]),
+            "original": json.loads(part["original"][j]),
+        }
+        common = {
+            **content,
+            "content_id": part["id"][j],
+            "version": c.version,
+            "seq": seq + j,
+            "batch_id": batch_id,
+        }
         versions.append({"record_id": c.record_id, "recorded_at": now, **common})
-        changes[c.record_id] = {"rid": c.record_id, "last_seen": now, **common}  # corrected twice: the last wins
+        changes[c.record_id] = {
+            "rid": c.record_id,
+            "last_seen": now,
+            **common,
+        }  # corrected twice: the last wins
     conn.execute(insert(RecordVersion), versions)
     conn.execute(update(Record).where(Record.id == bindparam("rid")), list(changes.values()))
     from xinyong.ledger.service import append_events
 
     session = Session(bind=conn)
-    append_events(session, [{"type": "record.corrected", "record_id": c.record_id, "kind": spec.id,
-                             "subject_id": part["subject_id"][j], "batch_id": batch_id, "source": source,
-                             "content_id": part["id"][j], "previous_content_id": c.previous_content_id,
-                             "version": c.version}
-                            for j, c in enumerate(corrections)])
+    append_events(
+        session,
+        [
+            {
+                "type": "record.corrected",
+                "record_id": c.record_id,
+                "kind": spec.id,
+                "subject_id": part["subject_id"][j],
+                "batch_id": batch_id,
+                "source": source,
+                "content_id": part["id"][j],
+                "previous_content_id": c.previous_content_id,
+                "version": c.version,
+            }
+            for j, c in enumerate(corrections)
+        ],
+    )
     session.flush()
 
 
 # --- quarantine --------------------------------------------------------------------------------
 
-def list_quarantine(*, engine: Engine, batch: int | None = None, status: str | None = "open",
-                    limit: int = 200, offset: int = 0) -> list[QuarantineRow]:
+
+def list_quarantine(
+    *,
+    engine: Engine,
+    batch: int | None = None,
+    status: str | None = "open",
+    limit: int = 200,
+    offset: int = 0,
+) -> list[QuarantineRow]:
     with Session(engine) as session:
         query = select(QuarantineRow).order_by(QuarantineRow.id).limit(limit).offset(offset)
         if batch is not None:
@@ -603,7 +968,9 @@ def get_quarantine(*, engine: Engine, quarantine_id: int) -> QuarantineRow:
     with Session(engine) as session:
         row = session.get(QuarantineRow, quarantine_id)
         if row is None:
-            raise IngestError(f"隔离区没有编号为 {quarantine_id} 的记录", f"no quarantined row {quarantine_id}")
+            raise IngestError(
+                f"隔离区没有编号为 {quarantine_id} 的记录", f"no quarantined row {quarantine_id}"
+            )
         return row
 
 
@@ -640,36 +1007,60 @@ class RetryResult:
     reasons: list[dict[str, str]] = field(default_factory=list)
 
 
-def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[str, str] | None = None,
-                      submitted_by: str | None = None, now: dt.datetime | None = None) -> RetryResult:
+def retry_quarantined(
+    *,
+    engine: Engine,
+    quarantine_id: int,
+    changes: Mapping[str, str] | None = None,
+    submitted_by: str | None = None,
+    now: dt.datetime | None = None,
+) -> RetryResult:
     """Apply `changes` to a quarantined row and resubmit it. On success the row becomes a record
     (in a new one-row batch from the same source) and the quarantine row is marked resolved; on
     failure the row keeps its place, with the changes applied and its reasons updated."""
     now = now or _now()
     q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
     if q.status != "open":
-        raise IngestError(f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}")
+        raise IngestError(
+            f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}"
+        )
     batch = get_batch(engine=engine, batch_id=q.batch_id)
     spec = load_catalogue().kinds[q.kind or batch.kind]
     raw = apply_changes(spec, q.raw, changes or {})
     grid = grid_from_rows([raw])
     _, mapping = resolve_kind(grid, spec.id)  # same header mapping (and layout) as the original file
-    result = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns})
+    result = rowpath.validate_row(
+        spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns}
+    )
     if not result.ok:
         reasons = [r.as_dict() for r in result.reasons]
         with engine.begin() as conn:
-            conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
-                raw=raw, reasons=reasons))  # raw_sha256 stays the row as first received
+            conn.execute(
+                update(QuarantineRow)
+                .where(QuarantineRow.id == quarantine_id)
+                .values(raw=raw, reasons=reasons)
+            )  # raw_sha256 stays the row as first received
         return RetryResult(quarantine_id, "open", reasons=reasons)
 
     def resolve(conn: Connection, done: BatchResult) -> None:
         if done.rejected:  # e.g. a correction that would move the record to another subject
             return
-        conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
-            raw=raw, status="resolved", resolved_batch_id=done.batch, resolved_at=now))
+        conn.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id == quarantine_id)
+            .values(raw=raw, status="resolved", resolved_batch_id=done.batch, resolved_at=now)
+        )
 
-    done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
-                       filename=f"quarantine:{quarantine_id}", submitted_by=submitted_by, now=now, within=resolve)
+    done = ingest_grid(
+        engine=engine,
+        grid=grid,
+        source=batch.source,
+        kind=spec.id,
+        filename=f"quarantine:{quarantine_id}",
+        submitted_by=submitted_by,
+        now=now,
+        within=resolve,
+    )
     record = rowpath.build_record(spec, batch.source, result.values)
     if done.rejected:
         with Session(engine) as session:
@@ -677,12 +1068,14 @@ def retry_quarantined(*, engine: Engine, quarantine_id: int, changes: Mapping[st
             reasons = list(again.reasons) if again else list(q.reasons)  # the same row is kept once
         return RetryResult(quarantine_id, "open", batch=done.batch, reasons=reasons)
     record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
-    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record_id,
-                       duplicate=done.duplicates == 1)
+    return RetryResult(
+        quarantine_id, "resolved", batch=done.batch, record_id=record_id, duplicate=done.duplicates == 1
+    )
 
 
-def accept_irregular_code(*, engine: Engine, quarantine_id: int, officer: str, reason: str,
-                          now: dt.datetime | None = None) -> RetryResult:
+def accept_irregular_code(
+    *, engine: Engine, quarantine_id: int, officer: str, reason: str, now: dt.datetime | None = None
+) -> RetryResult:
     """Accept a quarantined row whose only problem is a registered code failing GB 32100, as an
     irregular registered code (ingest/irregular.py): imported unchanged, the subject flagged, the
     judgement (officer, reason) in the ledger. Raises IrregularCodeError when there is no reason or
@@ -692,41 +1085,68 @@ def accept_irregular_code(*, engine: Engine, quarantine_id: int, officer: str, r
     now = now or _now()
     reason, officer = (reason or "").strip(), (officer or "").strip()
     if not reason or not officer:
-        raise IrregularCodeError("接受不规范代码必须写明理由和经办人", "accepting an irregular code needs a reason and an officer")
+        raise IrregularCodeError(
+            "接受不规范代码必须写明理由和经办人", "accepting an irregular code needs a reason and an officer"
+        )
     q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
     codes = {r["code"] for r in q.reasons}
     if q.status != "open" or codes != {"uscc"}:
-        raise IrregularCodeError(f"隔离记录 {quarantine_id} 不是仅因统一社会信用代码校验失败而被拒",
-                                 f"quarantined row {quarantine_id} is not rejected for its USCC check alone")
+        raise IrregularCodeError(
+            f"隔离记录 {quarantine_id} 不是仅因统一社会信用代码校验失败而被拒",
+            f"quarantined row {quarantine_id} is not rejected for its USCC check alone",
+        )
     spec = load_catalogue().kinds[q.kind or get_batch(engine=engine, batch_id=q.batch_id).kind]
     grid = grid_from_rows([q.raw])
     _, mapping = resolve_kind(grid, spec.id)
     header = next(h for h, f in mapping.columns.items() if f == spec.subject.uscc)
     code = rowpath.code_text(rowpath.clean_text(q.raw[header]) or "")
     with accepting(code):
-        result = rowpath.validate_row(spec, {mapping.columns[h]: v for h, v in q.raw.items() if h in mapping.columns})
+        result = rowpath.validate_row(
+            spec, {mapping.columns[h]: v for h, v in q.raw.items() if h in mapping.columns}
+        )
         if not result.ok:
-            raise IrregularCodeError(f"隔离记录 {quarantine_id} 仍有其他问题", f"quarantined row {quarantine_id} has other problems")
+            raise IrregularCodeError(
+                f"隔离记录 {quarantine_id} 仍有其他问题",
+                f"quarantined row {quarantine_id} has other problems",
+            )
         subject_id = rowpath.build_record(spec, q.source or "", result.values)["subject"]["id"]
 
         def mark(conn: Connection, done: BatchResult) -> None:
-            conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id).values(
-                status="resolved", resolved_batch_id=done.batch, resolved_at=now))
+            conn.execute(
+                update(QuarantineRow)
+                .where(QuarantineRow.id == quarantine_id)
+                .values(status="resolved", resolved_batch_id=done.batch, resolved_at=now)
+            )
             mark_subject(conn, subject_id, code, reason, officer, quarantine_id, now)
 
         batch = get_batch(engine=engine, batch_id=q.batch_id)
-        done = ingest_grid(engine=engine, grid=grid, source=batch.source, kind=spec.id,
-                           filename=f"quarantine:{quarantine_id}:irregular", submitted_by=officer, now=now, within=mark)
+        done = ingest_grid(
+            engine=engine,
+            grid=grid,
+            source=batch.source,
+            kind=spec.id,
+            filename=f"quarantine:{quarantine_id}:irregular",
+            submitted_by=officer,
+            now=now,
+            within=mark,
+        )
     record = rowpath.build_record(spec, batch.source, result.values)
-    return RetryResult(quarantine_id, "resolved", batch=done.batch, record_id=record["id"],
-                       duplicate=done.duplicates == 1)
+    return RetryResult(
+        quarantine_id, "resolved", batch=done.batch, record_id=record["id"], duplicate=done.duplicates == 1
+    )
 
 
 REJECT_CODE = "rejected_by_officer"
 
 
-def reject_quarantined(*, engine: Engine, quarantine_id: int, reason: str, rejected_by: str | None = None,
-                       now: dt.datetime | None = None) -> QuarantineRow:
+def reject_quarantined(
+    *,
+    engine: Engine,
+    quarantine_id: int,
+    reason: str,
+    rejected_by: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuarantineRow:
     """Close an open quarantined row without a record: status "rejected". The validation reasons are
     kept and the officer's reason is appended as one more reason (code `rejected_by_officer`), so
     the decision is recorded beside what the row failed on, never in place of it.
@@ -738,11 +1158,20 @@ def reject_quarantined(*, engine: Engine, quarantine_id: int, reason: str, rejec
     now = now or _now()
     q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
     if q.status != "open":
-        raise IngestError(f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}")
+        raise IngestError(
+            f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}"
+        )
     who = rejected_by or "—"
-    entry = {"field": "", "code": REJECT_CODE, "zh": f"已驳回（{who}，{now:%Y-%m-%d %H:%M}）：{reason}",
-             "en": f"rejected by {who} at {now:%Y-%m-%d %H:%M}: {reason}"}
+    entry = {
+        "field": "",
+        "code": REJECT_CODE,
+        "zh": f"已驳回（{who}，{now:%Y-%m-%d %H:%M}）：{reason}",
+        "en": f"rejected by {who} at {now:%Y-%m-%d %H:%M}: {reason}",
+    }
     with engine.begin() as conn:
-        conn.execute(update(QuarantineRow).where(QuarantineRow.id == quarantine_id, QuarantineRow.status == "open")
-                     .values(status="rejected", reasons=[*q.reasons, entry], resolved_at=now))
+        conn.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id == quarantine_id, QuarantineRow.status == "open")
+            .values(status="rejected", reasons=[*q.reasons, entry], resolved_at=now)
+        )
     return get_quarantine(engine=engine, quarantine_id=quarantine_id)

@@ -50,7 +50,9 @@ def _fail(exc: service.LedgerError) -> HTTPException:
 def _head(session: Session, settings: Settings, min_size: int = 0):  # noqa: ANN202 - LedgerHead
     try:
         return service.current_head(
-            session, key=service.signing_key(session, settings), interval_seconds=settings.ledger_sth_interval,
+            session,
+            key=service.signing_key(session, settings),
+            interval_seconds=settings.ledger_sth_interval,
             min_size=min_size,
         )
     except service.LedgerKeyMismatch as exc:
@@ -133,8 +135,12 @@ def get_record(
     latest = leaves[-1].leaf_index
     head = _head(session, settings, min_size=latest + 1)
     proof = service.inclusion_proof(session, leaf_index=latest, tree_size_=head.tree_size)
-    return {**proof, "record_id": record_id, "leaf_indexes": [leaf.leaf_index for leaf in leaves],
-            "sth": service.head_document(head)}
+    return {
+        **proof,
+        "record_id": record_id,
+        "leaf_indexes": [leaf.leaf_index for leaf in leaves],
+        "sth": service.head_document(head),
+    }
 
 
 @router.get(f"{API}/subjects/{{subject_id}}", response_model=list[SubjectProof])
@@ -148,8 +154,14 @@ def get_subject(
     """Leaf, signed head and inclusion proof of each record of a subject that the public may see
     (what the public card's badge loads) / 主体公开记录的日志证明."""
     try:
-        proofs = service.subject_proofs(session, subject_id=subject_id, as_of=as_of or clock.today(),
-                                        limit=limit, sign=True, settings=settings)
+        proofs = service.subject_proofs(
+            session,
+            subject_id=subject_id,
+            as_of=as_of or clock.today(),
+            limit=limit,
+            sign=True,
+            settings=settings,
+        )
     except service.LedgerError as exc:
         raise _fail(exc) from exc
     return list(proofs.values())
@@ -191,11 +203,15 @@ def _documents(files: dict[str, UploadFile | None], hashes: dict[str, str | None
 @router.post(f"{API}/evidence", response_model=Evidence, status_code=201)
 def post_evidence(
     subject_id: str = Form(..., description="the merchant's subject id"),
-    contract: UploadFile | None = File(None), invoice: UploadFile | None = File(None),
-    payment: UploadFile | None = File(None), logistics: UploadFile | None = File(None),
+    contract: UploadFile | None = File(None),
+    invoice: UploadFile | None = File(None),
+    payment: UploadFile | None = File(None),
+    logistics: UploadFile | None = File(None),
     business: UploadFile | None = File(None),
-    contract_sha256: str | None = Form(None), invoice_sha256: str | None = Form(None),
-    payment_sha256: str | None = Form(None), logistics_sha256: str | None = Form(None),
+    contract_sha256: str | None = Form(None),
+    invoice_sha256: str | None = Form(None),
+    payment_sha256: str | None = Form(None),
+    logistics_sha256: str | None = Form(None),
     business_sha256: str | None = Form(None),
     session: Session = Depends(_session),
     viewer: Viewer = Depends(require_role(*EVIDENCE_WRITERS)),
@@ -204,10 +220,20 @@ def post_evidence(
     document as a file or its SHA-256 / 登记贸易存证. Written by the merchant's own account, its
     district's officers, a department or the city; anyone else gets 404 as for an unknown subject."""
     _check_evidence_writer(session, viewer, subject_id)
-    files = {"contract": contract, "invoice": invoice, "payment": payment, "logistics": logistics,
-             "business": business}
-    hashes = {"contract": contract_sha256, "invoice": invoice_sha256, "payment": payment_sha256,
-              "logistics": logistics_sha256, "business": business_sha256}
+    files = {
+        "contract": contract,
+        "invoice": invoice,
+        "payment": payment,
+        "logistics": logistics,
+        "business": business,
+    }
+    hashes = {
+        "contract": contract_sha256,
+        "invoice": invoice_sha256,
+        "payment": payment_sha256,
+        "logistics": logistics_sha256,
+        "business": business_sha256,
+    }
     documents, names = _documents(files, hashes)
     try:
         return evidence.record_evidence(session, subject_id=subject_id, documents=documents, filenames=names)
@@ -248,4 +274,3 @@ def check_evidence(
         raise _fail(exc) from exc
     result["proof"]["sth"] = service.head_document(head)
     return result
-

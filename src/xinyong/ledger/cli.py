@@ -53,10 +53,13 @@ def key_cmd(url: str = URL) -> None:
 
 @ledger_app.command("rotate-key")
 def rotate_key_cmd(
-    new_key: str = typer.Option(..., "--new-key", help="The new Ed25519 key: PEM file path, PEM text or 64 hex digits"),
+    new_key: str = typer.Option(
+        ..., "--new-key", help="The new Ed25519 key: PEM file path, PEM text or 64 hex digits"
+    ),
     reason: str = typer.Option(..., "--reason", help="Why the key changes (written into the log) / 更换原因"),
-    old_key_lost: bool = typer.Option(False, "--old-key-lost",
-                                      help="The old key is lost or compromised: rotate without its signature"),
+    old_key_lost: bool = typer.Option(
+        False, "--old-key-lost", help="The old key is lost or compromised: rotate without its signature"
+    ),
     url: str = URL,
 ) -> None:
     """Change the signing key on purpose / 更换签名密钥: logs a key.rotated leaf, signs a head with the
@@ -77,7 +80,7 @@ def rotate_key_cmd(
     except service.LedgerError as exc:
         _fail(str(exc), 1)
     if settings.ledger_key:
-        result["next_step"] = ("set XINYONG_LEDGER_KEY to the new key / 请将 XINYONG_LEDGER_KEY 改为新密钥")
+        result["next_step"] = "set XINYONG_LEDGER_KEY to the new key / 请将 XINYONG_LEDGER_KEY 改为新密钥"
     else:
         suffix = str(result["old_key_id"] or "none")[:16]
         result["key_file"] = str(keys.install_key_file(settings, new, retired_suffix=suffix).resolve())
@@ -107,8 +110,10 @@ def sth_cmd(
     if as_json:
         _echo_json(doc)
     else:
-        typer.echo(f"tree size / 树大小: {doc['tree_size']}\nroot / 根哈希: {doc['root_hash']}\n"
-                   f"signed at / 签署时间: {doc['signed_at']}\nkey id / 密钥: {doc['key_id']}")
+        typer.echo(
+            f"tree size / 树大小: {doc['tree_size']}\nroot / 根哈希: {doc['root_hash']}\n"
+            f"signed at / 签署时间: {doc['signed_at']}\nkey id / 密钥: {doc['key_id']}"
+        )
 
 
 @proof_app.command("inclusion")
@@ -162,14 +167,24 @@ def _read(path: str) -> str:
 
 
 def _checked_head(head: dict, public: object, label: str) -> None:
-    ok = keys.verify_head(public, int(head["tree_size"]), int(head["timestamp"]),
-                          bytes.fromhex(head["root_hash"]), bytes.fromhex(head["signature"]))
+    ok = keys.verify_head(
+        public,
+        int(head["tree_size"]),
+        int(head["timestamp"]),
+        bytes.fromhex(head["root_hash"]),
+        bytes.fromhex(head["signature"]),
+    )
     if not ok:
         raise merkle.ProofError(f"{label}: signature does not verify with this key / {label} 签名无效")
 
 
-def verify_proof_document(proof: dict, public: object, sth: dict | None = None,
-                          first_sth: dict | None = None, leaf_data: bytes | None = None) -> str:
+def verify_proof_document(
+    proof: dict,
+    public: object,
+    sth: dict | None = None,
+    first_sth: dict | None = None,
+    leaf_data: bytes | None = None,
+) -> str:
     """Check a proof JSON against signed heads and a public key; return a one-line summary or raise
     ProofError. No database: this is what an outsider runs."""
     if "leaf_index" in proof:
@@ -182,8 +197,13 @@ def verify_proof_document(proof: dict, public: object, sth: dict | None = None,
         leaf = bytes.fromhex(proof["leaf_hash"])
         if leaf_data is not None and merkle.leaf_hash(leaf_data) != leaf:
             raise merkle.ProofError("leaf data does not hash to leaf_hash / 叶数据与叶哈希不符")
-        merkle.verify_inclusion(int(proof["leaf_index"]), int(head["tree_size"]), leaf,
-                                [bytes.fromhex(p) for p in proof["audit_path"]], bytes.fromhex(head["root_hash"]))
+        merkle.verify_inclusion(
+            int(proof["leaf_index"]),
+            int(head["tree_size"]),
+            leaf,
+            [bytes.fromhex(p) for p in proof["audit_path"]],
+            bytes.fromhex(head["root_hash"]),
+        )
         return f"leaf {proof['leaf_index']} is in the signed tree of size {head['tree_size']}"
     if "first" in proof:
         head = sth or proof.get("second_sth")
@@ -198,9 +218,13 @@ def verify_proof_document(proof: dict, public: object, sth: dict | None = None,
             if int(first_sth["tree_size"]) != int(proof["first"]):
                 raise merkle.ProofError("first signed head has another size / 旧树头大小不符")
             first_root = bytes.fromhex(first_sth["root_hash"])
-        merkle.verify_consistency(int(proof["first"]), int(head["tree_size"]), first_root,
-                                  bytes.fromhex(head["root_hash"]),
-                                  [bytes.fromhex(p) for p in proof["consistency_path"]])
+        merkle.verify_consistency(
+            int(proof["first"]),
+            int(head["tree_size"]),
+            first_root,
+            bytes.fromhex(head["root_hash"]),
+            [bytes.fromhex(p) for p in proof["consistency_path"]],
+        )
         return f"the tree of size {proof['first']} is a prefix of the signed tree of size {head['tree_size']}"
     raise merkle.ProofError("not an inclusion or consistency proof / 不是包含或一致性证明")
 
@@ -218,7 +242,8 @@ def verify_proof_cmd(
         document = json.loads(_read(proof))
         public = keys.load_public_key(key.read_text(encoding="utf-8"))
         summary = verify_proof_document(
-            document, public,
+            document,
+            public,
             sth=json.loads(sth.read_text(encoding="utf-8")) if sth else None,
             first_sth=json.loads(first_sth.read_text(encoding="utf-8")) if first_sth else None,
             leaf_data=bytes.fromhex(leaf_data) if leaf_data is not None else None,

@@ -79,25 +79,44 @@ def record_evidence(
     naive = at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at
     names = dict(filenames or {})
     record = Record(
-        id=record_id, kind=KIND, subject_id=subject_id, source=SOURCE, source_record_id=None,
-        batch_id=None, occurred_on=naive.date(), polarity="neutral", disclosure="authorised",
-        fields={**{f"{role}_sha256": h for role, h in hashes.items()}, "recorded_on": naive.date().isoformat()},
-        original={"filenames": names}, first_seen=naive, last_seen=naive,
+        id=record_id,
+        kind=KIND,
+        subject_id=subject_id,
+        source=SOURCE,
+        source_record_id=None,
+        batch_id=None,
+        occurred_on=naive.date(),
+        polarity="neutral",
+        disclosure="authorised",
+        fields={
+            **{f"{role}_sha256": h for role, h in hashes.items()},
+            "recorded_on": naive.date().isoformat(),
+        },
+        original={"filenames": names},
+        first_seen=naive,
+        last_seen=naive,
     )
     session.add(record)
     session.flush()
     leaf_index = service.append_event(
         session,
         {
-            "type": "evidence.recorded", "record_id": record_id, "kind": KIND, "subject_id": subject_id,
-            "source": SOURCE, "documents": hashes, "digest": service.record_digest(record),
+            "type": "evidence.recorded",
+            "record_id": record_id,
+            "kind": KIND,
+            "subject_id": subject_id,
+            "source": SOURCE,
+            "documents": hashes,
+            "digest": service.record_digest(record),
         },
         at=at,
     )
     return evidence_document(session, record_id, leaf_index=leaf_index)
 
 
-def evidence_document(session: Session, evidence_id: str, *, leaf_index: int | None = None) -> dict[str, object]:
+def evidence_document(
+    session: Session, evidence_id: str, *, leaf_index: int | None = None
+) -> dict[str, object]:
     from xinyong.records.models import Record
 
     record = session.get(Record, evidence_id)
@@ -132,5 +151,11 @@ def check_document(session: Session, evidence_id: str, *, sha256: str, tree_size
     committed: dict[str, str] = leaf["event"].get("documents", {})
     role = next((r for r, h in committed.items() if h == sha256), None)
     proof = service.inclusion_proof(session, leaf_index=int(found["leaf_index"]), tree_size_=tree_size)
-    return {"evidence_id": evidence_id, "sha256": sha256, "matches": role is not None, "role": role,
-            "proof": proof, "leaf": leaf}
+    return {
+        "evidence_id": evidence_id,
+        "sha256": sha256,
+        "matches": role is not None,
+        "role": role,
+        "proof": proof,
+        "leaf": leaf,
+    }

@@ -176,9 +176,7 @@ def verify_inclusion(
 ) -> None:
     """RFC 9162 §2.1.3.2. `leaf` is the leaf *hash*. Raises ProofError when the proof fails."""
     if not 0 <= leaf_index < tree_size:
-        raise ProofError(
-            f"leaf index {leaf_index} is outside a tree of size {tree_size} / 叶序号超出树大小"
-        )
+        raise ProofError(f"leaf index {leaf_index} is outside a tree of size {tree_size} / 叶序号超出树大小")
     if len(leaf) != HASH_SIZE:
         raise ProofError(f"a leaf hash has {HASH_SIZE} bytes, not {len(leaf)} / 叶哈希长度应为 32 字节")
     fn, sn, r = leaf_index, tree_size - 1, leaf

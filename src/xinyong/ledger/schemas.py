@@ -40,7 +40,9 @@ class Leaf(BaseModel):
     event_type: str
     record_id: str | None
     leaf_hash: str
-    data_hex: str = Field(description="the exact leaf bytes, salt included; leaf_hash = SHA-256(0x00 || bytes)")
+    data_hex: str = Field(
+        description="the exact leaf bytes, salt included; leaf_hash = SHA-256(0x00 || bytes)"
+    )
     event: dict[str, Any]
 
 
@@ -99,4 +101,3 @@ class EvidenceCheck(BaseModel):
     role: str | None = Field(None, description="which recorded document it is, when it matches")
     proof: InclusionProof
     leaf: Leaf
-

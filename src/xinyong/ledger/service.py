@@ -198,7 +198,13 @@ def split_page(count: int, hashes: bytes, ends: bytes, data: bytes) -> list[tupl
     return out if prev == len(data) else None
 
 
-_PAGE_COLUMNS = (LedgerPage.page_no, LedgerPage.leaf_count, LedgerPage.hashes, LedgerPage.ends, LedgerPage.data)
+_PAGE_COLUMNS = (
+    LedgerPage.page_no,
+    LedgerPage.leaf_count,
+    LedgerPage.hashes,
+    LedgerPage.ends,
+    LedgerPage.data,
+)
 
 
 def read_leaves(session: Session, indexes: Iterable[int]) -> dict[int, Leaf]:
@@ -256,16 +262,27 @@ def _fetch(
     empty = literal(b"", LargeBinary)
     parts = []
     if pages:
-        parts.append(select(literal(0).label("kind"), LedgerPage.page_no.label("id"),
-                            LedgerPage.leaf_count.label("n"), LedgerPage.hashes.label("blob"))
-                     .where(LedgerPage.page_no.in_(pages)))
+        parts.append(
+            select(
+                literal(0).label("kind"),
+                LedgerPage.page_no.label("id"),
+                LedgerPage.leaf_count.label("n"),
+                LedgerPage.hashes.label("blob"),
+            ).where(LedgerPage.page_no.in_(pages))
+        )
     if inner:
-        parts.append(select(literal(1), LedgerNode.node_id, literal(0), LedgerNode.hash)
-                     .where(LedgerNode.node_id.in_(sorted(inner))))
+        parts.append(
+            select(literal(1), LedgerNode.node_id, literal(0), LedgerNode.hash).where(
+                LedgerNode.node_id.in_(sorted(inner))
+            )
+        )
     if with_size:
         last = select(func.max(LedgerPage.page_no)).scalar_subquery()
-        parts.append(select(literal(2), LedgerPage.page_no, LedgerPage.leaf_count, empty)
-                     .where(LedgerPage.page_no == last))
+        parts.append(
+            select(literal(2), LedgerPage.page_no, LedgerPage.leaf_count, empty).where(
+                LedgerPage.page_no == last
+            )
+        )
     size = 0 if with_size else -1
     page_hashes: dict[int, bytes] = {}
     if parts:
@@ -330,9 +347,10 @@ def _bulk_insert(conn: Connection, table: str, columns: Sequence[str], rows: lis
         conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
     elif dialect == "postgresql" and conn.dialect.driver == "psycopg":
         # Binary COPY: the text format would escape every byte of the page blobs.
-        with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
-            f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with (
+            conn.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
             copy.set_types(_COPY_TYPES[table])
             for row in rows:
                 copy.write_row(row)
@@ -345,12 +363,15 @@ def _bad_event(events: Sequence[Mapping[str, object]]) -> LedgerError | None:
     for i, event in enumerate(events):
         event_type = event.get("type")
         if not isinstance(event_type, str) or not 0 < len(event_type) <= 48:
-            return LedgerError(f"event {i}: 'type' must be text of 1–48 characters / "
-                               f"第 {i} 个事件的 type 字段应为 1–48 个字符")
+            return LedgerError(
+                f"event {i}: 'type' must be text of 1–48 characters / "
+                f"第 {i} 个事件的 type 字段应为 1–48 个字符"
+            )
         record_id = event.get("record_id")
         if record_id is not None and len(str(record_id)) > 64:
-            return LedgerError(f"event {i}: record_id longer than 64 characters / "
-                               f"第 {i} 个事件的 record_id 超过 64 个字符")
+            return LedgerError(
+                f"event {i}: record_id longer than 64 characters / 第 {i} 个事件的 record_id 超过 64 个字符"
+            )
     return None
 
 
@@ -383,8 +404,9 @@ def _dumps_all(events: Sequence[Mapping[str, object]], stamp: str) -> list[bytes
     opts = orjson.OPT_SORT_KEYS
     salts = new_salts(len(events))
     try:
-        blob = orjson.dumps(events if isinstance(events, list) else list(events), default=_json_default,
-                            option=opts)
+        blob = orjson.dumps(
+            events if isinstance(events, list) else list(events), default=_json_default, option=opts
+        )
     except (orjson.JSONEncodeError, TypeError):
         return [_dump_one(i, e, stamp, salts[i]) for i, e in enumerate(events)]
     parts = blob[2:-2].split(b"},{")
@@ -393,9 +415,12 @@ def _dumps_all(events: Sequence[Mapping[str, object]], stamp: str) -> list[bytes
     salt_head = b'{"' + SALT_KEY.encode() + b'":"'
     at_head = b'","at":"' + stamp.encode() + b'",'
     b_a = ord("a")
-    return [salt_head + salts[i].encode() + at_head + p + b"}" if p[1] > b_a
-            else _dump_one(i, events[i], stamp, salts[i])
-            for i, p in enumerate(parts)]
+    return [
+        salt_head + salts[i].encode() + at_head + p + b"}"
+        if p[1] > b_a
+        else _dump_one(i, events[i], stamp, salts[i])
+        for i, p in enumerate(parts)
+    ]
 
 
 def _dump_one(i: int, event: Mapping[str, object], stamp: str, salt: str) -> bytes:
@@ -467,7 +492,9 @@ def _candidate_leaves(session: Session, record_ids: Iterable[str]) -> list[int]:
     for k in keys:
         by_bucket.setdefault(k >> shift, []).append(k.to_bytes(7, "big"))
     out: list[int] = []
-    stmt = select(LedgerRecordKey.bucket, LedgerRecordKey.entries).where(LedgerRecordKey.bucket.in_(sorted(by_bucket)))
+    stmt = select(LedgerRecordKey.bucket, LedgerRecordKey.entries).where(
+        LedgerRecordKey.bucket.in_(sorted(by_bucket))
+    )
     for bucket, entries in session.connection().execute(stmt):
         blob = bytes(entries)
         for k in by_bucket[bucket]:
@@ -485,8 +512,10 @@ def _page_rows(session: Session, start: int, hashes: list[bytes], datas: list[by
         ).one()
         old = split_page(count, old_hashes, ends, data)
         if old is None:
-            raise LedgerError(f"page {first_page} is damaged; run `xinyong ledger verify` / "
-                              f"第 {first_page} 页已损坏，请运行 xinyong ledger verify")
+            raise LedgerError(
+                f"page {first_page} is damaged; run `xinyong ledger verify` / "
+                f"第 {first_page} 页已损坏，请运行 xinyong ledger verify"
+            )
         hashes = [h for h, _ in old] + hashes
         datas = [d for _, d in old] + datas
         conn.execute(delete(LedgerPage).where(LedgerPage.page_no == first_page))
@@ -494,8 +523,15 @@ def _page_rows(session: Session, start: int, hashes: list[bytes], datas: list[by
     join, pack = b"".join, struct.pack
     for j in range(0, len(hashes), PAGE_SIZE):
         ds = datas[j : j + PAGE_SIZE]
-        rows.append((first_page + (j >> PAGE_LEVEL), len(ds), join(hashes[j : j + PAGE_SIZE]),
-                     pack(f">{len(ds)}I", *accumulate(map(len, ds))), join(ds)))
+        rows.append(
+            (
+                first_page + (j >> PAGE_LEVEL),
+                len(ds),
+                join(hashes[j : j + PAGE_SIZE]),
+                pack(f">{len(ds)}I", *accumulate(map(len, ds))),
+                join(ds),
+            )
+        )
     return rows
 
 
@@ -524,7 +560,9 @@ def append_events(
     new_nodes = frontier.append(hashes, min_level=PAGE_LEVEL)
     pages = _page_rows(session, start, hashes, datas)
     _bulk_insert(conn, "ledger_pages", ("page_no", "leaf_count", "hashes", "ends", "data"), pages)
-    _bulk_insert(conn, "ledger_record_keys", ("bucket", "first_leaf", "entries"), _record_key_rows(rids, start))
+    _bulk_insert(
+        conn, "ledger_record_keys", ("bucket", "first_leaf", "entries"), _record_key_rows(rids, start)
+    )
     _bulk_insert(conn, "ledger_nodes", ("node_id", "hash"), new_nodes)
     return list(range(start, start + len(events)))
 
@@ -649,13 +687,26 @@ def rotate_key(
         old_id = keys.key_id(old.public_key())
     if new_id == old_id:
         raise LedgerError("the new key is the current key / 新密钥与当前密钥相同")
-    append_event(session, {"type": "key.rotated", "record_id": new_id, "old_key_id": old_id,
-                           "new_key_id": new_id, "public_key": keys.public_raw(new.public_key()).hex(),
-                           "reason": reason.strip()}, at=at)
+    append_event(
+        session,
+        {
+            "type": "key.rotated",
+            "record_id": new_id,
+            "old_key_id": old_id,
+            "new_key_id": new_id,
+            "public_key": keys.public_raw(new.public_key()).hex(),
+            "reason": reason.strip(),
+        },
+        at=at,
+    )
     old_head = sign_head(session, key=old, at=at) if old is not None and head is not None else None
     new_head = sign_head(session, key=new, at=at)
-    return {"old_key_id": old_id, "new_key_id": new_id,
-            "old_head": head_document(old_head) if old_head else None, "new_head": head_document(new_head)}
+    return {
+        "old_key_id": old_id,
+        "new_key_id": new_id,
+        "old_head": head_document(old_head) if old_head else None,
+        "new_head": head_document(new_head),
+    }
 
 
 def current_head(
@@ -749,7 +800,9 @@ def consistency_proof(session: Session, *, first: int, second: int) -> dict[str,
 
     Two queries: pages + nodes + the current size, then both signed heads."""
     if first > second:
-        raise LedgerError(f"first {first} is larger than second {second} / first {first} 大于 second {second}")
+        raise LedgerError(
+            f"first {first} is larger than second {second} / first {first} 大于 second {second}"
+        )
     if first <= 0:
         raise LedgerError(
             "first must be at least 1: a consistency proof from the empty tree is undefined (RFC 9162 "
@@ -788,10 +841,17 @@ def visible_record_ids(
     ids = sorted({str(r) for r in record_ids})
     out: set[str] = set()
     for start in range(0, len(ids), 500):
-        out.update(session.execute(
-            select(Record.id).join(Subject, Subject.id == Record.subject_id)
-            .where(Record.id.in_(ids[start : start + 500]), record_filter(viewer, as_of), subject_filter(viewer))
-        ).scalars())
+        out.update(
+            session.execute(
+                select(Record.id)
+                .join(Subject, Subject.id == Record.subject_id)
+                .where(
+                    Record.id.in_(ids[start : start + 500]),
+                    record_filter(viewer, as_of),
+                    subject_filter(viewer),
+                )
+            ).scalars()
+        )
     return out
 
 
@@ -898,9 +958,13 @@ def record_proofs(
         return {}
     if sign:
         settings = settings or get_settings()
-        head = current_head(session, key=signing_key(session, settings),
-                            interval_seconds=settings.ledger_sth_interval, at=at,
-                            min_size=max(latest.values()) + 1)
+        head = current_head(
+            session,
+            key=signing_key(session, settings),
+            interval_seconds=settings.ledger_sth_interval,
+            at=at,
+            min_size=max(latest.values()) + 1,
+        )
     else:
         head = latest_head(session)
     size = head.tree_size if head is not None else 0
@@ -910,9 +974,13 @@ def record_proofs(
     nodes = fetch_nodes(session, wanted | {merkle.NodeKey(0, latest[rid]) for rid in plans})
     out: dict[str, dict[str, object]] = {}
     for rid, index in latest.items():
-        entry: dict[str, object] = {"record_id": rid, "leaf_index": index, "pending": rid not in plans,
-                                    "leaf_url": f"/api/v1/ledger/leaves/{index}",
-                                    "record_url": f"/api/v1/ledger/records/{rid}"}
+        entry: dict[str, object] = {
+            "record_id": rid,
+            "leaf_index": index,
+            "pending": rid not in plans,
+            "leaf_url": f"/api/v1/ledger/leaves/{index}",
+            "record_url": f"/api/v1/ledger/records/{rid}",
+        }
         if rid in plans:
             entry |= {
                 "tree_size": size,
@@ -943,7 +1011,10 @@ def subject_proofs(
     from xinyong.records.models import Record
     from xinyong.subjects.models import Subject
 
-    if session.execute(select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))).first() is None:
+    if (
+        session.execute(select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))).first()
+        is None
+    ):
         raise LedgerNotFound(f"subject {subject_id} not found / 信用主体 {subject_id} 不存在")
     rows = session.execute(
         select(Record.id, Record.kind, Record.occurred_on)
@@ -956,7 +1027,9 @@ def subject_proofs(
     names = _kind_names()
     for rid, kind, occurred in rows:
         if rid in proofs:
-            proofs[rid]["label"] = " ".join(x for x in (names.get(kind, kind), occurred and occurred.isoformat()) if x)
+            proofs[rid]["label"] = " ".join(
+                x for x in (names.get(kind, kind), occurred and occurred.isoformat()) if x
+            )
     return {r.id: proofs[r.id] for r in rows if r.id in proofs}
 
 
@@ -974,8 +1047,20 @@ def _kind_names() -> dict[str, str]:
 # Record columns a digest covers: the content, not operational timestamps (first/last seen change
 # on every re-import) nor the batch (carried in the event itself).
 DIGEST_COLUMNS = (
-    "id", "kind", "subject_id", "source", "source_record_id", "occurred_on", "publicity_until",
-    "valid_until", "severity", "polarity", "disclosure", "amount", "fields", "original",
+    "id",
+    "kind",
+    "subject_id",
+    "source",
+    "source_record_id",
+    "occurred_on",
+    "publicity_until",
+    "valid_until",
+    "severity",
+    "polarity",
+    "disclosure",
+    "amount",
+    "fields",
+    "original",
 )
 
 
@@ -1024,7 +1109,10 @@ def _record_state(row: Mapping[str, object]) -> dict[str, object]:
 
 
 def _verify_tree(
-    session: Session, report: dict[str, list], public_key: Ed25519PublicKey | None, states: dict[str, _Expected]
+    session: Session,
+    report: dict[str, list],
+    public_key: Ed25519PublicKey | None,
+    states: dict[str, _Expected],
 ) -> int:
     """Pages, leaf hashes, index gaps, stored nodes and signed heads against a recomputation, in one
     sequential pass over the pages; fills `states` (what each logged record should look like)."""
@@ -1038,12 +1126,26 @@ def _verify_tree(
     def check_heads() -> None:
         for head in heads.get(frontier.size, []):
             good_root = bytes(head.root_hash) == frontier.root()
-            good_sig = public_key is None or head.key_id != key or keys.verify_head(
-                public_key, head.tree_size, head.timestamp_ms, bytes(head.root_hash), bytes(head.signature)
+            good_sig = (
+                public_key is None
+                or head.key_id != key
+                or keys.verify_head(
+                    public_key,
+                    head.tree_size,
+                    head.timestamp_ms,
+                    bytes(head.root_hash),
+                    bytes(head.signature),
+                )
             )
             if not (good_root and good_sig):
-                report["bad_heads"].append({"id": head.id, "tree_size": head.tree_size,
-                                            "root_matches": good_root, "signature_valid": good_sig})
+                report["bad_heads"].append(
+                    {
+                        "id": head.id,
+                        "tree_size": head.tree_size,
+                        "root_matches": good_root,
+                        "signature_valid": good_sig,
+                    }
+                )
 
     check_heads()
     sha = hashlib.sha256
@@ -1069,8 +1171,10 @@ def _verify_tree(
                 index_entries.append(record_key(rid) << _INDEX_BITS | (first + offset))
         _verify_nodes(session, frontier, recomputed, report, check_heads)
     for size in sorted(s for s in heads if s > frontier.size):  # heads the log no longer reaches
-        report["bad_heads"] += [{"id": h.id, "tree_size": size, "root_matches": False, "signature_valid": None}
-                                for h in heads[size]]
+        report["bad_heads"] += [
+            {"id": h.id, "tree_size": size, "root_matches": False, "signature_valid": None}
+            for h in heads[size]
+        ]
     _verify_index(session, index_entries, report)
     return expected
 
@@ -1103,9 +1207,11 @@ def _verify_nodes(session, frontier, hashes, report, check_heads) -> None:  # no
     if not made:
         return
     part = dict(made)
-    stored = dict(session.execute(
-        select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(list(part)))
-    ).all())
+    stored = dict(
+        session.execute(
+            select(LedgerNode.node_id, LedgerNode.hash).where(LedgerNode.node_id.in_(list(part)))
+        ).all()
+    )
     report["bad_nodes"] += [nid for nid, h in part.items() if bytes(stored.get(nid, b"")) != h]
 
 
@@ -1122,19 +1228,34 @@ def verify_store(session: Session, *, public_key: Ed25519PublicKey | None = None
     - unlogged: records in the store that no leaf mentions."""
     from xinyong.records.models import Record
 
-    report: dict[str, list] = {k: [] for k in ("gaps", "bad_leaves", "bad_nodes", "bad_heads", "bad_index",
-                                               "changed", "deleted", "unlogged")}
+    report: dict[str, list] = {
+        k: []
+        for k in (
+            "gaps",
+            "bad_leaves",
+            "bad_nodes",
+            "bad_heads",
+            "bad_index",
+            "changed",
+            "deleted",
+            "unlogged",
+        )
+    }
     states: dict[str, _Expected] = {}
     size = _verify_tree(session, report, public_key, states)
     columns = [getattr(Record, name) for name in DIGEST_COLUMNS if name != "id"]
-    stmt = (select(Record.id, Record.batch_id, Record.content_id, *columns).order_by(Record.id)
-            .execution_options(yield_per=2000))
+    stmt = (
+        select(Record.id, Record.batch_id, Record.content_id, *columns)
+        .order_by(Record.id)
+        .execution_options(yield_per=2000)
+    )
     seen: set[str] = set()
     for row in session.execute(stmt).mappings():
         seen.add(str(row["id"]))
         _compare_record(dict(row), states, report)
-    report["deleted"] = sorted(rid for rid, state in states.items()
-                               if rid not in seen and state.last_type != "record.erased")
+    report["deleted"] = sorted(
+        rid for rid, state in states.items() if rid not in seen and state.last_type != "record.erased"
+    )
     ok = not any(report.values())
     return {"ok": ok, "tree_size": size, **report}
 

@@ -74,8 +74,11 @@ class Carrier(BaseModel):
     type: str = Field(pattern=_ID, description="building | mall | park | market | hospital | area …")
     type_zh: str
     address: str = ""
-    uscc_prefix: str | None = Field(None, pattern=r"^[0-9A-Y]{2}$",
-                                    description="when the carrier is a registered unit (e.g. a hospital, 12)")
+    uscc_prefix: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Y]{2}$",
+        description="when the carrier is a registered unit (e.g. a hospital, 12)",
+    )
     industry: str = ""
 
 
@@ -99,17 +102,23 @@ class RosterGroup(BaseModel):
     kind: RosterKind
     count: int = Field(ge=0, description="subjects of this role (per parent when per_parent)")
     seed_text: str = Field("", description="the seed's own words for this group, e.g. 300余个联营品牌")
-    uscc_prefix: str | None = Field(None, pattern=r"^[0-9A-Y]{2}$",
-                                    description="registration dept + category; default by kind (91, 92, 11, 54)")
-    prefix_mix: dict[str, float] = Field(default_factory=dict,
-                                         description="several USCC prefixes with weights, e.g. {'12': 3, '52': 1}")
-    individual_share: float = Field(0.0, ge=0, le=1,
-                                    description="share registered as 个体工商户 (92) when kind is enterprise")
+    uscc_prefix: str | None = Field(
+        None,
+        pattern=r"^[0-9A-Y]{2}$",
+        description="registration dept + category; default by kind (91, 92, 11, 54)",
+    )
+    prefix_mix: dict[str, float] = Field(
+        default_factory=dict, description="several USCC prefixes with weights, e.g. {'12': 3, '52': 1}"
+    )
+    individual_share: float = Field(
+        0.0, ge=0, le=1, description="share registered as 个体工商户 (92) when kind is enterprise"
+    )
     industries: list[str] = Field(default_factory=list)
     name_style: NameStyle = "company"
     named: list[NamedSubject] = Field(default_factory=list)
-    parent_role: str | None = Field(None, pattern=_ID,
-                                    description="hosted by subjects of this role instead of the carrier")
+    parent_role: str | None = Field(
+        None, pattern=_ID, description="hosted by subjects of this role instead of the carrier"
+    )
     per_parent: bool = Field(False, description="count is per parent subject (villagers per village)")
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
@@ -151,7 +160,9 @@ class Target(BaseModel):
     value: float | int | bool
     unit: Literal["ratio", "count", "cny", "bool"] = "count"
     roles: list[str] = Field(default_factory=list, description="roster roles in scope (default: all)")
-    scope: Literal["pilot", "district"] = Field("pilot", description="count over the pilot or the whole district")
+    scope: Literal["pilot", "district"] = Field(
+        "pilot", description="count over the pilot or the whole district"
+    )
     deadline: dt.date | None = None
 
 
@@ -174,8 +185,10 @@ class Pilot(BaseModel):
             raise ValueError(f"duplicate roster roles: {sorted(dupes)}")
         for i, group in enumerate(self.roster):
             if group.parent_role and group.parent_role not in roles[:i]:
-                raise ValueError(f"roster[{i}] ({group.role}): parent_role {group.parent_role!r} "
-                                 "must be an earlier roster role")
+                raise ValueError(
+                    f"roster[{i}] ({group.role}): parent_role {group.parent_role!r} "
+                    "must be an earlier roster role"
+                )
         for t in self.targets:
             unknown = [r for r in t.roles if r not in roles]
             if unknown:

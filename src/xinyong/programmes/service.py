@@ -48,8 +48,10 @@ def load_file(path: Path) -> Programme:
     except ValidationError as exc:
         raise ProgrammeError(_explain(path.name, exc)) from exc
     if not path.stem.startswith(programme.district.code):
-        raise ProgrammeError(f"{path.name}: 文件名应以区划代码 {programme.district.code} 开头 / "
-                             f"file name must start with the division code {programme.district.code}")
+        raise ProgrammeError(
+            f"{path.name}: 文件名应以区划代码 {programme.district.code} 开头 / "
+            f"file name must start with the division code {programme.district.code}"
+        )
     return programme
 
 

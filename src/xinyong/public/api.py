@@ -23,8 +23,11 @@ SHEET_LIMIT = 5000  # one print job; a bigger roster is printed district by dist
 
 
 @router.get("/public/search", response_model=SubjectPage, dependencies=[Depends(limit_public_search)])
-def public_search(q: str = Query(..., min_length=2, max_length=100, description="name fragment or USCC prefix"),
-                  limit: int = Query(20, ge=1, le=50), session: Session = Depends(db_session)) -> SubjectPage:
+def public_search(
+    q: str = Query(..., min_length=2, max_length=100, description="name fragment or USCC prefix"),
+    limit: int = Query(20, ge=1, le=50),
+    session: Session = Depends(db_session),
+) -> SubjectPage:
     """Public registry search (公共信用信息查询): what anyone may see, personal data masked."""
     return list_subjects(session, viewer=PUBLIC, q=q.strip(), limit=limit)
 
@@ -45,14 +48,21 @@ def qr_sheet(
         where.append(Subject.district_code == viewer.district_code)
     if district:
         where.append(Subject.district_code == district)
-    rows = session.scalars(select(Subject).where(*where).order_by(Subject.name, Subject.id).limit(SHEET_LIMIT)).all()
+    rows = session.scalars(
+        select(Subject).where(*where).order_by(Subject.name, Subject.id).limit(SHEET_LIMIT)
+    ).all()
     if not rows:
-        raise HTTPException(404, detail=f"试点不存在或没有可打印的主体 / pilot not found or has no subjects: {pilot}")
+        raise HTTPException(
+            404, detail=f"试点不存在或没有可打印的主体 / pilot not found or has no subjects: {pilot}"
+        )
     stickers = [Sticker(s.id, present_subject(PUBLIC, s)["name"], s.uscc) for s in rows]
     title = pilot_names().get(pilot, pilot)
     pdf = render_sheet(stickers, base_url=public_base_url(request), title=title)
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="qr-sheet-{_safe(pilot)}.pdf"'})
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="qr-sheet-{_safe(pilot)}.pdf"'},
+    )
 
 
 def _safe(text: str) -> str:

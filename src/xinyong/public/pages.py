@@ -39,8 +39,9 @@ def _qr_response(request: Request, body: bytes, media_type: str) -> Response:
 
 
 @router.get("/public", response_class=HTMLResponse, dependencies=[Depends(limit_public_search)])
-def public_search(request: Request, q: str | None = Query(None, max_length=100),
-                  offset: int = Query(0, ge=0, le=10_000)):
+def public_search(
+    request: Request, q: str | None = Query(None, max_length=100), offset: int = Query(0, ge=0, le=10_000)
+):
     """公共信用信息查询: by name fragment or USCC prefix; at least two characters, so the registry
     cannot be listed wholesale through this page. SEARCH_LIMIT results a page (`offset`)."""
     text = (q or "").strip()
@@ -54,11 +55,15 @@ def public_search(request: Request, q: str | None = Query(None, max_length=100),
         with Session(bind=request.app.state.engine) as session:
             page = list_subjects(session, viewer=PUBLIC, q=text, limit=SEARCH_LIMIT, offset=offset)
         url = "/public?" + urlencode({"q": text}) + "&offset="
-        pages = {"first": offset + 1, "last": offset + len(page.items),
-                 "prev": f"{url}{max(0, offset - SEARCH_LIMIT)}" if offset > 0 else None,
-                 "next": f"{url}{offset + SEARCH_LIMIT}" if page.total > offset + SEARCH_LIMIT else None}
-    return render(request, "public_search.html", q=text, page=page, pages=pages,
-                  too_short=bool(text) and page is None)
+        pages = {
+            "first": offset + 1,
+            "last": offset + len(page.items),
+            "prev": f"{url}{max(0, offset - SEARCH_LIMIT)}" if offset > 0 else None,
+            "next": f"{url}{offset + SEARCH_LIMIT}" if page.total > offset + SEARCH_LIMIT else None,
+        }
+    return render(
+        request, "public_search.html", q=text, page=page, pages=pages, too_short=bool(text) and page is None
+    )
 
 
 def public_card(request: Request) -> HTMLResponse:
@@ -90,7 +95,9 @@ def _card_template():  # noqa: ANN202 - jinja2.Template
 
 def _check_public(request: Request, subject_id: str) -> None:
     with request.app.state.engine.connect() as conn:
-        found = conn.execute(select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))).first()
+        found = conn.execute(
+            select(Subject.id).where(Subject.id == subject_id, subject_filter(PUBLIC))
+        ).first()
     if found is None:
         raise HTTPException(status_code=404, detail=SubjectNotFound(subject_id).message)
 

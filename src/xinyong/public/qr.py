@@ -23,8 +23,9 @@ def card_url(base_url: str, subject_id: str) -> str:
 @lru_cache(maxsize=4096)
 def qr_svg(url: str, scale: int = 4) -> bytes:
     buf = io.BytesIO()
-    segno.make(url, error=ERROR_LEVEL, micro=False).save(buf, kind="svg", scale=scale, border=2,
-                                                         title="信用二维码 credit QR")
+    segno.make(url, error=ERROR_LEVEL, micro=False).save(
+        buf, kind="svg", scale=scale, border=2, title="信用二维码 credit QR"
+    )
     return buf.getvalue()
 
 

@@ -29,17 +29,44 @@ from xinyong.subjects.models import SUBJECT_KINDS, Subject
 POSITIVE_KINDS = ("commitment", "honour", "licence", "tax_grade")
 CARD_LIMIT = 20  # records per section; the archive and the report have the rest
 
-_SUBJECT_COLUMNS = (Subject.id, Subject.kind, Subject.name, Subject.uscc, Subject.id_number, Subject.local_code,
-                    Subject.division_code, Subject.district_code, Subject.legal_rep, Subject.industry,
-                    Subject.address, Subject.registered_on, Subject.pilot, Subject.parent_id,
-                    # The card shows no subject attributes: skip decoding and masking them.
-                    literal_column("NULL").label("attributes"),
-                    Subject.source)
-_RECORD_COLUMNS = (Record.id, Record.kind, Record.subject_id, Record.source, Record.source_record_id,
-                   Record.occurred_on, Record.publicity_until, Record.valid_until, Record.severity,
-                   Record.polarity, Record.disclosure, Record.amount, Record.fields,
-                   # The card never shows the source row as given; skip decoding and masking it.
-                   literal_column("NULL").label("original"), Record.first_seen, Record.last_seen)
+_SUBJECT_COLUMNS = (
+    Subject.id,
+    Subject.kind,
+    Subject.name,
+    Subject.uscc,
+    Subject.id_number,
+    Subject.local_code,
+    Subject.division_code,
+    Subject.district_code,
+    Subject.legal_rep,
+    Subject.industry,
+    Subject.address,
+    Subject.registered_on,
+    Subject.pilot,
+    Subject.parent_id,
+    # The card shows no subject attributes: skip decoding and masking them.
+    literal_column("NULL").label("attributes"),
+    Subject.source,
+)
+_RECORD_COLUMNS = (
+    Record.id,
+    Record.kind,
+    Record.subject_id,
+    Record.source,
+    Record.source_record_id,
+    Record.occurred_on,
+    Record.publicity_until,
+    Record.valid_until,
+    Record.severity,
+    Record.polarity,
+    Record.disclosure,
+    Record.amount,
+    Record.fields,
+    # The card never shows the source row as given; skip decoding and masking it.
+    literal_column("NULL").label("original"),
+    Record.first_seen,
+    Record.last_seen,
+)
 
 
 @dataclass
@@ -77,8 +104,9 @@ def _headline_fields(kind: str) -> tuple[tuple[str, ...], str, str]:
     if spec is None:
         return (), kind, "neutral"
     skip = spec.subject_field_names
-    names = tuple(f.name for f in spec.fields
-                  if f.name not in skip and f.type in ("string", "enum") and not f.personal)
+    names = tuple(
+        f.name for f in spec.fields if f.name not in skip and f.type in ("string", "enum") and not f.personal
+    )
     return names, spec.name_zh, spec.polarity
 
 
@@ -100,10 +128,18 @@ def _card_record(rec: _Row, subject: Any, status: str | None) -> CardRecord:
     shown = present_record(PUBLIC, rec, subject)["fields"]
     texts = [str(field_value(rec.kind, n, v)) for n, v in shown.items()]
     status = status or ACTIVE
-    return CardRecord(id=rec.id, kind=rec.kind, kind_zh=kind_zh, headline=texts[0] if texts else kind_zh,
-                      detail="；".join(texts[1:3]), occurred_on=rec.occurred_on,
-                      publicity_until=rec.publicity_until, source=rec.source, status=status,
-                      status_zh=STATUSES[status][0])
+    return CardRecord(
+        id=rec.id,
+        kind=rec.kind,
+        kind_zh=kind_zh,
+        headline=texts[0] if texts else kind_zh,
+        detail="；".join(texts[1:3]),
+        occurred_on=rec.occurred_on,
+        publicity_until=rec.publicity_until,
+        source=rec.source,
+        status=status,
+        status_zh=STATUSES[status][0],
+    )
 
 
 @lru_cache(maxsize=1)
@@ -116,12 +152,20 @@ def _statements() -> tuple[Any, Any]:
 
     sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
     # Whether any grade exists: most subjects have none, and this spares them the grades query.
-    graded = (select(EvaluationResult.subject_id)
-              .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
-              .limit(1).exists().label("graded"))
+    graded = (
+        select(EvaluationResult.subject_id)
+        .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
+        .limit(1)
+        .exists()
+        .label("graded")
+    )
     card = (
-        select(*_SUBJECT_COLUMNS, graded, *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS),
-               status_column(as_of).label("r_status"))
+        select(
+            *_SUBJECT_COLUMNS,
+            graded,
+            *(c.label(f"r_{c.key}") for c in _RECORD_COLUMNS),
+            status_column(as_of).label("r_status"),
+        )
         .select_from(Subject)
         .outerjoin(Record, and_(Record.subject_id == Subject.id, record_filter(PUBLIC, as_of)))
         .where(Subject.id == sid, subject_filter(PUBLIC))
@@ -130,8 +174,14 @@ def _statements() -> tuple[Any, Any]:
     # Newest result per model with as_of <= the date (as evaluation.service.latest_grades, which
     # the archive and the report use with full explanations; the card needs only the grade).
     grades = (
-        select(EvaluationResult.model_id, EvaluationResult.grade, EvaluationResult.score, EvaluationResult.as_of,
-               EvaluationResult.run_id, EvaluationRun.started_at)
+        select(
+            EvaluationResult.model_id,
+            EvaluationResult.grade,
+            EvaluationResult.score,
+            EvaluationResult.as_of,
+            EvaluationResult.run_id,
+            EvaluationRun.started_at,
+        )
         .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
         .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
@@ -146,7 +196,9 @@ def _run_labels(engine: Any, run_id: str) -> tuple[str, dict[str, str]]:
 
     with engine.connect() as conn:
         spec = conn.execute(select(EvaluationRun.spec).where(EvaluationRun.id == run_id)).scalar_one() or {}
-    bands = {b.get("grade"): b.get("label_zh") for b in spec.get("decision_bands") or [] if isinstance(b, dict)}
+    bands = {
+        b.get("grade"): b.get("label_zh") for b in spec.get("decision_bands") or [] if isinstance(b, dict)
+    }
     return str(spec.get("name_zh") or spec.get("id") or ""), bands
 
 
@@ -160,9 +212,15 @@ def card_grades(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[Gr
         name, bands = _run_labels(conn.engine, row.run_id)
         # 评价后有新记录: only changes the public may see (a hidden record's arrival must not show).
         stale = stale_since(conn, subject_id=subject_id, since=row.started_at, viewer=PUBLIC, as_of=as_of)
-        seen[row.model_id] = GradeView(model=name or row.model_id, model_id=row.model_id, grade=row.grade,
-                                       grade_label=bands.get(row.grade), score=row.score, as_of=row.as_of,
-                                       stale_since=stale)
+        seen[row.model_id] = GradeView(
+            model=name or row.model_id,
+            model_id=row.model_id,
+            grade=row.grade,
+            grade_label=bands.get(row.grade),
+            score=row.score,
+            as_of=row.as_of,
+            stale_since=stale,
+        )
     return [seen[m] for m in sorted(seen)]
 
 
@@ -172,8 +230,12 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
     if not rows:
         raise SubjectNotFound(subject_id)
     subject = rows[0]
-    card = Card(subject=present_subject(PUBLIC, subject), kind_zh=SUBJECT_KINDS.get(subject.kind, subject.kind),
-                district_name=district_names().get(subject.district_code or ""), as_of=as_of)
+    card = Card(
+        subject=present_subject(PUBLIC, subject),
+        kind_zh=SUBJECT_KINDS.get(subject.kind, subject.kind),
+        district_name=district_names().get(subject.district_code or ""),
+        as_of=as_of,
+    )
     for row in rows:
         if row.r_id is None:  # LEFT JOIN: the subject has no visible record
             continue

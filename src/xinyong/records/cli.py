@@ -13,7 +13,9 @@ import typer
 
 from xinyong.records.service import RecordNotFound, record_history
 
-record_app = typer.Typer(help="Credit records and their versions / 信用记录及其更正历史", no_args_is_help=True)
+record_app = typer.Typer(
+    help="Credit records and their versions / 信用记录及其更正历史", no_args_is_help=True
+)
 
 
 def _json(value: object) -> object:
@@ -23,7 +25,9 @@ def _json(value: object) -> object:
 @record_app.command("history")
 def history(
     record_id: str = typer.Argument(..., help="record id (64 hex characters)"),
-    purpose: str = typer.Option("命令行查询 / CLI read", "--purpose", help="查询事由, written to the access log"),
+    purpose: str = typer.Option(
+        "命令行查询 / CLI read", "--purpose", help="查询事由, written to the access log"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a summary"),
 ) -> None:
     """List a record's versions, oldest first / 查看信用记录的更正历史."""
@@ -39,16 +43,27 @@ def history(
         except RecordNotFound as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
-        log_access(session, OPERATOR, session.get(Record, record_id).subject_id, purpose, "cli:record-history",
-                   detail={"record_id": record_id})
+        log_access(
+            session,
+            OPERATOR,
+            session.get(Record, record_id).subject_id,
+            purpose,
+            "cli:record-history",
+            detail={"record_id": record_id},
+        )
     if as_json:
-        typer.echo(json.dumps({"record_id": record_id, "versions": versions}, ensure_ascii=False, indent=1,
-                              default=_json))
+        typer.echo(
+            json.dumps(
+                {"record_id": record_id, "versions": versions}, ensure_ascii=False, indent=1, default=_json
+            )
+        )
         return
     for v in versions:
         mark = " ← 当前 current" if v["current"] else ""
-        typer.echo(f"v{v['version']}  {v['recorded_at']:%Y-%m-%d %H:%M}  batch {v['batch_id']}  "
-                   f"amount {v['amount']}  content {v['content_id'][:16]}…{mark}")
+        typer.echo(
+            f"v{v['version']}  {v['recorded_at']:%Y-%m-%d %H:%M}  batch {v['batch_id']}  "
+            f"amount {v['amount']}  content {v['content_id'][:16]}…{mark}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -49,7 +49,9 @@ class Record(Base):
     subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
     source: Mapped[str] = mapped_column(String(100))  # who supplied it (department, self-declaration …)
     source_record_id: Mapped[str | None] = mapped_column(String(200))  # e.g. 处罚决定书文号
-    batch_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_batches.id"), index=True)  # current version's
+    batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_batches.id"), index=True
+    )  # current version's
     occurred_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # decision / event date
     publicity_until: Mapped[dt.date | None] = mapped_column(Date)  # 公示截止期 (given or by rule)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)  # 有效期至
@@ -62,7 +64,9 @@ class Record(Base):
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
     content_id: Mapped[str] = mapped_column(String(64), default=_same_as_id)  # sha256 of current content
-    version: Mapped[int] = mapped_column(Integer, default=1)  # 1 = as first collected; > 1 = corrected (已更正)
+    version: Mapped[int] = mapped_column(
+        Integer, default=1
+    )  # 1 = as first collected; > 1 = corrected (已更正)
     seq: Mapped[int | None] = mapped_column(BigInteger, index=True)  # commit sequence of the current version
 
     __table_args__ = (
@@ -106,8 +110,12 @@ def reserve_seq(conn: Connection, count: int) -> int:
     The UPDATE locks the counter row until the transaction ends (PostgreSQL row lock; SQLite's one
     writer), so sequence numbers are handed out in commit order: a reader that sees seq N committed
     sees every seq below N committed too. That is what the incremental snapshot relies on."""
-    first = conn.execute(update(RecordSequence).where(RecordSequence.id == 1)
-                         .values(last=RecordSequence.last + count).returning(RecordSequence.last)).scalar()
+    first = conn.execute(
+        update(RecordSequence)
+        .where(RecordSequence.id == 1)
+        .values(last=RecordSequence.last + count)
+        .returning(RecordSequence.last)
+    ).scalar()
     if first is None:  # a store whose counter row is missing: start after the highest seq in use
         top = conn.execute(select(func.coalesce(func.max(Record.seq), 0))).scalar_one()
         conn.execute(insert(RecordSequence).values(id=1, last=top + count))

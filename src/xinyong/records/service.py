@@ -20,7 +20,15 @@ from xinyong.catalogue.service import load_catalogue
 from xinyong.ingest.normalise import content_id
 from xinyong.records.models import Record, RecordVersion
 
-VERSION_CONTENT = ("occurred_on", "publicity_until", "valid_until", "severity", "amount", "fields", "original")
+VERSION_CONTENT = (
+    "occurred_on",
+    "publicity_until",
+    "valid_until",
+    "severity",
+    "amount",
+    "fields",
+    "original",
+)
 
 
 class RecordNotFound(LookupError):
@@ -35,13 +43,24 @@ def get_record(session: Session, record_id: str) -> Record | None:
     return session.get(Record, record_id)
 
 
-def list_records(session: Session, *, subject_id: str | None = None, kind: str | None = None,
-                 batch_id: int | None = None, source: str | None = None, limit: int = 100,
-                 offset: int = 0) -> list[Record]:
+def list_records(
+    session: Session,
+    *,
+    subject_id: str | None = None,
+    kind: str | None = None,
+    batch_id: int | None = None,
+    source: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Record]:
     """Records newest first (by occurred_on, then id for a stable order)."""
     query = select(Record)
-    for column, value in ((Record.subject_id, subject_id), (Record.kind, kind), (Record.batch_id, batch_id),
-                          (Record.source, source)):
+    for column, value in (
+        (Record.subject_id, subject_id),
+        (Record.kind, kind),
+        (Record.batch_id, batch_id),
+        (Record.source, source),
+    ):
         if value is not None:
             query = query.where(column == value)
     query = query.order_by(Record.occurred_on.desc().nulls_last(), Record.id).limit(limit).offset(offset)
@@ -49,9 +68,13 @@ def list_records(session: Session, *, subject_id: str | None = None, kind: str |
 
 
 def publicity_status(record: Record, as_of: dt.date) -> str:
-    """"publicised" while as_of ≤ publicity_until (or open-ended), "expired" after it, "none" for
+    """ "publicised" while as_of ≤ publicity_until (or open-ended), "expired" after it, "none" for
     kinds without publicity (catalogue rule `none`) — time is a parameter, never today implicitly."""
-    rule = load_catalogue().kinds[record.kind].publicity.mode if record.kind in load_catalogue().kinds else "none"
+    rule = (
+        load_catalogue().kinds[record.kind].publicity.mode
+        if record.kind in load_catalogue().kinds
+        else "none"
+    )
     if rule == "none" and record.publicity_until is None:
         return "none"
     if record.occurred_on is not None and as_of < record.occurred_on:
@@ -70,10 +93,23 @@ def content_matches(record: Record) -> bool:
     return content_id(spec, record.source, record.subject_id, record.fields) == record.content_id
 
 
-def _version_dict(version: int, content_id_: str, batch_id: int | None, recorded_at: dt.datetime,
-                  seq: int | None, values: Any, current: bool) -> dict[str, Any]:
-    out = {"version": version, "content_id": content_id_, "batch_id": batch_id, "recorded_at": recorded_at,
-           "seq": seq, "current": current}
+def _version_dict(
+    version: int,
+    content_id_: str,
+    batch_id: int | None,
+    recorded_at: dt.datetime,
+    seq: int | None,
+    values: Any,
+    current: bool,
+) -> dict[str, Any]:
+    out = {
+        "version": version,
+        "content_id": content_id_,
+        "batch_id": batch_id,
+        "recorded_at": recorded_at,
+        "seq": seq,
+        "current": current,
+    }
     out.update({k: getattr(values, k) for k in VERSION_CONTENT})
     return out
 
@@ -86,12 +122,21 @@ def record_history(session: Session, record_id: str) -> list[dict[str, Any]]:
     record = session.get(Record, record_id)
     if record is None:
         raise RecordNotFound(record_id)
-    rows = list(session.scalars(select(RecordVersion).where(RecordVersion.record_id == record_id)
-                                .order_by(RecordVersion.version)))
+    rows = list(
+        session.scalars(
+            select(RecordVersion).where(RecordVersion.record_id == record_id).order_by(RecordVersion.version)
+        )
+    )
     if not rows:
-        return [_version_dict(1, record.content_id, record.batch_id, record.first_seen, record.seq, record, True)]
-    return [_version_dict(v.version, v.content_id, v.batch_id, v.recorded_at, v.seq, v, v.version == record.version)
-            for v in rows]
+        return [
+            _version_dict(1, record.content_id, record.batch_id, record.first_seen, record.seq, record, True)
+        ]
+    return [
+        _version_dict(
+            v.version, v.content_id, v.batch_id, v.recorded_at, v.seq, v, v.version == record.version
+        )
+        for v in rows
+    ]
 
 
 def version_histories(session: Session, record_ids: Iterable[str]) -> dict[str, list[RecordVersion]]:
@@ -100,8 +145,11 @@ def version_histories(session: Session, record_ids: Iterable[str]) -> dict[str, 
     ids = sorted(set(record_ids))
     out: dict[str, list[RecordVersion]] = {}
     for start in range(0, len(ids), 5000):
-        rows = session.scalars(select(RecordVersion).where(RecordVersion.record_id.in_(ids[start:start + 5000]))
-                               .order_by(RecordVersion.record_id, RecordVersion.version))
+        rows = session.scalars(
+            select(RecordVersion)
+            .where(RecordVersion.record_id.in_(ids[start : start + 5000]))
+            .order_by(RecordVersion.record_id, RecordVersion.version)
+        )
         for v in rows:
             out.setdefault(v.record_id, []).append(v)
     return out

@@ -30,25 +30,40 @@ class Verification(BaseModel):
 
 
 @router.get("/subjects/{subject_id}/report.pdf", response_class=Response)
-def report_pdf(request: Request, subject_id: str, as_of: str | None = Query(None, description="YYYY-MM-DD"),
-               session: Session = Depends(db_session)) -> Response:
+def report_pdf(
+    request: Request,
+    subject_id: str,
+    as_of: str | None = Query(None, description="YYYY-MM-DD"),
+    session: Session = Depends(db_session),
+) -> Response:
     """信用报告 (PDF) of one subject as of a date, with exactly what the caller may see."""
     archive, _day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report")
     now = clock.now()
     report = render_report(archive, base_url=public_base_url(request), generated_at=clock.to_local(now))
     register_report(session, report, archive, viewer=current_viewer(request), issued_at=now)
-    return Response(report.pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{report.number}.pdf"',
-                             "X-Report-Number": report.number, "X-Report-Digest": report.digest})
+    return Response(
+        report.pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{report.number}.pdf"',
+            "X-Report-Number": report.number,
+            "X-Report-Digest": report.digest,
+        },
+    )
 
 
 @router.get("/reports/verify", response_model=Verification)
-def verify(request: Request, number: str = Query(..., max_length=40),
-           subject_id: str | None = Query(None, max_length=64), as_of: str | None = Query(None),
-           session: Session = Depends(db_session)) -> Verification:
+def verify(
+    request: Request,
+    number: str = Query(..., max_length=40),
+    subject_id: str | None = Query(None, max_length=64),
+    as_of: str | None = Query(None),
+    session: Session = Depends(db_session),
+) -> Verification:
     """Check a printed report's number against the register of issued reports, for anyone holding it
     (no login needed): genuine and inside its validity period, and whether the subject's archive
     changed since issue. A forged or altered number is `unknown`."""
     day = parse_date(as_of) if as_of else None
-    return Verification(**verify_report(session, number=number, today=clock.today(), subject_id=subject_id,
-                                        as_of=day))
+    return Verification(
+        **verify_report(session, number=number, today=clock.today(), subject_id=subject_id, as_of=day)
+    )

@@ -62,36 +62,54 @@ class PgServer:
     def start(self) -> PgServer:
         data = self.root / "data"
         subprocess.run(
-            self._cmd("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-                      "--locale=C.UTF-8", "--no-sync"),
-            check=True, capture_output=True,
+            self._cmd(
+                "initdb",
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
         )
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         subprocess.run(
             self._cmd("pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.root / "log"), "-w", "start"),
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         return self
 
     def stop(self) -> None:
-        subprocess.run(self._cmd("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop"),
-                       capture_output=True)
+        subprocess.run(
+            self._cmd("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop"), capture_output=True
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -53,26 +53,43 @@ def clean_code(text: str) -> str:
 def check_uscc(raw: str) -> IdCheck:
     code = clean_code(raw)
     if len(code) != 18:
-        return IdCheck(raw, "uscc", None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}")
+        return IdCheck(
+            raw, "uscc", None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}"
+        )
     bad = sorted({c for c in code if c not in USCC_ALPHABET})
     # GB 32100-2015 uses digits and capitals except I, O, Z, S, V. stdnum additionally demands
     # digits in the first two places, which rejects real registration codes such as Y1 / N2,
     # so only the check-character arithmetic is taken from it.
     if bad:
         chars = "".join(bad)
-        return IdCheck(raw, "uscc", None, f"含非法字符 {chars}（不得含 I O Z S V）",
-                       f"illegal characters {chars} (I, O, Z, S, V are not used)")
+        return IdCheck(
+            raw,
+            "uscc",
+            None,
+            f"含非法字符 {chars}（不得含 I O Z S V）",
+            f"illegal characters {chars} (I, O, Z, S, V are not used)",
+        )
     if not code[2:8].isdigit():
-        return IdCheck(raw, "uscc", None, "第3-8位应为行政区划代码（数字）",
-                       "characters 3-8 must be the administrative division code (digits)")
+        return IdCheck(
+            raw,
+            "uscc",
+            None,
+            "第3-8位应为行政区划代码（数字）",
+            "characters 3-8 must be the administrative division code (digits)",
+        )
     want = uscc.calc_check_digit(code[:17])
     if code[17] != want:
         # No hint at the "right" character: a registered code is what the registry issued, and
         # "correcting" it would name some other organisation (GB 32100 codes issued before the
         # check was enforced exist; an officer may accept one as irregular from quarantine).
-        return IdCheck(raw, "uscc", None, "校验码不符合 GB 32100-2015（请核对登记证照，勿自行更改）",
-                       "the check character does not satisfy GB 32100-2015 (check the registration "
-                       "certificate; do not alter the code)")
+        return IdCheck(
+            raw,
+            "uscc",
+            None,
+            "校验码不符合 GB 32100-2015（请核对登记证照，勿自行更改）",
+            "the check character does not satisfy GB 32100-2015 (check the registration "
+            "certificate; do not alter the code)",
+        )
     return IdCheck(raw, "uscc", code)
 
 
@@ -80,8 +97,20 @@ def check_uscc(raw: str) -> IdCheck:
 # 41–46, 50–54, 61–65, 71 (台湾), 81 (香港), 82 (澳门). 83 is used only by the residence permits of
 # Taiwan residents (港澳台居民居住证, 830000…), never by a citizen ID.
 PROVINCES = frozenset(
-    [*map(str, range(11, 16)), "21", "22", "23", *map(str, range(31, 38)), *map(str, range(41, 47)),
-     *map(str, range(50, 55)), *map(str, range(61, 66)), "71", "81", "82"])
+    [
+        *map(str, range(11, 16)),
+        "21",
+        "22",
+        "23",
+        *map(str, range(31, 38)),
+        *map(str, range(41, 47)),
+        *map(str, range(50, 55)),
+        *map(str, range(61, 66)),
+        "71",
+        "81",
+        "82",
+    ]
+)
 
 
 def _today() -> dt.date:
@@ -92,18 +121,29 @@ def _gb11643_body(raw: str, code: str, kind: str, as_of: dt.date | None) -> IdCh
     """Structure, birth date (chars 7-14, not in the future) and check digit of an 18-character
     GB 11643 number; None when all hold, else the failing IdCheck."""
     if len(code) != 18:
-        return IdCheck(raw, kind, None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}")
+        return IdCheck(
+            raw, kind, None, f"长度应为18位，实为{len(code)}位", f"length must be 18, got {len(code)}"
+        )
     if not code[:17].isdigit() or code[17] not in "0123456789X":
-        return IdCheck(raw, kind, None, "格式错误（前17位应为数字，末位为数字或X）",
-                       "format error (17 digits, then a digit or X)")
+        return IdCheck(
+            raw,
+            kind,
+            None,
+            "格式错误（前17位应为数字，末位为数字或X）",
+            "format error (17 digits, then a digit or X)",
+        )
     try:
         born = dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
         return IdCheck(raw, kind, None, f"出生日期无效：{code[6:14]}", f"impossible birth date {code[6:14]}")
     if born > (as_of or _today()) or born.year < 1850:
-        return IdCheck(raw, kind, None, f"出生日期不可能：{code[6:14]}", f"impossible birth date {code[6:14]}")
+        return IdCheck(
+            raw, kind, None, f"出生日期不可能：{code[6:14]}", f"impossible birth date {code[6:14]}"
+        )
     if code[17] != ric.calc_check_digit(code):
-        return IdCheck(raw, kind, None, "校验码不符合 GB 11643-1999", "the check digit does not satisfy GB 11643-1999")
+        return IdCheck(
+            raw, kind, None, "校验码不符合 GB 11643-1999", "the check digit does not satisfy GB 11643-1999"
+        )
     return None
 
 
@@ -128,21 +168,37 @@ def check_citizen_id(raw: str, as_of: dt.date | None = None) -> IdCheck:
     if len(code) == 15 and code.isdigit():
         code = upgrade_citizen_id(code)
         if code[:2] not in PROVINCES:
-            return IdCheck(raw, "citizen_id", None, f"省级行政区划代码 {code[:2]} 不存在（GB/T 2260）",
-                           f"no province-level division {code[:2]} (GB/T 2260)")
+            return IdCheck(
+                raw,
+                "citizen_id",
+                None,
+                f"省级行政区划代码 {code[:2]} 不存在（GB/T 2260）",
+                f"no province-level division {code[:2]} (GB/T 2260)",
+            )
         bad = _gb11643_body(raw, code, "citizen_id", as_of)
         return bad or IdCheck(raw, "citizen_id", code)
     if len(code) != 18:
-        return IdCheck(raw, "citizen_id", None, f"长度应为18位（或第一代15位），实为{len(code)}位",
-                       f"length must be 18 (or 15, first generation), got {len(code)}")
+        return IdCheck(
+            raw,
+            "citizen_id",
+            None,
+            f"长度应为18位（或第一代15位），实为{len(code)}位",
+            f"length must be 18 (or 15, first generation), got {len(code)}",
+        )
     if code[:2].isdigit() and code[:2] not in PROVINCES:
-        return IdCheck(raw, "citizen_id", None, f"省级行政区划代码 {code[:2]} 不存在（GB/T 2260）",
-                       f"no province-level division {code[:2]} (GB/T 2260)")
+        return IdCheck(
+            raw,
+            "citizen_id",
+            None,
+            f"省级行政区划代码 {code[:2]} 不存在（GB/T 2260）",
+            f"no province-level division {code[:2]} (GB/T 2260)",
+        )
     bad = _gb11643_body(raw, code, "citizen_id", as_of)
     return bad or IdCheck(raw, "citizen_id", code)
 
 
 # --- identity documents (证件类型 decides how 证件号码 is checked) -------------------------------
+
 
 @dataclass(frozen=True)
 class DocumentType:
@@ -157,33 +213,85 @@ class DocumentType:
 
 
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (
-    DocumentType("citizen_id", "居民身份证", "Resident identity card",
-                 ("居民身份证", "身份证", "二代身份证", "第二代居民身份证", "中华人民共和国居民身份证", "大陆居民身份证",
-                  "居民身份证号", "身份证号", "111", "01"),
-                 "GB 11643-1999：18位（或第一代15位），省级代码、出生日期、校验码",
-                 "GB 11643-1999: 18 characters (or 15, first generation), province, birth date, check digit"),
-    DocumentType("passport", "护照", "Passport",
-                 ("护照", "普通护照", "中国护照", "外国护照", "因公护照", "公务护照", "外交护照", "414", "411", "412", "413"),
-                 "5至17位字母或数字", "5 to 17 letters or digits"),
-    DocumentType("hk_macao_permit", "港澳居民来往内地通行证", "Mainland travel permit for HK and Macao residents",
-                 ("港澳居民来往内地通行证", "港澳居民往来内地通行证", "回乡证", "港澳同胞回乡证", "516"),
-                 "H或M开头，后接8位（旧版10位）数字", "H or M, then 8 digits (10 in the old form)"),
-    DocumentType("taiwan_permit", "台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents",
-                 ("台湾居民来往大陆通行证", "台湾居民往来大陆通行证", "台胞证", "511"),
-                 "8位数字（旧版10位数字，可带一位字母）", "8 digits (old form: 10 digits, optionally one letter)"),
-    DocumentType("foreign_pr", "外国人永久居留身份证", "Foreign permanent resident ID card",
-                 ("外国人永久居留身份证", "外国人永久居留证", "永久居留身份证", "外国人永久居留身份证件", "553"),
-                 "旧版15位：3位国籍字母+12位数字；2023版18位：9开头，出生日期与校验码同 GB 11643",
-                 "old form: 3 letters (nationality) + 12 digits; 2023 form: 18 characters starting 9, "
-                 "birth date and check digit as GB 11643"),
-    DocumentType("hmt_residence_permit", "港澳台居民居住证", "Residence permit for HK, Macao and Taiwan residents",
-                 ("港澳台居民居住证", "港澳居民居住证", "台湾居民居住证", "居住证"),
-                 "18位，810000（香港）、820000（澳门）或830000（台湾）开头，出生日期与校验码同 GB 11643",
-                 "18 characters starting 810000 (HK), 820000 (Macao) or 830000 (Taiwan); birth date and "
-                 "check digit as GB 11643"),
+    DocumentType(
+        "citizen_id",
+        "居民身份证",
+        "Resident identity card",
+        (
+            "居民身份证",
+            "身份证",
+            "二代身份证",
+            "第二代居民身份证",
+            "中华人民共和国居民身份证",
+            "大陆居民身份证",
+            "居民身份证号",
+            "身份证号",
+            "111",
+            "01",
+        ),
+        "GB 11643-1999：18位（或第一代15位），省级代码、出生日期、校验码",
+        "GB 11643-1999: 18 characters (or 15, first generation), province, birth date, check digit",
+    ),
+    DocumentType(
+        "passport",
+        "护照",
+        "Passport",
+        (
+            "护照",
+            "普通护照",
+            "中国护照",
+            "外国护照",
+            "因公护照",
+            "公务护照",
+            "外交护照",
+            "414",
+            "411",
+            "412",
+            "413",
+        ),
+        "5至17位字母或数字",
+        "5 to 17 letters or digits",
+    ),
+    DocumentType(
+        "hk_macao_permit",
+        "港澳居民来往内地通行证",
+        "Mainland travel permit for HK and Macao residents",
+        ("港澳居民来往内地通行证", "港澳居民往来内地通行证", "回乡证", "港澳同胞回乡证", "516"),
+        "H或M开头，后接8位（旧版10位）数字",
+        "H or M, then 8 digits (10 in the old form)",
+    ),
+    DocumentType(
+        "taiwan_permit",
+        "台湾居民来往大陆通行证",
+        "Mainland travel permit for Taiwan residents",
+        ("台湾居民来往大陆通行证", "台湾居民往来大陆通行证", "台胞证", "511"),
+        "8位数字（旧版10位数字，可带一位字母）",
+        "8 digits (old form: 10 digits, optionally one letter)",
+    ),
+    DocumentType(
+        "foreign_pr",
+        "外国人永久居留身份证",
+        "Foreign permanent resident ID card",
+        ("外国人永久居留身份证", "外国人永久居留证", "永久居留身份证", "外国人永久居留身份证件", "553"),
+        "旧版15位：3位国籍字母+12位数字；2023版18位：9开头，出生日期与校验码同 GB 11643",
+        "old form: 3 letters (nationality) + 12 digits; 2023 form: 18 characters starting 9, "
+        "birth date and check digit as GB 11643",
+    ),
+    DocumentType(
+        "hmt_residence_permit",
+        "港澳台居民居住证",
+        "Residence permit for HK, Macao and Taiwan residents",
+        ("港澳台居民居住证", "港澳居民居住证", "台湾居民居住证", "居住证"),
+        "18位，810000（香港）、820000（澳门）或830000（台湾）开头，出生日期与校验码同 GB 11643",
+        "18 characters starting 810000 (HK), 820000 (Macao) or 830000 (Taiwan); birth date and "
+        "check digit as GB 11643",
+    ),
 )
-_DOC_BY_ALIAS = {unicodedata.normalize("NFKC", a).replace(" ", ""): d
-                 for d in DOCUMENT_TYPES for a in (d.code, d.label_zh, *d.aliases)}
+_DOC_BY_ALIAS = {
+    unicodedata.normalize("NFKC", a).replace(" ", ""): d
+    for d in DOCUMENT_TYPES
+    for a in (d.code, d.label_zh, *d.aliases)
+}
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,17}$")
 _HK_MACAO = re.compile(r"^[HM]\d{8}(\d{2})?$")
 _TAIWAN = re.compile(r"^(\d{8}|\d{10}[A-Z]?)$")
@@ -205,8 +313,13 @@ def check_document(doc: DocumentType, raw: str, as_of: dt.date | None = None) ->
     if doc.code == "citizen_id":
         return check_citizen_id(raw, as_of)
     code = clean_code(raw).replace("(", "").replace(")", "")
-    fail = IdCheck(raw, doc.code, None, f"不符合{doc.label_zh}号码格式（{doc.rule_zh}）",
-                   f"not a valid {doc.label_en} number ({doc.rule_en})")
+    fail = IdCheck(
+        raw,
+        doc.code,
+        None,
+        f"不符合{doc.label_zh}号码格式（{doc.rule_zh}）",
+        f"not a valid {doc.label_en} number ({doc.rule_en})",
+    )
     if doc.code == "passport":
         return IdCheck(raw, doc.code, code) if _PASSPORT.match(code) else fail
     if doc.code == "hk_macao_permit":
@@ -263,7 +376,70 @@ def make_citizen_id(body17: str) -> str:
 
 # 复姓: compound surnames kept whole when masking (欧阳小明 → 欧阳*明, not 欧**明).
 COMPOUND_SURNAMES = frozenset(
-    ["欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕", "令狐", "钟离", "闾丘", "澹台", "公冶", "宗政", "濮阳", "淳于", "单于", "太叔", "申屠", "仲孙", "万俟", "赫连", "端木", "南宫", "西门", "独孤", "呼延", "拓跋", "百里", "东郭", "公羊", "司空", "第五", "左丘", "漆雕", "乐正", "壤驷", "公良", "夹谷", "宰父", "谷梁", "段干", "巫马", "公西", "颛孙", "亓官", "司寇", "子车", "微生", "梁丘", "羊舌", "鲜于", "闻人", "东门", "万俟"])
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "闾丘",
+        "澹台",
+        "公冶",
+        "宗政",
+        "濮阳",
+        "淳于",
+        "单于",
+        "太叔",
+        "申屠",
+        "仲孙",
+        "万俟",
+        "赫连",
+        "端木",
+        "南宫",
+        "西门",
+        "独孤",
+        "呼延",
+        "拓跋",
+        "百里",
+        "东郭",
+        "公羊",
+        "司空",
+        "第五",
+        "左丘",
+        "漆雕",
+        "乐正",
+        "壤驷",
+        "公良",
+        "夹谷",
+        "宰父",
+        "谷梁",
+        "段干",
+        "巫马",
+        "公西",
+        "颛孙",
+        "亓官",
+        "司寇",
+        "子车",
+        "微生",
+        "梁丘",
+        "羊舌",
+        "鲜于",
+        "闻人",
+        "东门",
+        "万俟",
+    ]
+)
 _NAME_DOTS = "·・•‧.．"
 
 

@@ -19,9 +19,24 @@ from xinyong.subjects.identifiers import check_citizen_id, check_uscc, clean_cod
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
 
 SUBJECT_COLUMNS = (
-    "id", "kind", "name", "uscc", "id_number", "local_code", "division_code", "district_code",
-    "legal_rep", "industry", "address", "registered_on", "pilot", "parent_id", "attributes", "source",
-    "first_seen", "last_seen",
+    "id",
+    "kind",
+    "name",
+    "uscc",
+    "id_number",
+    "local_code",
+    "division_code",
+    "district_code",
+    "legal_rep",
+    "industry",
+    "address",
+    "registered_on",
+    "pilot",
+    "parent_id",
+    "attributes",
+    "source",
+    "first_seen",
+    "last_seen",
 )
 
 
@@ -43,7 +58,9 @@ def subject_id_for(kind: str, identifier: str) -> str:
     return "s" + digest.hexdigest()[:23]
 
 
-def derive_kind(*, uscc: str | None = None, id_number: str | None = None, local_code: str | None = None) -> str:
+def derive_kind(
+    *, uscc: str | None = None, id_number: str | None = None, local_code: str | None = None
+) -> str:
     """Subject kind from the identifier when the source does not say: citizen ID → person;
     USCC registration authority/type (GB 32100-2015 chars 1-2): 11-13 → government body,
     92 → individual business, N → village collective, other → enterprise; only a local code → carrier."""
@@ -78,8 +95,10 @@ def _identifier(row: Mapping[str, Any]) -> tuple[str, str | None, str | None, st
     # Same order as ingestion: a citizen ID is the primary identifier only without USCC/local code.
     primary = uscc or local_code or id_number
     if not primary:
-        raise SubjectError("缺少主体标识（统一社会信用代码、身份证号或本地编码）/ "
-                           "no subject identifier (uscc, id_number or local_code)")
+        raise SubjectError(
+            "缺少主体标识（统一社会信用代码、身份证号或本地编码）/ "
+            "no subject identifier (uscc, id_number or local_code)"
+        )
     return primary, uscc, id_number, local_code
 
 
@@ -88,8 +107,9 @@ def subject_values(row: Mapping[str, Any], *, now: dt.datetime) -> dict[str, Any
     primary, uscc, id_number, local_code = _identifier(row)
     kind = row.get("kind") or derive_kind(uscc=uscc, id_number=id_number, local_code=local_code)
     if kind not in SUBJECT_KINDS:
-        raise SubjectError(f"未知主体类别 {kind} / unknown subject kind {kind!r}; "
-                           f"known: {', '.join(SUBJECT_KINDS)}")
+        raise SubjectError(
+            f"未知主体类别 {kind} / unknown subject kind {kind!r}; known: {', '.join(SUBJECT_KINDS)}"
+        )
     name = str(row.get("name") or "").strip()
     if not name:
         raise SubjectError(f"主体名称为空（{primary}）/ subject name is empty ({primary})")
@@ -98,18 +118,32 @@ def subject_values(row: Mapping[str, Any], *, now: dt.datetime) -> dict[str, Any
     subject_id = row.get("id") or subject_id_for("person" if personal else "org", primary)
     id_number = id_number if personal else None  # an organisation's row may carry its representative's ID
     return {
-        "id": subject_id, "kind": kind, "name": name, "uscc": uscc, "id_number": id_number,
-        "local_code": local_code, "division_code": division,
+        "id": subject_id,
+        "kind": kind,
+        "name": name,
+        "uscc": uscc,
+        "id_number": id_number,
+        "local_code": local_code,
+        "division_code": division,
         "district_code": row.get("district_code") or district_of(division),
-        "legal_rep": row.get("legal_rep"), "industry": row.get("industry"), "address": row.get("address"),
-        "registered_on": row.get("registered_on"), "pilot": row.get("pilot"), "parent_id": row.get("parent_id"),
-        "attributes": dict(row.get("attributes") or {}), "source": row.get("source") or "registry",
-        "first_seen": now, "last_seen": now,
+        "legal_rep": row.get("legal_rep"),
+        "industry": row.get("industry"),
+        "address": row.get("address"),
+        "registered_on": row.get("registered_on"),
+        "pilot": row.get("pilot"),
+        "parent_id": row.get("parent_id"),
+        "attributes": dict(row.get("attributes") or {}),
+        "source": row.get("source") or "registry",
+        "first_seen": now,
+        "last_seen": now,
     }
 
 
 def upsert_subjects(
-    session: Session | Connection, rows: Iterable[Mapping[str, Any]], *, now: dt.datetime | None = None,
+    session: Session | Connection,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    now: dt.datetime | None = None,
     chunk: int = 5000,
 ) -> list[str]:
     """Insert new subjects and refresh known ones, in the caller's transaction; return their ids
@@ -136,7 +170,7 @@ def upsert_subjects(
     existing: set[str] = set()
     unique_ids = list(dict.fromkeys(ids))
     for start in range(0, len(unique_ids), chunk):
-        part = unique_ids[start:start + chunk]
+        part = unique_ids[start : start + chunk]
         existing |= set(conn.execute(select(Subject.id).where(Subject.id.in_(part))).scalars())
     fresh: dict[str, dict[str, Any]] = {}
     for row, v in zip(rows, values, strict=True):
@@ -150,9 +184,23 @@ def upsert_subjects(
             fresh[v["id"]] = v
     rows_in = list(fresh.values())
     for start in range(0, len(rows_in), chunk):
-        conn.execute(Subject.__table__.insert(), rows_in[start:start + chunk])
+        conn.execute(Subject.__table__.insert(), rows_in[start : start + chunk])
     return ids
 
 
-_UPDATABLE = ("kind", "name", "uscc", "id_number", "local_code", "division_code", "district_code", "legal_rep",
-              "industry", "address", "registered_on", "pilot", "parent_id", "attributes")
+_UPDATABLE = (
+    "kind",
+    "name",
+    "uscc",
+    "id_number",
+    "local_code",
+    "division_code",
+    "district_code",
+    "legal_rep",
+    "industry",
+    "address",
+    "registered_on",
+    "pilot",
+    "parent_id",
+    "attributes",
+)

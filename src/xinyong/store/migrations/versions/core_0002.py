@@ -29,13 +29,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
     op.execute("UPDATE records SET content_id = id")
-    op.execute("UPDATE records SET seq = numbered.n FROM (SELECT id AS rid, row_number() OVER "
-               "(ORDER BY first_seen, id) AS n FROM records) AS numbered WHERE records.id = numbered.rid")
+    op.execute(
+        "UPDATE records SET seq = numbered.n FROM (SELECT id AS rid, row_number() OVER "
+        "(ORDER BY first_seen, id) AS n FROM records) AS numbered WHERE records.id = numbered.rid"
+    )
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.alter_column("content_id", existing_type=sa.String(length=64), nullable=False)
         batch_op.alter_column("version", existing_type=sa.Integer(), server_default=None)
         batch_op.drop_constraint("uq_records_source_record", type_="unique")
-        batch_op.create_unique_constraint("uq_records_source_kind_record", ["source", "kind", "source_record_id"])
+        batch_op.create_unique_constraint(
+            "uq_records_source_kind_record", ["source", "kind", "source_record_id"]
+        )
         batch_op.create_index(batch_op.f("ix_records_seq"), ["seq"], unique=False)
 
     op.create_table(
@@ -61,9 +65,12 @@ def upgrade() -> None:
         sa.Column("amount", sa.Double(), nullable=True),
         sa.Column("fields", JSON, nullable=False),
         sa.Column("original", JSON, nullable=False),
-        sa.ForeignKeyConstraint(["batch_id"], ["ingest_batches.id"],
-                                name=op.f("fk_record_versions_batch_id_ingest_batches")),
-        sa.ForeignKeyConstraint(["record_id"], ["records.id"], name=op.f("fk_record_versions_record_id_records")),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["ingest_batches.id"], name=op.f("fk_record_versions_batch_id_ingest_batches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name=op.f("fk_record_versions_record_id_records")
+        ),
         sa.PrimaryKeyConstraint("record_id", "version", name=op.f("pk_record_versions")),
     )
 

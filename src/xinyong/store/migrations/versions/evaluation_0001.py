@@ -53,17 +53,28 @@ def upgrade() -> None:
         sa.Column("dimensions", JSON, nullable=False),
         sa.Column("reasons", JSON, nullable=False),
         sa.Column("tags", JSON, nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["evaluation_runs.id"],
-                                name=op.f("fk_evaluation_results_run_id_evaluation_runs")),
+        sa.ForeignKeyConstraint(
+            ["run_id"], ["evaluation_runs.id"], name=op.f("fk_evaluation_results_run_id_evaluation_runs")
+        ),
         sa.PrimaryKeyConstraint("run_id", "subject_id", name=op.f("pk_evaluation_results")),
     )
-    op.create_index("ix_evaluation_results_model_district", "evaluation_results",
-                    ["model_id", "district_code", "as_of"], unique=False)
-    op.create_index("ix_evaluation_results_subject", "evaluation_results",
-                    ["subject_id", "model_id", "as_of"], unique=False)
+    op.create_index(
+        "ix_evaluation_results_model_district",
+        "evaluation_results",
+        ["model_id", "district_code", "as_of"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_evaluation_results_subject",
+        "evaluation_results",
+        ["subject_id", "model_id", "as_of"],
+        unique=False,
+    )
     op.create_table(
         "evaluation_manual_scores",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
         sa.Column("model_id", sa.String(length=64), nullable=False),
         sa.Column("indicator_id", sa.String(length=64), nullable=False),
         sa.Column("subject_id", sa.String(length=24), nullable=False),
@@ -72,12 +83,17 @@ def upgrade() -> None:
         sa.Column("entered_by", sa.String(length=100), nullable=False),
         sa.Column("entered_at", sa.DateTime(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"],
-                                name=op.f("fk_evaluation_manual_scores_subject_id_subjects")),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_evaluation_manual_scores_subject_id_subjects")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_manual_scores")),
     )
-    op.create_index(op.f("ix_evaluation_manual_scores_subject_id"), "evaluation_manual_scores",
-                    ["subject_id"], unique=False)
+    op.create_index(
+        op.f("ix_evaluation_manual_scores_subject_id"),
+        "evaluation_manual_scores",
+        ["subject_id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
