@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server.
 
-PostgreSQL, Chromium and Spark tests skip when the part is missing on a developer machine, and
-fail instead when .ci/run has provisioned it (XINYONG_REQUIRE_PG / _BROWSER / _SPARK = 1).
+PostgreSQL, Chromium, Spark and Poppler (PDF read-back) tests skip when the part is missing on a
+developer machine, and fail instead when .ci/run has provisioned it (XINYONG_REQUIRE_PG / _BROWSER /
+_SPARK / _POPPLER = 1).
 """
 
 from __future__ import annotations
