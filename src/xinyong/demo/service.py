@@ -48,6 +48,14 @@ class BuildReport:
     rejected_reasons: list[str] = field(default_factory=list)
     accounts: list[str] = field(default_factory=list)  # demo logins created by this build
     evaluations: dict[str, int] = field(default_factory=dict)  # model id → subjects graded
+    steps: dict[str, dict] = field(default_factory=dict)  # demo step module → what it made
+
+
+# Domains that add demo activity after subjects, records, logins and grades exist (lists, draws,
+# commitments, repair, points, financing …). Each module has
+# `seed_demo(*, engine, as_of: date, now: datetime | None) -> dict` (idempotent; returns counts for the
+# build report). Order matters: a step may use what an earlier one made.
+DEMO_STEPS: list[str] = []
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -159,6 +167,7 @@ def build_demo(
         report.accounts = seed_demo_users(engine, now=now)
         if evaluate:
             report.evaluations = _evaluate(engine, config, url)
+            report.steps = run_demo_steps(engine, as_of=config.end, now=now)
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
@@ -176,6 +185,16 @@ def _evaluate(engine: Engine, config: DemoConfig, url: str) -> dict[str, int]:
     snapshot = (path.parent if path else get_settings().data_dir) / "snapshot"
     runs = evaluate_all(engine, as_of=config.end, snapshot_dir=snapshot)
     return {run.model_id: run.subjects for run in runs}
+
+
+def run_demo_steps(engine: Engine, *, as_of: dt.date, now: dt.datetime | None) -> dict[str, dict]:
+    """Run every DEMO_STEPS module's seed_demo in order; {module: its counts}."""
+    import importlib
+
+    return {
+        name: importlib.import_module(name).seed_demo(engine=engine, as_of=as_of, now=now)
+        for name in DEMO_STEPS
+    }
 
 
 def _write_chunk(
