@@ -8,9 +8,11 @@ id columns; counts and indexes above it cannot exist in a table anyway.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
 
 MAX_INT = 2_147_483_647
 
@@ -24,3 +26,22 @@ Index = Annotated[int, Query(ge=0, le=MAX_INT, description="0 … 2147483647")]
 PathIndex = Annotated[int, Path(ge=0, le=MAX_INT, description="0 … 2147483647")]
 # An optional row id in a query string (e.g. `?batch=`).
 QueryId = Annotated[int, Query(ge=1, le=MAX_INT, description="row id (1 … 2147483647)")]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# A moment in an API answer. The store keeps naive UTC; answers say so with an offset
+# (`2026-11-30T12:00:00+00:00`), which is what OpenAPI's `date-time` format requires (schemathesis
+# checks every body against it). Every response schema's datetime field uses this type.
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+def _naive_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# A moment a client sends: with an offset it is converted to UTC; without one it is taken as UTC. The
+# store compares naive UTC, so an aware value must never reach it (it would fail the comparison).
+UtcDateTimeIn = Annotated[dt.datetime, AfterValidator(_naive_utc)]

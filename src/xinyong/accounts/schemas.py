@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from xinyong.apitypes import UtcDateTime, UtcDateTimeIn
 from xinyong.disclosure.policy import LOGIN_ROLES
 
 
@@ -51,8 +50,8 @@ class UserOut(_Out):
     sources: list[str]
     subject_id: str | None
     is_active: bool
-    created_at: dt.datetime
-    last_login_at: dt.datetime | None
+    created_at: UtcDateTime
+    last_login_at: UtcDateTime | None
 
 
 class PasswordIn(BaseModel):
@@ -71,14 +70,14 @@ class TokenIn(BaseModel):
 class TokenOut(BaseModel):
     token: str
     token_type: str = "bearer"
-    expires_at: dt.datetime
+    expires_at: UtcDateTime
 
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    expires_at: dt.datetime | None = None
+    expires_at: UtcDateTimeIn | None = None
 
 
 class ApiKeyOut(_Out):
@@ -86,10 +85,10 @@ class ApiKeyOut(_Out):
     user_id: int
     name: str
     prefix: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None
-    revoked_at: dt.datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -108,7 +107,7 @@ class ViewerOut(BaseModel):
 
 class AccessLogOut(_Out):
     id: int
-    at: dt.datetime = Field(description="when, in UTC with its offset (…+00:00)")
+    at: UtcDateTime = Field(description="when, in UTC with its offset (…+00:00)")
     user_id: str | None
     username: str | None
     role: str
@@ -118,9 +117,3 @@ class AccessLogOut(_Out):
     purpose: str
     surface: str
     detail: dict
-
-    @field_validator("at")
-    @classmethod
-    def _utc(cls, value: dt.datetime) -> dt.datetime:
-        """The store keeps naive UTC; the API says so (`2026-11-30T12:00:00+00:00`)."""
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from xinyong.apitypes import UtcDateTime
+
 
 class RecordOut(BaseModel):
     """A stored record with its provenance. `fields` holds the catalogue fields (decimal/integer
@@ -29,5 +31,5 @@ class RecordOut(BaseModel):
     amount: float | None
     fields: dict[str, Any]
     original: dict[str, Any]
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    first_seen: UtcDateTime
+    last_seen: UtcDateTime

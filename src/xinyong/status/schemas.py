@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyong.apitypes import UtcDateTime
+
 EventName = Literal[
     "repaired", "objection_opened", "objection_upheld", "objection_rejected", "revoked", "erased"
 ]
@@ -41,7 +43,7 @@ class StatusEventOut(BaseModel):
     effective_on: dt.date
     actor: str
     reason: str
-    recorded_at: dt.datetime
+    recorded_at: UtcDateTime
     leaf_index: int
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xinyong.apitypes import UtcDateTime
+
 
 class SubjectIn(BaseModel):
     """One row for subjects.service.upsert_subjects (see its docstring): at least one identifier."""
@@ -51,5 +53,5 @@ class SubjectOut(BaseModel):
     parent_id: str | None
     attributes: dict[str, Any]
     source: str
-    first_seen: dt.datetime
-    last_seen: dt.datetime
+    first_seen: UtcDateTime
+    last_seen: UtcDateTime
