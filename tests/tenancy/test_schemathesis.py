@@ -113,4 +113,9 @@ def test_findings_stay_fixed(world):
     assert made.status_code == 201, made.text
     assert dt.datetime.fromisoformat(made.json()["expires_at"]) == dt.datetime(2099, 1, 2, tzinfo=dt.UTC)
     key = made.json()["key"]
-    assert world.clients["public"][0].get("/api/v1/auth/me", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+    assert (
+        world.clients["public"][0]
+        .get("/api/v1/auth/me", headers={"Authorization": f"Bearer {key}"})
+        .status_code
+        == 200
+    )
