@@ -78,16 +78,25 @@ class PgServer:
             check=True,
             capture_output=True,
         )
+        self._pg_ctl("start")
+        return self
+
+    def _pg_ctl(self, action: str, *extra: str) -> None:
         opts = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
+        data = str(self.root / "data")
+        log = str(self.root / "log")
         subprocess.run(
-            self._cmd("pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.root / "log"), "-w", "start"),
+            self._cmd("pg_ctl", "-D", data, "-o", opts, "-l", log, "-w", *extra, action),
             check=True,
             capture_output=True,
         )
-        return self
+
+    def restart(self) -> None:
+        """Stop (fast: open connections are cut, as in a real restart) and start again, same data/port."""
+        self._pg_ctl("restart", "-m", "fast")
 
     def stop(self) -> None:
         subprocess.run(
