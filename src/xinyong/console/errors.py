@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.console.templating import env
@@ -114,6 +115,19 @@ def install_error_pages(app: FastAPI) -> None:
         response = await request_validation_exception_handler(request, exc)
         response.headers[REQUEST_ID_HEADER] = request_id(request)
         return response
+
+    @app.exception_handler(sa_exc.DataError)
+    async def refused_value(request: Request, exc: sa_exc.DataError) -> Response:
+        """The database refused a value the client sent (a NUL character in a text, a number out of the
+        column's range): the client's input, so 422 naming the reason — not a 500. The transaction
+        was rolled back with the failed statement; nothing changed."""
+        log.info("value refused by the database, request id %s: %s", request_id(request), exc.orig)
+        detail = {
+            "zh": "输入含数据库不接受的字符或数值（例如 NUL 控制字符），请检查后重试",
+            "en": "the input holds a character or number the database does not accept (e.g. a NUL "
+            "control character); check it and retry",
+        }
+        return await http_error(request, StarletteHTTPException(422, detail=detail))
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,7 @@ city administrator, or the department that submitted the batch.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -91,10 +92,26 @@ def _may_see_batch(viewer: Viewer, batch: Any) -> bool:
     )
 
 
+def upload_name(raw: str | None) -> str:
+    """The file name an upload is saved under: the last part of the client's name after either kind of
+    slash, without control characters, at most 120 characters with its suffix kept (the reader goes by
+    the suffix). "", "." and ".." become "upload". The name is chosen by the client, so it never
+    decides a directory: `../../x.csv`, `..\\x.csv` and `/etc/x.csv` all land inside the upload's own
+    temporary folder (issue 9: path traversal)."""
+    name = re.split(r"[/\\]", raw or "")[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if name in ("", ".", ".."):
+        return "upload"
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        return name[:120]
+    return f"{stem[: 119 - len(suffix)]}.{suffix}"
+
+
 def _save_upload(upload: UploadFile, limit_mb: int, folder: Path) -> Path:
     """Stream the upload to a temporary file, refusing more than the limit (413)."""
     limit = limit_mb * 1024 * 1024
-    target = folder / Path(upload.filename or "upload.csv").name
+    target = folder / upload_name(upload.filename or "upload.csv")
     size = 0
     with target.open("wb") as fh:
         while chunk := upload.file.read(1 << 20):

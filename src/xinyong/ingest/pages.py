@@ -144,7 +144,9 @@ def upload(
 ) -> Response:
     """Save the file, start the import in a thread, and send the browser to the job page (303)."""
     settings = request.app.state.settings
-    name = Path(file.filename or "").name
+    from xinyong.ingest.api import upload_name
+
+    name = upload_name(file.filename) if file.filename else ""
     error = None
     if not name:
         error = "请选择要上传的文件 / choose a file to upload"
