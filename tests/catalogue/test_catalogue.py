@@ -26,6 +26,7 @@ KINDS = {
     "judgment_debtor",
     "business_anomaly",
     "commitment",
+    "commitment_breach",
     "honour",
     "complaint",
     "contract_performance",
