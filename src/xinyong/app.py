@@ -37,6 +37,7 @@ ROUTER_MODULES = [
     "xinyong.status.api",
     "xinyong.scorecard.pages",
     "xinyong.commitments.api",
+    "xinyong.commitments.pages",
 ]
 
 

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from xinyong import clock
+from xinyong.commitments.letters import load_templates
 from xinyong.commitments.models import BREACHED, KEPT, WITHDRAWN, Commitment, CommitmentEvent
 from xinyong.commitments.schemas import COMMITMENT_TYPES
 from xinyong.commitments.service import states
-from xinyong.commitments.templates import load_templates
 from xinyong.store.db import session_scope
 from xinyong.subjects.models import Subject
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong import clock
+from xinyong.commitments.letters import TemplateError, get_template, template_digest
 from xinyong.commitments.lifecycle import TransitionError, derive_state, step
 from xinyong.commitments.models import (
     BREACHED,
@@ -29,7 +30,6 @@ from xinyong.commitments.models import (
     CommitmentEvent,
 )
 from xinyong.commitments.schemas import Template
-from xinyong.commitments.templates import TemplateError, get_template, template_digest
 from xinyong.subjects.models import Subject
 
 LEDGER_EVENT = "commitment.event"

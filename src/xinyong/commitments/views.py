@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.orm import Session
 
 from xinyong.commitments import service
+from xinyong.commitments.letters import load_templates
 from xinyong.commitments.models import CHANNELS, EVENTS, STATES, Commitment, CommitmentEvent
 from xinyong.commitments.schemas import COMMITMENT_TYPES, CommitmentOut, EventOut
-from xinyong.commitments.templates import load_templates
 from xinyong.disclosure.policy import Viewer, present_subject
 from xinyong.subjects.models import Subject
 

@@ -29,6 +29,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
+    NavLink("/commitments", "信用承诺", "Commitments", ("city_admin", "district_officer")),
+    NavLink("/commitments/sign", "签署承诺", "Sign", ("subject",)),
 )
 
 
