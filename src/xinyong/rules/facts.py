@@ -52,7 +52,9 @@ from xinyong.status.models import StatusEvent
 from xinyong.subjects.models import Subject
 
 # Modules adding facts (one line each, like cli.py's COMMAND_MODULES).
-FACT_PROVIDERS: list[str] = []
+FACT_PROVIDERS: list[str] = [
+    "xinyong.commitments.facts",
+]
 
 SELECTORS_POLARITY = ("any", "negative", "positive", "neutral")
 SEVERITIES = ("any", "minor", "general", "serious")
