@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from commitments_world import T0, add_subjects
@@ -42,8 +43,14 @@ def test_sign_writes_signed_and_in_force_with_leaves(engine):
         assert tree_size(s) == size + 2
         leaves = list(read_leaves(s, range(size, size + 2)).values())
         assert len(leaves) == 2
-        assert {leaf.record_id for leaf in leaves} == {c.id}
         assert all(leaf.event_type == "commitment.event" for leaf in leaves)
+        data = [json.loads(leaf.data) for leaf in leaves]
+        assert [(d["commitment_id"], d["event"], d["subject_id"]) for d in data] == [
+            (c.id, "signed", world["heping"][0]),
+            (c.id, "in_force", world["heping"][0]),
+        ]
+        assert "record_id" not in data[0]  # not a record: `ledger verify` must not look for it in records
+        assert [e.leaf_index for e in events] == [size, size + 1] and c.leaf_index == size
         assert "依法诚信经营" in c.text and "违诺后果" in c.text
 
 
@@ -146,3 +153,41 @@ def test_credit_repair_template_signs_once_per_key(engine):
         b = service.sign(s, idempotency_key="repair:APP-2", **kw)
         assert a.id != b.id and a.type == b.type == "credit_repair"
         assert service.sign(s, idempotency_key="repair:APP-1", **kw).id == a.id
+
+
+def test_batched_ledger_gives_every_event_its_leaf(engine):
+    """The demo's batch mode: same leaves (one per event, in order), indexes filled in at the end,
+    and the whole log verifies."""
+    from xinyong.ledger.service import verify_store
+
+    world = add_subjects(engine)
+    with session_scope(engine) as s:
+        size = tree_size(s)
+        with service.batched_ledger(s):
+            ids = [
+                service.sign(
+                    s,
+                    template_id="heping_honest_merchant",
+                    subject_id=sid,
+                    actor="m",
+                    channel="online",
+                    idempotency_key=None,
+                    now=T0,
+                ).id
+                for sid in world["heping"]
+            ]
+            assert tree_size(s) == size  # nothing appended yet
+        assert tree_size(s) == size + 2 * len(ids)
+        events = s.scalars(select(CommitmentEvent).order_by(CommitmentEvent.id)).all()
+        assert [e.leaf_index for e in events] == list(range(size, size + 2 * len(ids)))
+        leaves = read_leaves(s, [e.leaf_index for e in events])
+        assert [json.loads(leaves[e.leaf_index].data)["commitment_id"] for e in events] == [
+            cid for cid in ids for _ in (0, 1)
+        ]
+        assert [s.get(Commitment, cid).leaf_index for cid in ids] == list(range(size, size + 2 * len(ids), 2))
+    from xinyong.commitments.publish import publish
+
+    publish(engine, as_of=dt.date(2026, 1, 5), now=T0)
+    with session_scope(engine) as s:
+        report = verify_store(s)
+        assert report["ok"], {k: v for k, v in report.items() if v and k not in ("ok", "tree_size")}
