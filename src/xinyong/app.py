@@ -38,6 +38,8 @@ ROUTER_MODULES = [
     "xinyong.scorecard.pages",
     "xinyong.lists.api",
     "xinyong.lists.pages",
+    "xinyong.commitments.api",
+    "xinyong.commitments.pages",
 ]
 
 

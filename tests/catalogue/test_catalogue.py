@@ -26,6 +26,7 @@ KINDS = {
     "judgment_debtor",
     "business_anomaly",
     "commitment",
+    "commitment_breach",
     "honour",
     "complaint",
     "contract_performance",
@@ -48,7 +49,13 @@ def test_the_kinds_other_domains_depend_on():
     assert {v.value for v in penalty.field("severity").values} == {"minor", "general", "serious"}
     assert penalty.record_id == "decision_no" and penalty.amount.scale == 10000
     assert {v.value for v in cat.kinds["tax_grade"].field("grade").values} == {"A", "B", "M", "C", "D"}
-    assert {v.value for v in cat.kinds["commitment"].field("status").values} == {"signed", "kept", "breached"}
+    assert {v.value for v in cat.kinds["commitment"].field("status").values} == {
+        "signed",
+        "kept",
+        "breached",
+        "expired",
+        "withdrawn",
+    }
     assert {"random", "fire"} <= {v.value for v in cat.kinds["inspection"].field("inspection_type").values}
     assert cat.kinds["financing"].field("bank").required
     assert cat.kinds["points_event"].field("points").type == "integer"

@@ -30,6 +30,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
     NavLink("/lists", "信用名单", "Lists", ("city_admin", "district_officer")),
+    NavLink("/commitments", "信用承诺", "Commitments", ("city_admin", "district_officer")),
+    NavLink("/commitments/sign", "签署承诺", "Sign", ("subject",)),
 )
 
 

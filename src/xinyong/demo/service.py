@@ -57,6 +57,7 @@ class BuildReport:
 # build report). Order matters: a step may use what an earlier one made.
 DEMO_STEPS: list[str] = [
     "xinyong.lists.demo",
+    "xinyong.commitments.demo",
 ]
 
 

@@ -54,6 +54,7 @@ from xinyong.subjects.models import Subject
 # Modules adding facts (one line each, like cli.py's COMMAND_MODULES).
 FACT_PROVIDERS: list[str] = [
     "xinyong.lists.facts",
+    "xinyong.commitments.facts",
 ]
 
 SELECTORS_POLARITY = ("any", "negative", "positive", "neutral")
