@@ -29,6 +29,9 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
+    NavLink("/repair", "信用修复", "Credit repair", ("subject",)),
+    NavLink("/repair/review", "修复审核", "Repair review", ("city_admin", "district_officer", "department")),
+    NavLink("/repair/guidance", "修复指导", "Repair guidance", ("city_admin", "district_officer")),
 )
 
 

@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from xinyong.disclosure.policy import PRIVATE_SUBJECT_KINDS
 from xinyong.evaluation.repair import repairability
 from xinyong.records.models import Record
 from xinyong.repair.models import (
@@ -721,7 +722,12 @@ def guidance_queue(
     q = (
         select(Record, Subject)
         .join(Subject, Subject.id == Record.subject_id)
-        .where(Record.polarity == "negative", Record.occurred_on.is_not(None), Record.occurred_on <= as_of)
+        .where(
+            Record.polarity == "negative",
+            Record.occurred_on.is_not(None),
+            Record.occurred_on <= as_of,
+            Subject.kind.not_in(sorted(PRIVATE_SUBJECT_KINDS)),  # firms only: no personal data in the queue
+        )
     )
     if district_code is not None:
         q = q.where(Subject.district_code == district_code)
@@ -746,3 +752,19 @@ def guidance_queue(
             }
         )
     return sorted(out, key=lambda r: (r["repairable_from"], r["subject_id"], r["record_id"]))
+
+
+def recompute_grades(engine: Any, *, subject_id: str, as_of: dt.date) -> list[str]:
+    """After an approved repair: re-run each credit model that has graded the subject, for the
+    changed subjects only (`evaluation.service.evaluate(..., changed=True)`, its own transactions),
+    so the public card and archive show the new grade. Returns the model ids re-run. Until it has
+    run, the old grade is shown marked stale (evaluation `stale_since` sees the status event)."""
+    from sqlalchemy.orm import Session as _Session
+
+    from xinyong.evaluation import service as evaluation
+
+    with _Session(engine) as s:
+        models = [g["model_id"] for g in evaluation.latest_grades(s, subject_id, as_of)]
+    for model_id in models:
+        evaluation.evaluate(engine, model_id=model_id, as_of=as_of, changed=True)
+    return models
