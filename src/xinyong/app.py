@@ -40,6 +40,8 @@ ROUTER_MODULES = [
     "xinyong.lists.pages",
     "xinyong.commitments.api",
     "xinyong.commitments.pages",
+    "xinyong.repair.api",
+    "xinyong.repair.pages",
 ]
 
 

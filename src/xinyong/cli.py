@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "xinyong.commitments.cli",
     "xinyong.rules.cli",
     "xinyong.lists.cli",
+    "xinyong.repair.cli",
 ]
 
 

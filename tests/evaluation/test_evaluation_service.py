@@ -224,8 +224,9 @@ def test_explain_lists_repairable_records_and_positive_gains(populated, models, 
     repairs = {r["record_id"]: r for r in out["repairs"]}
     # general penalty of 2026-03-01: 3 months minimum publicity → repairable from 2026-06-30 (as_of itself)
     assert repairs["b1"]["repairable_from"] == "2026-06-30"
-    # serious penalty of 2026-05-01: 1 year under NDRC Order No. 36 (in force from 2026-04-01)
-    assert repairs["b2"]["repairable_from"] == "2027-05-01" and repairs["b2"]["regime"] == "ndrc_order_36"
+    # serious penalty of 2026-05-01: 1 year under NDRC Order No. 36 (in force from 2026-04-01) ends
+    # on 2027-05-01; repairable from the day after (Civil Code Art. 201-202)
+    assert repairs["b2"]["repairable_from"] == "2027-05-02" and repairs["b2"]["regime"] == "ndrc_order_36"
     assert out["once_repaired"]["score"] > out["score"]
     gains = {g["indicator"] for g in out["positive_gains"]}
     assert {"commitments", "honours"} <= gains

@@ -87,13 +87,15 @@ def test_model_list_json():
 
 def test_repair_regimes_switch_on_their_dates():
     regimes = load_regimes()
-    assert [r.regime for r in regimes] == ["ndrc_order_58", "ndrc_order_36"]
-    # a general penalty of 2025-12-15 under Order 58: repairable 3 months later, on 2026-03-15
+    assert [r.regime for r in regimes] == ["xinyong_practice_2019", "ndrc_order_58", "ndrc_order_36"]
+    # a general penalty of 2025-12-15 under Order 58: the 3-month minimum ends on 2026-03-15
+    # (Civil Code Art. 202), so it is repairable from the day after, 2026-03-16
     r = repairability("penalty", "general", dt.date(2025, 12, 15), dt.date(2026, 1, 10), regimes)
-    assert (r.repairable_from, r.regime) == (dt.date(2026, 3, 15), "ndrc_order_58")
-    # a serious penalty of 2025-06-01 seen on 2026-01-10: the date falls under Order 36 from 2026-04-01
+    assert (r.repairable_from, r.regime) == (dt.date(2026, 3, 16), "ndrc_order_58")
+    # a serious penalty of 2025-06-01 seen on 2026-01-10: Order 58's 3-month minimum ended 2025-09-01
     r = repairability("penalty", "serious", dt.date(2025, 6, 1), dt.date(2026, 1, 10), regimes)
-    assert (r.repairable_from, r.regime) == (dt.date(2026, 6, 1), "ndrc_order_36")
+    assert (r.repairable_from, r.regime) == (dt.date(2026, 1, 10), "ndrc_order_58")
+    assert r.first_repairable_on == dt.date(2025, 9, 2)
     # the minimum period has passed: repairable now
     assert repairability(
         "penalty", "minor", dt.date(2024, 1, 1), dt.date(2026, 7, 1), regimes

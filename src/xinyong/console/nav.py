@@ -32,6 +32,9 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/lists", "信用名单", "Lists", ("city_admin", "district_officer")),
     NavLink("/commitments", "信用承诺", "Commitments", ("city_admin", "district_officer")),
     NavLink("/commitments/sign", "签署承诺", "Sign", ("subject",)),
+    NavLink("/repair", "信用修复", "Credit repair", ("subject",)),
+    NavLink("/repair/review", "修复审核", "Repair review", ("city_admin", "district_officer", "department")),
+    NavLink("/repair/guidance", "修复指导", "Repair guidance", ("city_admin", "district_officer")),
 )
 
 

@@ -58,6 +58,7 @@ class BuildReport:
 DEMO_STEPS: list[str] = [
     "xinyong.lists.demo",
     "xinyong.commitments.demo",
+    "xinyong.repair.demo",
 ]
 
 

@@ -19,6 +19,8 @@ MODEL_MODULES = [
     "xinyong.commitments.models",
     "xinyong.rules.models",
     "xinyong.lists.models",
+    "xinyong.notify.models",
+    "xinyong.repair.models",
 ]
 
 
