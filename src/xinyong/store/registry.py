@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "xinyong.evaluation.models",
     "xinyong.status.models",
     "xinyong.reports.models",
+    "xinyong.supervision.models",
+    "xinyong.draws.models",
 ]
 
 
