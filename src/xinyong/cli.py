@@ -38,6 +38,8 @@ COMMAND_MODULES = [
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
+    "xinyong.supervision.cli",
+    "xinyong.draws.cli",
 ]
 
 
