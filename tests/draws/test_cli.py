@@ -18,8 +18,17 @@ def test_list_and_replay(world, db_url, monkeypatch, tmp_path):
     monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
     with Session(world.engine) as s, s.begin():
         service.create_plan(
-            s, plan_id="hp-cli", district_code="120101", department=DEPT, name="计划", items="明码标价",
-            scheme_id="heping_mall", inspectors_per_target=2, actor="t", ratios_bp={"good": 1000}, now=NOW,
+            s,
+            plan_id="hp-cli",
+            district_code="120101",
+            department=DEPT,
+            name="计划",
+            items="明码标价",
+            scheme_id="heping_mall",
+            inspectors_per_target=2,
+            actor="t",
+            ratios_bp={"good": 1000},
+            now=NOW,
         )
         draw_id = service.commit_draw(s, plan_id="hp-cli", as_of=AS_OF, actor="t", now=NOW).id
     # before the draw: replay refuses (nothing revealed yet)
@@ -29,7 +38,9 @@ def test_list_and_replay(world, db_url, monkeypatch, tmp_path):
     listed = runner.invoke(app, ["draw", "list", "--json"])
     assert listed.exit_code == 0
     rows = json.loads(listed.output)
-    assert [(r["draw_id"], r["status"], r["targets"]) for r in rows] == [(draw_id, "drawn", 4)]  # ceil(40 × 10 %)
+    assert [(r["draw_id"], r["status"], r["targets"]) for r in rows] == [
+        (draw_id, "drawn", 4)
+    ]  # ceil(40 × 10 %)
     ok = runner.invoke(app, ["draw", "replay", draw_id])
     assert ok.exit_code == 0, ok.output
     # an outsider replays the published document from a file; a changed target is caught
