@@ -184,3 +184,13 @@ def test_results_reach_archive_and_next_grade(world):
         after = latest_grades(s, target, AS_OF)[0]
     # a third failed inspection: recognition 50 − 60 capped at −50 → 0 points → 78 − 10 = 68: C (55 ≤ C < 70)
     assert after["grade"] == "C" and after["score"] == 68.0
+
+
+def test_population_is_a_rule(world):
+    with Session(world.engine) as s, s.begin():
+        # the scheme's population ("heping_hisense_plaza" in pilots) covers the 40 mall merchants
+        assert service.commit_draw(s, plan_id=_plan(s).id, as_of=AS_OF, actor="t", now=NOW).pool_targets == 40
+        _plan(s, plan_id="hp-none", population='industry == "不存在的行业"')
+        assert service.commit_draw(s, plan_id="hp-none", as_of=AS_OF, actor="t", now=NOW).pool_targets == 0
+    with Session(world.engine) as s, pytest.raises(service.DrawError, match="position"):
+        _plan(s, plan_id="hp-bad", population="no_such_fact > 1")
