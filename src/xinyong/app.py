@@ -36,6 +36,10 @@ ROUTER_MODULES = [
     "xinyong.evaluation.pages",
     "xinyong.status.api",
     "xinyong.scorecard.pages",
+    "xinyong.supervision.api",
+    "xinyong.supervision.pages",
+    "xinyong.draws.api",
+    "xinyong.draws.pages",
 ]
 
 

@@ -278,9 +278,9 @@ def commit_draw(
     ]
     text = compute.pool_text(candidates, inspectors)
     secret_hex = secret_hex or secrets.token_hex(32)
-    draw_id = f"{plan.district_code}-{at:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     pool_digest, plan_digest = compute.sha256_hex(text), compute.sha256_hex(canonical_json(doc))
     commitment = compute.commitment_of(secret_hex)
+    draw_id = f"{plan.district_code}-{at:%Y%m%d%H%M%S}-{commitment[:6]}"
     leaf = append_event(
         session,
         {

@@ -354,3 +354,41 @@ def archive_section(session: Session, *, subject: Subject, as_of: dt.date, viewe
             for d in decisions
         ],
     }
+
+
+def test_scheme(
+    session: Session, *, text: str, subject_id: str, as_of: dt.date, viewer: Viewer
+) -> dict[str, Any]:
+    """The rule tester: parse `text` (not saved) and decide one subject's tier under it.
+
+    Returns {"subject": {id, name}, "in_population": bool, "facts": {fact: value read by the population
+    rule}, "decision": TierDecision dict | None}. SchemeError for a bad text, an unknown subject or one
+    the viewer may not see, or a subject of another district."""
+    from xinyong.archive.service import SubjectNotFound, visible_subject
+    from xinyong.disclosure.policy import present_subject
+
+    scheme = parse_scheme(text)
+    try:
+        subject = visible_subject(session, subject_id=subject_id, viewer=viewer)
+    except SubjectNotFound as exc:
+        raise SchemeError(exc.message) from exc
+    if subject.district_code != scheme.district or subject.kind not in SUPERVISED_KINDS:
+        raise SchemeError(
+            f"该主体不属于方案所在区或不在监管范围 / subject is not a supervised subject of {scheme.district}"
+        )
+    facts: dict[str, Any] = {}
+    inside = True
+    if scheme.population:
+        decision = _rules().evaluate(
+            session, expression=scheme.population, subject_id=subject.id, as_of=as_of
+        )
+        inside, facts = bool(decision.result), dict(decision.facts)
+    tier = (
+        assign_tiers(session, scheme, subject_ids=[subject.id], as_of=as_of)[subject.id] if inside else None
+    )
+    return {
+        "subject": {"id": subject.id, "name": present_subject(viewer, subject)["name"]},
+        "in_population": inside,
+        "facts": facts,
+        "decision": tier.as_dict() if tier else None,
+    }
