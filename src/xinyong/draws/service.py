@@ -591,7 +591,7 @@ def enter_result(
             raise DrawError(f"{subject_id} 不是本次抽查对象 / {subject_id} is not a target of {draw_id}")
         if result not in RESULTS:
             raise DrawError(f"result: 应为 {'/'.join(RESULTS)} / result must be one of {RESULTS}")
-        if inspection_date < draw.committed_at.date() or inspection_date > at.date():
+        if inspection_date < clock.today(draw.committed_at) or inspection_date > clock.today(at):
             raise DrawError(
                 "检查日期须在抽查之后、今天之前 / inspection_date must be between the draw and today"
             )
