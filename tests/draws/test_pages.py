@@ -115,7 +115,7 @@ def test_officer_runs_a_draw_and_the_public_sees_it_masked(app):
     assert not re.search(r"检查员\d", public.text)  # inspector names are personal data: masked
     doc = TestClient(app).get(f"/p/draws/{draw_id}/document.json").json()
     assert doc["status"] == "drawn" and len(doc["targets"]) == 4
-    assert TestClient(app).get(f"/api/draws/{draw_id}/replay").json()["ok"] is True
+    assert TestClient(app).get(f"/api/v1/draws/{draw_id}/replay").json()["ok"] is True
     # another district's officer: not found, and cannot run or enter results
     hx = login(app, "hx-officer")
     assert hx.get(path).status_code == 404

@@ -16,7 +16,7 @@ from xinyong.disclosure.policy import Viewer
 from xinyong.draws import service
 from xinyong.draws.pages import scope
 
-router = APIRouter(prefix="/api/draws", tags=["draws"])
+router = APIRouter(prefix="/api/v1/draws", tags=["draws"])
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 
 

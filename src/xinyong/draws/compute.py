@@ -148,32 +148,42 @@ def quota(size: int, ratio_bp: int) -> int:
     return min(size, (size * ratio_bp + 9999) // 10000)
 
 
+def strata(candidates: list[Candidate], tier_ids: list[str]) -> dict[str, list[int]]:
+    """Pool positions of each tier's members, in pool order (part of the frozen, numbered pool)."""
+    members: dict[str, list[int]] = {t: [] for t in tier_ids}
+    appenders = {t: m.append for t, m in members.items()}
+    for n, c in enumerate(candidates):
+        add = appenders.get(c.tier)
+        if add is not None:
+            add(n)
+    return members
+
+
 def run_draw(
     *,
     candidates: list[Candidate],
     inspectors: list[Inspector],
     plan: dict,
     seed: bytes,
+    members: dict[str, list[int]] | None = None,
 ) -> DrawResult:
-    """Targets and their inspectors (see the module docstring); raises DrawShortfall."""
+    """Targets and their inspectors (see the module docstring); raises DrawShortfall. `members`:
+    `strata(candidates, tier ids)` when the caller already has it."""
     tiers = [t["id"] for t in plan["tiers"]]
     ratios = {t["id"]: int(t["ratio_bp"]) for t in plan["tiers"]}
-    members: dict[str, list[int]] = {t: [] for t in tiers}
-    for n, c in enumerate(candidates):
-        if c.tier in members:
-            members[c.tier].append(n)
+    if members is None:
+        members = strata(candidates, tiers)
     targets: list[int] = []
     for tier in tiers:
         pos = members[tier]
         picks = sample(subkey(seed, f"tier:{tier}"), len(pos), quota(len(pos), ratios[tier]))
-        targets.extend(pos[p] for p in picks)
-    result = DrawResult(
-        seed=seed.hex(), targets=[(candidates[n].subject_id, candidates[n].tier) for n in targets]
-    )
+        targets.extend([pos[p] for p in picks])
+    chosen = [candidates[n] for n in targets]
+    result = DrawResult(seed=seed.hex(), targets=[(c.subject_id, c.tier) for c in chosen])
     per = int(plan.get("inspectors_per_target", 0))
     if per <= 0 or not targets:
         return result
-    _assign(result, [candidates[n] for n in targets], inspectors, plan, seed, per)
+    _assign(result, chosen, inspectors, plan, seed, per)
     return result
 
 
@@ -188,6 +198,7 @@ def _assign(
     own = bool(plan.get("avoid_own_unit", True))
     last = bool(plan.get("avoid_last_inspector", True))
     cap = plan.get("max_targets_per_inspector")
+    cap = int(cap) if cap is not None else None
     size = len(inspectors)
     index = {ins.inspector_id: n for n, ins in enumerate(inspectors)}
     by_unit: dict[str, set[int]] = {}
@@ -195,20 +206,25 @@ def _assign(
         for n, ins in enumerate(inspectors):
             for u in ins.units:
                 by_unit.setdefault(u, set()).add(n)
+    unit_get = by_unit.get
     load = [0] * size
     capped: set[int] = set()
-    stream = Stream(subkey(seed, "inspectors"))
-    below = stream.below
+    below = Stream(subkey(seed, "inspectors")).below
     shortfalls: list[Shortfall] = []
     chosen_all: list[list[int]] = []
+    empty: frozenset[int] = frozenset()
     for c in targets:
-        banned_unit: set[int] = set()
+        banned_unit: set[int] | frozenset[int] = empty
         if own:
             for u in c.units:
-                banned_unit |= by_unit.get(u, set())
-        banned_last = {index[i] for i in c.last if i in index} - banned_unit if last else set()
-        banned = banned_unit | banned_last
-        at_cap = len(capped - banned)
+                hit = unit_get(u)
+                if hit:
+                    banned_unit = banned_unit | hit
+        banned_last: set[int] | frozenset[int] = empty
+        if last and c.last:
+            banned_last = {index[i] for i in c.last if i in index} - banned_unit
+        banned = banned_unit | banned_last if banned_last else banned_unit
+        at_cap = len(capped - banned) if capped else 0
         eligible = size - len(banned) - at_cap
         if eligible < per:
             shortfalls.append(
@@ -225,11 +241,14 @@ def _assign(
             if j in banned or j in capped or j in chosen:
                 continue
             chosen.append(j)
-            load[j] += 1
-            if cap is not None and load[j] >= int(cap):
-                capped.add(j)
+            if cap is not None:
+                load[j] += 1
+                if load[j] >= cap:
+                    capped.add(j)
         chosen_all.append(chosen)
     if shortfalls:
         raise DrawShortfall(shortfalls)
-    for c, chosen in zip(targets, chosen_all, strict=True):
-        result.assignments[c.subject_id] = [inspectors[j].inspector_id for j in chosen]
+    ids = [ins.inspector_id for ins in inspectors]
+    result.assignments = {
+        c.subject_id: [ids[j] for j in ch] for c, ch in zip(targets, chosen_all, strict=True)
+    }

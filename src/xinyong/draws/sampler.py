@@ -21,41 +21,42 @@ worked out by hand from these definitions and against a second, independent impl
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterator
 
 ALGORITHM = "sha256-ctr-fy/1"
 _TWO64 = 1 << 64
+_UNPACK = struct.Struct(">4Q").unpack
+
+
+def _words(key: bytes) -> Iterator[int]:
+    """The 64-bit words of stream(key), in order (SHA-256 counter mode, big-endian)."""
+    sha = hashlib.sha256
+    counter = 0
+    while True:
+        yield from _UNPACK(sha(key + counter.to_bytes(8, "big")).digest())
+        counter += 1
 
 
 class Stream:
     """Deterministic stream of 64-bit integers from a 32-byte key (SHA-256 in counter mode)."""
 
-    __slots__ = ("_key", "_counter", "_buffer")
+    __slots__ = ("next64",)
 
     def __init__(self, key: bytes) -> None:
         if len(key) != 32:
             raise ValueError("stream key must be 32 bytes / 随机流密钥须为 32 字节")
-        self._key = key
-        self._counter = 0
-        self._buffer: list[int] = []
-
-    def next64(self) -> int:
-        """The next unsigned 64-bit integer."""
-        if not self._buffer:
-            block = hashlib.sha256(self._key + self._counter.to_bytes(8, "big")).digest()
-            self._counter += 1
-            # reversed so that pop() yields the four words in order
-            self._buffer = [int.from_bytes(block[i : i + 8], "big") for i in (24, 16, 8, 0)]
-        return self._buffer.pop()
+        self.next64 = _words(key).__next__  # the next unsigned 64-bit integer
 
     def below(self, n: int) -> int:
         """Uniform integer in [0, n) by rejection (n ≥ 1)."""
         if n < 1:
             raise ValueError("n must be ≥ 1")
         limit = _TWO64 - (_TWO64 % n)
-        u = self.next64()
+        nxt = self.next64
+        u = nxt()
         while u >= limit:
-            u = self.next64()
+            u = nxt()
         return u % n
 
 
@@ -82,14 +83,19 @@ def sample(key: bytes, n: int, k: int) -> list[int]:
     when k > n or k < 0."""
     if not 0 <= k <= n:
         raise ValueError(f"cannot draw {k} of {n} / 无法从 {n} 个中抽取 {k} 个")
-    stream = Stream(key)
-    below = stream.below
+    nxt = _words(key).__next__
     swapped: dict[int, int] = {}
     get = swapped.get
     out = []
     append = out.append
+    two64 = _TWO64
     for i in range(k):
-        j = i + below(n - i)
+        m = n - i
+        limit = two64 - two64 % m
+        u = nxt()
+        while u >= limit:
+            u = nxt()
+        j = i + u % m
         aj = get(j, j)
         swapped[j] = get(i, i)
         append(aj)

@@ -13,7 +13,7 @@ from xinyong.accounts.deps import db_session, require_role
 from xinyong.disclosure.policy import Viewer
 from xinyong.supervision import service
 
-router = APIRouter(prefix="/api/supervision", tags=["supervision"])
+router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 
 
