@@ -42,6 +42,10 @@ ROUTER_MODULES = [
     "xinyong.commitments.pages",
     "xinyong.repair.api",
     "xinyong.repair.pages",
+    "xinyong.supervision.api",
+    "xinyong.supervision.pages",
+    "xinyong.draws.api",
+    "xinyong.draws.pages",
 ]
 
 

@@ -42,6 +42,8 @@ COMMAND_MODULES = [
     "xinyong.rules.cli",
     "xinyong.lists.cli",
     "xinyong.repair.cli",
+    "xinyong.supervision.cli",
+    "xinyong.draws.cli",
 ]
 
 

@@ -145,6 +145,22 @@ class GradeView(_Out):
         )
 
 
+class SectionItem(_Out):
+    label: str
+    value: str
+    note: str | None = None
+    note_en: str | None = None
+
+
+class ArchiveSection(_Out):
+    """A block another domain adds to the archive through archive.service.ARCHIVE_SECTIONS."""
+
+    id: str
+    title_zh: str
+    title_en: str
+    items: list[SectionItem]
+
+
 class Archive(_Out):
     subject: SubjectView
     as_of: dt.date
@@ -152,6 +168,9 @@ class Archive(_Out):
     groups: list[KindGroup]
     grades: list[GradeView]
     counts: dict[str, int] = Field(description="records per status")
+    sections: list[ArchiveSection] = Field(
+        default_factory=list, description="blocks added by other domains (e.g. supervision tier)"
+    )
 
     def by_polarity(self, polarity: str) -> list[KindGroup]:
         return [g for g in self.groups if g.polarity == polarity]

@@ -25,6 +25,7 @@ from xinyong.archive.schemas import (
     STATUS_LABELS,
     Archive,
     ArchiveRecord,
+    ArchiveSection,
     ArchiveVersion,
     FieldLabel,
     GradeView,
@@ -48,6 +49,13 @@ from xinyong.status.models import ACTIVE
 from xinyong.subjects.models import SUBJECT_KINDS, Subject
 
 POLARITY_ORDER = {"positive": 0, "negative": 1, "neutral": 2}
+
+# Modules that add a block to the archive (a registration list, like cli.COMMAND_MODULES, so this lower
+# domain never imports a higher one). Each defines
+# `archive_section(session, *, subject, as_of, viewer) -> dict | None` ({id, title_zh, title_en, items}).
+ARCHIVE_SECTIONS: list[str] = [
+    "xinyong.supervision.service",
+]
 
 
 class SubjectNotFound(LookupError):
@@ -140,7 +148,26 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
         groups=groups,
         grades=grades_for(session, subject_id=subject_id, as_of=as_of, viewer=viewer),
         counts=counts,
+        sections=sections_for(session, subject=subject, as_of=as_of, viewer=viewer),
     )
+
+
+def sections_for(
+    session: Session, *, subject: Subject, as_of: dt.date, viewer: Viewer
+) -> list[ArchiveSection]:
+    """The blocks ARCHIVE_SECTIONS modules add (a module that is not installed adds nothing)."""
+    import importlib
+
+    out = []
+    for name in ARCHIVE_SECTIONS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        block = module.archive_section(session, subject=subject, as_of=as_of, viewer=viewer)
+        if block:
+            out.append(ArchiveSection.model_validate(block))
+    return out
 
 
 def _as_version(rec: Record, version: RecordVersion) -> Any:

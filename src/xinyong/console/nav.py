@@ -28,6 +28,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/evaluation", "信用评价", "Evaluation", LOGIN_ROLES),
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
+    NavLink("/supervision", "分级监管", "Supervision", ("city_admin", "district_officer")),
+    NavLink("/draws", "双随机抽查", "Random inspections", ("city_admin", "district_officer")),
     NavLink("/public", "公共查询", "Public", None),
     NavLink("/lists", "信用名单", "Lists", ("city_admin", "district_officer")),
     NavLink("/commitments", "信用承诺", "Commitments", ("city_admin", "district_officer")),

@@ -59,6 +59,7 @@ DEMO_STEPS: list[str] = [
     "xinyong.lists.demo",
     "xinyong.commitments.demo",
     "xinyong.repair.demo",
+    "xinyong.draws.demo",
 ]
 
 

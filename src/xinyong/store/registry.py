@@ -21,6 +21,8 @@ MODEL_MODULES = [
     "xinyong.lists.models",
     "xinyong.notify.models",
     "xinyong.repair.models",
+    "xinyong.supervision.models",
+    "xinyong.draws.models",
 ]
 
 
