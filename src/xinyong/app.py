@@ -36,6 +36,7 @@ ROUTER_MODULES = [
     "xinyong.evaluation.pages",
     "xinyong.status.api",
     "xinyong.scorecard.pages",
+    "xinyong.incentives.api",
 ]
 
 

@@ -76,3 +76,12 @@ def add_record(
 
 def add_user(session: Session, username: str, role: str, **kw) -> int:
     return create_user(session, username=username, role=role, password="correct-horse-42", now=T0, **kw).id
+
+
+def bearer(session: Session, username: str, role: str, **kw) -> dict[str, str]:
+    """A user with a bearer token; returns the Authorization header."""
+    from xinyong.accounts.service import start_session
+
+    user = create_user(session, username=username, role=role, password=None, now=T0, **kw)
+    token, _ = start_session(session, user=user, kind="bearer")
+    return {"Authorization": f"Bearer {token}"}

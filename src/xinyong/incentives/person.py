@@ -164,12 +164,8 @@ def grant_score_access(
     now = now or utcnow()
     _person(session, subject_id)
     if not (is_self(actor, subject_id) or actor.role == "city_admin" and actor.user_id == "cli"):
-        raise IncentiveError(
-            "subject_id",
-            "只有本人可以授权查询个人信用积分",
-            "only the person may grant access to the score",
-            403,
-        )
+        # only the person grants; to anyone else the person does not exist (its existence is personal data)
+        raise IncentiveError("subject_id", f"自然人主体 {subject_id} 不存在", f"no person {subject_id}", 404)
     purpose = (purpose or "").strip()
     if not purpose:
         raise IncentiveError("purpose", "授权必须写明用途", "a grant needs a purpose")
