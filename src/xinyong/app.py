@@ -46,6 +46,7 @@ ROUTER_MODULES = [
     "xinyong.supervision.pages",
     "xinyong.draws.api",
     "xinyong.draws.pages",
+    "xinyong.incentives.api",
 ]
 
 

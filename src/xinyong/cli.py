@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "xinyong.repair.cli",
     "xinyong.supervision.cli",
     "xinyong.draws.cli",
+    "xinyong.incentives.cli",
 ]
 
 

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "xinyong.repair.models",
     "xinyong.supervision.models",
     "xinyong.draws.models",
+    "xinyong.incentives.models",
 ]
 
 

@@ -1,0 +1,1 @@
+"""信易+ incentives: scenarios, benefits with reasons, benefit use, and the individual credit score."""
