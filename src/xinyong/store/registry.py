@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "xinyong.evaluation.models",
     "xinyong.status.models",
     "xinyong.reports.models",
+    "xinyong.books.models",
 ]
 
 
