@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "xinyong.reports.models",
     "xinyong.books.models",
     "xinyong.medical.models",
+    "xinyong.points.models",
 ]
 
 
