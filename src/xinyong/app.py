@@ -36,6 +36,10 @@ ROUTER_MODULES = [
     "xinyong.evaluation.pages",
     "xinyong.status.api",
     "xinyong.scorecard.pages",
+    "xinyong.medical.api",
+    "xinyong.points.api",
+    "xinyong.medical.pages",
+    "xinyong.points.pages",
 ]
 
 

@@ -39,6 +39,8 @@ COMMAND_MODULES = [
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
     "xinyong.books.cli",
+    "xinyong.medical.cli",
+    "xinyong.points.cli",
 ]
 
 

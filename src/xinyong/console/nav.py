@@ -29,6 +29,11 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
+    NavLink("/points/counter", "积分审批", "Points counter", LOGIN_ROLES),
+    NavLink("/points/dashboard", "积分看板", "Points", ("city_admin", "district_officer")),
+    NavLink("/points/me", "我的积分", "My points", ("subject",)),
+    NavLink("/medical/me", "我的就医账单", "My statements", ("subject",)),
+    NavLink("/medical/dashboard", "信用就医", "Credit medical", ("city_admin", "district_officer")),
 )
 
 
