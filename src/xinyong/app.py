@@ -47,6 +47,10 @@ ROUTER_MODULES = [
     "xinyong.draws.api",
     "xinyong.draws.pages",
     "xinyong.incentives.api",
+    "xinyong.medical.api",
+    "xinyong.points.api",
+    "xinyong.medical.pages",
+    "xinyong.points.pages",
 ]
 
 

@@ -45,6 +45,9 @@ COMMAND_MODULES = [
     "xinyong.supervision.cli",
     "xinyong.draws.cli",
     "xinyong.incentives.cli",
+    "xinyong.books.cli",
+    "xinyong.medical.cli",
+    "xinyong.points.cli",
 ]
 
 

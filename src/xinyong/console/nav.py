@@ -37,6 +37,11 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/repair", "信用修复", "Credit repair", ("subject",)),
     NavLink("/repair/review", "修复审核", "Repair review", ("city_admin", "district_officer", "department")),
     NavLink("/repair/guidance", "修复指导", "Repair guidance", ("city_admin", "district_officer")),
+    NavLink("/points/counter", "积分审批", "Points counter", LOGIN_ROLES),
+    NavLink("/points/dashboard", "积分看板", "Points", ("city_admin", "district_officer")),
+    NavLink("/points/me", "我的积分", "My points", ("subject",)),
+    NavLink("/medical/me", "我的就医账单", "My statements", ("subject",)),
+    NavLink("/medical/dashboard", "信用就医", "Credit medical", ("city_admin", "district_officer")),
 )
 
 

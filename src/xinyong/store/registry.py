@@ -24,6 +24,9 @@ MODEL_MODULES = [
     "xinyong.supervision.models",
     "xinyong.draws.models",
     "xinyong.incentives.models",
+    "xinyong.books.models",
+    "xinyong.medical.models",
+    "xinyong.points.models",
 ]
 
 

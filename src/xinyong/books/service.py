@@ -1,0 +1,486 @@
+"""The books' one write path: `post_many` / `post` (balanced, idempotent, floor-checked), `reverse`,
+`open_account`, balance reads, `check` (re-derive everything) and `run` (transaction with retry).
+
+Guarantees (tests/books): a transaction's postings sum to zero per unit; a debit never leaves an
+account below its floor; the same idempotency key with the same content returns the first result
+(`Posted.replayed`), with other content raises `ConflictError` and writes nothing; postings are
+never updated or deleted. Concurrency: PostgreSQL locks the balance rows in account-id order
+(`SELECT … FOR UPDATE`); SQLite serialises writers and `_lock_balances` takes the write lock (a no-op
+write) before reading; lock timeouts and unique-key races are retried by `run`. Both differences live in `_lock_balances` and `_retryable`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from xinyong.books.models import UNITS, BookAccount, BookBalance, BookPosting, BookTransaction
+from xinyong.store.db import session_scope
+
+T = TypeVar("T")
+
+
+class BooksError(Exception):
+    """A refused write: `code`, `zh`, `en`, and the offending `field` (nothing was written)."""
+
+    code = "books_error"
+
+    def __init__(self, zh: str, en: str, field: str | None = None) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en, self.field = zh, en, field
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "zh": self.zh, "en": self.en, "field": self.field}
+
+
+class AmountError(BooksError):
+    code = "amount"
+
+
+class UnbalancedError(BooksError):
+    code = "unbalanced"
+
+
+class UnknownAccountError(BooksError):
+    code = "unknown_account"
+
+
+class BelowFloorError(BooksError):
+    code = "below_floor"
+
+
+class ConflictError(BooksError):
+    code = "idempotency_conflict"
+
+
+@dataclass(frozen=True)
+class PostRequest:
+    """A write request: `legs` are (account code, signed integer amount) pairs."""
+
+    idempotency_key: str
+    legs: tuple[tuple[str, int], ...]
+    kind: str
+    actor: str
+    memo: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    effective_on: dt.datetime | None = None
+    reverses_id: int | None = None
+
+    def content_hash(self) -> str:
+        body = {
+            "kind": self.kind,
+            "legs": sorted([c, a] for c, a in self.legs),
+            "memo": self.memo,
+            "meta": self.meta,
+            "reverses": self.reverses_id,
+        }
+        raw = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Posted:
+    transaction_id: int
+    idempotency_key: str
+    replayed: bool
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def check_amount(value: object, field_name: str = "amount", *, positive: bool = True) -> int:
+    """An integer amount (bool, float, Decimal and text with a fraction are refused); > 0 if `positive`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value.strip())
+        else:
+            raise AmountError(
+                f"金额必须是整数（积分或分），收到 {value!r}",
+                f"amount must be a whole number (points or fen), got {value!r}",
+                field_name,
+            )
+    if positive and value <= 0:
+        raise AmountError(
+            f"金额必须大于 0，收到 {value}", f"amount must be greater than 0, got {value}", field_name
+        )
+    if abs(value) >= 2**62:
+        raise AmountError("金额过大", "amount too large", field_name)
+    return value
+
+
+# ----------------------------------------------------------------------------------- dialect corner
+
+
+def _lock_balances(session: Session, account_ids: Iterable[int]) -> dict[int, int]:
+    """Current balances of `account_ids`, locked for this transaction where the store needs it."""
+    ids = sorted(set(account_ids))
+    out: dict[int, int] = {}
+    pg = session.get_bind().dialect.name == "postgresql"
+    if not pg and ids:
+        # SQLite: take the database write lock before reading (a no-op write; pysqlite runs plain
+        # SELECTs outside the transaction, so a read alone would not see a concurrent writer).
+        bal = BookBalance.__table__
+        session.execute(update(bal).where(bal.c.account_id == ids[0]).values(postings=bal.c.postings))
+    for i in range(0, len(ids), 1000):
+        q = select(BookBalance.account_id, BookBalance.balance).where(
+            BookBalance.account_id.in_(ids[i : i + 1000])
+        )
+        if pg:
+            q = q.order_by(BookBalance.account_id).with_for_update()
+        out.update(dict(session.execute(q).all()))
+    return out
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A concurrent writer got there first: retrying the whole transaction is safe."""
+    if isinstance(exc, IntegrityError):
+        return "idempotency_key" in str(exc.orig)
+    if isinstance(exc, OperationalError | DBAPIError):
+        code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        text = str(getattr(exc, "orig", exc)).lower()
+        return code in {"40001", "40P01"} or "database is locked" in text or "busy" in text
+    return False
+
+
+def run(engine: Engine, fn: Callable[[Session], T], *, attempts: int = 20) -> T:
+    """Run `fn(session)` in one transaction, retried from the start when a concurrent writer
+    conflicted (`_retryable`). BooksError and other errors propagate after a rollback."""
+    for attempt in range(attempts):
+        try:
+            with session_scope(engine) as session:
+                return fn(session)
+        except (IntegrityError, OperationalError, DBAPIError) as exc:
+            if attempt == attempts - 1 or not _retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+# ----------------------------------------------------------------------------------- accounts
+
+
+def open_account(
+    session: Session,
+    *,
+    code: str,
+    unit: str,
+    domain: str,
+    floor: int | None = 0,
+    subject_id: str | None = None,
+    district_code: str | None = None,
+    name: str = "",
+    now: dt.datetime | None = None,
+) -> BookAccount:
+    """Create the account `code` (or return it when it exists with the same unit). Floors are integers
+    in the unit; None means no floor (issuing/funding accounts)."""
+    if unit not in UNITS:
+        raise BooksError(f"未知单位 {unit!r}", f"unknown unit {unit!r}; one of {sorted(UNITS)}", "unit")
+    if floor is not None:
+        check_amount(floor, "floor", positive=False)
+    existing = session.scalar(select(BookAccount).where(BookAccount.code == code))
+    if existing is not None:
+        if existing.unit != unit:
+            raise ConflictError(
+                f"账户 {code} 已存在，单位为 {existing.unit}",
+                f"account {code} exists with unit {existing.unit}",
+                "unit",
+            )
+        return existing
+    acct = BookAccount(
+        code=code,
+        unit=unit,
+        floor=floor,
+        domain=domain,
+        subject_id=subject_id,
+        district_code=district_code,
+        name=name,
+        created_at=now or _now(),
+    )
+    session.add(acct)
+    session.flush()
+    session.add(BookBalance(account_id=acct.id, balance=0, postings=0))
+    session.flush()
+    return acct
+
+
+def set_floor(session: Session, code: str, floor: int | None) -> None:
+    """Change an account's floor (a credit line's size). Postings are untouched."""
+    if floor is not None:
+        check_amount(floor, "floor", positive=False)
+    session.execute(update(BookAccount).where(BookAccount.code == code).values(floor=floor))
+
+
+def balance(session: Session, code: str) -> int:
+    """The checkpointed balance of account `code` (one indexed lookup). UnknownAccountError if absent."""
+    row = session.execute(
+        select(BookBalance.balance)
+        .join(BookAccount, BookAccount.id == BookBalance.account_id)
+        .where(BookAccount.code == code)
+    ).first()
+    if row is None:
+        raise UnknownAccountError(f"账户不存在：{code}", f"no such account: {code}", "account")
+    return int(row[0])
+
+
+def balances(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(BookAccount.code, BookBalance.balance)
+        .join(BookBalance, BookAccount.id == BookBalance.account_id)
+        .where(BookAccount.code.in_(list(codes)))
+    ).all()
+    return {c: int(b) for c, b in rows}
+
+
+# ----------------------------------------------------------------------------------- writes
+
+
+def post(session: Session, request: PostRequest, *, now: dt.datetime | None = None) -> Posted:
+    """Apply one request (see `post_many`); raises its BooksError when refused."""
+    result = post_many(session, [request], now=now)[0]
+    if isinstance(result, BooksError):
+        raise result
+    return result
+
+
+def _validate(req: PostRequest, accounts: dict[str, BookAccount]) -> None:
+    if not req.idempotency_key or len(req.idempotency_key) > 200:
+        raise BooksError("缺少幂等键（1–200 字符）", "an idempotency key (1-200 chars) is required", "key")
+    if len(req.legs) < 2:
+        raise UnbalancedError("一笔交易至少两条分录", "a transaction needs at least two postings", "legs")
+    seen: set[str] = set()
+    per_unit: dict[str, int] = defaultdict(int)
+    for code, amount in req.legs:
+        check_amount(amount, "amount", positive=False)
+        if amount == 0:
+            raise AmountError("分录金额不能为 0", "a posting amount cannot be 0", "amount")
+        if code in seen:
+            raise BooksError(f"账户 {code} 重复出现", f"account {code} appears twice", "legs")
+        seen.add(code)
+        acct = accounts.get(code)
+        if acct is None:
+            raise UnknownAccountError(f"账户不存在：{code}", f"no such account: {code}", "account")
+        per_unit[acct.unit] += amount
+    bad = {u: s for u, s in per_unit.items() if s != 0}
+    if bad:
+        raise UnbalancedError(f"借贷不平衡：{bad}", f"postings do not sum to zero per unit: {bad}", "legs")
+
+
+def post_many(
+    session: Session, requests: Sequence[PostRequest], *, now: dt.datetime | None = None
+) -> list[Posted | BooksError]:
+    """Apply `requests` in order inside the caller's transaction; one result per request.
+
+    A result is `Posted` (new, or `replayed=True` for a known key with the same content) or the
+    `BooksError` that refused it (nothing of that request written): AmountError (not a non-zero
+    integer), UnbalancedError, UnknownAccountError, BelowFloorError (a debit would leave an account
+    under its floor), ConflictError (known key, other content). Requests are checked against the
+    balances left by the earlier requests of the batch."""
+    now = now or _now()
+    codes = {c for r in requests for c, _ in r.legs if isinstance(c, str)}
+    accounts: dict[str, BookAccount] = {}
+    code_list = sorted(codes)
+    for i in range(0, len(code_list), 1000):
+        for a in session.scalars(select(BookAccount).where(BookAccount.code.in_(code_list[i : i + 1000]))):
+            accounts[a.code] = a
+    keys = sorted({r.idempotency_key for r in requests if r.idempotency_key})
+    known: dict[str, tuple[int, str]] = {}
+    for i in range(0, len(keys), 1000):
+        rows = session.execute(
+            select(BookTransaction.idempotency_key, BookTransaction.id, BookTransaction.content_hash).where(
+                BookTransaction.idempotency_key.in_(keys[i : i + 1000])
+            )
+        ).all()
+        known.update({k: (tid, h) for k, tid, h in rows})
+    running = _lock_balances(session, (a.id for a in accounts.values()))
+
+    results: list[Posted | BooksError | None] = []
+    new_txns: list[tuple[int, PostRequest, str]] = []  # (result index, request, hash)
+    pending: dict[str, tuple[int, str]] = {}  # key -> (result index, hash) within this batch
+    deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for req in requests:
+        try:
+            h = req.content_hash()
+            if req.idempotency_key in known or req.idempotency_key in pending:
+                first = known.get(req.idempotency_key) or pending[req.idempotency_key]
+                if first[1] != h:
+                    raise ConflictError(
+                        f"幂等键 {req.idempotency_key} 已用于不同的内容，未重复记账",
+                        f"idempotency key {req.idempotency_key} was used with different content; "
+                        "nothing posted",
+                        "idempotency_key",
+                    )
+                results.append(("replay", req.idempotency_key))  # type: ignore[arg-type]
+                continue
+            _validate(req, accounts)
+            for code, amount in req.legs:
+                acct = accounts[code]
+                after = running[acct.id] + amount
+                if amount < 0 and acct.floor is not None and after < acct.floor:
+                    raise BelowFloorError(
+                        f"账户 {code} 余额不足：余额 {running[acct.id]}，需 {-amount}，下限 {acct.floor}",
+                        f"insufficient balance in {code}: balance {running[acct.id]}, "
+                        f"needs {-amount}, floor {acct.floor}",
+                        "amount",
+                    )
+            for code, amount in req.legs:
+                acct = accounts[code]
+                running[acct.id] += amount
+                deltas[acct.id][0] += amount
+                deltas[acct.id][1] += 1
+            pending[req.idempotency_key] = (len(results), h)
+            new_txns.append((len(results), req, h))
+            results.append(None)
+        except BooksError as exc:
+            results.append(exc)
+
+    ids: dict[str, int] = {}
+    if new_txns:
+        rows = [
+            {
+                "idempotency_key": r.idempotency_key,
+                "content_hash": h,
+                "kind": r.kind,
+                "memo": r.memo,
+                "actor": r.actor,
+                "effective_on": r.effective_on or now,
+                "recorded_at": now,
+                "reverses_id": r.reverses_id,
+                "meta": r.meta,
+            }
+            for _, r, h in new_txns
+        ]
+        txn = BookTransaction.__table__
+        returned = session.execute(
+            insert(txn).returning(txn.c.id, txn.c.idempotency_key, sort_by_parameter_order=True),
+            rows,
+        ).all()
+        ids = {k: tid for tid, k in returned}
+        session.execute(
+            insert(BookPosting.__table__),
+            [
+                {"transaction_id": ids[r.idempotency_key], "account_id": accounts[c].id, "amount": a}
+                for _, r, _h in new_txns
+                for c, a in r.legs
+            ],
+        )
+        bal = BookBalance.__table__
+        session.execute(
+            update(bal)
+            .where(bal.c.account_id == bindparam("aid"))
+            .values(balance=bal.c.balance + bindparam("d"), postings=bal.c.postings + bindparam("n")),
+            [{"aid": aid, "d": d, "n": n} for aid, (d, n) in deltas.items()],
+        )
+    out: list[Posted | BooksError | None] = []
+    for res in results:
+        if isinstance(res, tuple):
+            key = res[1]
+            out.append(Posted(known[key][0] if key in known else ids[key], key, True))
+        else:
+            out.append(res)
+    for idx, req, _h in new_txns:
+        out[idx] = Posted(ids[req.idempotency_key], req.idempotency_key, False)
+    return out  # type: ignore[return-value]
+
+
+def transaction_legs(session: Session, transaction_id: int) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(BookAccount.code, BookPosting.amount)
+        .join(BookAccount, BookAccount.id == BookPosting.account_id)
+        .where(BookPosting.transaction_id == transaction_id)
+        .order_by(BookPosting.id)
+    ).all()
+    return [(c, int(a)) for c, a in rows]
+
+
+def reverse(
+    session: Session,
+    *,
+    transaction_id: int,
+    idempotency_key: str,
+    actor: str,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> Posted:
+    """Cancel a transaction with a new one of opposite postings (冲正). A transaction is reversed at
+    most once; the reversal is floor-checked like any write (spent points cannot be taken back)."""
+    original = session.get(BookTransaction, transaction_id)
+    if original is None:
+        raise BooksError(
+            f"交易 {transaction_id} 不存在", f"no transaction {transaction_id}", "transaction_id"
+        )
+    done = session.scalar(select(BookTransaction).where(BookTransaction.reverses_id == transaction_id))
+    if done is not None and done.idempotency_key != idempotency_key:
+        raise ConflictError(
+            f"交易 {transaction_id} 已冲正（交易 {done.id}）",
+            f"transaction {transaction_id} was already reversed (transaction {done.id})",
+            "transaction_id",
+        )
+    legs = tuple((c, -a) for c, a in transaction_legs(session, transaction_id))
+    return post(
+        session,
+        PostRequest(
+            idempotency_key=idempotency_key,
+            legs=legs,
+            kind="reversal",
+            actor=actor,
+            memo=reason[:500],
+            meta={"reverses": transaction_id, "kind": original.kind},
+            reverses_id=transaction_id,
+        ),
+        now=now,
+    )
+
+
+# ----------------------------------------------------------------------------------- check
+
+
+def check(session: Session) -> dict[str, int]:
+    """Re-derive every balance from the postings: counts of transactions, of transactions whose
+    postings do not sum to zero per unit, of accounts below their floor (derived balance), and of
+    accounts whose checkpoint differs from the derived balance or posting count."""
+    transactions = session.scalar(select(func.count()).select_from(BookTransaction)) or 0
+    per_unit = (
+        select(BookPosting.transaction_id, BookAccount.unit, func.sum(BookPosting.amount).label("s"))
+        .join(BookAccount, BookAccount.id == BookPosting.account_id)
+        .group_by(BookPosting.transaction_id, BookAccount.unit)
+        .subquery()
+    )
+    unbalanced = session.scalar(
+        select(func.count(func.distinct(per_unit.c.transaction_id))).where(per_unit.c.s != 0)
+    )
+    derived = (
+        select(
+            BookPosting.account_id,
+            func.sum(BookPosting.amount).label("s"),
+            func.count().label("n"),
+        )
+        .group_by(BookPosting.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(BookAccount.floor, BookBalance.balance, BookBalance.postings, derived.c.s, derived.c.n)
+        .join(BookBalance, BookBalance.account_id == BookAccount.id)
+        .outerjoin(derived, derived.c.account_id == BookAccount.id)
+    ).all()
+    below = mismatched = 0
+    for floor, bal, n, s, cnt in rows:
+        s, cnt = int(s or 0), int(cnt or 0)
+        if floor is not None and s < floor:
+            below += 1
+        if s != bal or cnt != n:
+            mismatched += 1
+    return {
+        "transactions": int(transactions),
+        "unbalanced": int(unbalanced or 0),
+        "below_floor": below,
+        "mismatched_balances": mismatched,
+    }

@@ -1,0 +1,78 @@
+"""`xinyong medical overdue|statement`: run the overdue steps as of a date; print a statement.
+
+Exit 0 on success, 2 for malformed input or an unknown patient (message in Chinese and English).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import typer
+
+medical_app = typer.Typer(help="Credit medical payment (东丽 信用就医) / 信用就医", no_args_is_help=True)
+
+
+def _engine():  # noqa: ANN202
+    from xinyong.settings import get_settings
+    from xinyong.store.db import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def _day(raw: str | None) -> dt.date:
+    from xinyong import clock
+
+    if not raw:
+        return clock.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        typer.echo("日期格式错误，应为 YYYY-MM-DD / malformed date, expected YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+
+
+@medical_app.command("overdue")
+def overdue(
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, Beijing)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Remind, suspend and report overdue statements as of a date / 逾期处理."""
+    from xinyong.medical.service import process_overdue
+
+    counts = process_overdue(_engine(), as_of=_day(as_of))
+    typer.echo(json.dumps(counts) if as_json else "  ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@medical_app.command("statement")
+def statement_cmd(
+    subject_id: str = typer.Argument(..., help="the patient's subject id"),
+    as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """A patient's monthly statements / 月度账单."""
+    from xinyong.books.service import BooksError
+    from xinyong.medical.api import patient_view
+    from xinyong.store.db import session_scope
+
+    try:
+        with session_scope(_engine()) as s:
+            out = patient_view(s, subject_id, _day(as_of))
+    except BooksError as exc:
+        typer.echo(f"错误 error: {exc.zh} / {exc.en}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(out.model_dump_json(indent=1))
+        return
+    typer.echo(
+        f"{subject_id}  额度 line {out.line_fen / 100:.2f} 元  可用 available {out.available_fen / 100:.2f} 元"
+    )
+    for st in out.statements:
+        typer.echo(
+            f"  {st.month}  应还 {st.charged_fen / 100:.2f}  已还 {st.paid_fen / 100:.2f}  "
+            f"未还 {st.outstanding_fen / 100:.2f}  到期 {st.due_on}  {st.status}"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(medical_app, name="medical")
