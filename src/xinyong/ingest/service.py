@@ -42,6 +42,7 @@ from xinyong.ingest.orgcode import link_org_codes
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record, RecordVersion, reserve_seq
+from xinyong.subjects.merge import merge_chains, record_ingest_moves
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
@@ -434,8 +435,12 @@ def _write_slices(
         prep = _prepare(spec, mapping, part, source)
         cols, valid, numbers = _record_columns(prep, part)
         ids = cols["id"].to_pylist()
+        named = cols["subject_id"].to_pylist()
+        chains = _file_under_merged(conn, spec, source, cols, named)
         subjects = cols["subject_id"].to_pylist()
-        split = dedupe.split(ids, cols["source_record_id"].to_pylist(), subjects)
+        split = dedupe.split(
+            ids, cols["content_id"].to_pylist(), cols["source_record_id"].to_pylist(), subjects
+        )
         if split.moved:  # a quarantined row changes nothing, its subject included
             stay = np.setdiff1d(np.arange(valid), np.array([i for i, _, _ in split.moved], dtype=np.int64))
             _upsert_subjects(conn, {k: v.take(pa.array(stay)) for k, v in cols.items()}, source, now)
@@ -461,7 +466,17 @@ def _write_slices(
         ]
         _quarantine(conn, spec, source, batch_id, prep.quarantine + moved, now)
         fresh_ids = [ids[i] for i in keep]
-        _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+        _log_events(
+            conn,
+            spec,
+            source,
+            batch_id,
+            fresh_ids,
+            fresh["subject_id"].to_pylist(),
+            fresh["content_id"].to_pylist(),
+        )
+        if chains:
+            record_ingest_moves(conn, chains, [(ids[i], named[i]) for i in keep], now)
         _apply_corrections(conn, spec, source, batch_id, cols, split.corrections, seq + len(keep), now)
         record_ids += fresh_ids
         corrected_ids += [c.record_id for c in split.corrections]
@@ -473,6 +488,28 @@ def _write_slices(
         counts["rejected"] += len(prep.quarantine) + len(moved)
         del prep, cols, fresh, ids
         pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
+
+
+def _file_under_merged(
+    conn: Connection, spec: KindSpec, source: str, cols: dict[str, pa.Array], named: list[str]
+) -> dict[str, list[tuple[int, str, str]]]:
+    """Rows naming a merged-away subject (xinyong.subjects.merge) are filed under the subject it
+    stands for now: `subject_id` becomes that subject and `content_id` the content hash under it,
+    while `id` (the record's identity and, if new, its id) stays the hash under the named subject —
+    exactly what a record moved by the merge looks like. Sets cols["content_id"]; returns the chains
+    of the merged-away subjects named (empty when none is)."""
+    chains = merge_chains(conn, set(named))
+    cids = cols["id"].to_pylist()
+    if chains:
+        fields = cols["fields"].to_pylist()
+        subjects = list(named)
+        for i, sid in enumerate(named):
+            if sid in chains:
+                subjects[i] = chains[sid][-1][2]
+                cids[i] = rowpath.content_id(spec, source, subjects[i], json.loads(fields[i]))
+        cols["subject_id"] = pa.array(subjects, pa.string())
+    cols["content_id"] = pa.array(cids, pa.string())
+    return chains
 
 
 def _moved_reason(record_id: str, old_subject: str, new_subject: str) -> dict[str, str]:
@@ -539,7 +576,9 @@ class _Dedupe:
         )
 
     def _remember(self, rid: str, srid: str | None, cid: str, sid: str, version: int) -> None:
-        key = "r:" + srid if srid is not None else "h:" + cid
+        # Without a record id the identity is the record id: the content hash as first collected
+        # (its content id differs only once a subject merge filed it under another subject).
+        key = "r:" + srid if srid is not None else "h:" + rid
         self.known.setdefault(key, _Known(rid, cid, sid, version))
 
     def _lookup(self, ids: list[str], srids: list[str | None]) -> None:
@@ -569,13 +608,15 @@ class _Dedupe:
             ):
                 self._remember(*row)
 
-    def split(self, ids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
-        """Classify a slice's rows (content hashes, source record ids, subject ids) in file order."""
+    def split(self, ids: list[str], cids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
+        """Classify a slice's rows in file order: `ids` the content hashes under the subject each
+        row names (the identity of rows without a record id), `cids` under the subject it is filed
+        under (differs for a merged-away subject), source record ids, subject ids (filed under)."""
         if not self.prefetched:
             self._lookup(ids, srids)
         out = _Split()
-        for i, (cid, srid, sid) in enumerate(zip(ids, srids, subjects, strict=True)):
-            key = "r:" + srid if srid is not None else "h:" + cid
+        for i, (rid, cid, srid, sid) in enumerate(zip(ids, cids, srids, subjects, strict=True)):
+            key = "r:" + srid if srid is not None else "h:" + rid
             if key in self.seen:
                 continue
             self.seen.add(key)
@@ -706,6 +747,7 @@ def _insert_records(
                 "fields",
                 "original",
                 "seq",
+                "content_id",
             )
         }
         n = len(part["id"])
@@ -728,7 +770,7 @@ def _insert_records(
                 part["original"],
                 repeat(stamp, n),
                 repeat(stamp, n),
-                part["id"],
+                part["content_id"],
                 repeat(1, n),
                 part["seq"],
                 strict=True,
@@ -821,6 +863,7 @@ def _log_events(
     batch_id: int,
     record_ids: list[str],
     subject_ids: list[str],
+    content_ids: list[str],
 ) -> None:
     """One transparency-log leaf per accepted record, in the batch's transaction."""
     if not record_ids:
@@ -838,9 +881,9 @@ def _log_events(
                 "subject_id": sid,
                 "batch_id": batch_id,
                 "source": source,
-                "content_id": rid,
+                "content_id": cid,
             }
-            for rid, sid in zip(record_ids, subject_ids, strict=True)
+            for rid, sid, cid in zip(record_ids, subject_ids, content_ids, strict=True)
         ],
     )
     session.flush()
@@ -889,6 +932,7 @@ def _apply_corrections(
             "amount",
             "fields",
             "original",
+            "content_id",
         )
     }
     first_copies = sorted({c.record_id for c in corrections if c.version == 2})
@@ -916,7 +960,7 @@ def _apply_corrections(
         }
         common = {
             **content,
-            "content_id": part["id"][j],
+            "content_id": part["content_id"][j],
             "version": c.version,
             "seq": seq + j,
             "batch_id": batch_id,
@@ -942,7 +986,7 @@ def _apply_corrections(
                 "subject_id": part["subject_id"][j],
                 "batch_id": batch_id,
                 "source": source,
-                "content_id": part["id"][j],
+                "content_id": part["content_id"][j],
                 "previous_content_id": c.previous_content_id,
                 "version": c.version,
             }
