@@ -44,6 +44,10 @@ class MergeError(ValueError):
         self.zh, self.en = zh, en
 
 
+class MergeNotFound(MergeError, LookupError):
+    """The subject or the merge decision named does not exist."""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -62,7 +66,7 @@ def _required(officer: str, reason: str) -> tuple[str, str]:
 def _subject(session: Session, subject_id: str) -> Subject:
     subject = session.scalar(select(Subject).where(Subject.id == subject_id).with_for_update())
     if subject is None:
-        raise MergeError(f"信用主体不存在：{subject_id}", f"no subject {subject_id}")
+        raise MergeNotFound(f"信用主体不存在：{subject_id}", f"no subject {subject_id}")
     return subject
 
 
@@ -143,7 +147,7 @@ def undo_merge(
     now = now or _now()
     merge = session.get(SubjectMerge, merge_id)
     if merge is None or merge.action != "merge":
-        raise MergeError(f"没有编号为 {merge_id} 的合并决定", f"no merge decision {merge_id}")
+        raise MergeNotFound(f"没有编号为 {merge_id} 的合并决定", f"no merge decision {merge_id}")
     first, second = sorted((merge.merged_id, merge.kept_id))
     subjects = {first: _subject(session, first), second: _subject(session, second)}
     merged, kept = subjects[merge.merged_id], subjects[merge.kept_id]

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(), nullable=False),
         sa.Column("records", sa.Integer(), nullable=False),
         sa.Column("leaf_index", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["kept_id"], ["subjects.id"], name=op.f("fk_subject_merges_kept_id_subjects")),
+        sa.ForeignKeyConstraint(
+            ["kept_id"], ["subjects.id"], name=op.f("fk_subject_merges_kept_id_subjects")
+        ),
         sa.ForeignKeyConstraint(
             ["merged_id"], ["subjects.id"], name=op.f("fk_subject_merges_merged_id_subjects")
         ),
