@@ -51,6 +51,8 @@ ROUTER_MODULES = [
     "xinyong.points.api",
     "xinyong.medical.pages",
     "xinyong.points.pages",
+    "xinyong.subjects.api",
+    "xinyong.subjects.pages",
 ]
 
 

@@ -132,3 +132,39 @@ def test_console_quarantine_page_escapes_raw_text(api, tmp_path, sqlite_engine):
     assert page.status_code == 200
     assert "日期不存在" in page.text and "impossible date" in page.text
     assert html not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_city_admin_accepts_an_irregular_code_through_the_api(api, tmp_path, sqlite_engine):
+    import json
+    import shutil
+    from pathlib import Path
+
+    from xinyong.ledger.service import iter_leaves
+    from xinyong.subjects.models import Subject
+
+    case = Path(__file__).parent / "data" / "real_files" / "xiamen_legacy_uscc_bad_checkchar.csv"
+    path = tmp_path / case.name
+    shutil.copy(case, path)
+    body = push(api, path, api.keys["amr"], kind="penalty").json()
+    assert body["rejected"] == 1
+    (row,) = api.get("/api/v1/quarantine", headers=api.keys["city"]).json()
+    url = f"/api/v1/quarantine/{row['id']}/accept-irregular"
+    why = {"reason": "核对营业执照原件"}
+    # Only the city administrator judges a registered code: the submitting department may not.
+    assert api.post(url, json=why, headers=api.keys["amr"]).status_code == 403
+    assert api.post(url, json={"reason": "  "}, headers=api.keys["city"]).status_code == 422
+    assert api.post(url, json=why).status_code == 401  # no credentials
+    r = api.post(url, json=why, headers=api.keys["city"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "resolved"
+    with Session(sqlite_engine) as s:
+        subject = s.query(Subject).filter(Subject.uscc == "91350203M0001QKT19").one()
+        assert "irregular_code" in subject.attributes["flags"]
+        events = [
+            json.loads(x.data) for x in iter_leaves(s) if x.event_type == "subject.irregular_code_accepted"
+        ]
+        assert [(e["officer"], e["reason"]) for e in events] == [("city", "核对营业执照原件")]
+    again = api.post(url, json=why, headers=api.keys["city"])
+    assert again.status_code == 409 and "already" in again.json()["detail"]["en"]
+    ghost = api.post("/api/v1/quarantine/999999/accept-irregular", json=why, headers=api.keys["city"])
+    assert ghost.status_code == 404

@@ -170,6 +170,12 @@ class Archive(_Out):
     counts: dict[str, int] = Field(description="records per status")
     sections: list[ArchiveSection] = Field(
         default_factory=list, description="blocks added by other domains (e.g. supervision tier)"
+    merged_from: str | None = Field(
+        None,
+        description="the id asked for when it was merged into this subject (主体合并): its archive is this one",
+    )
+    merged_ids: list[str] = Field(
+        default_factory=list, description="subjects an officer merged into this one (docs/subjects.md)"
     )
 
     def by_polarity(self, polarity: str) -> list[KindGroup]:

@@ -50,6 +50,9 @@ EVENT_TYPES = (
     "key.rotated",  # 更换签名密钥: the signing key changed on purpose (record_id = the new key id)
     "commitment.event",  # 信用承诺: signed, in force, kept, breached, expired, withdrawn (no record_id)
     "repair.step",  # 信用修复 / 异议: one step of a repair application or objection (xinyong.repair)
+    "record.subject_changed",  # 主体合并: a record filed under another subject (xinyong.subjects.merge)
+    "subject.merged",  # 主体合并: an officer judged two subjects one (subject_id = the kept subject)
+    "subject.unmerged",  # 撤销合并: that judgement undone (subject_id = the subject restored)
 )
 
 # Record events whose fields must still match the record row (ledger verify).
