@@ -170,6 +170,7 @@ class Archive(_Out):
     counts: dict[str, int] = Field(description="records per status")
     sections: list[ArchiveSection] = Field(
         default_factory=list, description="blocks added by other domains (e.g. supervision tier)"
+    )
     merged_from: str | None = Field(
         None,
         description="the id asked for when it was merged into this subject (主体合并): its archive is this one",
