@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from lists_world import add_run, build
+from lists_world import add_record, add_run, build
 from sqlalchemy import func, select
 
 from xinyong.ledger.service import read_leaves, tree_size
@@ -243,3 +243,19 @@ def test_manual_entry_and_exit_are_leaves_and_overlaps_are_refused(world):
         assert s.scalar(select(func.count()).select_from(ListExit)) == 1
         assert len(service.history(s, subject_id="B1")) == 2
         assert s.scalar(select(func.count()).select_from(ListCandidate)) == 0
+
+
+def test_a_rejection_holds_until_the_facts_change(world):
+    with session_scope(world) as s:
+        service.sync(s, list_id="serious_dishonesty", as_of=D1)
+        [c] = service.candidates(s, list_id="serious_dishonesty")
+        service.decide(s, candidate_id=c.id, decision="reject", actor="officer", reason="处罚已变更")
+        assert service.sync(s, list_id="serious_dishonesty", as_of=D1).candidates == 0
+        assert service.sync(s, list_id="serious_dishonesty", as_of=dt.date(2026, 8, 1)).candidates == 0
+        add_record(s, "r-e4b", "E4", severity="serious", occurred=dt.date(2026, 7, 20))
+    with session_scope(world) as s:
+        # a second serious penalty changes the facts the rule read (1 → 2): the subject is queued again
+        res = service.sync(s, list_id="serious_dishonesty", as_of=dt.date(2026, 8, 1))
+        assert res.candidates == 1
+        [again] = service.candidates(s, list_id="serious_dishonesty")
+        assert again.facts["records.penalty_serious_3y"] == 2

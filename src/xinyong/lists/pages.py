@@ -106,14 +106,14 @@ def list_page(
     list_id: str,
     viewer: Officer,
     db: Db,
-    as_of: str | None = Query(None, max_length=10),
+    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
     msg: str = "",
     error: str = "",
 ):
     d = service.load_lists().get(list_id)
     if d is None:
         raise HTTPException(404, detail=f"名单不存在 / no such list: {list_id}")
-    day = _day(as_of or "", clock.today()) or clock.today()
+    day = as_of or clock.today()
     members = [
         (membership_out(m, x, day, shown_name(viewer, s)), may_decide(viewer, s))
         for m, x, s in visible_memberships(db, viewer, list_id=list_id)

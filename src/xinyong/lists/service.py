@@ -412,6 +412,7 @@ def _notify(session: Session, kind: str, m: ListMembership, d: ListDefinition, s
         from xinyong.notify import emit  # type: ignore[attr-defined]
     except ImportError:
         return
+    verb_zh, verb_en = ("列入", "entered") if kind == "list.entered" else ("移出", "left")
     emit(
         session,
         kind=kind,
@@ -420,6 +421,8 @@ def _notify(session: Session, kind: str, m: ListMembership, d: ListDefinition, s
             "list_zh": d.name_zh,
             "membership_id": m.id,
             "start_on": m.start_on.isoformat(),
+            "title_zh": f"{verb_zh}{d.name_zh}",
+            "title_en": f"{verb_en} {d.name_en}",
         },
         subject_id=m.subject_id,
         district_code=getattr(subject, "district_code", None),
@@ -669,13 +672,14 @@ def candidates(
 # --------------------------------------------------------------------------- public card
 
 
-def card_lists(conn: Connection | Session, *, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
-    """Memberships of public lists in force as of the date, for the public card (the disclosure
-    policy's `list_membership_visible` for the public viewer: public lists only)."""
-    from xinyong.disclosure.policy import PUBLIC, list_membership_visible
+@lru_cache(maxsize=1)
+def _card_statement() -> Any:
+    """Built once with bind parameters (the card is the hot path: statement construction costs more
+    than running it). Index ix_list_memberships_subject_id."""
+    from sqlalchemy import Date, bindparam
 
-    defs = load_lists()
-    rows = conn.execute(
+    sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
+    return (
         select(
             ListMembership.list_id,
             ListMembership.start_on,
@@ -683,9 +687,20 @@ def card_lists(conn: Connection | Session, *, subject_id: str, as_of: dt.date) -
             ListMembership.authority,
         )
         .outerjoin(ListExit, ListExit.membership_id == ListMembership.id)
-        .where(ListMembership.subject_id == subject_id, active_clause(as_of))
+        .where(ListMembership.subject_id == sid, active_clause(as_of))
         .order_by(ListMembership.start_on)
-    ).all()
+    )
+
+
+def card_lists(conn: Connection | Session, *, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """Memberships of public lists in force as of the date, for the public card (the disclosure
+    policy's `list_membership_visible` for the public viewer: public lists only)."""
+    from xinyong.disclosure.policy import PUBLIC, list_membership_visible
+
+    rows = conn.execute(_card_statement(), {"sid": subject_id, "as_of": as_of}).all()
+    if not rows:
+        return []
+    defs = load_lists()
     out = []
     for list_id, start, end, authority in rows:
         d = defs.get(list_id)
