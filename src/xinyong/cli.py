@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
+    "xinyong.notify.cli",
 ]
 
 
