@@ -29,6 +29,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
+    NavLink("/inbox", "站内信", "Inbox", LOGIN_ROLES),
+    NavLink("/webhooks", "Webhook", "Webhooks", ("city_admin", "district_officer")),
 )
 
 
