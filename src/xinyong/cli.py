@@ -38,7 +38,11 @@ COMMAND_MODULES = [
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
+<<<<<<< HEAD
     "xinyong.notify.cli",
+=======
+    "xinyong.rules.cli",
+>>>>>>> rules-lists
 ]
 
 
