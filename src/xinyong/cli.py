@@ -38,11 +38,8 @@ COMMAND_MODULES = [
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
-<<<<<<< HEAD
     "xinyong.notify.cli",
-=======
     "xinyong.rules.cli",
->>>>>>> rules-lists
 ]
 
 

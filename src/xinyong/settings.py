@@ -49,6 +49,7 @@ class Settings:
     worker_interval: float = 2.0  # seconds between delivery passes of `xinyong worker`
     worker_lease: int = 120  # seconds a claimed event/delivery stays reserved for one worker
     webhook_timeout: float = 10.0  # default per-endpoint timeout (seconds) of a new webhook endpoint
+    alerts_dir: Path = REPO_ROOT / "alerts"  # alert rules (rules.yaml) of risk early warning
     digest_hour: int = 8  # local hour of the daily digest, reminders and watchlist scans
 
     def __post_init__(self) -> None:
@@ -90,6 +91,7 @@ class Settings:
             worker_interval=float(_env("XINYONG_WORKER_INTERVAL", "2")),
             worker_lease=int(_env("XINYONG_WORKER_LEASE", "120")),
             webhook_timeout=float(_env("XINYONG_WEBHOOK_TIMEOUT", "10")),
+            alerts_dir=Path(_env("XINYONG_ALERTS_DIR", str(REPO_ROOT / "alerts"))),
             digest_hour=int(_env("XINYONG_DIGEST_HOUR", "8")),
         )
 

@@ -51,7 +51,9 @@ def test_sigkill_mid_delivery_loses_nothing_and_inbox_gets_it_once(db_url, engin
         with session_scope(engine) as s:
             ep = service.add_endpoint(s, url=r.url, actor="test", timeout_seconds=20)
             secret = ep.secret
-            emit(s, kind="alert.raised", payload={"title_zh": "预警"}, user_ids=[user], district_code="120101")
+            emit(
+                s, kind="alert.raised", payload={"title_zh": "预警"}, user_ids=[user], district_code="120101"
+            )
         proc = worker_process(db_url, tmp_path)
         assert r.arrived.wait(45), "the worker never sent the webhook"
         proc.send_signal(signal.SIGKILL)

@@ -16,10 +16,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EVENT_LISTENERS: list[str] = []
+EVENT_LISTENERS: list[str] = [
+    "xinyong.alerts.listeners",
+]
 SCHEDULED_JOBS: list[str] = [
     "xinyong.notify.digest",
     "xinyong.notify.reminders",
+    "xinyong.alerts.jobs",
 ]
 REMINDER_PROVIDERS: list[str] = [
     "xinyong.notify.reminders",
