@@ -38,6 +38,8 @@ ROUTER_MODULES = [
     "xinyong.scorecard.pages",
     "xinyong.notify.api",
     "xinyong.notify.pages",
+    "xinyong.alerts.api",
+    "xinyong.alerts.pages",
 ]
 
 

@@ -31,6 +31,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/public", "公共查询", "Public", None),
     NavLink("/inbox", "站内信", "Inbox", LOGIN_ROLES),
     NavLink("/webhooks", "Webhook", "Webhooks", ("city_admin", "district_officer")),
+    NavLink("/alerts", "风险预警", "Alerts", ("city_admin", "district_officer", "bank")),
 )
 
 
