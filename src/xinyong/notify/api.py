@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.deps import db_session, require_role
@@ -22,6 +22,8 @@ from xinyong.notify.schemas import (
     UnreadOut,
 )
 
+# Row ids are 32-bit integers: a larger number (an ID-card number, say) is 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Db = Annotated[Session, Depends(db_session)]
 Anyone = Annotated[Viewer, Depends(require_role(*LOGIN_ROLES))]
@@ -66,7 +68,7 @@ def get_unread(db: Db, viewer: Anyone) -> UnreadOut:
 
 
 @router.post("/inbox/{item_id}/read", response_model=InboxItemOut)
-def post_read(item_id: int, db: Db, viewer: Anyone) -> InboxItemOut:
+def post_read(item_id: RowId, db: Db, viewer: Anyone) -> InboxItemOut:
     """Mark one of the caller's items read; another user's item is 404."""
     try:
         return item_out(service.mark_read(db, user_id=_uid(viewer), item_id=item_id))
@@ -106,7 +108,7 @@ def get_dead_letters(db: Db, viewer: Officer) -> list[DeliveryOut]:
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/redeliver", response_model=DeliveryOut)
-def post_redeliver(delivery_id: int, db: Db, viewer: Officer) -> DeliveryOut:
+def post_redeliver(delivery_id: RowId, db: Db, viewer: Officer) -> DeliveryOut:
     """Queue a dead letter again (same message id); 409 while its endpoint is disabled."""
     try:
         return delivery_out(service.redeliver(db, delivery_id=delivery_id, **scope(viewer)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.notify import service
 from xinyong.notify.models import DELIVERY_STATUSES
 
+# Row ids are 32-bit integers: a larger number (an ID-card number, say) is 422, never a database error.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session)]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
@@ -36,7 +38,7 @@ def inbox_page(request: Request, db: Db, viewer: Anyone):
 
 
 @router.post("/inbox/{item_id}/read")
-def inbox_read(item_id: int, db: Db, viewer: Anyone):
+def inbox_read(item_id: RowId, db: Db, viewer: Anyone):
     # someone else's or an unknown item: nothing changes, and the same answer
     with contextlib.suppress(service.NotifyError):
         service.mark_read(db, user_id=int(viewer.user_id or 0), item_id=item_id)
@@ -85,7 +87,7 @@ def webhooks_add(
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/redeliver", response_class=HTMLResponse)
-def webhooks_redeliver(request: Request, delivery_id: int, db: Db, viewer: Officer):
+def webhooks_redeliver(request: Request, delivery_id: RowId, db: Db, viewer: Officer):
     try:
         service.redeliver(db, delivery_id=delivery_id, **_scope(viewer))
     except service.NotifyError as exc:
