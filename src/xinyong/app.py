@@ -53,6 +53,10 @@ ROUTER_MODULES = [
     "xinyong.points.pages",
     "xinyong.subjects.api",
     "xinyong.subjects.pages",
+    "xinyong.notify.api",
+    "xinyong.notify.pages",
+    "xinyong.alerts.api",
+    "xinyong.alerts.pages",
 ]
 
 

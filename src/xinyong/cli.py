@@ -39,6 +39,8 @@ COMMAND_MODULES = [
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
     "xinyong.commitments.cli",
+    "xinyong.notify.cli",
+    "xinyong.alerts.cli",
     "xinyong.rules.cli",
     "xinyong.lists.cli",
     "xinyong.repair.cli",

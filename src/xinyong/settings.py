@@ -39,6 +39,18 @@ class Settings:
     db_pool_size: int = 10  # connections kept open per server process
     db_pool_overflow: int = 10  # extra connections opened under load, closed when idle
     db_pool_timeout: float = 3.0  # seconds a request waits for a connection before it gets a 503
+    smtp_host: str = ""  # e-mail channel of the notification worker; empty: e-mail is not sent
+    smtp_port: int = 25
+    smtp_from: str = "xinyong@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0  # seconds per SMTP conversation
+    worker_interval: float = 2.0  # seconds between delivery passes of `xinyong worker`
+    worker_lease: int = 120  # seconds a claimed event/delivery stays reserved for one worker
+    webhook_timeout: float = 10.0  # default per-endpoint timeout (seconds) of a new webhook endpoint
+    alerts_dir: Path = REPO_ROOT / "alerts"  # alert rules (rules.yaml) of risk early warning
+    digest_hour: int = 8  # local hour of the daily digest, reminders and watchlist scans
 
     def __post_init__(self) -> None:
         # Settings(database_url=...) built in code (tests, embedding) follows the same rule as the
@@ -69,6 +81,18 @@ class Settings:
             db_pool_size=int(_env("XINYONG_DB_POOL_SIZE", "10")),
             db_pool_overflow=int(_env("XINYONG_DB_POOL_OVERFLOW", "10")),
             db_pool_timeout=float(_env("XINYONG_DB_POOL_TIMEOUT", "3")),
+            smtp_host=_env("XINYONG_SMTP_HOST", ""),
+            smtp_port=int(_env("XINYONG_SMTP_PORT", "25")),
+            smtp_from=_env("XINYONG_SMTP_FROM", "xinyong@localhost"),
+            smtp_user=_env("XINYONG_SMTP_USER", ""),
+            smtp_password=_env("XINYONG_SMTP_PASSWORD", ""),
+            smtp_starttls=_env("XINYONG_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+            smtp_timeout=float(_env("XINYONG_SMTP_TIMEOUT", "10")),
+            worker_interval=float(_env("XINYONG_WORKER_INTERVAL", "2")),
+            worker_lease=int(_env("XINYONG_WORKER_LEASE", "120")),
+            webhook_timeout=float(_env("XINYONG_WEBHOOK_TIMEOUT", "10")),
+            alerts_dir=Path(_env("XINYONG_ALERTS_DIR", str(REPO_ROOT / "alerts"))),
+            digest_hour=int(_env("XINYONG_DIGEST_HOUR", "8")),
         )
 
 

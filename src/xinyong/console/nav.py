@@ -42,6 +42,9 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/points/me", "我的积分", "My points", ("subject",)),
     NavLink("/medical/me", "我的就医账单", "My statements", ("subject",)),
     NavLink("/medical/dashboard", "信用就医", "Credit medical", ("city_admin", "district_officer")),
+    NavLink("/inbox", "站内信", "Inbox", LOGIN_ROLES),
+    NavLink("/webhooks", "Webhook", "Webhooks", ("city_admin", "district_officer")),
+    NavLink("/alerts", "风险预警", "Alerts", ("city_admin", "district_officer", "bank")),
 )
 
 

@@ -60,6 +60,7 @@ DEMO_STEPS: list[str] = [
     "xinyong.commitments.demo",
     "xinyong.repair.demo",
     "xinyong.draws.demo",
+    "xinyong.alerts.demo",
 ]
 
 

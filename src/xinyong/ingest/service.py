@@ -40,6 +40,7 @@ from xinyong.ingest.identity import flag_subjects
 from xinyong.ingest.models import Batch, QuarantineRow
 from xinyong.ingest.orgcode import link_org_codes
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
+from xinyong.notify.outbox import emit
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record, RecordVersion, reserve_seq
 from xinyong.subjects.merge import merge_chains, record_ingest_moves
@@ -406,6 +407,21 @@ def ingest_grid(
                 warnings=warnings,
             )
         )
+        if result.accepted or result.corrected:  # listeners (alerts) react through the outbox
+            emit(
+                conn,
+                kind="ingest.batch",
+                payload={
+                    "batch": batch_id,
+                    "kind": spec.id,
+                    "source": source,
+                    "accepted": result.accepted,
+                    "corrected": result.corrected,
+                    "corrected_ids": corrected_ids[:10000],
+                },
+                dedup_key=f"ingest.batch:{batch_id}",
+                now=now,
+            )
         if within is not None:
             within(conn, result)
     return result

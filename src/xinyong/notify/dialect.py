@@ -25,9 +25,11 @@ def dialect_name(conn: Session | Connection) -> str:
 
 def insert_ignore(conn: Session | Connection, table: Any, values: dict | list[dict]) -> int:  # noqa: ANN401
     """Insert, skipping rows that violate a unique constraint. Returns the number inserted."""
+    table = getattr(table, "__table__", table)  # a Core table: the ORM bulk path hides rowcount
     ins = postgresql.insert(table) if dialect_name(conn) == "postgresql" else sqlite.insert(table)
-    result = conn.execute(ins.values(values).on_conflict_do_nothing())
-    return max(result.rowcount or 0, 0)
+    key = list(table.primary_key.columns)[0]
+    # RETURNING counts what was inserted (psycopg reports rowcount -1 for ON CONFLICT through the ORM)
+    return len(conn.execute(ins.values(values).on_conflict_do_nothing().returning(key)).all())
 
 
 def claim(

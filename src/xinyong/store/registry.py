@@ -27,6 +27,7 @@ MODEL_MODULES = [
     "xinyong.books.models",
     "xinyong.medical.models",
     "xinyong.points.models",
+    "xinyong.alerts.models",
 ]
 
 
