@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "xinyong.reports.models",
     "xinyong.commitments.models",
     "xinyong.rules.models",
+    "xinyong.notify.models",
 ]
 
 
