@@ -181,3 +181,16 @@ def test_expire_due_is_idempotent(engine):
     with session_scope(engine) as s:
         assert service.expire_due(s, as_of=as_of, now=dt.datetime(2027, 2, 1)) == []
         assert service.states(s, commitment_ids=[a, b], as_of=as_of) == {a: "expired", b: "kept"}
+
+
+def test_steps_are_emitted_to_the_outbox(engine):
+    from xinyong.notify.models import OutboxEvent
+
+    world = add_subjects(engine)
+    cid = _sign(engine, world["heping"][0])
+    _step(engine, cid, "breached", dt.date(2026, 5, 20), reason="虚假宣传")
+    with session_scope(engine) as s:
+        rows = s.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        assert [r.kind for r in rows] == ["commitment.signed", "commitment.breached"]
+        assert rows[1].subject_id == world["heping"][0] and rows[1].payload["commitment_id"] == cid
+        assert rows[1].district_code == "120101"

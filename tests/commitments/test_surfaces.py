@@ -168,6 +168,8 @@ def test_phone_page_signs_with_its_key(http, engine):
     client, auth, _world = http
     page = client.get("/commitments/sign", headers=auth["merchant"])
     assert page.status_code == 200 and "依法诚信经营" in page.text and "静海" not in page.text
+    assert "信用修复承诺书" not in page.text  # signed within a repair application, not on this page
+    assert page.text.index("入驻商家诚信经营承诺书") < page.text.index("容缺受理承诺书")  # the pilot's first
     form = {"template_id": "heping_honest_merchant", "idempotency_key": "k-page", "agree": "yes"}
     r = client.post("/commitments/sign", data=form, headers=auth["merchant"], follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/commitments/sign?done=CM")

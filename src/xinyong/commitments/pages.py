@@ -60,16 +60,19 @@ def sign_page(request: Request, viewer: Signer, done: str | None = Query(None, m
     today = clock.today()
     with session_scope(_engine(request)) as s:
         subject = s.get(Subject, viewer.subject_id or "")
-        letters = (
-            [
+        # Credit-repair letters are signed within a repair application (xinyong.repair), not here;
+        # the pilot's own letters come first.
+        letters = sorted(
+            (
                 t
                 for t in templates_for(
                     pilot=subject.pilot, district_code=subject.district_code, kind=subject.kind
                 )
-                if t.online
-            ]
+                if t.online and t.type != "credit_repair"
+            )
             if subject
-            else []
+            else [],
+            key=lambda t: (not t.pilots, t.id),
         )
         mine = views.listing(s, viewer, as_of=today)
     signed_templates = {c.template_id for c in mine if c.state in ("signed", "in_force")}

@@ -117,9 +117,47 @@ def _append(
         breach_record_no=breach_record_no,
     )
     session.add(row)
+    if event != IN_FORCE:  # in force follows signing the same instant: one notification is enough
+        _notify(
+            session, commitment, event=event, state=state, effective_on=effective_on, reason=reason, at=at
+        )
     if buffer is not None:
         buffer.append(({"type": LEDGER_EVENT, **details}, at, row, commitment))
     return row
+
+
+def _notify(
+    session: Session,
+    commitment: Commitment,
+    *,
+    event: str,
+    state: str,
+    effective_on: dt.date,
+    reason: str,
+    at: dt.datetime,
+) -> None:
+    """`commitment.<event>` in the notification outbox (xinyong.notify; same transaction), to the
+    signing account when there is one and to the subject's district."""
+    from xinyong.notify import emit
+
+    emit(
+        session,
+        kind=f"commitment.{event}",
+        payload={
+            "commitment_id": commitment.id,
+            "template_id": commitment.template_id,
+            "state": state,
+            "effective_on": effective_on.isoformat(),
+            "reason": reason[:500],
+            "title_zh": f"信用承诺{EVENTS[event][0]}：{commitment.id}",
+            "title_en": f"Commitment {EVENTS[event][1]}: {commitment.id}",
+        },
+        subject_id=commitment.subject_id,
+        district_code=commitment.district_code,
+        user_ids=[commitment.signer_user_id] if commitment.signer_user_id else None,
+        dedup_key=f"commitment:{commitment.id}:{event}:{effective_on.isoformat()}",
+        now=at,
+    )
 
 
 @contextmanager
