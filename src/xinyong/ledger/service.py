@@ -49,6 +49,7 @@ EVENT_TYPES = (
     "evidence.recorded",  # 五流合一 trade evidence bundle (河东)
     "key.rotated",  # 更换签名密钥: the signing key changed on purpose (record_id = the new key id)
     "repair.step",  # 信用修复 / 异议: one step of a repair application or objection (xinyong.repair)
+    "commitment.event",  # 信用承诺: signed, in force, kept, breached, expired, withdrawn (record_id = commitment id)
 )
 
 # Record events whose fields must still match the record row (ledger verify).

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "xinyong.reports.models",
     "xinyong.notify.models",
     "xinyong.repair.models",
+    "xinyong.commitments.models",
 ]
 
 
