@@ -124,7 +124,7 @@ def subject_repair(subject_id: str, db: Db, viewer: Reader, as_of: dt.date | Non
     return {
         "subject_id": subject_id,
         "as_of": day.isoformat(),
-        "records": service.subject_records(db, subject_id=subject_id, as_of=day),
+        "records": service.subject_records(db, subject_id=subject_id, as_of=day, viewer=viewer),
         "cases": service.list_cases(db, as_of=day, subject_id=subject_id),
     }
 

@@ -58,7 +58,11 @@ def repair_page(request: Request, viewer: SubjectUser) -> Response:
     day = _as_of(request)
     with session_scope(request.app.state.engine) as s:
         subject = s.get(Subject, viewer.subject_id) if viewer.subject_id else None
-        records = service.subject_records(s, subject_id=viewer.subject_id, as_of=day) if subject else []
+        records = (
+            service.subject_records(s, subject_id=viewer.subject_id, as_of=day, viewer=viewer)
+            if subject
+            else []
+        )
         cases = service.list_cases(s, as_of=day, subject_id=viewer.subject_id) if subject else []
         names = {
             r.id: (r.fields or {}).get("decision_no") or r.source_record_id or r.id

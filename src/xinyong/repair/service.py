@@ -26,7 +26,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from xinyong.disclosure.policy import PRIVATE_SUBJECT_KINDS
+from xinyong.disclosure.policy import OPERATOR, PRIVATE_SUBJECT_KINDS, Viewer, record_filter
 from xinyong.evaluation.repair import repairability
 from xinyong.records.models import Record
 from xinyong.repair.models import (
@@ -132,12 +132,16 @@ def record_info(session: Session, *, record: Record, as_of: dt.date) -> dict[str
     }
 
 
-def subject_records(session: Session, *, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
-    """`record_info` for each negative record of the subject (its own view: the subject sees all its
-    records, docs/disclosure.md), oldest decision first."""
+def subject_records(
+    session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer = OPERATOR
+) -> list[dict[str, Any]]:
+    """`record_info` for each negative record of the subject that `viewer` may see as of the date
+    (disclosure.record_filter: the subject sees its own records, never one dated after as_of or
+    erased), oldest decision first."""
     rows = session.scalars(
         select(Record)
-        .where(Record.subject_id == subject_id, Record.polarity == "negative")
+        .join(Subject, Subject.id == Record.subject_id)
+        .where(Record.subject_id == subject_id, Record.polarity == "negative", record_filter(viewer, as_of))
         .order_by(Record.occurred_on, Record.id)
     ).all()
     return [record_info(session, record=r, as_of=as_of) for r in rows]
@@ -236,22 +240,29 @@ def sign_repair_commitment(
     """Sign the public repair commitment (信用修复型承诺) and return its reference.
 
     The one place that knows how commitments are signed: through `xinyong.commitments.service.sign`
-    with the `信用修复型` template when the commitments domain is installed, else a reference to the
-    commitment text accepted online (its SHA-256 with subject and time), kept in the case and ledger."""
+    with the `credit_repair` (信用修复型) template when the commitments domain is installed (refusals
+    become RepairError), else a reference to the commitment text accepted online (its SHA-256 with
+    subject and time), kept in the case and ledger."""
     try:
         commitments = importlib.import_module("xinyong.commitments.service")
     except ModuleNotFoundError:
         commitments = None
     if commitments is not None and hasattr(commitments, "sign"):
-        signed = commitments.sign(
-            session,
-            template_id="信用修复型",
-            subject_id=subject_id,
-            actor=actor,
-            channel="online",
-            idempotency_key=idempotency_key,
-            now=now,
-        )
+        try:
+            signed = commitments.sign(
+                session,
+                template_id="credit_repair",
+                subject_id=subject_id,
+                actor=actor,
+                channel="online",
+                idempotency_key=idempotency_key,
+                now=now,
+            )
+        except ValueError as exc:  # CommitmentError: the message is zh / en
+            zh, _, en = str(exc).partition(" / ")
+            raise RepairError(
+                f"信用修复承诺未能签署：{zh}", f"the repair commitment was not signed: {en or zh}"
+            ) from None
         return f"commitment:{signed.id}"
     text = f"{COMMITMENT_TEXT_ZH}|{subject_id}|{now.isoformat()}"
     return "text:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,126 @@
+"""The repair API on SQLite and PostgreSQL: who may apply, see and decide; refusals as 422 with what is
+missing or the repairable date; approval hides the record from the public. "Today" is pinned to
+2026-10-12 (a Monday) so the working-day deadlines are fixed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from repair_world import add_record, add_subject
+
+from xinyong import clock
+from xinyong.store.db import session_scope
+
+TODAY = dt.date(2026, 10, 12)
+FILES = {
+    "correction": ("report.txt", b"rectified", "text/plain"),
+    "obligations": ("receipt.txt", b"paid", "text/plain"),
+}
+
+
+@pytest.fixture
+def http(engine, db_url, monkeypatch):
+    from xinyong.accounts.service import create_user, start_session
+    from xinyong.app import create_app
+    from xinyong.settings import Settings
+
+    monkeypatch.setattr(clock, "today", lambda *a, **k: TODAY)
+    add_subject(engine, "S1", "120116")
+    add_subject(engine, "S2", "120103")
+    add_record(engine, "OLD", occurred=dt.date(2026, 6, 1))  # repairable from 2026-09-02
+    add_record(engine, "NEW", occurred=dt.date(2026, 9, 1))  # repairable from 2026-12-02
+    add_record(engine, "HX", occurred=dt.date(2026, 1, 5), subject_id="S2")
+    headers = {}
+    specs = {
+        "firm": dict(role="subject", subject_id="S1"),
+        "other": dict(role="subject", subject_id="S2"),
+        "binhai": dict(role="district_officer", district_code="120116"),
+        "hexi": dict(role="district_officer", district_code="120103"),
+        "bank": dict(role="bank"),
+    }
+    with session_scope(engine) as s:
+        for name, spec in specs.items():
+            token, _ = start_session(s, user=create_user(s, username=name, **spec), kind="bearer")
+            headers[name] = {"Authorization": f"Bearer {token}"}
+    application = create_app(Settings(database_url=db_url))
+    with TestClient(application) as client:
+        yield client, headers
+    application.state.engine.dispose()
+
+
+def test_repair_over_the_api(http):
+    client, auth = http
+    r = client.get("/api/v1/subjects/S1/repair", headers=auth["firm"])
+    rows = {x["record_id"]: x for x in r.json()["records"]}
+    assert rows["OLD"]["repairable"] and rows["NEW"]["first_repairable_on"] == "2026-12-02"
+    assert client.get("/api/v1/subjects/S1/repair", headers=auth["other"]).status_code == 404
+    assert client.get("/api/v1/subjects/S1/repair", headers=auth["hexi"]).status_code == 404
+    assert client.get("/api/v1/subjects/S1/repair", headers=auth["bank"]).status_code == 403
+
+    r = client.post(
+        "/api/v1/repair/applications", data={"record_id": "NEW", "statement": "x"}, headers=auth["firm"]
+    )
+    assert r.status_code == 422 and r.json()["detail"]["repairable_from"] == "2026-12-02"
+    r = client.post(
+        "/api/v1/repair/applications",
+        data={"record_id": "OLD", "statement": "已整改"},
+        files={"correction": FILES["correction"]},
+        headers=auth["firm"],
+    )
+    assert r.status_code == 422
+    assert [m.split("：")[0] for m in r.json()["detail"]["missing"]] == ["obligations", "commitment"]
+    # another subject's record: 404 like an unknown id
+    r = client.post("/api/v1/repair/applications", data={"record_id": "HX"}, headers=auth["firm"])
+    assert r.status_code == 404
+    r = client.post(
+        "/api/v1/repair/applications",
+        data={"record_id": "OLD", "statement": "已整改", "accept_commitment": "true"},
+        files=FILES,
+        headers=auth["firm"],
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()
+    # 滨海: 5 working days after Mon 2026-10-12 → 13, 14, 15, 16, 19
+    assert case["due_on"] == "2026-10-19" and case["state"] == "submitted"
+
+    url = f"/api/v1/repair/applications/{case['id']}/decision"
+    body = {"decision": "approved", "reason": "材料齐全"}
+    assert client.post(url, json=body, headers=auth["hexi"]).status_code == 404
+    assert client.post(url, json=body, headers=auth["firm"]).status_code == 403
+    queue = client.get("/api/v1/repair/applications", params={"open": "true"}, headers=auth["binhai"]).json()
+    assert [c["id"] for c in queue] == [case["id"]]
+    assert client.get("/api/v1/repair/applications", headers=auth["hexi"]).json() == []
+    r = client.post(url, json=body, headers=auth["binhai"])
+    assert r.status_code == 200 and r.json()["state"] == "approved"
+    public = client.get("/api/v1/records/OLD/status")
+    assert public.status_code == 404  # repaired: gone from the public
+    mine = client.get("/api/v1/subjects/S1/repair", headers=auth["firm"]).json()
+    assert {x["record_id"]: x["status"] for x in mine["records"]}["OLD"] == "repaired"
+    assert client.get("/api/v1/repair/median", headers=auth["binhai"]).json() == {
+        "120116": {"median_workdays": 0, "decided": 1}
+    }
+
+
+def test_objection_over_the_api(http):
+    client, auth = http
+    r = client.post(
+        "/api/v1/objections", json={"record_id": "NEW", "statement": "不是本单位"}, headers=auth["firm"]
+    )
+    assert r.status_code == 201 and r.json()["state"] == "verifying"
+    status = client.get("/api/v1/records/NEW/status").json()
+    assert status["status"] == "objection" and status["status_zh"] == "异议中"
+    r = client.post(
+        f"/api/v1/repair/applications/{r.json()['id']}/decision",
+        json={"decision": "revoked", "reason": "核实有误"},
+        headers=auth["binhai"],
+    )
+    assert r.status_code == 200 and r.json()["state"] == "revoked"
+    assert (
+        client.get(
+            "/api/v1/repair/when",
+            params={"severity": "general", "decided": "2026-11-30", "as_of": "2026-12-01"},
+        ).json()["min_period_end"]
+        == "2027-02-28"
+    )
