@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from xinyong.draws.sampler import ALGORITHM, Stream, sample, subkey
+from xinyong.draws.sampler import _TWO64, ALGORITHM, Stream, sample, subkey
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,9 @@ def _assign(
     unit_get = by_unit.get
     load = [0] * size
     capped: set[int] = set()
-    below = Stream(subkey(seed, "inspectors")).below
+    # below(size), inlined: the pool size never changes, so the rejection limit is computed once
+    nxt = Stream(subkey(seed, "inspectors")).next64
+    limit = _TWO64 - _TWO64 % size if size else 0
     shortfalls: list[Shortfall] = []
     chosen_all: list[list[int]] = []
     empty: frozenset[int] = frozenset()
@@ -237,7 +239,10 @@ def _assign(
             continue
         chosen: list[int] = []
         while len(chosen) < per:
-            j = below(size)
+            u = nxt()
+            if u >= limit:
+                continue
+            j = u % size
             if j in banned or j in capped or j in chosen:
                 continue
             chosen.append(j)

@@ -2,7 +2,7 @@
 
 和平区市场监管局 inspects the 海信广场 merchants under the `heping_mall` scheme (good credit: lower
 ratio): 12 inspectors (one tied to a merchant, so avoidance has work to do), one plan, one draw
-committed 30 days before the demo's end date, run with a typed-in outside value, and a result for
+committed on the demo's end date (after its evaluation, so tiers follow its grades), run with a typed-in outside value, and a result for
 every target (mostly passed; one rectification, one failure), published as inspection records.
 The demo secret is derived from a fixed text so the demo is deterministic; real draws use
 `secrets.token_hex`. Idempotent: a second call finds the plan and adds nothing.
@@ -29,7 +29,8 @@ GIVEN = ("建国", "志强", "海燕", "立新", "晓东", "丽华", "文博", "
 
 def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None) -> dict:
     """Create 和平's plan, one completed draw and its results; {inspectors, targets, results}."""
-    committed_at = dt.datetime.combine(as_of - dt.timedelta(days=30), dt.time(1, 30))
+    # the whole draw happens on the demo's last day, after its evaluation, so tiers follow the demo's grades
+    committed_at = dt.datetime.combine(as_of, dt.time(0, 30))
     with Session(engine) as s, s.begin():
         if s.get(InspectionPlan, PLAN_ID) is not None:
             return {"inspectors": 0, "targets": 0, "results": 0}
@@ -67,7 +68,7 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
         draw = service.commit_draw(
             s,
             plan_id=PLAN_ID,
-            as_of=as_of - dt.timedelta(days=30),
+            as_of=as_of,
             actor="heping",
             now=committed_at,
             secret_hex=hashlib.sha256("xinyong demo 和平 2026 抽查".encode()).hexdigest(),
@@ -78,7 +79,7 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
             draw_id=draw_id,
             actor="heping",
             outside_value="演示 福彩3D 第2026270期 5 1 8",
-            now=committed_at + dt.timedelta(days=1),
+            now=committed_at + dt.timedelta(minutes=30),
         )
     if outcome.status != "drawn":
         return {"inspectors": 12, "targets": 0, "results": 0}
@@ -93,9 +94,9 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
             findings={"failed": "未明码标价，商品标签不全", "rectify": "营业执照未在显著位置公示"}.get(
                 result
             ),
-            inspection_date=as_of - dt.timedelta(days=20 - i % 5),
+            inspection_date=as_of,
             actor="heping",
-            now=dt.datetime.combine(as_of - dt.timedelta(days=10), dt.time(2, 0)),
+            now=dt.datetime.combine(as_of, dt.time(9, 0)),
         )
         results += 1
     with Session(engine) as s:

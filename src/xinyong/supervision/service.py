@@ -341,7 +341,7 @@ def archive_section(session: Session, *, subject: Subject, as_of: dt.date, viewe
         return None
     try:
         decisions = tiers_of_subject(session, subject=subject, as_of=as_of)
-    except SchemeError:
+    except ValueError:  # SchemeError, RuleError: a broken saved scheme must not break the archive
         return None
     if not decisions:
         return None
