@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "xinyong.status.models",
     "xinyong.reports.models",
     "xinyong.incentives.models",
+    "xinyong.financing.models",
 ]
 
 
