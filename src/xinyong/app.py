@@ -37,6 +37,7 @@ ROUTER_MODULES = [
     "xinyong.status.api",
     "xinyong.scorecard.pages",
     "xinyong.incentives.api",
+    "xinyong.financing.api",
 ]
 
 

@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
     "xinyong.incentives.cli",
+    "xinyong.financing.cli",
 ]
 
 
