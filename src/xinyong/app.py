@@ -38,6 +38,8 @@ ROUTER_MODULES = [
     "xinyong.scorecard.pages",
     "xinyong.incentives.api",
     "xinyong.financing.api",
+    "xinyong.incentives.pages",
+    "xinyong.financing.pages",
 ]
 
 
