@@ -36,6 +36,8 @@ ROUTER_MODULES = [
     "xinyong.evaluation.pages",
     "xinyong.status.api",
     "xinyong.scorecard.pages",
+    "xinyong.lists.api",
+    "xinyong.lists.pages",
     "xinyong.incentives.api",
     "xinyong.financing.api",
     "xinyong.incentives.pages",

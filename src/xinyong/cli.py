@@ -38,6 +38,8 @@ COMMAND_MODULES = [
     "xinyong.evaluation.cli",
     "xinyong.status.cli",
     "xinyong.scorecard.cli",
+    "xinyong.rules.cli",
+    "xinyong.lists.cli",
     "xinyong.incentives.cli",
     "xinyong.financing.cli",
 ]

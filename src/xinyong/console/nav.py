@@ -29,6 +29,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/ingest/upload", "数据上传", "Upload", ("city_admin", "department")),
     NavLink("/quarantine", "待处理数据", "Quarantine", ("city_admin", "department")),
     NavLink("/public", "公共查询", "Public", None),
+    NavLink("/lists", "信用名单", "Lists", ("city_admin", "district_officer")),
     NavLink("/scenarios", "信易+场景", "Incentives", LOGIN_ROLES),
     NavLink("/bank", "银行工作台", "Bank workbench", ("bank",)),
     NavLink("/my/score", "我的信用积分", "My score", ("subject",)),

@@ -56,6 +56,7 @@ class BuildReport:
 # `seed_demo(*, engine, as_of: date, now: datetime | None) -> dict` (idempotent; returns counts for the
 # build report). Order matters: a step may use what an earlier one made.
 DEMO_STEPS: list[str] = [
+    "xinyong.lists.demo",
     "xinyong.incentives.demo",
     "xinyong.financing.demo",
 ]

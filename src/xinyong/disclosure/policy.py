@@ -203,6 +203,18 @@ def full_archive(viewer: Viewer, subject: Any) -> bool:
     return sees_personal_data(viewer, subject)
 
 
+def list_membership_visible(viewer: Viewer, subject: Any | None, *, public_list: bool) -> bool:
+    """May `viewer` see that `subject` is on a credit list (xinyong.lists)? Callers have checked
+    `subject_visible` first. A public list's memberships (红名单, 严重失信主体名单) are public; a
+    non-public list's (重点关注, 白名单) are seen by the city, the subject's own district office, banks
+    (whitelists are shared with them for 信易贷) and the subject itself."""
+    if public_list or viewer.role in ("city_admin", "bank"):
+        return True
+    if subject is None:
+        return False
+    return _own_district(viewer, subject) or _own_subject(viewer, subject.id)
+
+
 # --------------------------------------------------------------------------- the same policy in SQL
 
 

@@ -93,6 +93,7 @@ class Card:
     negative: list[CardRecord] = field(default_factory=list)
     grades: list[GradeView] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    lists: list[dict[str, Any]] = field(default_factory=list)  # public credit lists in force (xinyong.lists)
 
 
 @lru_cache(maxsize=64)
@@ -248,4 +249,7 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
     card.positive.sort(key=lambda r: kind_order(r.kind))
     if with_grades and subject.graded:
         card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)
+    from xinyong.lists.service import card_lists
+
+    card.lists = card_lists(conn, subject_id=subject_id, as_of=as_of)
     return card

@@ -16,6 +16,8 @@ MODEL_MODULES = [
     "xinyong.evaluation.models",
     "xinyong.status.models",
     "xinyong.reports.models",
+    "xinyong.rules.models",
+    "xinyong.lists.models",
     "xinyong.incentives.models",
     "xinyong.financing.models",
 ]

@@ -1,0 +1,1 @@
+"""Credit lists (信用名单): docs/lists.md."""
