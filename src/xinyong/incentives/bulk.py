@@ -57,20 +57,33 @@ def benefits_many(
     scenarios: Sequence[Scenario] | None = None,
 ) -> dict[str, set[str]]:
     """{scenario id: subjects granted} for every subject (or the given ones) as of the date; members of a
-    list that excludes from benefits (lists domain) are removed from every scenario."""
-    from xinyong.rules.service import evaluate_many
+    list that excludes from benefits (lists domain) are removed from every scenario.
 
+    The rules package's vectorised parts: one `facts_table` with every fact any scenario reads (built once),
+    then each scenario's checked rule as a DuckDB predicate over it (`evaluate_table`) — the same as
+    `rules.evaluate_many` per scenario without rebuilding the facts table 15 times."""
+    if isinstance(session_or_engine, Session):
+        return _many(session_or_engine, as_of, subject_ids, scenarios)
+    with Session(session_or_engine) as session:
+        return _many(session, as_of, subject_ids, scenarios)
+
+
+def _many(
+    session: Session, as_of: dt.date, subject_ids: Sequence[str] | None, scenarios: Sequence[Scenario] | None
+) -> dict[str, set[str]]:
+    from xinyong.rules.service import check_expression, evaluate_table, facts_table
+
+    rules = {sc.id: check_expression(bulk_rule(sc)) for sc in scenarios or load_scenarios()}
+    keys = sorted({k for r in rules.values() for k in r.read_keys}, key=lambda k: (k[0], k[1] or ""))
+    table = facts_table(session, read_keys=keys, as_of=as_of, subject_ids=subject_ids)
     out: dict[str, set[str]] = {}
-    for sc in scenarios or load_scenarios():
-        got = evaluate_many(session_or_engine, expression=bulk_rule(sc), as_of=as_of, subject_ids=subject_ids)
-        out[sc.id] = {sid for sid, ok in got.items() if ok}
+    for sid, rule in rules.items():
+        res = evaluate_table(rule, table)
+        ids, ok = res.column("subject_id").to_pylist(), res.column("result").to_pylist()
+        out[sid] = {i for i, r in zip(ids, ok, strict=True) if r}
     try:
         from xinyong.lists.service import excluded_subjects
     except ImportError:
         return out
-    if isinstance(session_or_engine, Session):
-        excluded = excluded_subjects(session_or_engine, as_of)
-    else:
-        with Session(session_or_engine) as s:
-            excluded = excluded_subjects(s, as_of)
+    excluded = excluded_subjects(session, as_of)
     return {k: v - excluded for k, v in out.items()}
