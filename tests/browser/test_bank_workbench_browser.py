@@ -15,6 +15,28 @@ from xinyong.subjects.models import Subject
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory) -> str:
+    """The conftest's demo at a fifth of the roster, built with a longer timeout: the demo steps (needs,
+    whitelists, pushes, outcomes) take minutes more on a loaded machine than conftest's 300 s allow."""
+    import subprocess
+    import sys
+
+    from xinyong.accounts.service import seed_demo_users
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('bank') / 'demo.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "xinyong.cli", "demo", "build", "--url", url, "--scale", "0.2"],
+        check=True,
+        capture_output=True,
+        timeout=1500,
+    )
+    engine = make_engine(url)
+    seed_demo_users(engine)
+    engine.dispose()
+    return url
+
+
 def _facts(url: str) -> tuple[int, str, int]:
     engine = make_engine(url)
     with engine.connect() as conn:

@@ -270,4 +270,5 @@ def test_credit_village_collective_whitelist(engine):
             actor=OPERATOR,
             parent_id="V1",
         )
-    assert proposed == ["M1"] and need.collective
+        collective = need.collective
+    assert proposed == ["M1"] and collective
