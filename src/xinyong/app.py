@@ -57,6 +57,9 @@ ROUTER_MODULES = [
     "xinyong.notify.pages",
     "xinyong.alerts.api",
     "xinyong.alerts.pages",
+    "xinyong.financing.api",
+    "xinyong.incentives.pages",
+    "xinyong.financing.pages",
 ]
 
 

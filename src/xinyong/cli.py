@@ -50,6 +50,7 @@ COMMAND_MODULES = [
     "xinyong.books.cli",
     "xinyong.medical.cli",
     "xinyong.points.cli",
+    "xinyong.financing.cli",
 ]
 
 

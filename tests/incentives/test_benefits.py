@@ -232,3 +232,19 @@ def test_benefit_use_is_idempotent_and_bad_input_changes_nothing(world):
         }
     ]
     assert stats["districts"]["120105"] == {"scenarios": 4, "launched": 1, "users_served": 2}
+
+
+def test_the_bulk_path_agrees_with_one_subject_at_a_time(world, tmp_path):
+    """benefits_many (rules.evaluate_many, DuckDB) vs benefits (CEL per subject) on the same store, once
+    the grades are stored (the bulk path reads stored runs)."""
+    from xinyong.evaluation.service import evaluate
+    from xinyong.incentives.bulk import benefits_many
+
+    for model in ("city_enterprise", "person_haihe"):
+        evaluate(world, model_id=model, as_of=AS_OF, snapshot_dir=tmp_path / "snap")
+    subjects = ["H_BAD", "H_PLAIN", "H_GOOD", "H_DEBTOR", "PERSON", "PERSON_OK"]  # no policy package here
+    bulk = benefits_many(world, as_of=AS_OF, subject_ids=subjects)
+    with Session(world) as s:
+        for sid in subjects:
+            one = _ids(service.benefits(s, subject_id=sid, as_of=AS_OF, with_reasons=False)["granted"])
+            assert one == {sc for sc, got in bulk.items() if sid in got}, sid

@@ -45,6 +45,9 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/inbox", "站内信", "Inbox", LOGIN_ROLES),
     NavLink("/webhooks", "Webhook", "Webhooks", ("city_admin", "district_officer")),
     NavLink("/alerts", "风险预警", "Alerts", ("city_admin", "district_officer", "bank")),
+    NavLink("/scenarios", "信易+场景", "Incentives", LOGIN_ROLES),
+    NavLink("/bank", "银行工作台", "Bank workbench", ("bank",)),
+    NavLink("/my/score", "我的信用积分", "My score", ("subject",)),
 )
 
 

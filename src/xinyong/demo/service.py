@@ -61,6 +61,8 @@ DEMO_STEPS: list[str] = [
     "xinyong.repair.demo",
     "xinyong.draws.demo",
     "xinyong.alerts.demo",
+    "xinyong.incentives.demo",
+    "xinyong.financing.demo",
 ]
 
 

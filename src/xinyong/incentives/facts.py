@@ -118,33 +118,27 @@ def list_ids(session: Session, *, subject_id: str, as_of: dt.date) -> list[str]:
         from xinyong.lists import service as lists  # noqa: PLC0415 - optional lower domain
     except ImportError:
         return []
-    fn = getattr(lists, "subject_lists", None)
-    return sorted(fn(session, subject_id=subject_id, as_of=as_of)) if fn else []
+    fn = getattr(lists, "memberships_as_of", None)
+    return sorted(fn(session, subject_ids=[subject_id], as_of=as_of).get(subject_id, [])) if fn else []
 
 
 def excluded_from_benefits(
     session: Session, *, subject_id: str, as_of: dt.date, facts: dict[str, Any]
 ) -> dict | None:
-    """Why a subject gets no benefit at all (a serious-dishonesty list member), or None.
-
-    Uses `xinyong.lists.service.excluded_from_benefits` when the lists domain is installed; until then
-    a listed judgment debtor (失信被执行人, a national serious-dishonesty list) is excluded."""
+    """Why a subject gets no benefit at all (a serious-dishonesty list member), or None: the lists
+    domain's `excluded_from_benefits` (严重失信主体名单), or a judgment debtor not removed (失信被执行人 is
+    a serious-dishonesty list by law, whether or not the lists have been synced)."""
     try:
         from xinyong.lists import service as lists  # noqa: PLC0415 - optional lower domain
     except ImportError:
         lists = None
     fn = getattr(lists, "excluded_from_benefits", None) if lists else None
-    if fn is not None:
-        out = fn(session, subject_id=subject_id, as_of=as_of)
-        if out:
-            if isinstance(out, dict):
-                return out
-            return {
-                "zh": "列入严重失信主体名单，不享受任何激励",
-                "en": "on a serious-dishonesty list: no benefit",
-            }
-        return None
-    if facts.get("judgment_debtor"):
+    if fn is not None and fn(session, subject_id=subject_id, as_of=as_of):
+        return {
+            "zh": "列入严重失信主体名单，不享受任何激励",
+            "en": "on a serious-dishonesty list: no benefit",
+        }
+    if facts.get("judgment_debtor"):  # 失信被执行人 is a serious-dishonesty list by law, synced or not
         return {
             "zh": "列入失信被执行人名单（严重失信主体），不享受任何激励",
             "en": "listed as a dishonest judgment debtor (serious dishonesty): no benefit",

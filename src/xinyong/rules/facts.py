@@ -55,6 +55,7 @@ from xinyong.subjects.models import Subject
 FACT_PROVIDERS: list[str] = [
     "xinyong.lists.facts",
     "xinyong.commitments.facts",
+    "xinyong.incentives.rulefacts",
 ]
 
 SELECTORS_POLARITY = ("any", "negative", "positive", "neutral")

@@ -28,6 +28,7 @@ MODEL_MODULES = [
     "xinyong.medical.models",
     "xinyong.points.models",
     "xinyong.alerts.models",
+    "xinyong.financing.models",
 ]
 
 

@@ -1,0 +1,94 @@
+"""The bank workbench (银行工作台): the subjects pushed to the bank login's bank, each need with a form to
+record contact, approval (amount in yuan → fen, rate in basis points) or rejection; a subject's page
+with the records the bank may see (authorised-level ones only under the subject's authorisation)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from xinyong import clock
+from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.console.templating import render
+from xinyong.disclosure.policy import Viewer
+from xinyong.financing import service as fin
+from xinyong.incentives.errors import IncentiveError
+
+router = APIRouter(include_in_schema=False)
+Db = Annotated[Session, Depends(db_session)]
+BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
+
+
+def _workbench(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    *,
+    error: str | None = None,
+    ok: str | None = None,
+    status: int = 200,
+) -> Response:
+    bank_id = fin.bank_of(db, viewer)
+    resp = render(
+        request,
+        "financing/workbench.html",
+        rows=fin.bank_subjects(db, viewer=viewer),
+        bank_id=bank_id,
+        error=error,
+        ok=ok,
+    )
+    resp.status_code = status
+    return resp
+
+
+@router.get("/bank", response_class=HTMLResponse)
+def workbench(request: Request, db: Db, viewer: BankLogin, ok: str | None = Query(None, max_length=40)):
+    return _workbench(request, db, viewer, ok=ok)
+
+
+@router.get("/bank/subjects/{subject_id}", response_class=HTMLResponse)
+def bank_subject(request: Request, subject_id: str, db: Db, viewer: BankLogin):
+    try:
+        view = fin.bank_subject_view(
+            db, viewer=viewer, subject_id=subject_id, as_of=clock.today(), surface="page"
+        )
+    except IncentiveError as exc:
+        raise HTTPException(exc.status, detail=exc.message) from exc
+    return render(request, "financing/bank_subject.html", view=view)
+
+
+@router.post("/bank/outcomes", response_class=HTMLResponse)
+def post_outcome(
+    request: Request,
+    db: Db,
+    viewer: BankLogin,
+    need_id: Annotated[int, Form()],
+    event: Annotated[str, Form(max_length=16)],
+    amount_yuan: Annotated[str, Form(max_length=24)] = "",
+    rate_bp: Annotated[str, Form(max_length=8)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+    key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    try:
+        amount = fin.parse_yuan(amount_yuan) if event == "approved" else None
+        if event == "approved" and not rate_bp.strip().isdigit():
+            raise IncentiveError(
+                "rate_bp", f"利率须为整数基点：{rate_bp!r}", f"rate must be whole basis points: {rate_bp!r}"
+            )
+        fin.record_outcome(
+            db,
+            viewer=viewer,
+            need_id=need_id,
+            event=event,
+            idempotency_key=key or f"page:{need_id}:{event}:{amount}:{rate_bp}:{reason}"[:100],
+            amount_fen=amount,
+            rate_bp=int(rate_bp) if event == "approved" else None,
+            reason=reason,
+        )
+    except IncentiveError as exc:
+        db.rollback()
+        return _workbench(request, db, viewer, error=exc.message, status=exc.status)
+    return RedirectResponse(f"/bank?ok={event}", status_code=303)

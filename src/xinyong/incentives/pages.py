@@ -1,0 +1,116 @@
+"""Console pages of 信易+ and the individual score: a subject's benefits (reasons for the subject and
+officers only — disclosure `full_archive`), the public list of granted benefits on the card, the scenario
+list, and the person's own score page with its grants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from xinyong import clock
+from xinyong.accounts.deps import current_viewer, db_session, require_console_role
+from xinyong.console.templating import render
+from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
+from xinyong.incentives import person, service
+from xinyong.incentives.api import subject_benefits
+from xinyong.incentives.errors import IncentiveError
+
+router = APIRouter(include_in_schema=False)
+Db = Annotated[Session, Depends(db_session)]
+Console = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
+Person = Annotated[Viewer, Depends(require_console_role("subject"))]
+
+
+def _day(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw) if raw else clock.today()
+    except ValueError:
+        raise HTTPException(422, detail="日期格式错误 / malformed as_of") from None
+
+
+@router.get("/benefits/{subject_id}", response_class=HTMLResponse)
+def benefits_page(
+    request: Request, subject_id: str, db: Db, viewer: Console, as_of: str | None = Query(None, max_length=10)
+):
+    day = _day(as_of)
+    out = subject_benefits(db, viewer, subject_id, day, "page", "信易+激励查询")
+    return render(
+        request, "incentives/benefits.html", out=out, subject_id=subject_id, as_of=day, public=False
+    )
+
+
+@router.get("/c/{subject_id}/benefits", response_class=HTMLResponse)
+def public_benefits(request: Request, subject_id: str, db: Db):
+    """The public card's benefits: granted only."""
+    day = clock.today()
+    out = subject_benefits(db, Viewer.PUBLIC, subject_id, day, "page", "公共查询")
+    return render(request, "incentives/benefits.html", out=out, subject_id=subject_id, as_of=day, public=True)
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request, db: Db, viewer: Console):
+    stats = service.usage_stats(db) if viewer.role in ("city_admin", "district_officer") else None
+    return render(request, "incentives/scenarios.html", scenarios=service.scenario_list(), stats=stats)
+
+
+def _my_score(
+    request: Request, db: Session, viewer: Viewer, *, error: str | None = None, status: int = 200
+) -> Response:
+    sid = viewer.subject_id
+    report = grants = None
+    if sid:
+        try:
+            report = person.score_report(
+                db, subject_id=sid, as_of=clock.today(), viewer=viewer, surface="page"
+            )
+            grants = person.list_grants(db, subject_id=sid, actor=viewer)
+        except IncentiveError:
+            report = None
+    resp = render(request, "incentives/my_score.html", report=report, grants=grants, error=error)
+    resp.status_code = status
+    return resp
+
+
+@router.get("/my/score", response_class=HTMLResponse)
+def my_score(request: Request, db: Db, viewer: Person):
+    return _my_score(request, db, viewer)
+
+
+@router.post("/my/score/grants", response_class=HTMLResponse)
+def my_grant(
+    request: Request,
+    db: Db,
+    viewer: Person,
+    grantee: Annotated[str, Form(max_length=64)],
+    purpose: Annotated[str, Form(max_length=200)],
+    days: Annotated[int, Form(ge=1, le=366)] = 30,
+) -> Response:
+    try:
+        person.grant_score_access(
+            db,
+            subject_id=viewer.subject_id or "",
+            grantee_username=grantee.strip(),
+            purpose=purpose,
+            expires_at=person.utcnow() + dt.timedelta(days=days),
+            actor=viewer,
+        )
+    except IncentiveError as exc:
+        db.rollback()
+        return _my_score(request, db, viewer, error=exc.message, status=exc.status)
+    return RedirectResponse("/my/score", status_code=303)
+
+
+@router.post("/my/score/grants/{grant_id}/revoke")
+def my_revoke(request: Request, grant_id: int, db: Db, viewer: Person) -> Response:
+    try:
+        person.revoke_grant(db, grant_id=grant_id, actor=viewer)
+    except IncentiveError as exc:
+        raise HTTPException(exc.status, detail=exc.message) from exc
+    return RedirectResponse("/my/score", status_code=303)
+
+
+__all__ = ["router", "current_viewer"]

@@ -1,0 +1,64 @@
+"""Console pages: benefits with reasons for the subject/officer only, the public card's benefits, the
+person's own score page with grants (form with CSRF), the scenario list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from incentives_world import add_record, add_subject, bearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xinyong.incentives.models import ScoreGrant
+
+
+@pytest.fixture
+def http(sqlite_engine, sqlite_url):
+    from xinyong.app import create_app
+    from xinyong.settings import Settings
+
+    auth = {}
+    with Session(sqlite_engine) as s, s.begin():
+        add_subject(s, "H1", district="120105", pilot="hebei_italian_style_town")
+        add_record(s, "p1", "H1", "penalty", dt.date(2025, 3, 1), severity="serious")
+        add_subject(s, "P1", kind="person", district="120118")
+        auth["hebei"] = bearer(s, "hebei", "district_officer", district_code="120105")
+        auth["hexi"] = bearer(s, "hexi", "district_officer", district_code="120103")
+        auth["person"] = bearer(s, "person1", "subject", subject_id="P1")
+        bearer(s, "bankuser", "bank")
+    app = create_app(Settings(database_url=sqlite_url))
+    with TestClient(app) as client:
+        yield client, auth
+    app.state.engine.dispose()
+
+
+def test_benefit_pages(http):
+    client, auth = http
+    officer = client.get("/benefits/H1", params={"as_of": "2025-06-01"}, headers=auth["hebei"])
+    assert officer.status_code == 200 and 'id="refused"' in officer.text and "可申请信用修复" in officer.text
+    other = client.get("/benefits/H1", params={"as_of": "2025-06-01"}, headers=auth["hexi"])
+    assert other.status_code == 200 and 'id="refused"' not in other.text
+    public = client.get("/c/H1/benefits")
+    assert public.status_code == 200 and 'id="refused"' not in public.text
+    assert client.get("/c/P1/benefits").status_code == 404
+    assert client.get("/scenarios", headers=auth["hebei"]).status_code == 200
+
+
+def test_my_score_page_and_grant_form(http, sqlite_engine):
+    client, auth = http
+    page = client.get("/my/score", headers=auth["person"])
+    assert page.status_code == 200 and "685" in page.text and 'id="raise"' in page.text
+    r = client.post(
+        "/my/score/grants",
+        data={"grantee": "bankuser", "purpose": "信用就医", "days": "10"},
+        headers=auth["person"],
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    bad = client.post("/my/score/grants", data={"grantee": "nobody", "purpose": "x"}, headers=auth["person"])
+    assert bad.status_code == 404 and "nobody" in bad.text
+    with Session(sqlite_engine) as s:
+        assert [g.purpose for g in s.scalars(select(ScoreGrant))] == ["信用就医"]
+    assert client.get("/my/score", headers=auth["hebei"]).status_code == 403
