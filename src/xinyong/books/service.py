@@ -291,6 +291,9 @@ def post_many(
     for i in range(0, len(code_list), 1000):
         for a in session.scalars(select(BookAccount).where(BookAccount.code.in_(code_list[i : i + 1000]))):
             accounts[a.code] = a
+    # Lock first, then look the keys up: a parallel retry of the same request that committed while we
+    # waited for the lock is then seen as a replay (not refused against the balance it already used).
+    running = _lock_balances(session, (a.id for a in accounts.values()))
     keys = sorted({r.idempotency_key for r in requests if r.idempotency_key})
     known: dict[str, tuple[int, str]] = {}
     for i in range(0, len(keys), 1000):
@@ -300,7 +303,6 @@ def post_many(
             )
         ).all()
         known.update({k: (tid, h) for k, tid, h in rows})
-    running = _lock_balances(session, (a.id for a in accounts.values()))
 
     results: list[Posted | BooksError | None] = []
     new_txns: list[tuple[int, PostRequest, str]] = []  # (result index, request, hash)
