@@ -55,7 +55,10 @@ class BuildReport:
 # commitments, repair, points, financing …). Each module has
 # `seed_demo(*, engine, as_of: date, now: datetime | None) -> dict` (idempotent; returns counts for the
 # build report). Order matters: a step may use what an earlier one made.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "xinyong.points.demo",
+    "xinyong.medical.demo",
+]
 
 
 def sqlite_path(url: str) -> Path | None:
