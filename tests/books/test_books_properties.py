@@ -42,12 +42,14 @@ class Model:
         content = (frm, to, amount)
         if key in self.seen:
             return  # replay (same content) or conflict (other content): no change either way
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or frm == to:
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or frm == to:
             return  # refused: nothing recorded, the key stays free
-        if frm != "src" and self.bal[frm] - amount < 0:
+        # a negative amount is a balanced transfer the other way round
+        debit, credit, amt = (frm, to, amount) if amount > 0 else (to, frm, -amount)
+        if debit != "src" and self.bal[debit] - amt < 0:
             return
-        self.bal[frm] -= amount
-        self.bal[to] += amount
+        self.bal[debit] -= amt
+        self.bal[credit] += amt
         self.seen[key] = content
 
 
@@ -76,6 +78,10 @@ def _run_example(engine, ops) -> None:  # noqa: ANN001
             results = list(pool.map(send, range(copies)))
         applied = [r for r in results if isinstance(r, books.Posted) and not r.replayed]
         assert len(applied) <= 1, "the same request was applied twice"
+        if applied:  # every parallel copy answers the first result, none is refused
+            assert all(
+                isinstance(r, books.Posted) and r.transaction_id == applied[0].transaction_id for r in results
+            )
         model.apply(key, frm, to, amount)
     with session_scope(engine) as s:
         got = books.balances(s, [f"{p}:{a}" for a in ["src", *ACCOUNTS]])

@@ -71,7 +71,7 @@ def test_earn_approve_redeem_rank(engine):
         assert h["movements"][0]["kind"] == "points.redeem"  # newest first
         assert books.balance(s, f"points:stock:{w['village']}:soap") == 1
         rank = points.monthly_ranking(s, village_id=w["village"], month="2026-05")
-        # a 20, b 10, c 8; redemptions do not lower the earned ranking; names masked (张三丰 → 张**)
+        # a 20, b 10, c 8; redemptions do not lower the earned ranking; names masked (张三丰 → 张*丰)
         assert [(r.rank, r.points) for r in rank] == [(1, 20), (2, 10), (3, 8)]
         assert all("*" in r.name for r in rank) and "三丰" not in rank[0].name
         assert points.monthly_ranking(s, village_id=w["village"], month="2026-04") == []

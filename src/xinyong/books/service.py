@@ -251,7 +251,7 @@ def post(session: Session, request: PostRequest, *, now: dt.datetime | None = No
     return result
 
 
-def _validate(req: PostRequest, accounts: dict[str, BookAccount]) -> None:
+def _validate(req: PostRequest, accounts: dict[str, Any]) -> None:
     if not req.idempotency_key or len(req.idempotency_key) > 200:
         raise BooksError("缺少幂等键（1–200 字符）", "an idempotency key (1-200 chars) is required", "key")
     if len(req.legs) < 2:
@@ -286,11 +286,19 @@ def post_many(
     balances left by the earlier requests of the batch."""
     now = now or _now()
     codes = {c for r in requests for c, _ in r.legs if isinstance(c, str)}
-    accounts: dict[str, BookAccount] = {}
+    accounts: dict[str, Any] = {}  # code -> row (id, code, unit, floor); plain rows, no ORM objects
     code_list = sorted(codes)
     for i in range(0, len(code_list), 1000):
-        for a in session.scalars(select(BookAccount).where(BookAccount.code.in_(code_list[i : i + 1000]))):
+        rows = session.execute(
+            select(BookAccount.id, BookAccount.code, BookAccount.unit, BookAccount.floor).where(
+                BookAccount.code.in_(code_list[i : i + 1000])
+            )
+        )
+        for a in rows:
             accounts[a.code] = a
+    # Lock first, then look the keys up: a parallel retry of the same request that committed while we
+    # waited for the lock is then seen as a replay (not refused against the balance it already used).
+    running = _lock_balances(session, (a.id for a in accounts.values()))
     keys = sorted({r.idempotency_key for r in requests if r.idempotency_key})
     known: dict[str, tuple[int, str]] = {}
     for i in range(0, len(keys), 1000):
@@ -300,7 +308,6 @@ def post_many(
             )
         ).all()
         known.update({k: (tid, h) for k, tid, h in rows})
-    running = _lock_balances(session, (a.id for a in accounts.values()))
 
     results: list[Posted | BooksError | None] = []
     new_txns: list[tuple[int, PostRequest, str]] = []  # (result index, request, hash)
@@ -359,11 +366,19 @@ def post_many(
             for _, r, h in new_txns
         ]
         txn = BookTransaction.__table__
-        returned = session.execute(
-            insert(txn).returning(txn.c.id, txn.c.idempotency_key, sort_by_parameter_order=True),
-            rows,
-        ).all()
-        ids = {k: tid for tid, k in returned}
+        session.execute(insert(txn), rows)  # plain executemany; ids read back by key below
+        new_keys = [r.idempotency_key for _, r, _h in new_txns]
+        for i in range(0, len(new_keys), 1000):
+            ids.update(
+                {
+                    k: tid
+                    for tid, k in session.execute(
+                        select(txn.c.id, txn.c.idempotency_key).where(
+                            txn.c.idempotency_key.in_(new_keys[i : i + 1000])
+                        )
+                    )
+                }
+            )
         session.execute(
             insert(BookPosting.__table__),
             [

@@ -63,6 +63,8 @@ DEMO_STEPS: list[str] = [
     "xinyong.alerts.demo",
     "xinyong.incentives.demo",
     "xinyong.financing.demo",
+    "xinyong.points.demo",
+    "xinyong.medical.demo",
 ]
 
 

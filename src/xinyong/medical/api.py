@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, get_auth, require_role
+from xinyong.books import service as books
 from xinyong.books.service import BooksError, ConflictError
 from xinyong.disclosure.policy import Viewer, sees_personal_data, subject_visible
 from xinyong.medical import service
@@ -116,15 +117,18 @@ def post_charge(request: Request, body: ChargeIn, db: Db, _raw: bytes = Depends(
                 "en": "only a hospital on the scheme, with its API key",
             },
         )
-    try:
-        result = service.charge(
-            db,
-            hospital_id=viewer.subject_id,
-            patient_id=body.patient_id,
-            amount_fen=body.amount_fen,
-            idempotency_key=body.idempotency_key,
-            charged_on=body.charged_on,
-            visit_no=body.visit_no,
+    try:  # own transaction, retried when a parallel retry of the same charge got there first
+        result = books.run(
+            request.app.state.engine,
+            lambda s: service.charge(
+                s,
+                hospital_id=viewer.subject_id,
+                patient_id=body.patient_id,
+                amount_fen=body.amount_fen,
+                idempotency_key=body.idempotency_key,
+                charged_on=body.charged_on,
+                visit_no=body.visit_no,
+            ),
         )
     except BooksError as exc:
         raise refused(exc) from exc
@@ -155,18 +159,21 @@ def post_signup(body: SignUpIn, db: Db, viewer: Viewer = Depends(require_role("s
 
 @router.post("/repayments")
 def post_repayment(
-    body: RepaymentIn, db: Db, viewer: Viewer = Depends(require_role("subject", "city_admin"))
+    request: Request, body: RepaymentIn, viewer: Viewer = Depends(require_role("subject", "city_admin"))
 ):
     """A repayment (no interest or fee within the interest-free period)."""
     if not _may_act_for(viewer, body.subject_id):
         raise _not_found(body.subject_id)
     try:
-        posted = service.repay(
-            db,
-            patient_id=body.subject_id,
-            amount_fen=body.amount_fen,
-            idempotency_key=body.idempotency_key,
-            paid_on=body.paid_on,
+        posted = books.run(
+            request.app.state.engine,
+            lambda s: service.repay(
+                s,
+                patient_id=body.subject_id,
+                amount_fen=body.amount_fen,
+                idempotency_key=body.idempotency_key,
+                paid_on=body.paid_on,
+            ),
         )
     except BooksError as exc:
         raise refused(exc) from exc

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_role
+from xinyong.books import service as books
 from xinyong.books.service import BooksError, ConflictError
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer, sees_personal_data
 from xinyong.points import enterprise, service
@@ -113,18 +114,21 @@ def post_decision(claim_id: int, body: DecisionIn, db: Db, viewer: LoggedIn):
 
 
 @router.post("/redemptions")
-def post_redemption(body: RedemptionIn, db: Db, viewer: LoggedIn):
+def post_redemption(request: Request, body: RedemptionIn, db: Db, viewer: LoggedIn):
     """Exchange points for goods at the village counter (committee member)."""
     villager_for(db, viewer, body.villager_id)
     try:
-        posted = service.redeem(
-            db,
-            villager_id=body.villager_id,
-            sku=body.sku,
-            quantity=body.quantity,
-            actor=viewer.username or "",
-            idempotency_key=body.idempotency_key,
-            on=body.on or clock.today(),
+        posted = books.run(  # own transaction, retried when a parallel retry got there first
+            request.app.state.engine,
+            lambda s: service.redeem(
+                s,
+                villager_id=body.villager_id,
+                sku=body.sku,
+                quantity=body.quantity,
+                actor=viewer.username or "",
+                idempotency_key=body.idempotency_key,
+                on=body.on or clock.today(),
+            ),
         )
     except BooksError as exc:
         raise refused(exc) from exc
