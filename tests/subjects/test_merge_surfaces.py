@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from test_merge import A, B, NOW, _by_subject, _load
+from test_merge import NOW, A, B, _by_subject, _load
 from typer.testing import CliRunner
 
 from xinyong.accounts import service as accounts
@@ -79,7 +79,12 @@ def test_api_merge_undo_and_history(api, sqlite_engine):
         ).status_code
         == 409
     )
-    assert api.post("/api/v1/subject-merges/999/undo", json={"reason": "x"}, headers=api.keys["city"]).status_code == 404
+    assert (
+        api.post(
+            "/api/v1/subject-merges/999/undo", json={"reason": "x"}, headers=api.keys["city"]
+        ).status_code
+        == 404
+    )
     history = api.get(f"/api/v1/subjects/{B}/merges", headers=api.keys["city"]).json()
     assert [h["action"] for h in history] == ["merge", "unmerge"]
     with Session(sqlite_engine) as s:
@@ -90,7 +95,9 @@ def _login(api, username: str) -> str:
     page = api.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
     r = api.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     found = re.search(r'name="csrf_token" value="([^"]*)"', api.get(f"/subjects/{B}/merge").text)
@@ -116,7 +123,10 @@ def test_console_merge_form_and_redirect(api, sqlite_engine):
     assert undone.status_code == 200 and "已撤销合并" in undone.text
     with Session(sqlite_engine) as s:
         assert s.get(Subject, B).merged_into is None
-        assert [m.action for m in s.scalars(select(SubjectMerge).order_by(SubjectMerge.id))] == ["merge", "unmerge"]
+        assert [m.action for m in s.scalars(select(SubjectMerge).order_by(SubjectMerge.id))] == [
+            "merge",
+            "unmerge",
+        ]
 
 
 def test_console_merge_page_is_the_city_administrators(api):

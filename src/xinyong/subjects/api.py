@@ -103,5 +103,11 @@ def history(
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
     session: Session = Depends(db_session),
 ) -> list[MergeOut]:
-    """Every merge and undo naming the subject, oldest first."""
+    """Every merge and undo naming the subject, oldest first; 404 for an unknown subject."""
+    from xinyong.subjects.models import Subject
+
+    if session.get(Subject, subject_id) is None:
+        raise HTTPException(
+            404, detail={"zh": f"信用主体不存在：{subject_id}", "en": f"no subject {subject_id}"}
+        )
     return [_out(d) for d in service.merge_history(session, subject_id)]
