@@ -53,7 +53,9 @@ EVENT_TYPES = (
     "record.subject_changed",  # 主体合并: a record filed under another subject (xinyong.subjects.merge)
     "subject.merged",  # 主体合并: an officer judged two subjects one (subject_id = the kept subject)
     "subject.unmerged",  # 撤销合并: that judgement undone (subject_id = the subject restored)
-    "commitment.event",  # 信用承诺: signed, in force, kept, breached, expired, withdrawn (record_id = commitment id)
+    "draw.committed",  # 双随机: pool digest and seed commitment published before a draw (xinyong.draws)
+    "draw.revealed",  # 双随机: the seed revealed and the draw made
+    "draw.failed",  # 双随机: the draw refused (avoidance shortfall), nothing drawn
 )
 
 # Record events whose fields must still match the record row (ledger verify).

@@ -22,7 +22,7 @@ from xinyong.subjects.models import Subject
 
 
 def _incentives_score():  # noqa: ANN202 - the real function, when the incentives domain exists
-    for name in ("xinyong.incentives.score", "xinyong.incentives.service", "xinyong.incentives"):
+    for name in ("xinyong.incentives.person", "xinyong.incentives.service", "xinyong.incentives"):
         try:
             module = importlib.import_module(name)
         except ImportError:

@@ -30,8 +30,12 @@ def upgrade() -> None:
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["record_id"], ["records.id"], name=op.f("fk_repair_cases_record_id_records")),
-        sa.ForeignKeyConstraint(["subject_id"], ["subjects.id"], name=op.f("fk_repair_cases_subject_id_subjects")),
+        sa.ForeignKeyConstraint(
+            ["record_id"], ["records.id"], name=op.f("fk_repair_cases_record_id_records")
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"], ["subjects.id"], name=op.f("fk_repair_cases_subject_id_subjects")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_repair_cases")),
     )
     with op.batch_alter_table("repair_cases", schema=None) as batch_op:
