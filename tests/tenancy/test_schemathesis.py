@@ -119,3 +119,17 @@ def test_findings_stay_fixed(world):
         .status_code
         == 200
     )
+
+
+def test_period_parameters_outside_the_calendar_are_422(world):
+    """Schemathesis finding: `period=0000-H1` on 红桥's ranking reached `date(0, …)` and answered 500. A
+    period or month outside 1900–2099 (or month 13) is a 422 naming the parameter."""
+    client, _ = world.clients["public"]
+    for path, name, value in (
+        ("/api/v1/points/hongqiao/ranking", "period", "0000-H1"),
+        ("/api/v1/points/villages/any/ranking", "month", "2026-13"),
+        ("/api/v1/points/villages/any/ranking", "month", "0000-01"),
+    ):
+        response = client.get(path, params={name: value})
+        assert response.status_code == 422, (path, value, response.text[:200])
+        assert name in response.text

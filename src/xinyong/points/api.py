@@ -166,7 +166,11 @@ def get_villager(villager_id: str, db: Db, viewer: Viewer = Depends(current_view
 
 
 @router.get("/villages/{village_id}/ranking")
-def get_ranking(village_id: str, db: Db, month: str = Query(..., pattern=r"^\d{4}-\d{2}$")):
+def get_ranking(
+    village_id: str,
+    db: Db,
+    month: str = Query(..., pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$", description="month, e.g. 2026-10"),
+):
     """The public monthly ranking of a village (names masked)."""
     if db.get(PointsVillage, village_id) is None:
         raise _not_found(village_id)
@@ -190,7 +194,12 @@ def get_dashboard(
 
 
 @router.get("/hongqiao/ranking")
-def get_hongqiao_ranking(db: Db, period: str = Query(..., pattern=r"^\d{4}-H[12]$")):
+def get_hongqiao_ranking(
+    db: Db,
+    period: str = Query(
+        ..., pattern=r"^(19|20)\d\d-H[12]$", description="half-year, e.g. 2026-H1 (1900–2099)"
+    ),
+):
     """红桥's published half-year ranking (blacklisted firms left out; top 20% subsidised)."""
     try:
         result = enterprise.ranking(db, period=period)
