@@ -34,6 +34,7 @@ KINDS = {
     "self_declared",
     "financing",
     "points_event",
+    "medical_credit_default",
 }
 
 
