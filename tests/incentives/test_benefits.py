@@ -109,11 +109,13 @@ def test_a_refusal_names_the_failed_fact_and_the_repair_date(world):
     refusal = next(r for r in out["refused"] if r["scenario"] == "hebei_no_separate_inspection")
     assert refusal["reasons"][0]["condition"] == "grade_b_or_above"
     assert refusal["reasons"][0]["facts"]["grade.city_enterprise"] not in ("A", "B")
-    # By hand from catalogue/repair/ndrc_order_58.yaml: general penalty 3 months, serious 1 year.
+    # By hand from catalogue/repair/ndrc_order_58.yaml (minimum 3 months for every severity) and Civil Code
+    # Art. 201-202: decided 2025-03-01 → the period runs 03-02 … 06-01 → first repairable day 2025-06-02;
+    # decided 2025-04-01 → 04-02 … 07-01 → 2025-07-02.
     repairs = {w["record_id"]: w["on"] for w in refusal["would_qualify_if"] if w["kind"] == "repair"}
-    assert repairs == {"p1": "2025-06-01", "p2": "2026-04-01"}
+    assert repairs == {"p1": "2025-06-02", "p2": "2025-07-02"}
     en = " ".join(w["en"] for w in refusal["would_qualify_if"])
-    assert "a penalty of 2025-03-01 becomes repairable on 2025-06-01" in en
+    assert "a penalty of 2025-03-01 becomes repairable on 2025-06-02" in en
 
 
 def test_serious_dishonesty_gets_nothing(world):
