@@ -36,6 +36,8 @@ ROUTER_MODULES = [
     "xinyong.evaluation.pages",
     "xinyong.status.api",
     "xinyong.scorecard.pages",
+    "xinyong.subjects.api",
+    "xinyong.subjects.pages",
 ]
 
 

@@ -181,3 +181,28 @@ def test_an_import_report_names_each_unmapped_column():
     headers = [zh for zh, _, _ in PENALTY_2] + ["信息使用范围", "数据导出时间"]
     mapping = map_columns(headers, "penalty", detect_layout(headers))
     assert mapping.unknown == ["信息使用范围", "数据导出时间"]
+
+
+# 国家企业信用信息公示系统「抽查检查结果信息」: (header as listed, field) by hand; 序号 is ignored on
+# purpose — the row's position in the listing, no fact of the inspection.
+GSXT_SPOT_CHECK = [
+    ("企业名称", "subject_name"),
+    ("统一社会信用代码", "uscc"),
+    ("检查实施机关", "inspector_org"),
+    ("类型", "inspection_type"),
+    ("日期", "inspection_date"),
+    ("结果", "result"),
+    ("备注", "remarks"),
+]
+
+
+@pytest.mark.parametrize("spelling", ["listed", "regional"])
+def test_gsxt_spot_check_columns_map(spelling):
+    regional = {"类型": "抽查检查类型", "日期": "抽查检查日期", "结果": "抽查检查结果"}
+    table = [(regional.get(h, h) if spelling == "regional" else h, f) for h, f in GSXT_SPOT_CHECK]
+    headers = ["序号", *(h for h, _ in table)]
+    layout = detect_layout(headers)
+    assert layout is not None and (layout.id, layout.kind) == ("gsxt_spot_check", "inspection")
+    mapping = map_columns(headers, "inspection", layout)
+    assert mapping.columns == dict(table)
+    assert mapping.unknown == ["序号"]

@@ -132,3 +132,70 @@ def test_console_quarantine_page_escapes_raw_text(api, tmp_path, sqlite_engine):
     assert page.status_code == 200
     assert "日期不存在" in page.text and "impossible date" in page.text
     assert html not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_city_admin_accepts_an_irregular_code_through_the_api(api, tmp_path, sqlite_engine):
+    import json
+    import shutil
+    from pathlib import Path
+
+    from xinyong.ledger.service import iter_leaves
+    from xinyong.subjects.models import Subject
+
+    case = Path(__file__).parent / "data" / "real_files" / "xiamen_legacy_uscc_bad_checkchar.csv"
+    path = tmp_path / case.name
+    shutil.copy(case, path)
+    body = push(api, path, api.keys["amr"], kind="penalty").json()
+    assert body["rejected"] == 1
+    (row,) = api.get("/api/v1/quarantine", headers=api.keys["city"]).json()
+    url = f"/api/v1/quarantine/{row['id']}/accept-irregular"
+    why = {"reason": "核对营业执照原件"}
+    # Only the city administrator judges a registered code: the submitting department may not.
+    assert api.post(url, json=why, headers=api.keys["amr"]).status_code == 403
+    assert api.post(url, json={"reason": "  "}, headers=api.keys["city"]).status_code == 422
+    assert api.post(url, json=why).status_code == 401  # no credentials
+    r = api.post(url, json=why, headers=api.keys["city"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "resolved"
+    with Session(sqlite_engine) as s:
+        subject = s.query(Subject).filter(Subject.uscc == "91350203M0001QKT19").one()
+        assert "irregular_code" in subject.attributes["flags"]
+        events = [
+            json.loads(x.data) for x in iter_leaves(s) if x.event_type == "subject.irregular_code_accepted"
+        ]
+        assert [(e["officer"], e["reason"]) for e in events] == [("city", "核对营业执照原件")]
+    again = api.post(url, json=why, headers=api.keys["city"])
+    assert again.status_code == 409 and "already" in again.json()["detail"]["en"]
+    ghost = api.post("/api/v1/quarantine/999999/accept-irregular", json=why, headers=api.keys["city"])
+    assert ghost.status_code == 404
+
+
+def test_console_accept_irregular_form(api, tmp_path, sqlite_engine):
+    import re
+    import shutil
+    from pathlib import Path
+
+    from xinyong.subjects.models import Subject
+
+    case = Path(__file__).parent / "data" / "real_files" / "xiamen_legacy_uscc_bad_checkchar.csv"
+    path = tmp_path / case.name
+    shutil.copy(case, path)
+    push(api, path, api.keys["amr"], kind="penalty")
+    (row,) = api.get("/api/v1/quarantine", headers=api.keys["city"]).json()
+    with Session(sqlite_engine) as s:
+        accounts.create_user(s, username="admin1", role="city_admin", password="correct-horse-42")
+        s.commit()
+    token = re.search(r'name="csrf_token" value="([^"]*)"', api.get("/login").text).group(1)
+    api.post("/login", data={"username": "admin1", "password": "correct-horse-42", "csrf_token": token})
+    page = api.get(f"/quarantine/{row['id']}")
+    assert page.status_code == 200 and 'id="irregular-form"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
+    url = f"/quarantine/{row['id']}/accept-irregular"
+    assert api.post(url, data={"reason": "核对原件"}).status_code == 403  # no CSRF token
+    blank = api.post(url, data={"reason": " ", "csrf_token": token})
+    assert blank.status_code == 422 and "理由" in blank.text
+    done = api.post(url, data={"reason": "核对原件", "csrf_token": token})
+    assert done.status_code == 200 and "不规范代码" in done.text
+    with Session(sqlite_engine) as s:
+        subject = s.query(Subject).filter(Subject.uscc == "91350203M0001QKT19").one()
+        assert subject.attributes["irregular_code"]["officer"] == "admin1"

@@ -131,3 +131,31 @@ def test_officer_accepts_an_irregular_code_with_a_logged_reason(engine):
             s.scalar(select(func.count()).select_from(QuarantineRow).where(QuarantineRow.status == "open"))
             == 0
         )
+
+
+def test_gsxt_spot_check_results_layout(engine):
+    """The national enterprise credit publicity system's 抽查检查结果 listing (catalogue layout
+    gsxt_spot_check): type, date and result under their bare headers, GSXT's wordings as values."""
+    result, records, subjects, quarantined, _ = _load(engine, "gsxt_spot_check_results.csv")
+    assert (result.kind, result.layout) == ("inspection", "gsxt_spot_check")
+    assert (result.accepted, result.rejected, quarantined) == (4, 0, [])
+    assert result.unknown_columns == ["序号"]  # the listing position: reported, kept in original
+    got = sorted(
+        (r.occurred_on.isoformat(), r.fields["inspection_type"], r.fields["result"]) for r in records
+    )
+    assert got == [
+        ("2018-08-20", "random", "not_found"),  # 通过登记的住所（经营场所）无法联系
+        ("2019-11-05", "routine", "not_found"),  # 检查 · 未发现开展本次抽查涉及的经营活动
+        ("2022-03-01", "random", "passed"),  # 抽查 · 正常（符合）
+        ("2023-06-30", "random", "closed"),  # 已关闭停业或正在组织清算
+    ]
+    assert {r.fields["inspector_org"] for r in records} == {"天津市和平区市场监督管理局"}
+    (subject,) = subjects.values()
+    assert (subject.uscc, subject.name) == ("91120101MA06G2XR2P", "天津某某商贸有限公司")
+    by_date = {r.occurred_on.isoformat(): r for r in records}
+    assert by_date["2018-08-20"].fields["remarks"] == "已列入经营异常名录"
+    assert by_date["2018-08-20"].original["序号"] == "3"
+    # one year of publicity from the inspection date (catalogue rule of the kind)
+    assert by_date["2022-03-01"].publicity_until.isoformat() == "2023-03-01"
+    again = ingest_file(engine=engine, path=DATA / "gsxt_spot_check_results.csv", source="案例")
+    assert (again.accepted, again.duplicates) == (0, 4)

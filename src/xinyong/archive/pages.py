@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from xinyong import clock
@@ -112,6 +112,9 @@ def archive_page(
     except SubjectNotFound as exc:
         raise HTTPException(status_code=404, detail=exc.message) from None
     log_read(session, request, viewer, subject_id, surface="console:archive")
+    if archive.merged_from:  # 主体合并: the merged-away id's page is the kept subject's
+        query = "?" + urlencode({"as_of": day.isoformat()}) if as_of else ""
+        return RedirectResponse(f"/subjects/{archive.subject.id}{query}", status_code=303)
     details = (
         grade_details(session, subject_id=subject_id, as_of=day, viewer=viewer) if archive.grades else []
     )

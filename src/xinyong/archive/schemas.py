@@ -152,6 +152,13 @@ class Archive(_Out):
     groups: list[KindGroup]
     grades: list[GradeView]
     counts: dict[str, int] = Field(description="records per status")
+    merged_from: str | None = Field(
+        None,
+        description="the id asked for when it was merged into this subject (主体合并): its archive is this one",
+    )
+    merged_ids: list[str] = Field(
+        default_factory=list, description="subjects an officer merged into this one (docs/subjects.md)"
+    )
 
     def by_polarity(self, polarity: str) -> list[KindGroup]:
         return [g for g in self.groups if g.polarity == polarity]

@@ -121,6 +121,15 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
     this package do.
     """
     subject = visible_subject(session, subject_id=subject_id, viewer=viewer)
+    merged_from = None
+    if subject.merged_into is not None:  # merged away (主体合并): answer with the subject it stands for
+        from xinyong.subjects.merge import resolve
+
+        merged_from, subject_id = subject_id, resolve(session, subject_id)
+        try:
+            subject = visible_subject(session, subject_id=subject_id, viewer=viewer)
+        except SubjectNotFound:
+            raise SubjectNotFound(merged_from) from None
     records = list(session.scalars(visible_records_query(viewer, subject_id, as_of)))
     statuses = record_statuses(session, records, as_of)
     histories = version_histories(session, [r.id for r in records if (r.version or 1) > 1])
@@ -140,6 +149,8 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
         groups=groups,
         grades=grades_for(session, subject_id=subject_id, as_of=as_of, viewer=viewer),
         counts=counts,
+        merged_from=merged_from,
+        merged_ids=sorted(session.scalars(select(Subject.id).where(Subject.merged_into == subject_id))),
     )
 
 
@@ -330,7 +341,10 @@ def list_subjects(
 ) -> SubjectPage:
     """Subjects the viewer may know of, filtered; `q` matches a name fragment or a code prefix.
     `sort`: name (default), grade or negatives (archive/listing.py)."""
-    where = [subject_filter(viewer)]
+    where = [
+        subject_filter(viewer),
+        Subject.merged_into.is_(None),
+    ]  # a merged-away id is listed as its kept subject
     if q and q.strip():
         text = q.strip()
         code = text.upper()

@@ -13,6 +13,7 @@ So `行政相对人代码＿3`, `行政相对人代码-3`, `行政相对人代�
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # After NFKC: character → replacement. Dashes and the ideographic "low line" variants NFKC keeps
@@ -59,3 +60,23 @@ def normalise_header(header: object) -> str:
     text = unicodedata.normalize("NFKC", "" if header is None else str(header)).translate(_FOLD)
     text = text.strip().lstrip("*").strip()
     return "".join(text.split()).lower()
+
+
+# Money units a header may state: `罚款金额（万元）`, `罚没金额(元)`, `执行标的（单位：元）`,
+# `金额（人民币元）` (matched on the normalised header, so brackets of either width).
+AMOUNT_UNITS = ("万元", "元")
+_UNIT_RE = re.compile(r"\((?:单位)?(?:人民币)?(万元|元)\)")
+
+
+def stated_unit(header: object) -> str | None:
+    """The money unit a header states in brackets (`万元` or `元`), or None when it states none."""
+    found = _UNIT_RE.findall(normalise_header(header))
+    return found[-1] if found else None
+
+
+def without_unit(header: object) -> str | None:
+    """The normalised header with its bracketed unit removed (`罚没金额(元)` → `罚没金额`), or None
+    when it states no unit."""
+    key = normalise_header(header)
+    stripped = _UNIT_RE.sub("", key)
+    return stripped if stripped != key and stripped else None

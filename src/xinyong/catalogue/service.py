@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from xinyong.catalogue.headers import normalise_header
+from xinyong.catalogue.headers import normalise_header, stated_unit, without_unit
 from xinyong.catalogue.schemas import Catalogue, FieldSpec, KindSpec, LayoutSpec, SubjectFieldsFile
 from xinyong.settings import get_settings
 
@@ -128,7 +128,7 @@ def map_columns(
     used: set[str] = set()
     for header in headers:
         key = normalise_header(header)
-        target = overrides.get(key) or index.get(key)
+        target = overrides.get(key) or index.get(key) or _amount_with_unit(header, index, kind, directory)
         if target is None:
             mapping.unknown.append(header)
         elif target in used:
@@ -139,6 +139,42 @@ def map_columns(
             used.add(target)
             mapping.columns[header] = target
     return mapping
+
+
+def _amount_with_unit(header: str, index: dict[str, str], kind: str, directory: Path | None) -> str | None:
+    """A money field named with a unit its catalogue spelling does not carry: `罚款金额(元)`,
+    `罚没金额（元）` → the field `罚款金额` / `罚没金额` names, when that field has a unit (`unit_zh`)."""
+    base = without_unit(header)
+    target = index.get(base) if base else None
+    if target is None:
+        return None
+    spec = load_catalogue(directory).kinds[kind].field(target)
+    return target if spec.type == "decimal" and spec.unit_zh else None
+
+
+def header_unit(header: str, spec: FieldSpec) -> str | None:
+    """The money unit a column's values are in: the unit its header states (`（元）`, `（万元）`);
+    for a field code or the English field name (`CF_NR_FK`, `fine_amount`) the catalogue's unit
+    (`unit_zh`, the standard's); None for a Chinese header that states no unit (`罚款金额`):
+    元 or 万元 cannot be told, and the value is not guessed."""
+    unit = stated_unit(header)
+    if unit:
+        return unit
+    return spec.unit_zh if normalise_header(header).isascii() else None
+
+
+def header_units(spec: KindSpec, mapping: ColumnMapping) -> dict[str, tuple[str, str | None]]:
+    """{field: (header, unit the header gives it in)} for the money fields (decimal with `unit_zh`)
+    whose header does not give them in the catalogue's unit: the values are converted (元 ↔ 万元),
+    or, unit None, rejected with reason `amount_unit` (docs/ingest.md, "Amounts")."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for header, name in mapping.columns.items():
+        f = spec.field(name)
+        if f.type == "decimal" and f.unit_zh:
+            unit = header_unit(header, f)
+            if unit != f.unit_zh:
+                out[name] = (header, unit)
+    return out
 
 
 def detect_layout(headers: list[str], directory: Path | None = None) -> LayoutSpec | None:

@@ -718,6 +718,13 @@ def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
         for sid, at in session.execute(stmt):
             if at is not None and (sid not in changed or at > changed[sid]):
                 changed[sid] = at
+    # A subject merge (or its undoing) changes both subjects' records (xinyong.subjects.merge).
+    from xinyong.subjects.models import SubjectMerge
+
+    for column in (SubjectMerge.kept_id, SubjectMerge.merged_id):
+        for sid, at in session.execute(select(column, func.max(SubjectMerge.decided_at)).group_by(column)):
+            if at is not None and (sid not in changed or at > changed[sid]):
+                changed[sid] = at
     out = {sid for sid, at in changed.items() if sid not in graded or at >= graded[sid]}
     # Carriers are graded from their tenants' records: a changed tenant makes its carrier stale.
     parents = dict(

@@ -195,7 +195,8 @@ def _overlaps(old_parts: list[Path], new_part: Path) -> bool:
 def _export_small(engine: Engine, session: Session, out: Path) -> tuple[int, int]:
     from xinyong.evaluation.models import ManualScore
 
-    subjects = [subject_row(s) for s in session.scalars(select(Subject))]
+    # A merged-away subject (主体合并) is graded as the subject it was merged into, not on its own.
+    subjects = [subject_row(s) for s in session.scalars(select(Subject).where(Subject.merged_into.is_(None)))]
     (out / "subjects").mkdir(parents=True, exist_ok=True)
     pq.write_table(
         rows_to_table(subjects, SUBJECTS_SCHEMA, extra_strings=True), out / "subjects" / "part-000000.parquet"

@@ -294,3 +294,42 @@ def reject(
     except ReaderError as exc:
         raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
     return _q_out(q)
+
+
+class AcceptIrregularIn(BaseModel):
+    reason: str = Field(
+        ...,
+        min_length=1,
+        max_length=500,
+        description="why the code is accepted (e.g. registration certificate checked) / 理由",
+    )
+
+
+IRREGULAR_ROLES = ("city_admin",)  # a judgement on a registered code: city-wide, the 城市信用办's
+
+
+@router.post("/quarantine/{quarantine_id}/accept-irregular", response_model=RetryOut)
+def accept_irregular(
+    quarantine_id: RowId,
+    body: AcceptIrregularIn,
+    request: Request,
+    viewer: Viewer = Depends(require_role(*IRREGULAR_ROLES)),
+) -> RetryOut:
+    """Accept a row rejected only for its USCC check as an irregular registered code (不规范登记代码):
+    imported unchanged, the subject flagged `irregular_code`, the judgement (officer = the caller,
+    reason) in the ledger. 409 when the row is closed or has other problems; 422 for a blank reason."""
+    from xinyong.ingest.irregular import IrregularCodeError
+
+    show_quarantined(quarantine_id, request, viewer)
+    if not body.reason.strip():
+        raise HTTPException(422, detail={"zh": "必须写明理由", "en": "a reason is required"})
+    try:
+        result = service.accept_irregular_code(
+            engine=request.app.state.engine,
+            quarantine_id=quarantine_id,
+            officer=viewer.username or viewer.role,
+            reason=body.reason,
+        )
+    except (IrregularCodeError, ReaderError) as exc:
+        raise HTTPException(409, detail={"zh": exc.zh, "en": exc.en}) from exc
+    return RetryOut(**result.__dict__)

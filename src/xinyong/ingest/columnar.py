@@ -144,8 +144,16 @@ class Normalised:
     flagged: np.ndarray  # bool per grid row
 
 
-def normalise_columns(spec: KindSpec, grid: Grid, columns: dict[str, str]) -> Normalised:
-    """`columns`: header → field (from catalogue.service.map_columns)."""
+def normalise_columns(
+    spec: KindSpec,
+    grid: Grid,
+    columns: dict[str, str],
+    units: dict[str, tuple[str, str | None]] | None = None,
+) -> Normalised:
+    """`columns`: header → field (from catalogue.service.map_columns); `units`: money fields given
+    in another unit than the catalogue's (catalogue.service.header_units) — converted per distinct
+    value, or (unit not stated) every row with a value left to the row path, which rejects it."""
+    units = units or {}
     n = grid.num_rows
     by_field = {f: grid.columns[grid.headers.index(h)] for h, f in columns.items()}
     flagged = np.zeros(n, dtype=bool)
@@ -157,7 +165,17 @@ def normalise_columns(spec: KindSpec, grid: Grid, columns: dict[str, str]) -> No
                 flagged[:] = True
             continue
         text = clean(raw)
-        value, bad = _typed(f, text)
+        if f.name in units:
+            unit = units[f.name][1]
+            if unit is None:
+                value, bad = text, text.is_valid().to_numpy(zero_copy_only=False)
+            else:
+                value, errors = map_distinct(
+                    text, lambda t, u=unit, f=f: rowpath.convert_amount(t, u, f.unit_zh)
+                )
+                bad = errors.is_valid().to_numpy(zero_copy_only=False)
+        else:
+            value, bad = _typed(f, text)
         if f.required:
             bad |= ~text.is_valid().to_numpy(zero_copy_only=False)
         flagged |= bad
@@ -323,7 +341,8 @@ def build_records(spec: KindSpec, source: str, v: dict[str, pa.Array], n: int) -
         "",
     )
     if spec.amount and spec.amount.field in v:
-        amount = pc.multiply(pc.cast(v[spec.amount.field], pa.float64()), spec.amount.scale)
+        text, _ = map_distinct(v[spec.amount.field], lambda t: (repr(rowpath.amount_cny(spec, t)), None))
+        amount = pc.cast(text, pa.float64())
     else:
         amount = pa.nulls(n, pa.float64())
     severity = _severity(spec, v, amount, n)

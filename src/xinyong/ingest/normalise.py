@@ -152,6 +152,21 @@ def parse_decimal(text: str) -> tuple[str | None, str | None]:
     return (f"{whole}.{frac}" if frac else whole), None
 
 
+# Money units (docs/ingest.md "Amounts"): a value given in one is stored in the field's catalogue unit.
+AMOUNT_FACTORS = {"元": Decimal(1), "万元": Decimal(10000)}
+
+
+def convert_amount(text: str, given: str, wanted: str) -> tuple[str | None, str | None]:
+    """A cleaned amount cell in unit `given` → (canonical decimal text in unit `wanted`, None) or
+    (None, error code), in exact decimal arithmetic: "34723.65" 元 → "3.472365" 万元."""
+    value, error = parse_decimal(text)
+    if error or given == wanted:
+        return value, error
+    assert value is not None
+    scaled = Decimal(value) * AMOUNT_FACTORS[given] / AMOUNT_FACTORS[wanted]
+    return parse_decimal(format(scaled, "f"))
+
+
 def parse_integer(text: str) -> tuple[str | None, str | None]:
     plain = text.replace(",", "").replace(" ", "")
     if not INTEGER_RE.match(plain):
@@ -207,6 +222,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "column count differs from the header (truncated file?)",
     ),
     "json": ("不是有效的 JSON 对象", "not a valid JSON object"),
+    "amount_unit": (
+        "金额单位不明：表头未注明是元还是万元，金额不作猜测；请在表头注明单位（如“罚款金额（万元）”）后重新提交",
+        "amount unit unclear: the header states neither 元 (CNY) nor 万元 (10,000 CNY) and the amount "
+        "is not guessed; resubmit with the unit in the header (e.g. 罚款金额（万元）)",
+    ),
 }
 
 
@@ -322,10 +342,17 @@ class RowResult:
         return not self.reasons
 
 
-def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
+def validate_row(
+    spec: KindSpec,
+    mapped: Mapping[str, object],
+    units: Mapping[str, tuple[str, str | None]] | None = None,
+) -> RowResult:
     """`mapped`: field name → raw cell (already mapped from headers). Every failing field gets
-    its own reason; nothing stops at the first problem."""
+    its own reason; nothing stops at the first problem. `units` (catalogue.service.header_units):
+    money fields whose header gives another unit than the catalogue's — field → (header, unit);
+    the value is converted, or rejected (`amount_unit`) when the header states no unit."""
     out = RowResult()
+    units = units or {}
     for f in spec.fields:
         text = clean_text(mapped.get(f.name))
         if text in OPEN_END and f.type == "date" and f.name == spec.valid_until:
@@ -334,7 +361,16 @@ def validate_row(spec: KindSpec, mapped: Mapping[str, object]) -> RowResult:
             if f.required:
                 out.reasons.append(reason(f, "required"))
             continue
-        value, error = normalise_value(f, text)
+        if f.name in units:
+            header, unit = units[f.name]
+            if unit is None:
+                out.reasons.append(
+                    reason(f, "amount_unit", f"（表头「{header}」，{text}）", f" (header {header!r}, {text})")
+                )
+                continue
+            value, error = convert_amount(text, unit, f.unit_zh or unit)
+        else:
+            value, error = normalise_value(f, text)
         if error:
             out.reasons.append(reason(f, error, f"（{text}）", f" ({text})"))
             continue
@@ -567,7 +603,14 @@ def publicity_until(
 def amount_of(spec: KindSpec, values: Mapping[str, str]) -> float | None:
     if spec.amount is None or not values.get(spec.amount.field):
         return None
-    return float(values[spec.amount.field]) * spec.amount.scale
+    return amount_cny(spec, values[spec.amount.field])
+
+
+def amount_cny(spec: KindSpec, text: str) -> float:
+    """The amount field's canonical text × the kind's scale, in exact decimal arithmetic, as the
+    nearest float (3.472365 万元 → 34723.65, not 34723.649999999994)."""
+    assert spec.amount is not None
+    return float(Decimal(text) * Decimal(repr(spec.amount.scale)))
 
 
 def original_json(raw: Mapping[str, object]) -> str:

@@ -318,6 +318,10 @@ def _row_page(
         message=message,
         error=error,
         kind_name=spec.name_zh if spec else (q.kind or ""),
+        # an irregular registered code may be accepted by the city administrator (docs/ingest.md)
+        may_accept_irregular=q.status == "open"
+        and {r.get("code") for r in q.reasons} == {"uscc"}
+        and getattr(getattr(request.state, "viewer", None), "role", None) == "city_admin",
     )
     response.status_code = status
     return response
@@ -325,7 +329,9 @@ def _row_page(
 
 @router.get("/quarantine/{quarantine_id}", response_class=HTMLResponse)
 def quarantine_row(request: Request, quarantine_id: RowId, viewer: Reader) -> Response:
-    """One rejected row: its reasons, an edit form (resubmit) and a reject form."""
+    """One rejected row: its reasons, an edit form (resubmit) and a reject form (and, for the city
+    administrator and a row rejected only for its USCC check, an accept-as-irregular form)."""
+    request.state.viewer = viewer
     return _row_page(request, _visible_row(request, viewer, quarantine_id))
 
 
@@ -380,3 +386,33 @@ def quarantine_reject(
     except ReaderError as exc:
         return _row_page(request, q, error=f"{exc.zh} / {exc.en}", status=422 if q.status == "open" else 409)
     return _row_page(request, q, message="已驳回 / rejected")
+
+
+@router.post("/quarantine/{quarantine_id}/accept-irregular", response_class=HTMLResponse)
+def quarantine_accept_irregular(
+    request: Request,
+    quarantine_id: RowId,
+    viewer: Annotated[Viewer, Depends(require_console_role("city_admin"))],
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The city administrator accepts a row rejected only for its USCC check as an irregular
+    registered code (service.accept_irregular_code; the viewer is the officer)."""
+    from xinyong.ingest.irregular import IrregularCodeError
+
+    q = _visible_row(request, viewer, quarantine_id)
+    request.state.viewer = viewer
+    try:
+        result = service.accept_irregular_code(
+            engine=request.app.state.engine,
+            quarantine_id=quarantine_id,
+            officer=viewer.username or viewer.role,
+            reason=reason,
+        )
+    except (IrregularCodeError, ReaderError) as exc:
+        return _row_page(request, q, error=f"{exc.zh} / {exc.en}", status=422 if q.status == "open" else 409)
+    q = service.get_quarantine(engine=request.app.state.engine, quarantine_id=quarantine_id)
+    return _row_page(
+        request,
+        q,
+        message=f"已作为不规范代码入库 / accepted as irregular：记录 {result.record_id}（批次 {result.batch}）",
+    )

@@ -26,7 +26,14 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, upda
 from sqlalchemy.orm import Session
 
 from xinyong.catalogue.schemas import KindSpec
-from xinyong.catalogue.service import ColumnMapping, detect_kind, detect_layout, load_catalogue, map_columns
+from xinyong.catalogue.service import (
+    ColumnMapping,
+    detect_kind,
+    detect_layout,
+    header_units,
+    load_catalogue,
+    map_columns,
+)
 from xinyong.ingest import columnar
 from xinyong.ingest import normalise as rowpath
 from xinyong.ingest.identity import flag_subjects
@@ -35,6 +42,7 @@ from xinyong.ingest.orgcode import link_org_codes
 from xinyong.ingest.readers import BadRow, Grid, ReaderError, grid_from_rows, read_file
 from xinyong.programmes.service import district_of
 from xinyong.records.models import Record, RecordVersion, reserve_seq
+from xinyong.subjects.merge import merge_chains, record_ingest_moves
 
 Progress = Callable[[int, int], None]  # (rows written, rows to write)
 CHUNK = 50_000
@@ -188,7 +196,8 @@ def _mapped_row(grid: Grid, i: int, mapping: ColumnMapping) -> tuple[dict[str, s
 
 
 def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) -> _Prepared:
-    norm = columnar.normalise_columns(spec, grid, mapping.columns)
+    units = header_units(spec, mapping)
+    norm = columnar.normalise_columns(spec, grid, mapping.columns, units)
     good = np.flatnonzero(~norm.flagged)
     columns = None
     if len(good):
@@ -201,7 +210,7 @@ def _prepare(spec: KindSpec, mapping: ColumnMapping, grid: Grid, source: str) ->
     accepted, quarantine, warnings = [], [], []
     for i in np.flatnonzero(norm.flagged):
         raw, mapped = _mapped_row(grid, int(i), mapping)
-        result = rowpath.validate_row(spec, mapped)
+        result = rowpath.validate_row(spec, mapped, units)
         number = int(grid.row_numbers[i])
         if result.ok:  # the vectorised check was stricter than the reference: trust the reference
             record = rowpath.build_record(spec, source, result.values)
@@ -426,8 +435,12 @@ def _write_slices(
         prep = _prepare(spec, mapping, part, source)
         cols, valid, numbers = _record_columns(prep, part)
         ids = cols["id"].to_pylist()
+        named = cols["subject_id"].to_pylist()
+        chains = _file_under_merged(conn, spec, source, cols, named)
         subjects = cols["subject_id"].to_pylist()
-        split = dedupe.split(ids, cols["source_record_id"].to_pylist(), subjects)
+        split = dedupe.split(
+            ids, cols["content_id"].to_pylist(), cols["source_record_id"].to_pylist(), subjects
+        )
         if split.moved:  # a quarantined row changes nothing, its subject included
             stay = np.setdiff1d(np.arange(valid), np.array([i for i, _, _ in split.moved], dtype=np.int64))
             _upsert_subjects(conn, {k: v.take(pa.array(stay)) for k, v in cols.items()}, source, now)
@@ -453,7 +466,17 @@ def _write_slices(
         ]
         _quarantine(conn, spec, source, batch_id, prep.quarantine + moved, now)
         fresh_ids = [ids[i] for i in keep]
-        _log_events(conn, spec, source, batch_id, fresh_ids, fresh["subject_id"].to_pylist())
+        _log_events(
+            conn,
+            spec,
+            source,
+            batch_id,
+            fresh_ids,
+            fresh["subject_id"].to_pylist(),
+            fresh["content_id"].to_pylist(),
+        )
+        if chains:
+            record_ingest_moves(conn, chains, [(ids[i], named[i]) for i in keep], now)
         _apply_corrections(conn, spec, source, batch_id, cols, split.corrections, seq + len(keep), now)
         record_ids += fresh_ids
         corrected_ids += [c.record_id for c in split.corrections]
@@ -465,6 +488,28 @@ def _write_slices(
         counts["rejected"] += len(prep.quarantine) + len(moved)
         del prep, cols, fresh, ids
         pa.default_memory_pool().release_unused()  # hand freed Arrow memory back between slices
+
+
+def _file_under_merged(
+    conn: Connection, spec: KindSpec, source: str, cols: dict[str, pa.Array], named: list[str]
+) -> dict[str, list[tuple[int, str, str]]]:
+    """Rows naming a merged-away subject (xinyong.subjects.merge) are filed under the subject it
+    stands for now: `subject_id` becomes that subject and `content_id` the content hash under it,
+    while `id` (the record's identity and, if new, its id) stays the hash under the named subject —
+    exactly what a record moved by the merge looks like. Sets cols["content_id"]; returns the chains
+    of the merged-away subjects named (empty when none is)."""
+    chains = merge_chains(conn, set(named))
+    cids = cols["id"].to_pylist()
+    if chains:
+        fields = cols["fields"].to_pylist()
+        subjects = list(named)
+        for i, sid in enumerate(named):
+            if sid in chains:
+                subjects[i] = chains[sid][-1][2]
+                cids[i] = rowpath.content_id(spec, source, subjects[i], json.loads(fields[i]))
+        cols["subject_id"] = pa.array(subjects, pa.string())
+    cols["content_id"] = pa.array(cids, pa.string())
+    return chains
 
 
 def _moved_reason(record_id: str, old_subject: str, new_subject: str) -> dict[str, str]:
@@ -531,7 +576,9 @@ class _Dedupe:
         )
 
     def _remember(self, rid: str, srid: str | None, cid: str, sid: str, version: int) -> None:
-        key = "r:" + srid if srid is not None else "h:" + cid
+        # Without a record id the identity is the record id: the content hash as first collected
+        # (its content id differs only once a subject merge filed it under another subject).
+        key = "r:" + srid if srid is not None else "h:" + rid
         self.known.setdefault(key, _Known(rid, cid, sid, version))
 
     def _lookup(self, ids: list[str], srids: list[str | None]) -> None:
@@ -561,13 +608,15 @@ class _Dedupe:
             ):
                 self._remember(*row)
 
-    def split(self, ids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
-        """Classify a slice's rows (content hashes, source record ids, subject ids) in file order."""
+    def split(self, ids: list[str], cids: list[str], srids: list[str | None], subjects: list[str]) -> _Split:
+        """Classify a slice's rows in file order: `ids` the content hashes under the subject each
+        row names (the identity of rows without a record id), `cids` under the subject it is filed
+        under (differs for a merged-away subject), source record ids, subject ids (filed under)."""
         if not self.prefetched:
             self._lookup(ids, srids)
         out = _Split()
-        for i, (cid, srid, sid) in enumerate(zip(ids, srids, subjects, strict=True)):
-            key = "r:" + srid if srid is not None else "h:" + cid
+        for i, (rid, cid, srid, sid) in enumerate(zip(ids, cids, srids, subjects, strict=True)):
+            key = "r:" + srid if srid is not None else "h:" + rid
             if key in self.seen:
                 continue
             self.seen.add(key)
@@ -698,6 +747,7 @@ def _insert_records(
                 "fields",
                 "original",
                 "seq",
+                "content_id",
             )
         }
         n = len(part["id"])
@@ -720,7 +770,7 @@ def _insert_records(
                 part["original"],
                 repeat(stamp, n),
                 repeat(stamp, n),
-                part["id"],
+                part["content_id"],
                 repeat(1, n),
                 part["seq"],
                 strict=True,
@@ -813,6 +863,7 @@ def _log_events(
     batch_id: int,
     record_ids: list[str],
     subject_ids: list[str],
+    content_ids: list[str],
 ) -> None:
     """One transparency-log leaf per accepted record, in the batch's transaction."""
     if not record_ids:
@@ -830,9 +881,9 @@ def _log_events(
                 "subject_id": sid,
                 "batch_id": batch_id,
                 "source": source,
-                "content_id": rid,
+                "content_id": cid,
             }
-            for rid, sid in zip(record_ids, subject_ids, strict=True)
+            for rid, sid, cid in zip(record_ids, subject_ids, content_ids, strict=True)
         ],
     )
     session.flush()
@@ -881,6 +932,7 @@ def _apply_corrections(
             "amount",
             "fields",
             "original",
+            "content_id",
         )
     }
     first_copies = sorted({c.record_id for c in corrections if c.version == 2})
@@ -908,7 +960,7 @@ def _apply_corrections(
         }
         common = {
             **content,
-            "content_id": part["id"][j],
+            "content_id": part["content_id"][j],
             "version": c.version,
             "seq": seq + j,
             "batch_id": batch_id,
@@ -934,7 +986,7 @@ def _apply_corrections(
                 "subject_id": part["subject_id"][j],
                 "batch_id": batch_id,
                 "source": source,
-                "content_id": part["id"][j],
+                "content_id": part["content_id"][j],
                 "previous_content_id": c.previous_content_id,
                 "version": c.version,
             }
@@ -985,14 +1037,22 @@ def get_batch(*, engine: Engine, batch_id: int) -> Batch:
 def apply_changes(spec: KindSpec, raw: Mapping[str, str], changes: Mapping[str, str]) -> dict[str, str]:
     """Set fields of a quarantined row: a key may be a header of the row or a catalogue field
     (name or any alias); a field already present under some header is replaced there."""
+    from xinyong.catalogue.headers import stated_unit, without_unit
     from xinyong.catalogue.service import header_index, normalise_header
 
     out = {k: v for k, v in raw.items() if k != "_line"}
     index = header_index(spec.id)
-    by_field = {index.get(normalise_header(h)): h for h in out}
+
+    def field_of(header: str) -> str | None:
+        return index.get(normalise_header(header)) or index.get(without_unit(header) or "")
+
+    by_field = {field_of(h): h for h in out}
     for key, value in changes.items():
-        target = index.get(normalise_header(key))
+        target = field_of(key)
         header = key if key in out else by_field.get(target) if target else None
+        if header and header != key and stated_unit(key) and stated_unit(key) != stated_unit(header):
+            del out[header]  # `罚款金额（万元）=3.47` for a `罚款金额` column: the unit is now stated
+            header = None
         out[header or key] = value
     return out
 
@@ -1007,6 +1067,76 @@ class RetryResult:
     reasons: list[dict[str, str]] = field(default_factory=list)
 
 
+def _open_row(engine: Engine, quarantine_id: int) -> tuple[QuarantineRow, Batch, KindSpec]:
+    """The open quarantined row, its batch and its kind; IngestError when unknown or already closed."""
+    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
+    if q.status != "open":
+        raise IngestError(
+            f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}"
+        )
+    batch = get_batch(engine=engine, batch_id=q.batch_id)
+    return q, batch, load_catalogue().kinds[q.kind or batch.kind]
+
+
+def _validate_raw(spec: KindSpec, raw: Mapping[str, str]) -> tuple[Grid, ColumnMapping, rowpath.RowResult]:
+    """A quarantined row as a one-row grid, mapped with the same header mapping (and layout) as the
+    original file, and validated by the row path."""
+    grid = grid_from_rows([dict(raw)])
+    _, mapping = resolve_kind(grid, spec.id)
+    mapped = {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns}
+    return grid, mapping, rowpath.validate_row(spec, mapped, units=header_units(spec, mapping))
+
+
+def _resubmit(
+    engine: Engine,
+    q: QuarantineRow,
+    batch: Batch,
+    spec: KindSpec,
+    raw: Mapping[str, str],
+    values: Mapping[str, str],
+    *,
+    filename: str,
+    submitted_by: str | None,
+    now: dt.datetime,
+    also: Callable[[Connection], None] | None = None,
+) -> RetryResult:
+    """Import a validated quarantined row in a one-row batch from the same source; in that batch's
+    transaction the row is marked resolved (and `also` runs: the irregular-code judgement). A row the
+    batch still rejects (a correction that would move a record to another subject) stays open."""
+
+    def resolve(conn: Connection, done: BatchResult) -> None:
+        if done.rejected:
+            return
+        conn.execute(
+            update(QuarantineRow)
+            .where(QuarantineRow.id == q.id)
+            .values(raw=dict(raw), status="resolved", resolved_batch_id=done.batch, resolved_at=now)
+        )  # raw_sha256 stays the row as first received
+        if also is not None:
+            also(conn)
+
+    done = ingest_grid(
+        engine=engine,
+        grid=grid_from_rows([dict(raw)]),
+        source=batch.source,
+        kind=spec.id,
+        filename=filename,
+        submitted_by=submitted_by,
+        now=now,
+        within=resolve,
+    )
+    if done.rejected:
+        with Session(engine) as session:
+            again = session.scalars(select(QuarantineRow).where(QuarantineRow.batch_id == done.batch)).first()
+            reasons = list(again.reasons) if again else list(q.reasons)  # the same row is kept once
+        return RetryResult(q.id, "open", batch=done.batch, reasons=reasons)
+    record = rowpath.build_record(spec, batch.source, values)
+    record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
+    return RetryResult(
+        q.id, "resolved", batch=done.batch, record_id=record_id, duplicate=done.duplicates == 1
+    )
+
+
 def retry_quarantined(
     *,
     engine: Engine,
@@ -1019,19 +1149,9 @@ def retry_quarantined(
     (in a new one-row batch from the same source) and the quarantine row is marked resolved; on
     failure the row keeps its place, with the changes applied and its reasons updated."""
     now = now or _now()
-    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
-    if q.status != "open":
-        raise IngestError(
-            f"隔离记录 {quarantine_id} 已处理", f"quarantined row {quarantine_id} is already {q.status}"
-        )
-    batch = get_batch(engine=engine, batch_id=q.batch_id)
-    spec = load_catalogue().kinds[q.kind or batch.kind]
+    q, batch, spec = _open_row(engine, quarantine_id)
     raw = apply_changes(spec, q.raw, changes or {})
-    grid = grid_from_rows([raw])
-    _, mapping = resolve_kind(grid, spec.id)  # same header mapping (and layout) as the original file
-    result = rowpath.validate_row(
-        spec, {mapping.columns[h]: v for h, v in raw.items() if h in mapping.columns}
-    )
+    _, _, result = _validate_raw(spec, raw)
     if not result.ok:
         reasons = [r.as_dict() for r in result.reasons]
         with engine.begin() as conn:
@@ -1041,35 +1161,16 @@ def retry_quarantined(
                 .values(raw=raw, reasons=reasons)
             )  # raw_sha256 stays the row as first received
         return RetryResult(quarantine_id, "open", reasons=reasons)
-
-    def resolve(conn: Connection, done: BatchResult) -> None:
-        if done.rejected:  # e.g. a correction that would move the record to another subject
-            return
-        conn.execute(
-            update(QuarantineRow)
-            .where(QuarantineRow.id == quarantine_id)
-            .values(raw=raw, status="resolved", resolved_batch_id=done.batch, resolved_at=now)
-        )
-
-    done = ingest_grid(
-        engine=engine,
-        grid=grid,
-        source=batch.source,
-        kind=spec.id,
+    return _resubmit(
+        engine,
+        q,
+        batch,
+        spec,
+        raw,
+        result.values,
         filename=f"quarantine:{quarantine_id}",
         submitted_by=submitted_by,
         now=now,
-        within=resolve,
-    )
-    record = rowpath.build_record(spec, batch.source, result.values)
-    if done.rejected:
-        with Session(engine) as session:
-            again = session.scalars(select(QuarantineRow).where(QuarantineRow.batch_id == done.batch)).first()
-            reasons = list(again.reasons) if again else list(q.reasons)  # the same row is kept once
-        return RetryResult(quarantine_id, "open", batch=done.batch, reasons=reasons)
-    record_id = (done.record_ids or done.corrected_ids or [record["id"]])[0]
-    return RetryResult(
-        quarantine_id, "resolved", batch=done.batch, record_id=record_id, duplicate=done.duplicates == 1
     )
 
 
@@ -1079,7 +1180,8 @@ def accept_irregular_code(
     """Accept a quarantined row whose only problem is a registered code failing GB 32100, as an
     irregular registered code (ingest/irregular.py): imported unchanged, the subject flagged, the
     judgement (officer, reason) in the ledger. Raises IrregularCodeError when there is no reason or
-    officer, or the row has other problems (fix those with retry first)."""
+    officer, or the row has other problems (fix those with retry first); IngestError when the row is
+    unknown or already closed."""
     from xinyong.ingest.irregular import IrregularCodeError, accepting, mark_subject
 
     now = now or _now()
@@ -1088,52 +1190,35 @@ def accept_irregular_code(
         raise IrregularCodeError(
             "接受不规范代码必须写明理由和经办人", "accepting an irregular code needs a reason and an officer"
         )
-    q = get_quarantine(engine=engine, quarantine_id=quarantine_id)
-    codes = {r["code"] for r in q.reasons}
-    if q.status != "open" or codes != {"uscc"}:
+    q, batch, spec = _open_row(engine, quarantine_id)
+    if {r["code"] for r in q.reasons} != {"uscc"}:
         raise IrregularCodeError(
             f"隔离记录 {quarantine_id} 不是仅因统一社会信用代码校验失败而被拒",
             f"quarantined row {quarantine_id} is not rejected for its USCC check alone",
         )
-    spec = load_catalogue().kinds[q.kind or get_batch(engine=engine, batch_id=q.batch_id).kind]
-    grid = grid_from_rows([q.raw])
-    _, mapping = resolve_kind(grid, spec.id)
+    _, mapping, _ = _validate_raw(spec, q.raw)
     header = next(h for h, f in mapping.columns.items() if f == spec.subject.uscc)
     code = rowpath.code_text(rowpath.clean_text(q.raw[header]) or "")
     with accepting(code):
-        result = rowpath.validate_row(
-            spec, {mapping.columns[h]: v for h, v in q.raw.items() if h in mapping.columns}
-        )
+        _, _, result = _validate_raw(spec, q.raw)
         if not result.ok:
             raise IrregularCodeError(
                 f"隔离记录 {quarantine_id} 仍有其他问题",
                 f"quarantined row {quarantine_id} has other problems",
             )
-        subject_id = rowpath.build_record(spec, q.source or "", result.values)["subject"]["id"]
-
-        def mark(conn: Connection, done: BatchResult) -> None:
-            conn.execute(
-                update(QuarantineRow)
-                .where(QuarantineRow.id == quarantine_id)
-                .values(status="resolved", resolved_batch_id=done.batch, resolved_at=now)
-            )
-            mark_subject(conn, subject_id, code, reason, officer, quarantine_id, now)
-
-        batch = get_batch(engine=engine, batch_id=q.batch_id)
-        done = ingest_grid(
-            engine=engine,
-            grid=grid,
-            source=batch.source,
-            kind=spec.id,
+        subject_id = rowpath.build_record(spec, batch.source, result.values)["subject"]["id"]
+        return _resubmit(
+            engine,
+            q,
+            batch,
+            spec,
+            q.raw,
+            result.values,
             filename=f"quarantine:{quarantine_id}:irregular",
             submitted_by=officer,
             now=now,
-            within=mark,
+            also=lambda conn: mark_subject(conn, subject_id, code, reason, officer, quarantine_id, now),
         )
-    record = rowpath.build_record(spec, batch.source, result.values)
-    return RetryResult(
-        quarantine_id, "resolved", batch=done.batch, record_id=record["id"], duplicate=done.duplicates == 1
-    )
 
 
 REJECT_CODE = "rejected_by_officer"

@@ -48,6 +48,9 @@ EVENT_TYPES = (
     "grade.published",  # 评价结果发布: a credit grade made public
     "evidence.recorded",  # 五流合一 trade evidence bundle (河东)
     "key.rotated",  # 更换签名密钥: the signing key changed on purpose (record_id = the new key id)
+    "record.subject_changed",  # 主体合并: a record filed under another subject (xinyong.subjects.merge)
+    "subject.merged",  # 主体合并: an officer judged two subjects one (subject_id = the kept subject)
+    "subject.unmerged",  # 撤销合并: that judgement undone (subject_id = the subject restored)
 )
 
 # Record events whose fields must still match the record row (ledger verify).

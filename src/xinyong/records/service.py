@@ -161,3 +161,54 @@ def versions_until(history: list[RecordVersion], as_of: dt.date) -> list[RecordV
     shows what was first collected."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
     return [v for v in history if v.version == 1 or v.recorded_at < end]
+
+
+def move_records(
+    session: Session, record_ids: Iterable[str], *, to_subject_id: str, cause: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """File records under another subject (a subject merge or its undoing, xinyong.subjects.merge):
+    the one way a record's subject changes. In the caller's transaction, for each record not already
+    there: `subject_id` becomes `to_subject_id`, `content_id` the hash of its content under that subject
+    (the content hash names the subject, docs/ingest.md), `seq` a new commit sequence number (the
+    evaluation snapshot re-exports it), and a `record.subject_changed` ledger leaf commits to the new
+    subject and content id (with the previous ones and `cause`, e.g. {"merge_id": 3}). The record id,
+    its fields, versions and provenance stay. Returns [(record id, previous subject id)]."""
+    from xinyong.ledger.service import append_events
+    from xinyong.records.models import reserve_seq
+
+    ids = sorted(set(record_ids))
+    rows = []
+    for start in range(0, len(ids), 5000):
+        rows += session.execute(
+            select(Record.id, Record.kind, Record.source, Record.subject_id, Record.fields, Record.content_id)
+            .where(Record.id.in_(ids[start : start + 5000]), Record.subject_id != to_subject_id)
+            .order_by(Record.id)
+        ).all()
+    if not rows:
+        return []
+    conn = session.connection()
+    seq = reserve_seq(conn, len(rows))
+    kinds = load_catalogue().kinds
+    events, moved = [], []
+    for j, (rid, kind, source, old_subject, fields, old_cid) in enumerate(rows):
+        new_cid = content_id(kinds[kind], source, to_subject_id, fields or {})
+        session.execute(
+            Record.__table__.update()
+            .where(Record.id == rid)
+            .values(subject_id=to_subject_id, content_id=new_cid, seq=seq + j)
+        )
+        events.append(
+            {
+                "type": "record.subject_changed",
+                "record_id": rid,
+                "kind": kind,
+                "subject_id": to_subject_id,
+                "previous_subject_id": old_subject,
+                "content_id": new_cid,
+                "previous_content_id": old_cid,
+                **cause,
+            }
+        )
+        moved.append((rid, old_subject))
+    append_events(session, events)
+    return moved

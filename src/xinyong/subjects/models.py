@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from xinyong.store.base import Base, JsonType
@@ -44,5 +44,42 @@ class Subject(Base):
     source: Mapped[str] = mapped_column(String(100))
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Merged away (主体合并, subjects/merge.py): the subject it was merged into and the decision that did
+    # it; None while it stands on its own. The current state of the append-only subject_merges log.
+    merged_into: Mapped[str | None] = mapped_column(String(24), index=True)
+    merge_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_subjects_district_kind", "district_code", "kind"),)
+
+
+class SubjectMerge(Base):
+    """An officer's judgement that two subjects are one entity (action `merge`: `merged_id` into
+    `kept_id`), or the undoing of such a judgement (action `unmerge`, `undoes` = the merge's id).
+    Appended, never changed: the history of the judgement is this table in id order."""
+
+    __tablename__ = "subject_merges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(8))  # merge | unmerge
+    kept_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    merged_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    undoes: Mapped[int | None] = mapped_column(ForeignKey("subject_merges.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    officer: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC
+    records: Mapped[int] = mapped_column(Integer)  # records the decision moved
+    leaf_index: Mapped[int] = mapped_column(Integer)  # its subject.merged / subject.unmerged ledger leaf
+
+
+class SubjectMergeMove(Base):
+    """One record moved by a merge decision (or, for a merged-away subject, a record collected later
+    under it and filed under the kept subject): what an undo moves back."""
+
+    __tablename__ = "subject_merge_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merge_id: Mapped[int] = mapped_column(ForeignKey("subject_merges.id"), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), index=True)
+    from_subject_id: Mapped[str] = mapped_column(String(24))
+    to_subject_id: Mapped[str] = mapped_column(String(24))
+    moved_at: Mapped[dt.datetime] = mapped_column(DateTime)
