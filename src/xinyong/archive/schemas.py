@@ -159,6 +159,8 @@ class ArchiveSection(_Out):
     title_zh: str
     title_en: str
     items: list[SectionItem]
+    href: str | None = Field(None, description="a page with the whole story (e.g. the benefits page)")
+    href_label: str | None = None
 
 
 class Archive(_Out):

@@ -55,6 +55,8 @@ POLARITY_ORDER = {"positive": 0, "negative": 1, "neutral": 2}
 # `archive_section(session, *, subject, as_of, viewer) -> dict | None` ({id, title_zh, title_en, items}).
 ARCHIVE_SECTIONS: list[str] = [
     "xinyong.supervision.service",
+    "xinyong.lists.sections",
+    "xinyong.incentives.sections",
 ]
 
 

@@ -94,6 +94,7 @@ class Card:
     grades: list[GradeView] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     lists: list[dict[str, Any]] = field(default_factory=list)  # public credit lists in force (xinyong.lists)
+    sections: list[dict[str, Any]] = field(default_factory=list)  # blocks of CARD_SECTIONS modules
 
 
 @lru_cache(maxsize=64)
@@ -252,4 +253,23 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
     from xinyong.lists.service import card_lists
 
     card.lists = card_lists(conn, subject_id=subject_id, as_of=as_of)
+    card.sections = card_sections(conn, subject_id=subject_id, as_of=as_of)
     return card
+
+
+# Modules that add a block to the public card (a registration list, so this lower domain never imports a
+# higher one). Each defines `card_section(conn, *, subject_id, as_of) -> dict | None` ({id, title_zh,
+# title_en, items: [{label, value, note}], href, href_label}); it decides what the public may see.
+CARD_SECTIONS: list[str] = [
+    "xinyong.incentives.sections",
+]
+
+
+def card_sections(conn: Connection, *, subject_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    import importlib
+
+    blocks = (
+        importlib.import_module(name).card_section(conn, subject_id=subject_id, as_of=as_of)
+        for name in CARD_SECTIONS
+    )
+    return [b for b in blocks if b]
