@@ -26,6 +26,7 @@ SCHEDULED_JOBS: list[str] = [
 ]
 REMINDER_PROVIDERS: list[str] = [
     "xinyong.notify.reminders",
+    "xinyong.commitments.reminders",
 ]
 
 
