@@ -258,3 +258,50 @@ def test_bad_rule_files_name_the_rule_and_field(tmp_path: Path):
         "grade_drop",
         "hexi_registration_change",
     }
+
+
+def test_alert_findings_follow_the_disclosure_policy(engine):
+    """A bank watching its borrowers sees a finding about a penalty while the penalty is in its view
+    (public, in publicity) and not once the penalty is repaired; the city administrator still sees it
+    (by the rule text of docs/disclosure.md: banks never see withdrawn records, the city sees all)."""
+    from xinyong.disclosure.policy import Viewer
+    from xinyong.status.service import change_status
+
+    (bank,) = make_users(engine, ("bank-w", "bank", None, None))
+    _, firm = ingest_penalty(engine, 11, "警告", NOW)
+    with session_scope(engine) as s:
+        service.create_watchlist(
+            s,
+            watchlist_id="borrowers",
+            name_zh="借款企业",
+            name_en="Borrowers",
+            kind="borrowers",
+            district_code=None,
+            owner_user_ids=[bank],
+            actor="test",
+        )
+        service.add_members(s, watchlist_id="borrowers", subject_ids=[firm], actor="test")
+    rec, _ = ingest_penalty(engine, 12, "吊销营业执照", NOW)
+    run_once(engine, now=NOW + dt.timedelta(minutes=1), settings=Settings())
+    as_bank = Viewer(role="bank", user_id=str(bank))
+    city = Viewer(role="city_admin", user_id="1")
+    day = dt.date(2026, 11, 1)
+
+    def seen(viewer: Viewer, scope: dict) -> list[str]:
+        with session_scope(engine) as s:
+            rows = service.visible_alerts(s, viewer, as_of=day, **scope)
+            return [f.details["record_id"] for _, fs in rows for f in fs]
+
+    bank_scope = {"district_code": None, "city": False, "owner": bank}
+    assert seen(as_bank, bank_scope) == [rec]
+    with session_scope(engine) as s:
+        change_status(
+            s,
+            record_id=rec,
+            event="repaired",
+            actor="和平区市场监管局",
+            reason="信用修复",
+            effective_on=dt.date(2026, 10, 25),
+        )
+    assert seen(as_bank, bank_scope) == []
+    assert seen(city, {"city": True}) == [rec]

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import db_session, require_role
 from xinyong.alerts import service
 from xinyong.alerts.schemas import AlertOut, FindingOut, WatchlistOut
@@ -29,7 +30,7 @@ def scope(viewer: Viewer) -> dict:
 
 @router.get("/alerts", response_model=list[AlertOut])
 def get_alerts(db: Db, viewer: Watcher) -> list[AlertOut]:
-    """Alerts newest first (at most 200), each with its findings."""
+    """Alerts newest first (at most 200), each with the findings the disclosure policy lets the caller see."""
     return [
         AlertOut(
             id=a.id,
@@ -39,7 +40,7 @@ def get_alerts(db: Db, viewer: Watcher) -> list[AlertOut]:
             severity=a.severity,
             findings=[FindingOut.model_validate(f, from_attributes=True) for f in fs],
         )
-        for a, fs in service.list_alerts(db, **scope(viewer))
+        for a, fs in service.visible_alerts(db, viewer, as_of=clock.today(), **scope(viewer))
     ]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.deps import db_session, require_console_role
 from xinyong.alerts import service
 from xinyong.alerts.api import scope
@@ -26,7 +27,7 @@ def alerts_page(request: Request, db: Db, viewer: Watcher):
     return render(
         request,
         "alerts/alerts.html",
-        alerts=service.list_alerts(db, **scope(viewer)),
+        alerts=service.visible_alerts(db, viewer, as_of=clock.today(), **scope(viewer)),
         watchlists=service.list_watchlists(db, **scope(viewer)),
         severities=SEVERITIES,
         kinds=WATCHLIST_KINDS,

@@ -517,3 +517,42 @@ def list_watchlists(
     if district_code is not None:
         return [w for w in lists if w.district_code == district_code]
     return [w for w in lists if owner is not None and owner in (w.owner_user_ids or [])]
+
+
+def visible_alerts(
+    session: Session, viewer: Any, *, as_of: dt.date, limit: int = 200, **scope: Any
+) -> list[tuple[Alert, list[AlertFinding]]]:
+    """`list_alerts` as `viewer` may see it, decided by the disclosure policy: an alert of a subject the
+    viewer may not know of is left out; a finding about a record the viewer may not see as of the date
+    (a bank watching its borrowers and a non-public penalty) is left out, and an alert left with no
+    finding with it. Registration changes (before/after of public registration facts) carry no record."""
+    from xinyong.disclosure.policy import record_visible, subject_visible
+    from xinyong.records.models import Record
+    from xinyong.status.service import statuses
+
+    out = []
+    rows = list_alerts(session, limit=limit, **scope)
+    record_ids = [
+        f.details.get("record_id") for _, fs in rows for f in fs if (f.details or {}).get("record_id")
+    ]
+    records = (
+        {r.id: r for r in session.scalars(select(Record).where(Record.id.in_(record_ids)))}
+        if record_ids
+        else {}
+    )
+    state = statuses(session, record_ids=list(records), as_of=as_of) if records else {}
+    for alert, findings in rows:
+        subject = session.get(Subject, alert.subject_id)
+        if subject is None or not subject_visible(viewer, subject):
+            continue
+        kept = []
+        for f in findings:
+            rid = (f.details or {}).get("record_id")
+            if rid is not None:
+                rec = records.get(rid)
+                if rec is None or not record_visible(viewer, rec, subject, as_of, state.get(rid, "active")):
+                    continue
+            kept.append(f)
+        if kept:
+            out.append((alert, kept))
+    return out
