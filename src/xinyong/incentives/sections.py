@@ -45,7 +45,7 @@ def archive_section(session: Session, *, subject: Subject, as_of: dt.date, viewe
         return None
     return {
         **TITLE,
-        "items": _items(out["granted"]) or [{"label": "可享受 granted", "value": "暂无 none"}],
+        "items": _items(out["granted"]) or [{"label": "可享受的激励", "value": "暂无 none"}],
         "href": f"/benefits/{subject.id}?as_of={as_of.isoformat()}",
         "href_label": "查看全部及未满足原因 / all benefits and what is missing"
         if reasons
