@@ -41,6 +41,14 @@ def _register_filters() -> None:
     env.globals["date_notes"] = date_notes
     env.filters["grade_text"] = grade_text
     env.globals["nav_links"] = nav_links
+    env.globals["viewer_role"] = viewer_role
+
+
+def viewer_role(request: Request) -> str:
+    """Jinja global: the current viewer's role (to show an action only to those it admits)."""
+    from xinyong.accounts.deps import get_auth
+
+    return get_auth(request).viewer.role
 
 
 _register_filters()

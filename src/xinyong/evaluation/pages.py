@@ -89,3 +89,43 @@ def grade_card(
             session, subject_id=subject_id, model_id=model, as_of=day, models=models
         )
     return render(request, "grade_card.html", g=g, subject_id=subject_id)
+
+
+REGRADERS = ("city_admin", "district_officer")  # grade_card.html shows the button to the same roles
+
+
+@router.post("/evaluation/regrade")
+async def regrade(
+    request: Request,
+    viewer: Viewer = Depends(require_console_role(*REGRADERS)),
+    session: Session = Depends(db_session),
+):
+    """重新评价: re-grade the subject's district under one model as of today (Beijing), storing results
+    only for subjects whose grades are stale or missing (`evaluate(..., changed=True)`), then back to
+    the subject's archive. A district officer re-grades their own district only; another district's
+    subject answers 404 like an unknown one."""
+    from fastapi.responses import RedirectResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from xinyong import clock
+
+    form = await request.form()
+    subject_id, model_id = str(form.get("subject_id", "")), str(form.get("model", ""))
+    subject = visible_subject(session, viewer, subject_id)
+    if viewer.role == "district_officer" and subject.district_code != viewer.district_code:
+        raise HTTPException(404, detail=f"信用主体不存在 / subject not found: {subject_id}")
+    if model_id not in service.load_models():
+        raise HTTPException(422, detail=f"未知模型 {model_id} / unknown model {model_id}")
+    district = subject.district_code
+    session.close()  # evaluate() commits in its own transactions
+    summary = await run_in_threadpool(  # minutes at city scale: never on the event loop
+        service.evaluate,
+        request.app.state.engine,
+        model_id=model_id,
+        as_of=clock.today(),
+        district=district,
+        changed=True,
+    )
+    return RedirectResponse(
+        f"/subjects/{subject_id}?regraded={model_id}&n={summary.subjects}", status_code=303
+    )
