@@ -8,6 +8,7 @@ Every command is documented in docs/cli.md (a test checks).
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import typer
@@ -108,6 +109,12 @@ def serve(
     """Serve the API and the console / 启动服务与控制台."""
     import uvicorn
 
+    # The app (built by the factory, possibly in worker processes) reads its settings from the
+    # environment: put the address it really listens on there, so QR codes and reports point at it.
+    if host:
+        os.environ["XINYONG_HOST"] = host
+    if port:
+        os.environ["XINYONG_PORT"] = str(port)
     settings = get_settings()
     uvicorn.run(
         "xinyong.app:create_app",
