@@ -250,3 +250,31 @@ def test_the_bulk_path_agrees_with_one_subject_at_a_time(world, tmp_path):
         for sid in subjects:
             one = _ids(service.benefits(s, subject_id=sid, as_of=AS_OF, with_reasons=False)["granted"])
             assert one == {sc for sc, got in bulk.items() if sid in got}, sid
+
+
+def test_the_public_card_and_the_archive_show_granted_benefits(world):
+    """The card lists the granted scenarios (the seed's 河北 tiers by the subject's grade) and links to the
+    benefits page; no refusal and no reason for one reaches the card. The archive links officers to the
+    page with the reasons."""
+    from xinyong.disclosure.policy import Viewer
+    from xinyong.incentives.scenarios import get_scenario
+    from xinyong.incentives.sections import archive_section
+    from xinyong.public.service import build_card
+    from xinyong.subjects.models import Subject
+
+    officer = Viewer(role="district_officer", district_code="120105", user_id="1")
+    for sid in ("H_GOOD", "H_BAD"):
+        with Session(world) as s:
+            grade = evaluate_subject(s, subject_id=sid, model_id="city_enterprise", as_of=AS_OF)["grade"]
+            block = archive_section(s, subject=s.get(Subject, sid), as_of=AS_OF, viewer=officer)
+        expected = {get_scenario(sc).name_zh for sc, ok in HEBEI_RULE.items() if grade in ok}
+        with world.connect() as conn:
+            card = build_card(conn, subject_id=sid, as_of=AS_OF)
+        shown = [b for b in card.sections if b["id"] == "benefits"]
+        names = {it["label"] for b in shown for it in b["items"]}
+        assert {n for n in names if n in {get_scenario(x).name_zh for x in HEBEI_RULE}} == expected, (
+            sid,
+            grade,
+        )
+        assert all(b["href"] == f"/c/{sid}/benefits" for b in shown)
+        assert block is not None and block["href"].startswith(f"/benefits/{sid}")
