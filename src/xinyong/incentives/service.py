@@ -215,7 +215,10 @@ def benefits(
         for sc in chosen
         if applies_to(sc, kind=subject.kind, district=subject.district_code, pilot=subject.pilot, role=role)
     ]
-    models = set().union(*(sc.models() for sc in scope)) if scope else set()
+    if not scope:  # no shipped scenario serves this subject: nothing to decide, no facts to read
+        empty: dict[str, Any] = {"subject_id": subject_id, "as_of": as_of.isoformat(), "granted": []}
+        return empty | ({"refused": [], "excluded": None} if with_reasons else {})
+    models = set().union(*(sc.models() for sc in scope))
     facts = facts_mod.subject_facts(session, subject_id=subject_id, as_of=as_of, models=models)
     excluded = facts_mod.excluded_from_benefits(session, subject_id=subject_id, as_of=as_of, facts=facts)
     granted, refused = [], []
