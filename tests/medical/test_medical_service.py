@@ -54,7 +54,7 @@ def test_sign_up_needs_the_person_and_a_sufficient_score(engine):
         medical.sign_up(s, subject_id=pid, viewer=_own(world["people"][1]), as_of=D(2026, 3, 1))
     assert "授权" in err.value.zh
     pid, line = _signed(engine, world)
-    assert line == 200_000  # no records: stand-in score 700 → 2,000 CNY
+    assert line == 200_000  # a signed commitment: 海河分 715 (medical_world) → band 700 → 2,000 CNY
 
 
 def test_charge_statement_repayment_free_of_interest(engine):
@@ -196,7 +196,7 @@ def test_overdue_reminds_suspends_then_reports_once(engine):
             idempotency_key="a",
             charged_on=D(2026, 3, 10),
         ).replayed
-        records = s.scalars(select(Record).where(Record.subject_id == pid)).all()
+        records = s.scalars(select(Record).where(Record.subject_id == pid, Record.kind != "commitment")).all()
         assert [(r.kind, r.polarity, r.amount) for r in records] == [
             ("medical_credit_default", "negative", 300.0)
         ]
