@@ -71,7 +71,15 @@ def test_incomplete_application_lists_what_is_missing(world):
         _apply(s, evidence=FULL[:1], commit=False, statement=" ")
     labels = [m.split("：")[0] for m in err.value.missing]
     assert labels == ["obligations", "commitment", "statement"]
-    assert "缴纳凭证" in err.value.zh or "罚款缴纳凭证" in err.value.zh
+    # the message names each item in Chinese (process.yaml's text), English in the English half, no raw keys
+    assert err.value.zh == (
+        "申请材料不全，缺少：已履行法定义务的证明（罚款缴纳凭证等）；信用修复承诺书（需在线签署）；纠正情况说明"
+    )
+    assert err.value.en == (
+        "the application is incomplete; missing: proof that the obligations were fulfilled (e.g. fine receipt); "
+        "the public repair commitment (sign online); a statement of how the act was corrected"
+    )
+    assert not any(key in str(err.value) for key in ("obligations：", "commitment：", "statement："))
     assert _count(world, RepairCase) == 0
 
 
