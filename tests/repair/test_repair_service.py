@@ -160,7 +160,8 @@ def test_full_repair_flow(world):
         assert [st.leaf_index for st in steps] == [lf.leaf_index for lf in repair_leaves]
         assert sum(lf.event_type == "record.status" for lf in leaves) == 1
         kinds = sorted(s.scalars(select(OutboxEvent.kind)))
-        assert kinds == ["repair.approved", "repair.more_requested", "repair.submitted"]
+        # each step notifies; the repair commitment is signed through the commitments domain, which notifies too
+        assert kinds == ["commitment.signed", "repair.approved", "repair.more_requested", "repair.submitted"]
         # received 09-16, decided 09-30: 17, 18, 20, 21, 22, 23, 24, 28, 29, 30 → 10 working days
         assert service.median_processing(s) == {"120116": {"median_workdays": 10, "decided": 1}}
         info = {r["record_id"]: r for r in service.subject_records(s, subject_id="S1", as_of=D(2026, 9, 30))}
