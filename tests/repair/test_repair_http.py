@@ -126,7 +126,16 @@ def test_objection_over_the_api(http):
     )
 
 
-def test_review_pages_link_evidence_and_speak_chinese(http):
+def _logged(engine, subject_id: str) -> list[str]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from xinyong.accounts.models import AccessLog
+
+    with session_scope(engine) as s:
+        return list(s.scalars(select(AccessLog.surface).where(AccessLog.subject_id == subject_id)))
+
+
+def test_review_pages_link_evidence_and_speak_chinese(http, engine):
     """Officers open the evidence from the review queue; only who may decide the case and the applicant may
     download it (others: the 404 of an unknown id). Severity reads 一般 (general), evidence by its name."""
     client, auth = http
@@ -150,11 +159,16 @@ def test_review_pages_link_evidence_and_speak_chinese(http):
     assert mine.status_code == 200 and "<td>一般 <small>general</small></td>" in mine.text
     assert f"/repair/evidence/{report}" in mine.text
 
-    for who in ("binhai", "firm"):  # the deciding district office; the applicant
+    for who, logged in (
+        ("binhai", ["page:repair-evidence"]),
+        ("firm", []),
+    ):  # the deciding office; the applicant
+        before = _logged(engine, "S1")
         got = client.get(f"/repair/evidence/{report}", headers=auth[who])
         assert got.status_code == 200 and got.content == FILES["correction"][1]
         assert got.headers["content-disposition"].startswith("attachment")
         assert got.headers["content-type"].startswith("text/plain")
+        assert _logged(engine, "S1")[len(before) :] == logged  # an officer's read is in the access log
     unknown = client.get("/repair/evidence/999999", headers=auth["binhai"])
     assert unknown.status_code == 404
     for who in ("hexi", "other", "bank"):  # another district, another subject, a bank: like an unknown id

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from xinyong import clock
-from xinyong.accounts.deps import require_console_role
+from xinyong.accounts.deps import log_access, purpose_of, require_console_role
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.records.models import Record
@@ -207,6 +207,11 @@ def evidence_file(request: Request, evidence_id: int, viewer: Anyone) -> Respons
                 case = None
         if ev is None or case is None:
             raise HTTPException(404, detail=f"材料不存在 / evidence not found: {evidence_id}")
+        if viewer.subject_id != case.subject_id:  # an officer reading a subject's file: access log
+            log_access(
+                s, viewer, case.subject_id, purpose_of(request), "page:repair-evidence",
+                detail={"case_id": case.id, "evidence_id": ev.id},
+            )  # fmt: skip
         data, filename, content_type = ev.data, ev.filename, ev.content_type
     return Response(
         content=data,
