@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from alerts_world import add_subject
+from alerts_world import add_subject, ingest_penalty
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
@@ -105,3 +105,41 @@ def test_api_alerts_by_role(engine, db_url):
         ]
         assert client.get("/api/v1/watchlists", headers=headers["hexi"]).json() == []
     application.state.engine.dispose()
+
+
+def test_alerts_page_reads_in_chinese_with_links(engine, db_url):
+    """/alerts names each subject (linked to its archive), the rule, the record kind and severity in
+    Chinese, and the date — not "serious_penalty penalty serious 2026-10-20"."""
+    from xinyong.accounts.service import create_user, start_session
+    from xinyong.app import create_app
+
+    now = dt.datetime(2026, 10, 21, 2, 0)
+    rec, firm = ingest_penalty(engine, 1, "吊销营业执照", now)  # serious by the catalogue's category rule
+    add_subject(engine, "S-HX1", "120103", legal_rep="李四", name="河西楼宇示范公司")
+    with session_scope(engine) as s:
+        admin = create_user(s, username="admin", role="city_admin")
+        headers = {"Authorization": f"Bearer {start_session(s, user=admin, kind='bearer')[0]}"}
+        service.create_watchlist(
+            s, watchlist_id="w", name_zh="示范名单", name_en="Demo list", kind="borrowers", actor="t"
+        )
+        service.add_members(s, watchlist_id="w", subject_ids=[firm, "S-HX1"], actor="t")
+        assert service.on_records(s, record_ids=[rec], now=now) == 1
+        service.scan(s, watchlist_id="w", as_of=dt.date(2026, 10, 1))  # baseline
+        s.execute(update(Subject).where(Subject.id == "S-HX1").values(legal_rep="王五"))
+    with session_scope(engine) as s:
+        service.scan(s, watchlist_id="w", as_of=dt.date(2026, 10, 2))
+    application = create_app(Settings(database_url=db_url))
+    with TestClient(application) as client:
+        page = client.get("/alerts", headers=headers)
+    application.state.engine.dispose()
+    assert page.status_code == 200
+    html = page.text
+    assert f'<a class="alert-subject" href="/subjects/{firm}">天津市和平区白名单示范有限公司</a>' in html
+    assert '<a class="alert-subject" href="/subjects/S-HX1">河西楼宇示范公司</a>' in html
+    # rules.yaml names, the catalogue's kind name, 严重 for serious, the decision date
+    assert "<strong>新增严重行政处罚</strong>" in html and "行政处罚（严重 serious）" in html
+    assert "2026-10-20" in html
+    assert "<strong>楼宇企业登记事项变更（法定代表人、注册资本、地址）</strong>" in html
+    assert "法定代表人 <small>legal representative</small>：李四 → 王五" in html
+    assert "示范名单" in html
+    assert "serious_penalty" not in html.replace('data-rule="serious_penalty"', "")

@@ -86,6 +86,10 @@ def test_enterprise_repairs_its_penalty(browser, live_server, demo_url, tmp_path
     page.goto(f"{live_server}/repair/review")
     review = page.locator(f'#review-queue tr[data-case="{case_id}"]')
     assert "report.txt" in review.inner_text() and "receipt.txt" in review.inner_text()
+    assert "一般" in review.locator(".severity").inner_text()  # the penalty's severity, in Chinese
+    link = review.locator("ul.evidence a", has_text="report.txt")
+    opened = page.request.get(live_server + link.get_attribute("href"))  # the officer's session
+    assert opened.status == 200 and opened.text() == "整改报告：已完成整改"
     review.locator("select[name=decision]").select_option("approved")
     review.locator("input[name=reason]").fill("材料齐全，准予修复")
     with page.expect_navigation(timeout=120_000):

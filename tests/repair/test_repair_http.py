@@ -124,3 +124,55 @@ def test_objection_over_the_api(http):
         ).json()["min_period_end"]
         == "2027-02-28"
     )
+
+
+def _logged(engine, subject_id: str) -> list[str]:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from xinyong.accounts.models import AccessLog
+
+    with session_scope(engine) as s:
+        return list(s.scalars(select(AccessLog.surface).where(AccessLog.subject_id == subject_id)))
+
+
+def test_review_pages_link_evidence_and_speak_chinese(http, engine):
+    """Officers open the evidence from the review queue; only who may decide the case and the applicant may
+    download it (others: the 404 of an unknown id). Severity reads 一般 (general), evidence by its name."""
+    client, auth = http
+    r = client.post(
+        "/api/v1/repair/applications",
+        data={"record_id": "OLD", "statement": "已整改", "accept_commitment": "true"},
+        files=FILES,
+        headers=auth["firm"],
+    )
+    assert r.status_code == 201, r.text
+    evidence = {e["filename"]: e["id"] for e in r.json()["evidence"]}
+    report = evidence["report.txt"]
+
+    page = client.get("/repair/review", headers=auth["binhai"])
+    assert page.status_code == 200
+    assert f'href="/repair/evidence/{report}"' in page.text
+    assert f'href="/repair/evidence/{evidence["receipt.txt"]}"' in page.text
+    assert "已纠正失信行为的证明" in page.text  # the evidence's name in process.yaml
+    assert '<span class="severity">一般 <small>general</small>' in page.text
+    mine = client.get("/repair", headers=auth["firm"])
+    assert mine.status_code == 200 and "<td>一般 <small>general</small></td>" in mine.text
+    assert f"/repair/evidence/{report}" in mine.text
+
+    for who, logged in (
+        ("binhai", ["page:repair-evidence"]),
+        ("firm", []),
+    ):  # the deciding office; the applicant
+        before = _logged(engine, "S1")
+        got = client.get(f"/repair/evidence/{report}", headers=auth[who])
+        assert got.status_code == 200 and got.content == FILES["correction"][1]
+        assert got.headers["content-disposition"].startswith("attachment")
+        assert got.headers["content-type"].startswith("text/plain")
+        assert _logged(engine, "S1")[len(before) :] == logged  # an officer's read is in the access log
+    unknown = client.get("/repair/evidence/999999", headers=auth["binhai"])
+    assert unknown.status_code == 404
+    for who in ("hexi", "other", "bank"):  # another district, another subject, a bank: like an unknown id
+        got = client.get(f"/repair/evidence/{report}", headers=auth[who])
+        assert got.status_code == 404, who
+        assert FILES["correction"][1] not in got.content
+    assert client.get(f"/repair/evidence/{report}", follow_redirects=False).status_code in (302, 303, 307)

@@ -71,7 +71,15 @@ def test_incomplete_application_lists_what_is_missing(world):
         _apply(s, evidence=FULL[:1], commit=False, statement=" ")
     labels = [m.split("：")[0] for m in err.value.missing]
     assert labels == ["obligations", "commitment", "statement"]
-    assert "缴纳凭证" in err.value.zh or "罚款缴纳凭证" in err.value.zh
+    # the message names each item in Chinese (process.yaml's text), English in the English half, no raw keys
+    assert err.value.zh == (
+        "申请材料不全，缺少：已履行法定义务的证明（罚款缴纳凭证等）；信用修复承诺书（需在线签署）；纠正情况说明"
+    )
+    assert err.value.en == (
+        "the application is incomplete; missing: proof that the obligations were fulfilled (e.g. fine receipt); "
+        "the public repair commitment (sign online); a statement of how the act was corrected"
+    )
+    assert not any(key in str(err.value) for key in ("obligations：", "commitment：", "statement："))
     assert _count(world, RepairCase) == 0
 
 
@@ -152,7 +160,8 @@ def test_full_repair_flow(world):
         assert [st.leaf_index for st in steps] == [lf.leaf_index for lf in repair_leaves]
         assert sum(lf.event_type == "record.status" for lf in leaves) == 1
         kinds = sorted(s.scalars(select(OutboxEvent.kind)))
-        assert kinds == ["repair.approved", "repair.more_requested", "repair.submitted"]
+        # each step notifies; the repair commitment is signed through the commitments domain, which notifies too
+        assert kinds == ["commitment.signed", "repair.approved", "repair.more_requested", "repair.submitted"]
         # received 09-16, decided 09-30: 17, 18, 20, 21, 22, 23, 24, 28, 29, 30 → 10 working days
         assert service.median_processing(s) == {"120116": {"median_workdays": 10, "decided": 1}}
         info = {r["record_id"]: r for r in service.subject_records(s, subject_id="S1", as_of=D(2026, 9, 30))}

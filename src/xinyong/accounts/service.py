@@ -536,8 +536,8 @@ def seed_demo_users(
 ) -> list[str]:
     """Create the demo logins (idempotent: existing usernames are left as they are).
 
-    The subject account is bound to `subject_id`, or to the first 和平 pilot enterprise in the
-    store (none when the store has no subjects yet). Returns the usernames created.
+    The subject account is bound to `subject_id`, or to the first 和平 pilot firm with a unified
+    social credit code in the store (none when the store has no such subject yet). Returns the usernames created.
     """
     from xinyong.store.db import session_scope
 
@@ -545,7 +545,7 @@ def seed_demo_users(
     with session_scope(engine) as session:
         subject_id = subject_id or session.scalar(
             select(Subject.id)
-            .where(Subject.district_code == "120101", Subject.kind != "person")
+            .where(Subject.district_code == "120101", Subject.kind != "person", Subject.uscc.is_not(None))
             .order_by(Subject.pilot.is_(None), Subject.id)
             .limit(1)
         )

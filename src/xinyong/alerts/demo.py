@@ -1,7 +1,8 @@
 """Demo activity of risk early warning (a DEMO_STEPS module): three watchlists (和平's whitelist of pilot
 firms, 河西's building roster, the bank's borrowers), the roster's baseline scan, one serious penalty
-ingested for a whitelisted firm — which the worker pass turns into an alert, a suspension pending
-review and inbox items — and the officers' daily digest. Idempotent."""
+ingested for a whitelisted firm (never the `merchant` login's: `_alert_firm`) — which the worker pass
+turns into an alert, a suspension pending review and inbox items — and the officers' daily digest.
+Idempotent."""
 
 from __future__ import annotations
 
@@ -14,6 +15,25 @@ from xinyong.store.db import session_scope
 from xinyong.subjects.models import Subject
 
 SOURCE = "市场监管委"
+
+
+def _alert_firm(engine: Engine, candidates: list[Subject]) -> Subject | None:
+    """The whitelisted firm the serious penalty is planted on: the first candidate that is neither bound
+    to a demo login (the `merchant` account's subject) nor the repair demo's enterprise (the first 和平
+    non-person subject with a credit code, pilots first — the query of accounts.seed_demo_users). A
+    serious penalty there would veto the grade that approving the merchant's repair recomputes, so the
+    repair walkthrough would lower the grade instead of lifting the penalty off the card."""
+    with session_scope(engine) as s:
+        taken = set(s.scalars(select(User.subject_id).where(User.subject_id.is_not(None))))
+        taken.add(
+            s.scalar(
+                select(Subject.id)
+                .where(Subject.district_code == "120101", Subject.kind != "person", Subject.uscc.is_not(None))
+                .order_by(Subject.pilot.is_(None), Subject.id)
+                .limit(1)
+            )
+        )
+    return next((x for x in candidates if x.id not in taken), None)
 
 
 def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None) -> dict:
@@ -92,8 +112,8 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
             )
         scanned = service.scan(s, watchlist_id="hexi_buildings", as_of=as_of, now=now)
     accepted = 0
-    if heping:
-        firm = heping[0]
+    firm = _alert_firm(engine, heping)
+    if firm is not None:
         row = {
             "行政相对人名称": firm.name,
             "行政相对人类别": "法人及非法人组织",

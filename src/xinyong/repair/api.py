@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import db_session, log_access, purpose_of, require_role
 from xinyong.disclosure.policy import Viewer
 from xinyong.records.models import Record
 from xinyong.repair import service
@@ -115,12 +115,19 @@ def repair_when(
 
 
 @router.get("/subjects/{subject_id}/repair")
-def subject_repair(subject_id: str, db: Db, viewer: Reader, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Each negative record of the subject: repairable or not, from when, why; and its cases."""
+def subject_repair(
+    request: Request, subject_id: str, db: Db, viewer: Reader, as_of: dt.date | None = None
+) -> dict[str, Any]:
+    """Each negative record of the subject: repairable or not, from when, why; and its cases. An officer's
+    read (beyond the public view) is written to the access log (`?purpose=`); the subject's own is not."""
     subject = db.get(Subject, subject_id)
     if subject is None or not may_see_subject(viewer, subject):
         raise _nf(subject_id)
     day = as_of or clock.today()
+    if viewer.subject_id != subject_id:
+        log_access(
+            db, viewer, subject_id, purpose_of(request), "api:repair", detail={"as_of": day.isoformat()}
+        )
     return {
         "subject_id": subject_id,
         "as_of": day.isoformat(),

@@ -34,10 +34,12 @@ EVIDENCE = [
 
 
 def demo_enterprise(session: Any) -> Subject | None:
-    """The subject of the demo `merchant` login: the first 和平 (120101) non-person subject, pilots first."""
+    """The subject of the demo `merchant` login: the first 和平 (120101) non-person subject with a
+    unified social credit code (the penalty is ingested by it), pilots first — the query of
+    accounts.service.seed_demo_users."""
     return session.scalar(
         select(Subject)
-        .where(Subject.district_code == "120101", Subject.kind != "person")
+        .where(Subject.district_code == "120101", Subject.kind != "person", Subject.uscc.is_not(None))
         .order_by(Subject.pilot.is_(None), Subject.id)
         .limit(1)
     )

@@ -6,6 +6,8 @@
 * `/repair/review` — the review queue of the city / district office (and a source department's
   objections): deadlines in working days, overdue flagged, decide with a reason; medians per district.
 * `/repair/guidance` — 信用修复指导: firms whose records are repairable now or soon.
+* `/repair/evidence/{evidence_id}` — one uploaded evidence file, as uploaded (attachment), for those who
+  may decide the case (as on the review queue) and the applicant subject; anyone else gets 404.
 
 Every form carries the session's CSRF token; the work runs in the thread pool (docs/deploy.md).
 """
@@ -23,9 +25,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from xinyong import clock
-from xinyong.accounts.deps import require_console_role
+from xinyong.accounts.deps import log_access, purpose_of, require_console_role
 from xinyong.console.templating import render
-from xinyong.disclosure.policy import Viewer
+from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.records.models import Record
 from xinyong.repair import service
 from xinyong.repair.api import may_decide
@@ -37,6 +39,7 @@ router = APIRouter(include_in_schema=False)
 SubjectUser = Annotated[Viewer, Depends(require_console_role("subject"))]
 Reviewer = Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer", "department"))]
 Officer = Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer"))]
+Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 
 
 def _as_of(request: Request) -> dt.date:
@@ -183,6 +186,43 @@ def _reviewable(s: Any, viewer: Viewer, day: dt.date) -> list[dict[str, Any]]:
     return out
 
 
+def evidence_labels() -> dict[str, str]:
+    """Evidence label → its Chinese name (process.yaml repair.evidence, the text before " / ")."""
+    return {k: str(v).split(" / ")[0] for k, v in service.process_rules()["repair"]["evidence"].items()}
+
+
+@router.get("/repair/evidence/{evidence_id}")
+def evidence_file(request: Request, evidence_id: int, viewer: Anyone) -> Response:
+    """One evidence file of a case, as uploaded (Content-Disposition: attachment, so a browser never
+    renders an uploaded HTML file in the console's origin). Who may open it: whoever may decide the case
+    (`may_decide`: the city, the subject's district office; for an objection the source department)
+    and the applicant subject's own account. Anyone else — and an unknown id — gets the same 404."""
+    with session_scope(request.app.state.engine) as s:
+        ev = s.get(service.RepairEvidence, evidence_id)
+        case = s.get(service.RepairCase, ev.case_id) if ev is not None else None
+        if case is not None:
+            record, subject = s.get(Record, case.record_id), s.get(Subject, case.subject_id)
+            own = viewer.role == "subject" and viewer.subject_id == case.subject_id
+            if not (own or may_decide(viewer, case.kind, record, subject)):
+                case = None
+        if ev is None or case is None:
+            raise HTTPException(404, detail=f"材料不存在 / evidence not found: {evidence_id}")
+        if viewer.subject_id != case.subject_id:  # an officer reading a subject's file: access log
+            log_access(
+                s, viewer, case.subject_id, purpose_of(request), "page:repair-evidence",
+                detail={"case_id": case.id, "evidence_id": ev.id},
+            )  # fmt: skip
+        data, filename, content_type = ev.data, ev.filename, ev.content_type
+    return Response(
+        content=data,
+        media_type=content_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 @router.get("/repair/review", response_class=HTMLResponse)
 def review_page(request: Request, viewer: Reviewer) -> Response:
     """Officers' review queue with overdue flags and per-district medians."""
@@ -196,6 +236,7 @@ def review_page(request: Request, viewer: Reviewer) -> Response:
         viewer=viewer,
         queue=queue,
         medians=medians,
+        evidence_labels=evidence_labels(),
         as_of=day,
         msg=request.query_params.get("msg", ""),
         err=request.query_params.get("err", ""),

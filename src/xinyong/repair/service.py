@@ -298,6 +298,14 @@ def missing_for_repair(evidence: Sequence[Evidence], commitment: bool, statement
     return missing
 
 
+def missing_names(item: str) -> tuple[str, str]:
+    """A `missing_for_repair` line ("key：说明 / description") as (Chinese name, English name), the
+    key left out: what the applicant reads ("已履行法定义务的证明（罚款缴纳凭证等）", "proof that the
+    obligations were fulfilled (e.g. fine receipt)")."""
+    zh, _, en = item.split("：", 1)[-1].partition("/")
+    return zh.strip(), (en or zh).strip()
+
+
 def apply_repair(
     session: Session,
     *,
@@ -340,9 +348,10 @@ def apply_repair(
         )
     missing = missing_for_repair(evidence, accept_commitment, statement)
     if missing:
+        names = [missing_names(m) for m in missing]
         raise RepairError(
-            "申请材料不全，缺少：" + "；".join(m.split(" / ")[0] for m in missing),
-            "the application is incomplete; missing: " + "; ".join(m.split(" / ")[-1] for m in missing),
+            "申请材料不全，缺少：" + "；".join(zh for zh, _ in names),
+            "the application is incomplete; missing: " + "; ".join(en for _, en in names),
             missing=missing,
         )
     due = load_calendar().add_workdays(as_of, deadline_workdays(REPAIR, district))
