@@ -1,10 +1,10 @@
-"""Console pages: a patient's own statements (/medical/me) and the district dashboard
-(/medical/dashboard)."""
+"""Console pages: a patient's own statements (/medical/me) with the sign-up button
+(POST /medical/me/signup) and the district dashboard (/medical/dashboard)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from xinyong import clock
@@ -14,6 +14,7 @@ from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.medical import service
 from xinyong.medical.api import patient_view
+from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +29,36 @@ def my_statements(
         patient = patient_view(db, viewer.subject_id or "", clock.today())
     except BooksError:
         patient = None
-    return render(request, "medical_me.html", patient=patient)
+    subject = db.get(Subject, viewer.subject_id) if viewer.subject_id else None
+    done = request.query_params.get("done") == "1"
+    return render(
+        request,
+        "medical_me.html",
+        patient=patient,
+        may_sign=patient is None and subject is not None and subject.kind == "person",
+        message="签约成功 / signed up" if done and patient is not None else "",
+        error=None,
+    )
+
+
+@router.post("/medical/me/signup", response_class=HTMLResponse)
+def my_signup(
+    request: Request,
+    viewer: Viewer = Depends(require_console_role("subject")),
+    db: Session = Depends(db_session),
+):
+    """The person signs up (the existing service: line by score band, refused below the minimum);
+    303 back to /medical/me, or the page again with the reason (422, nothing written)."""
+    try:
+        service.sign_up(db, subject_id=viewer.subject_id or "", viewer=viewer, as_of=clock.today())
+    except BooksError as exc:
+        db.rollback()  # nothing of a refused request stays
+        response = render(
+            request, "medical_me.html", patient=None, may_sign=True, message="", error=exc.as_dict()
+        )
+        response.status_code = 422
+        return response
+    return RedirectResponse("/medical/me?done=1", status_code=303)
 
 
 @router.get("/medical/dashboard", response_class=HTMLResponse)
