@@ -1,6 +1,7 @@
 """The console sign-up button on /medical/me: a resident signs up with the form (CSRF required), is
-redirected (303) to the page which then shows the line of their score band; a hospital (not a
-person) gets no button and a refusal; without the CSRF token nothing is written."""
+redirected (303) to the page which then shows the line of their score band; a hospital login (not a
+person) has no menu link and is refused the page and the sign-up (403); without the CSRF token
+nothing is written."""
 
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ def lines(app) -> int:  # noqa: ANN001
 def test_resident_signs_up_with_the_button(app):
     pid = app.state.world["people"][0]
     c = login(app, "jumin")
+    assert "/medical/me" in menu(c.get("/").text)
     page = c.get("/medical/me").text
     assert 'id="not-signed"' in page and 'action="/medical/me/signup"' in page
     assert c.post("/medical/me/signup", data={}, follow_redirects=False).status_code == 403  # no CSRF
@@ -90,14 +92,20 @@ def test_resident_signs_up_with_the_button(app):
     assert again.status_code == 303 and lines(app) == 1  # signing up again returns the same line
 
 
-def test_a_hospital_gets_no_button_and_a_refusal(app):
+def test_a_hospital_login_is_refused_the_page_and_the_sign_up(app):
     c = login(app, "yiyuan")
-    page = c.get("/medical/me").text
-    assert 'id="not-signed"' in page and 'action="/medical/me/signup"' not in page
-    token = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+    assert "/medical/me" not in menu(c.get("/").text)
+    r = c.get("/medical/me")
+    assert r.status_code == 403 and "东丽区居民" in r.text
+    token = re.search(r'name="csrf_token" value="([^"]*)"', c.get("/account").text).group(1)
     r = c.post("/medical/me/signup", data={"csrf_token": token})
-    assert r.status_code == 422 and "只有自然人" in r.text and "natural person" in r.text
+    assert r.status_code == 403
     assert lines(app) == 0
+
+
+def menu(html: str) -> list[str]:
+    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', nav)
 
 
 def test_bands_match_the_scheme():

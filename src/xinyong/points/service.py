@@ -387,7 +387,14 @@ def redeem(
     """Exchange points for goods at the counter (committee member). Refused with nothing changed:
     quantity not a positive integer, goods not in the catalogue, not enough points
     (BelowFloorError on the villager), not enough stock (BelowFloorError on the stock)."""
-    qty = check_amount(quantity, "quantity")
+    try:
+        qty = check_amount(quantity, "quantity")
+    except books.AmountError as exc:
+        raise PointsError(
+            f"数量必须是大于 0 的整数（件），收到 {quantity!r}",
+            f"quantity must be a whole number of items greater than 0, got {quantity!r}",
+            "quantity",
+        ) from exc
     person = _villager(session, villager_id)
     village = person.parent_id
     _require_committee(session, village, actor)
