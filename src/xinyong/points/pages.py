@@ -271,7 +271,8 @@ def ranking_page(
         .order_by(Subject.name, PointsVillage.village_id)
     ).all()
     known = {v for v, _ in villages}
-    chosen = village or _own_village(db, viewer) or (villages[0][0] if villages else None)
+    own = _own_village(db, viewer)  # a parent that is no points village (a hospital's) is ignored
+    chosen = village or (own if own in known else None) or (villages[0][0] if villages else None)
     if chosen is not None and chosen not in known:
         raise HTTPException(404, detail=f"该村未实施信用积分制 / village not on the points scheme: {chosen}")
     month = month or clock.today().strftime("%Y-%m")
