@@ -65,7 +65,12 @@ def is_villager(session: Session, viewer: Viewer) -> bool:
 
 def evidence_text(evidence: dict) -> str:
     """Evidence as people read it: '事迹说明：拾金不昧；照片：IMG_1.jpg'."""
-    return "；".join(f"{EVIDENCE_LABELS.get(k, k)}：{v}" for k, v in evidence.items() if v not in (None, ""))
+    order = [k for k in EVIDENCE_LABELS if k in evidence] + sorted(
+        k for k in evidence if k not in EVIDENCE_LABELS
+    )
+    return "；".join(
+        f"{EVIDENCE_LABELS.get(k, k)}：{evidence[k]}" for k in order if evidence[k] not in (None, "")
+    )
 
 
 def _counter(

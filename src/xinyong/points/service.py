@@ -45,6 +45,12 @@ class PointsError(BooksError):
 
 
 @functools.cache
+class QuantityError(PointsError, books.AmountError):
+    """A quantity that is not a whole number of items above 0 (worded for goods, not money)."""
+
+    code = "quantity"
+
+
 def load_scheme(scheme_id: str) -> dict[str, Any]:
     """A scheme file (schemes/<id>.yaml); `extends:` merges items and catalogue over the parent's."""
     path = SCHEMES / f"{scheme_id}.yaml"
@@ -390,7 +396,7 @@ def redeem(
     try:
         qty = check_amount(quantity, "quantity")
     except books.AmountError as exc:
-        raise PointsError(
+        raise QuantityError(
             f"数量必须是大于 0 的整数（件），收到 {quantity!r}",
             f"quantity must be a whole number of items greater than 0, got {quantity!r}",
             "quantity",
