@@ -20,7 +20,9 @@ from xinyong.settings import Settings
 from xinyong.store.db import make_engine
 
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-DEMO_LOGINS = ("admin", "heping", "hexi", "shichang", "bank", "merchant")
+DEMO_LOGINS = (
+    "admin", "heping", "hexi", "shichang", "bank", "merchant", "resident", "cunwei", "cunmin", "dongli_hospital"
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -137,3 +137,42 @@ def test_period_format():
     assert enterprise.period_bounds("2026-H2") == (dt.date(2026, 7, 1), dt.date(2026, 12, 31))
     with pytest.raises(PointsError):
         enterprise.period_bounds("2026-Q1")
+
+
+def test_ties_at_the_cut_off_are_decided_alike_never_by_id(engine):
+    # ten firms: A A A B B C C D B C, no awards. top_n = ⌊10 × 20 %⌋ = 2. The three A firms (40 each)
+    # tie for rank 1 → all three subsidised although top_n is 2; the B firms (30) share rank 4.
+    ids, _ = _world(engine, list("AAABBCCDBC"))
+    with session_scope(engine) as s:
+        out = enterprise.grant_subsidies(s, period="2026-H1", on=dt.date(2026, 7, 5))
+    ranked = out["ranked"]
+    assert out["top_n"] == 2 and out["subsidised"] == 3
+    assert [(r.rank, r.total) for r in ranked] == [
+        (1, 40), (1, 40), (1, 40), (4, 30), (4, 30), (4, 30), (7, 20), (7, 20), (7, 20), (10, 0)
+    ]  # fmt: skip
+    assert {r.subject_id for r in ranked if r.subsidised} == {ids[0], ids[1], ids[2]}
+    assert out["granted"] == 6  # two benefits for each of the three tied firms
+
+
+def test_grade_breaks_an_equal_total_and_zero_is_never_subsidised(engine):
+    # firm 0: C (20) + 10 + 10 = 40; firm 1: A (40) + 0 = 40 → firm 1 first (better grade); D firms 0.
+    ids, _ = _world(engine, list("CADDD"))
+    with session_scope(engine) as s:
+        for key, on in (("k1", dt.date(2026, 2, 1)), ("k2", dt.date(2026, 3, 1))):
+            enterprise.award(
+                s, subject_id=ids[0], item_id="commitment_kept", viewer=OFFICER, on=on, idempotency_key=key
+            )
+        out = enterprise.ranking(s, period="2026-H1")
+    assert [(r.subject_id, r.rank, r.total, r.subsidised) for r in out["ranked"][:2]] == [
+        (ids[1], 1, 40, True),
+        (ids[0], 2, 40, False),  # top_n = ⌊5 × 20 %⌋ = 1
+    ]
+    zeros = [r for r in out["ranked"] if r.total == 0]
+    assert len(zeros) == 3 and {r.rank for r in zeros} == {3} and not any(r.subsidised for r in zeros)
+
+
+def test_nothing_earned_nothing_subsidised(engine):
+    _world(engine, list("DDDDD"))  # top_n = 1, but every total is 0
+    with session_scope(engine) as s:
+        out = enterprise.ranking(s, period="2026-H1")
+    assert out["top_n"] == 1 and out["subsidised"] == 0 and {r.rank for r in out["ranked"]} == {1}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -293,3 +293,24 @@ def log_access(
         detail=detail,
         now=now,
     )
+
+
+# --------------------------------------------------------------------------- login kinds (menu checks)
+
+
+def is_person_login(session: Session, viewer: Viewer) -> bool:
+    """A `subject` login bound to a natural person (not an enterprise, village or hospital)."""
+    from xinyong.subjects.models import Subject
+
+    if viewer.role != "subject" or not viewer.subject_id:
+        return False
+    subject = session.get(Subject, viewer.subject_id)
+    return subject is not None and subject.kind == "person"
+
+
+def require_person_login(request: Request, session: Session = Depends(db_session)) -> Viewer:
+    """For person-only console pages (我的信用积分): 403 for any other login (login redirect first)."""
+    viewer = get_auth(request).viewer
+    if not viewer.is_public and not is_person_login(session, viewer):
+        raise HTTPException(403, detail="仅限自然人本人账户 / for a natural person's own login only")
+    return viewer

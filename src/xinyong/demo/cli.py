@@ -82,6 +82,10 @@ def demo(
     serve(host=host, port=port, workers=1)
 
 
+# Logins the demo steps create (docs/accounts.md): 东丽 resident and hospital, 宝坻 committee and villager.
+PILOT_LOGINS = ("resident", "dongli_hospital", "cunwei", "cunmin")
+
+
 def welcome(host: str, port: int) -> str:
     """What `make demo` prints before serving: the address, the demo logins and their password."""
     from xinyong.accounts.service import demo_users
@@ -90,6 +94,7 @@ def welcome(host: str, port: int) -> str:
     return (
         f"\n控制台 Console: http://{host}:{port}/\n"
         f"演示账户 Demo logins: {names}\n"
+        f"试点账户 Pilot logins: {', '.join(PILOT_LOGINS)}（docs/accounts.md）\n"
         f"密码 Password: {DEMO_PASSWORD}（仅供演示 / demo only）\n"
     )
 

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, require_console_role
+from xinyong.accounts.deps import current_viewer, db_session, require_console_role, require_person_login
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.incentives import person, service
@@ -76,7 +76,7 @@ def _my_score(
 
 
 @router.get("/my/score", response_class=HTMLResponse)
-def my_score(request: Request, db: Db, viewer: Person):
+def my_score(request: Request, db: Db, viewer: Person, _: Annotated[Viewer, Depends(require_person_login)]):
     return _my_score(request, db, viewer)
 
 

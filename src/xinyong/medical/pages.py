@@ -1,10 +1,11 @@
-"""Console pages: a patient's own statements (/medical/me) and the district dashboard
-(/medical/dashboard)."""
+"""Console pages: a patient's own statements (/medical/me) with the sign-up button
+(POST /medical/me/signup) and the district dashboard (/medical/dashboard)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
@@ -14,8 +15,29 @@ from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.medical import service
 from xinyong.medical.api import patient_view
+from xinyong.medical.models import MedicalLine
+from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
+
+
+def is_resident(session: Session, viewer: Viewer) -> bool:
+    """我的就医账单 applies to a person login of the scheme's district (东丽), or one with a line."""
+    if viewer.role != "subject" or not viewer.subject_id:
+        return False
+    subject = session.get(Subject, viewer.subject_id)
+    if subject is None or subject.kind != "person":
+        return False
+    if subject.district_code == service.scheme()["district_code"]:
+        return True
+    return session.scalar(select(MedicalLine.id).where(MedicalLine.subject_id == subject.id)) is not None
+
+
+def _resident_only(session: Session, viewer: Viewer) -> None:
+    if not is_resident(session, viewer):
+        raise HTTPException(
+            403, detail="信用就医仅限东丽区居民本人 / credit medical is for a 东丽 resident's own login only"
+        )
 
 
 @router.get("/medical/me", response_class=HTMLResponse)
@@ -24,11 +46,41 @@ def my_statements(
     viewer: Viewer = Depends(require_console_role("subject")),
     db: Session = Depends(db_session),
 ):
+    _resident_only(db, viewer)
     try:
         patient = patient_view(db, viewer.subject_id or "", clock.today())
     except BooksError:
         patient = None
-    return render(request, "medical_me.html", patient=patient)
+    done = request.query_params.get("done") == "1"
+    return render(
+        request,
+        "medical_me.html",
+        patient=patient,
+        may_sign=patient is None,
+        message="签约成功 / signed up" if done and patient is not None else "",
+        error=None,
+    )
+
+
+@router.post("/medical/me/signup", response_class=HTMLResponse)
+def my_signup(
+    request: Request,
+    viewer: Viewer = Depends(require_console_role("subject")),
+    db: Session = Depends(db_session),
+):
+    """The person signs up (the existing service: line by score band, refused below the minimum);
+    303 back to /medical/me, or the page again with the reason (422, nothing written)."""
+    _resident_only(db, viewer)
+    try:
+        service.sign_up(db, subject_id=viewer.subject_id or "", viewer=viewer, as_of=clock.today())
+    except BooksError as exc:
+        db.rollback()  # nothing of a refused request stays
+        response = render(
+            request, "medical_me.html", patient=None, may_sign=True, message="", error=exc.as_dict()
+        )
+        response.status_code = 422
+        return response
+    return RedirectResponse("/medical/me?done=1", status_code=303)
 
 
 @router.get("/medical/dashboard", response_class=HTMLResponse)

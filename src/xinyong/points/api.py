@@ -208,6 +208,7 @@ def get_hongqiao_ranking(
     return {
         "period": period,
         "top_n": result["top_n"],
+        "subsidised": result["subsidised"],
         "excluded": len(result["excluded"]),
         "ranking": [
             {

@@ -1,11 +1,17 @@
 """Demo step (xinyong.demo.service.DEMO_STEPS): 宝坻 villages on the points scheme with committees,
 claims (approved and pending), restocked 积分超市 shelves, redemptions and archived events; 红桥's
-2026-H1 ranking with subsidies. Idempotent: every write has a fixed key."""
+2026-H1 ranking with subsidies and 2026-H2 points so far. Idempotent: every write has a fixed key.
+
+Logins (docs/accounts.md): `cunwei` (the first village's committee) and `cunmin` (a villager of that
+village with approved claims, a pending one and a redemption). 红桥's firms are graded with the city
+model as of 2026-06-30 (a real evaluation run, once), so the H1 ranking adds grade points that were
+known at the period end to the points each firm earned; H2 (to the demo's end) has its own awards."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
@@ -35,9 +41,108 @@ def _committee_login(session, village_id: str) -> None:  # noqa: ANN001
         )
 
 
+def _villager_login(session, villager_id: str) -> None:  # noqa: ANN001
+    from xinyong.accounts import service as accounts
+    from xinyong.accounts.models import User
+
+    if session.scalar(select(User.id).where(User.username == "cunmin")) is None:
+        accounts.create_user(
+            session,
+            username="cunmin",
+            role="subject",
+            subject_id=villager_id,
+            password=DEMO_PASSWORD,
+            display_name="试点村村民（演示）",
+        )
+
+
+def _grade_hongqiao(engine: Engine, on: dt.date) -> int:
+    """Grade the 红桥 district with the scheme's city model as of `on` (once): the H1 ranking needs
+    the grade known at the period end. Returns the firms graded now (0 when it was done)."""
+    from xinyong.evaluation.models import EvaluationRun
+    from xinyong.evaluation.service import evaluate
+    from xinyong.settings import get_settings
+
+    model = enterprise.load_scheme(enterprise.SCHEME_ID)["grade_model"]
+    with session_scope(engine) as s:
+        done = s.scalar(
+            select(EvaluationRun.id).where(
+                EvaluationRun.model_id == model,
+                EvaluationRun.as_of == on,
+                EvaluationRun.district_code == "120106",
+            )
+        )
+    if done is not None:
+        return 0
+    url = engine.url  # the demo keeps its Parquet snapshot beside an SQLite file (xinyong.demo.service)
+    folder = (
+        Path(url.database).parent
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+        else get_settings().data_dir
+    )
+    return evaluate(
+        engine, model_id=model, as_of=on, district="120106", snapshot_dir=folder / "snapshot"
+    ).subjects
+
+
+def _award_firms(s, firms: list[str], as_of: dt.date, now: dt.datetime | None) -> int:  # noqa: ANN001
+    """0–3 awards per firm and half year (H1: January–June, H2: July to the demo's end)."""
+    rng = random.Random(1506)
+    officer = Viewer(role="district_officer", district_code="120106", username="hongqiao")
+    items = enterprise.load_scheme(enterprise.SCHEME_ID)["items"]
+    halves = (
+        (dt.date(2026, 1, 1), dt.date(2026, 6, 30)),
+        (dt.date(2026, 7, 1), min(as_of, dt.date(2026, 12, 31))),
+    )
+    n = 0
+    for fid in firms:
+        for h, (start, end) in enumerate(halves, 1):
+            for k in range(rng.choice((0, 0, 1, 1, 2, 3))):
+                item = rng.choice(items)
+                on = start + dt.timedelta(days=rng.randint(0, (end - start).days))
+                enterprise.award(
+                    s,
+                    subject_id=fid,
+                    item_id=item["id"],
+                    viewer=officer,
+                    on=on,
+                    idempotency_key=f"demo-{fid}-H{h}-{k}",
+                    now=now,
+                )
+                n += 1
+    return n
+
+
+def _story(s, pid: str, member: str, as_of: dt.date, now: dt.datetime | None) -> int:  # noqa: ANN001
+    """Three approved claims in the two months before the demo's end (10 + 8 + 5 points)."""
+    story = (
+        ("honesty", 50, "帮邻居找回走失的老人"),
+        ("filial_piety", 40, "照顾卧床母亲"),
+        ("volunteering", 20, ""),
+    )
+    for n, (item_id, days, text) in enumerate(story):
+        evidence = (
+            {"activity": "重阳节敬老志愿服务", "sign_in": "村委会签到表第 3 页"}
+            if item_id == "volunteering"
+            else {"description": text}
+        )
+        day = as_of - dt.timedelta(days=days)
+        c = service.claim(
+            s,
+            villager_id=pid,
+            item_id=item_id,
+            evidence=evidence,
+            claimed_on=day,
+            idempotency_key=f"demo-{pid}-story-{n}",
+            submitted_by="demo",
+        )
+        service.decide(s, claim_id=c.id, actor=member, approve=True, decided_on=day, now=now)
+    return len(story)
+
+
 def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None) -> dict:
     rng = random.Random(15)
-    counts = {"villages": 0, "claims": 0, "approved": 0, "redeemed": 0, "firms_awarded": 0}
+    counts = {"villages": 0, "claims": 0, "approved": 0, "redeemed": 0}
     with session_scope(engine) as s:
         villages = list(
             s.scalars(
@@ -58,6 +163,14 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
             )
             if i == 0:
                 _committee_login(s, vid)
+                first = s.scalar(
+                    select(Subject.id)
+                    .where(Subject.parent_id == vid, Subject.kind == "person")
+                    .order_by(Subject.id)
+                    .limit(1)
+                )
+                if first is not None:
+                    _villager_login(s, first)
             scheme = service.scheme_for(s, vid)
             for g in scheme["catalogue"]:
                 service.restock(
@@ -78,6 +191,8 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
             )
             items = [it for it in scheme["items"] if it["points"] > 0]
             for j, pid in enumerate(people):
+                if i == 0 and j == 0:  # the `cunmin` login: earns, is approved, then redeems below
+                    counts["approved"] += _story(s, pid, member, as_of, now)
                 for k in range(rng.randint(2, 5)):
                     item = rng.choice(items)
                     day = as_of - dt.timedelta(days=rng.randint(0, 60))
@@ -113,7 +228,7 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
                         pass  # not enough points yet: refused, nothing written
         counts["decisions"] = len(s.scalars(select(PointsDecision.id)).all())
     service.sync_archive(engine, now=now)
-    officer = Viewer(role="district_officer", district_code="120106", username="hongqiao")
+    counts["hongqiao_graded"] = _grade_hongqiao(engine, dt.date(2026, 6, 30))
     with session_scope(engine) as s:
         firms = list(
             s.scalars(
@@ -125,19 +240,8 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
                 .order_by(Subject.id)
             )
         )
-        items = enterprise.load_scheme(enterprise.SCHEME_ID)["items"]
-        for n, fid in enumerate(firms[::4]):
-            item = items[n % len(items)]
-            enterprise.award(
-                s,
-                subject_id=fid,
-                item_id=item["id"],
-                viewer=officer,
-                on=dt.date(2026, 3, 1) + dt.timedelta(days=n % 100),
-                idempotency_key=f"demo-{fid}",
-            )
-            counts["firms_awarded"] += 1
+        counts["firm_awards"] = _award_firms(s, firms, as_of, now)
         result = enterprise.grant_subsidies(s, period="2026-H1", on=dt.date(2026, 7, 5))
         counts["hongqiao_ranked"] = len(result["ranked"])
-        counts["hongqiao_subsidised"] = result["top_n"]
+        counts["hongqiao_subsidised"] = result["subsidised"]
     return counts

@@ -142,7 +142,10 @@ class FirmRank:
 
 def ranking(session: Session, *, period: str) -> dict[str, Any]:
     """The half-year ranking: {"period", "ranked": [FirmRank…], "excluded": [subject ids blacklisted],
-    "top_n"}. Order: total desc, then grade points desc, then subject id (stable)."""
+    "top_n": ⌊20 % × ranked⌋, "subsidised": firms subsidised}. Order: total desc, then grade points
+    desc; firms equal on both share a rank and are all subsidised when that rank ≤ top_n (ties at the
+    cut-off are decided for every tied firm alike, never by id); total 0 is never subsidised
+    (docs/points.md, "红桥 ties")."""
     scheme = load_scheme(SCHEME_ID)
     start, end = period_bounds(period)
     firms = session.execute(
@@ -151,6 +154,7 @@ def ranking(session: Session, *, period: str) -> dict[str, Any]:
         )
     ).all()
     ids = [f.id for f in firms]
+    names = {f.id: f.name for f in firms}
     latest = (
         select(EvaluationResult.subject_id, func.max(EvaluationResult.as_of).label("as_of"))
         .where(
@@ -203,13 +207,25 @@ def ranking(session: Session, *, period: str) -> dict[str, Any]:
         ep = int(earned.get(f.id) or 0)
         name = mask_value("legal_rep", f.name)  # a person's name (个体户) masked, a firm's kept
         rows.append((f.id, name, grade, gp, ep))
-    rows.sort(key=lambda r: (-(r[3] + r[4]), -r[3], r[0]))
+    # Merit decides the order: total, then grade points (a better city grade wins a tie). Firms equal
+    # on both share a rank (competition ranking 1, 2, 2, 4); within a shared rank they are listed by
+    # name, which decides nothing. A firm is subsidised when its rank ≤ top_n, so firms tied at the
+    # cut-off are all subsidised (the count may exceed top_n); a firm with total 0 never is.
+    rows.sort(key=lambda r: (-(r[3] + r[4]), -r[3], names[r[0]], r[0]))
     top_n = math.floor(len(rows) * float(scheme["top_share"]))
-    ranked = [
-        FirmRank(i + 1, sid, name, grade, gp, ep, gp + ep, i < top_n)
-        for i, (sid, name, grade, gp, ep) in enumerate(rows)
-    ]
-    return {"period": period, "ranked": ranked, "excluded": sorted(excluded), "top_n": top_n}
+    ranked: list[FirmRank] = []
+    for i, (sid, name, grade, gp, ep) in enumerate(rows):
+        prev = ranked[-1] if ranked else None
+        tied = prev is not None and (prev.total, prev.grade_points) == (gp + ep, gp)
+        rank = prev.rank if tied and prev is not None else i + 1
+        ranked.append(FirmRank(rank, sid, name, grade, gp, ep, gp + ep, rank <= top_n and gp + ep > 0))
+    return {
+        "period": period,
+        "ranked": ranked,
+        "excluded": sorted(excluded),
+        "top_n": top_n,
+        "subsidised": sum(r.subsidised for r in ranked),
+    }
 
 
 def record_benefit(

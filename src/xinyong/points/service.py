@@ -45,6 +45,12 @@ class PointsError(BooksError):
 
 
 @functools.cache
+class QuantityError(PointsError, books.AmountError):
+    """A quantity that is not a whole number of items above 0 (worded for goods, not money)."""
+
+    code = "quantity"
+
+
 def load_scheme(scheme_id: str) -> dict[str, Any]:
     """A scheme file (schemes/<id>.yaml); `extends:` merges items and catalogue over the parent's."""
     path = SCHEMES / f"{scheme_id}.yaml"
@@ -387,7 +393,14 @@ def redeem(
     """Exchange points for goods at the counter (committee member). Refused with nothing changed:
     quantity not a positive integer, goods not in the catalogue, not enough points
     (BelowFloorError on the villager), not enough stock (BelowFloorError on the stock)."""
-    qty = check_amount(quantity, "quantity")
+    try:
+        qty = check_amount(quantity, "quantity")
+    except books.AmountError as exc:
+        raise QuantityError(
+            f"数量必须是大于 0 的整数（件），收到 {quantity!r}",
+            f"quantity must be a whole number of items greater than 0, got {quantity!r}",
+            "quantity",
+        ) from exc
     person = _villager(session, villager_id)
     village = person.parent_id
     _require_committee(session, village, actor)

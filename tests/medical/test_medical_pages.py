@@ -1,0 +1,115 @@
+"""The console sign-up button on /medical/me: a resident signs up with the form (CSRF required), is
+redirected (303) to the page which then shows the line of their score band; a hospital login (not a
+person) has no menu link and is refused the page and the sign-up (403); without the CSRF token
+nothing is written."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from medical_world import build
+from sqlalchemy import func, select
+
+from xinyong import clock
+from xinyong.accounts import service as accounts
+from xinyong.disclosure.policy import Viewer
+from xinyong.medical.models import MedicalLine
+from xinyong.medical.score import person_score
+from xinyong.settings import Settings
+from xinyong.store.db import session_scope
+
+PASSWORD = "pages-test-pass-1"
+
+# The bands as docs/medical.md states them (score ≥ min → line in CNY), written out by hand.
+BANDS_CNY = ((750, 3000), (700, 2000), (650, 1000), (600, 500))
+
+
+def band_fen(score: int) -> int | None:
+    for low, cny in BANDS_CNY:
+        if score >= low:
+            return cny * 100
+    return None
+
+
+@pytest.fixture
+def app(engine, db_url):
+    from xinyong.app import create_app
+
+    w = build(engine)
+    with session_scope(engine) as s:
+        accounts.create_user(
+            s, username="jumin", role="subject", subject_id=w["people"][0], password=PASSWORD
+        )
+        accounts.create_user(
+            s, username="yiyuan", role="subject", subject_id=w["hospital"], password=PASSWORD
+        )
+    app = create_app(dataclasses.replace(Settings.from_env(), database_url=db_url, secret_key="t"))
+    app.state.world = w
+    return app
+
+
+def login(app, username: str) -> TestClient:  # noqa: ANN001
+    client = TestClient(app)
+    token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
+    r = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    return client
+
+
+def lines(app) -> int:  # noqa: ANN001
+    with session_scope(app.state.engine) as s:
+        return s.scalar(select(func.count()).select_from(MedicalLine))
+
+
+def test_resident_signs_up_with_the_button(app):
+    pid = app.state.world["people"][0]
+    c = login(app, "jumin")
+    assert "/medical/me" in menu(c.get("/").text)
+    page = c.get("/medical/me").text
+    assert 'id="not-signed"' in page and 'action="/medical/me/signup"' in page
+    assert c.post("/medical/me/signup", data={}, follow_redirects=False).status_code == 403  # no CSRF
+    assert lines(app) == 0
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page).group(1)
+    r = c.post("/medical/me/signup", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/medical/me?done=1"
+    with session_scope(app.state.engine) as s:
+        score = person_score(
+            s, subject_id=pid, as_of=clock.today(), viewer=Viewer(role="subject", subject_id=pid)
+        )
+    expected = band_fen(score)
+    assert expected is not None, f"the world's resident should be eligible (score {score})"
+    page = c.get("/medical/me?done=1").text
+    assert "签约成功" in page and 'action="/medical/me/signup"' not in page
+    assert f"{expected / 100:.2f} 元" in page
+    again = c.post("/medical/me/signup", data={"csrf_token": token}, follow_redirects=False)
+    assert again.status_code == 303 and lines(app) == 1  # signing up again returns the same line
+
+
+def test_a_hospital_login_is_refused_the_page_and_the_sign_up(app):
+    c = login(app, "yiyuan")
+    assert "/medical/me" not in menu(c.get("/").text)
+    r = c.get("/medical/me")
+    assert r.status_code == 403 and "东丽区居民" in r.text
+    token = re.search(r'name="csrf_token" value="([^"]*)"', c.get("/account").text).group(1)
+    r = c.post("/medical/me/signup", data={"csrf_token": token})
+    assert r.status_code == 403
+    assert lines(app) == 0
+
+
+def menu(html: str) -> list[str]:
+    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
+    return re.findall(r'href="([^"]+)"', nav)
+
+
+def test_bands_match_the_scheme():
+    from xinyong.medical.service import line_for_score
+
+    for score in (0, 599, 600, 649, 650, 699, 700, 749, 750, 1000):
+        assert line_for_score(score) == band_fen(score), score
