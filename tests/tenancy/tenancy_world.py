@@ -410,6 +410,8 @@ def _scalar(annotation: Any, name: str, value: str, district: str) -> Any:
         return "true"
     if base in (int, float):
         return 1
+    if name in ("month", "period"):  # a well-formed month / half year, so the probe reaches the id check
+        return AS_OF.strftime("%Y-%m") if name == "month" else f"{AS_OF.year}-H1"
     return "x"
 
 
