@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.service import utcnow
+from xinyong.evaluation import privacy
 from xinyong.evaluation import service as evaluation
 from xinyong.incentives import facts as facts_mod
 from xinyong.incentives.errors import IncentiveError
@@ -190,6 +191,14 @@ def _policies(sc: Scenario, facts: dict) -> list[dict[str, Any]]:
     return out
 
 
+def uses_personal_score(sc: Any) -> bool:
+    """The scenario's conditions read a personal score (evaluation.privacy.personal_models)."""
+    personal = privacy.personal_models()
+    return bool(sc.models() & personal) or any(
+        "person_score" in IDENT.findall(c.expression) for c in sc.all_conditions()
+    )
+
+
 def benefits(
     session: Session,
     *,
@@ -197,8 +206,13 @@ def benefits(
     as_of: dt.date,
     with_reasons: bool = True,
     scenario_ids: list[str] | None = None,
+    hide_personal: bool = False,
 ) -> dict[str, Any]:
     """Granted and refused scenarios of one subject as of a date (shape in the module docstring).
+
+    `hide_personal=True` (a viewer who may not read the person's score, evaluation.privacy) leaves
+    out every scenario whose conditions read a personal score (`person_score`, a personal model's
+    grade or score): granting or refusing it would tell the score's range. `withheld` counts them.
 
     `with_reasons=False` (the public card) leaves out refusals entirely. Raises IncentiveError 404
     for an unknown subject and 422 for an unknown scenario id."""
@@ -215,6 +229,10 @@ def benefits(
         for sc in chosen
         if applies_to(sc, kind=subject.kind, district=subject.district_code, pilot=subject.pilot, role=role)
     ]
+    withheld = 0
+    if hide_personal:
+        kept = [sc for sc in scope if not uses_personal_score(sc)]
+        withheld, scope = len(scope) - len(kept), kept
     models = set().union(*(sc.models() for sc in scope)) if scope else set()
     facts = facts_mod.subject_facts(session, subject_id=subject_id, as_of=as_of, models=models)
     excluded = facts_mod.excluded_from_benefits(session, subject_id=subject_id, as_of=as_of, facts=facts)
@@ -253,7 +271,12 @@ def benefits(
             reasons.append(r)
             would.extend(w)
         refused.append({**_entry(sc), "reasons": reasons, "would_qualify_if": would})
-    out: dict[str, Any] = {"subject_id": subject_id, "as_of": as_of.isoformat(), "granted": granted}
+    out: dict[str, Any] = {
+        "subject_id": subject_id,
+        "as_of": as_of.isoformat(),
+        "granted": granted,
+        "withheld": withheld,
+    }
     if with_reasons:
         out["refused"] = refused
         out["excluded"] = excluded
