@@ -1,6 +1,6 @@
 """Benefits (信易+) of a subject as of a date, with reasons, and recorded benefit use.
 
-`benefits(...)` → {"subject_id", "as_of", "granted": [...], "refused": [...]} (docs/incentives.md):
+`benefits(...)` → {"subject_id", "as_of", "granted": [...], "withheld": n, "refused": [...]} (docs/incentives.md):
 * only scenarios whose `who` covers the subject are listed (a 静海 discount is not "refused" to a 河北 firm);
 * a serious-dishonesty list member gets every listed scenario refused with that reason;
 * a refusal names each failed condition with the facts it read (`reasons`) and what would make the
