@@ -161,3 +161,19 @@ def test_yuan_messages():
             fin.parse_yuan(text)
         assert e.value.zh == zh
     assert fin.parse_yuan("100.010") == 10001  # trailing zeros are not a fraction of a fen
+
+
+def test_a_whitelist_rule_may_not_read_the_person_score(http, sqlite_engine):
+    client, auth = http
+    for rule in (
+        "person_score >= 700",
+        "grade.person_haihe == 'A'",
+        "score.person_haihe > 600 && !judgment_debtor",
+    ):
+        body = {"whitelist_id": "bc2", "name": "x", "rule": rule, "as_of": "2026-06-30"}
+        r = client.post("/api/v1/financing/whitelists", json=body, headers=auth["bc"])
+        assert r.status_code == 422 and "个人信用积分" in r.json()["detail"]["zh"], rule
+    from xinyong.financing.models import Whitelist
+
+    with Session(sqlite_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Whitelist)) == 0

@@ -33,6 +33,7 @@ from xinyong.financing.models import (
 from xinyong.incentives import facts as facts_mod
 from xinyong.incentives.errors import IncentiveError
 from xinyong.incentives.scenarios import MAP_FACT, ScenarioError, compile_expression
+from xinyong.incentives.service import names_personal_score
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -260,6 +261,12 @@ def create_whitelist(
         compile_expression(rule)
     except ScenarioError as exc:
         raise _err("rule", exc.zh, exc.en) from None
+    if names_personal_score(rule):  # a yes/no per person would tell officers and banks the score's range
+        raise _err(
+            "rule",
+            "个人信用积分仅本人或获授权者可见，不能作为白名单规则条件",
+            "the individual credit score is seen only by the person or a grant holder: a whitelist rule may not use it",
+        )
     if actor.role == "district_officer":
         if district_code is None:
             district_code = actor.district_code

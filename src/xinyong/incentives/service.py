@@ -191,11 +191,21 @@ def _policies(sc: Scenario, facts: dict) -> list[dict[str, Any]]:
     return out
 
 
-def uses_personal_score(sc: Any) -> bool:
-    """The scenario's conditions read a personal score (evaluation.privacy.personal_models)."""
+def names_personal_score(expression: str) -> bool:
+    """The condition reads a personal score: `person_score`, or grade./score. of a personal model
+    (evaluation.privacy.personal_models)."""
     personal = privacy.personal_models()
-    return bool(sc.models() & personal) or any(
-        "person_score" in IDENT.findall(c.expression) for c in sc.all_conditions()
+    return "person_score" in IDENT.findall(expression) or any(
+        m.group(2) in personal for m in MAP_FACT.finditer(expression)
+    )
+
+
+def uses_personal_score(sc: Any) -> bool:
+    """The scenario's conditions read a personal score (its improvement model or an expression)."""
+    personal = privacy.personal_models()
+    return any(
+        names_personal_score(c.expression) or (c.improve is not None and c.improve.model in personal)
+        for c in sc.all_conditions()
     )
 
 
