@@ -38,6 +38,7 @@ def test_benefit_pages(http):
     client, auth = http
     officer = client.get("/benefits/H1", params={"as_of": "2025-06-01"}, headers=auth["hebei"])
     assert officer.status_code == 200 and 'id="refused"' in officer.text and "可申请信用修复" in officer.text
+    assert "Benefits · 测试H1 ·" in officer.text  # the subject's name, not its id
     other = client.get("/benefits/H1", params={"as_of": "2025-06-01"}, headers=auth["hexi"])
     assert other.status_code == 200 and 'id="refused"' not in other.text
     public = client.get("/c/H1/benefits")
@@ -60,5 +61,10 @@ def test_my_score_page_and_grant_form(http, sqlite_engine):
     bad = client.post("/my/score/grants", data={"grantee": "nobody", "purpose": "x"}, headers=auth["person"])
     assert bad.status_code == 404 and "nobody" in bad.text
     with Session(sqlite_engine) as s:
-        assert [g.purpose for g in s.scalars(select(ScoreGrant))] == ["信用就医"]
+        grants = s.scalars(select(ScoreGrant)).all()
+        assert [g.purpose for g in grants] == ["信用就医"]
+    # the expiry in Beijing time (UTC+8, no daylight saving) to the minute, not the stored UTC ISO text
+    page = client.get("/my/score", headers=auth["person"])
+    beijing = (grants[0].expires_at + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert beijing in page.text and grants[0].expires_at.isoformat() not in page.text
     assert client.get("/my/score", headers=auth["hebei"]).status_code == 403

@@ -44,17 +44,32 @@ def negatives_sql(viewer: Viewer, as_of: dt.date) -> Any:
     )
 
 
-def grade_sql(model_id: str) -> Any:
+def grade_sql(model_id: str, viewer: Viewer) -> Any:
+    """The subject's newest grade by `model_id`, NULL when the viewer may not see it (a person's score:
+    evaluation.privacy.result_filter)."""
     from xinyong.evaluation.models import EvaluationResult
 
     return (
         select(EvaluationResult.grade)
-        .where(EvaluationResult.subject_id == Subject.id, EvaluationResult.model_id == model_id)
+        .where(
+            EvaluationResult.subject_id == Subject.id,
+            EvaluationResult.model_id == model_id,
+            result_filter(viewer),
+        )
         .order_by(EvaluationResult.as_of.desc())
         .limit(1)
         .correlate(Subject)
         .scalar_subquery()
     )
+
+
+def result_filter(viewer: Viewer) -> Any:
+    """evaluation.privacy.result_filter over EvaluationResult (the evaluation domain is imported lazily:
+    it is optional for the archive)."""
+    from xinyong.evaluation.models import EvaluationResult
+    from xinyong.evaluation.privacy import result_filter as privacy_filter
+
+    return privacy_filter(viewer, model_id=EvaluationResult.model_id, subject_id=EvaluationResult.subject_id)
 
 
 def order_by(sort: str, viewer: Viewer, as_of: dt.date, model_id: str = DEFAULT_MODEL) -> list[Any]:
@@ -63,7 +78,7 @@ def order_by(sort: str, viewer: Viewer, as_of: dt.date, model_id: str = DEFAULT_
     if sort == "negatives":
         return [negatives_sql(viewer, as_of).desc(), Subject.name, Subject.id]
     if sort == "grade":
-        grade = grade_sql(model_id)
+        grade = grade_sql(model_id, viewer)
         return [case((grade.is_(None), 1), else_=0), grade, Subject.name, Subject.id]
     return [Subject.name, Subject.id]
 
@@ -75,7 +90,9 @@ def list_columns(
     if not ids:
         return {}
     rows = session.execute(
-        select(Subject.id, grade_sql(model_id), negatives_sql(viewer, as_of)).where(Subject.id.in_(ids))
+        select(Subject.id, grade_sql(model_id, viewer), negatives_sql(viewer, as_of)).where(
+            Subject.id.in_(ids)
+        )
     ).all()
     labels = _band_labels(model_id)
     return {

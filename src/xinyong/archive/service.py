@@ -393,7 +393,7 @@ def list_subjects(
         if value:
             where.append(column == value)
     if grade:
-        where.append(_latest_grade_is(grade))
+        where.append(_latest_grade_is(grade, viewer))
     total = session.scalar(select(func.count()).select_from(Subject).where(*where)) or 0
     from xinyong.archive.listing import order_by
 
@@ -424,18 +424,21 @@ def list_subjects(
     return SubjectPage(total=total, limit=limit, offset=offset, items=items)
 
 
-def _latest_grade_is(grade: str) -> Any:
-    """The subject's newest evaluation result of some model has this grade (EXISTS, indexed by
-    ix_evaluation_results_subject)."""
+def _latest_grade_is(grade: str, viewer: Viewer) -> Any:
+    """The subject's newest evaluation result of some model the viewer may see has this grade (EXISTS,
+    indexed by ix_evaluation_results_subject); a person's score counts only for the person or a grant
+    holder (evaluation.privacy), so filtering by grade tells nobody else anything."""
     from sqlalchemy import and_, exists
     from sqlalchemy.orm import aliased
 
+    from xinyong.archive.listing import result_filter
     from xinyong.evaluation.models import EvaluationResult
 
     newer = aliased(EvaluationResult)
     return exists().where(
         EvaluationResult.subject_id == Subject.id,
         EvaluationResult.grade == grade,
+        result_filter(viewer),
         ~exists().where(
             and_(
                 newer.subject_id == EvaluationResult.subject_id,

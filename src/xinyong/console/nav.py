@@ -62,6 +62,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("/scenarios", "信易+场景", "Incentives", LOGIN_ROLES),
     NavLink("/bank", "银行工作台", "Bank workbench", ("bank",)),
     NavLink("/my/score", "我的信用积分", "My score", ("subject",), "xinyong.accounts.deps:is_person_login"),
+    NavLink("/my/financing", "融资需求", "Financing needs", ("subject",)),
 )
 
 

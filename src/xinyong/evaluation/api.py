@@ -76,8 +76,9 @@ def subject_grade_history(
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
     """Every stored result of the subject, oldest first (评价历史)."""
-    visible_subject(session, current_viewer(request), subject_id)
-    return {"subject_id": subject_id, "history": service.grade_history(session, subject_id, model)}
+    viewer = current_viewer(request)
+    visible_subject(session, viewer, subject_id)
+    return {"subject_id": subject_id, "history": service.grade_history(session, subject_id, model, viewer)}
 
 
 @router.get("/evaluation/runs")

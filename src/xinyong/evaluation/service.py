@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.disclosure.policy import OPERATOR, Viewer
+from xinyong.evaluation import privacy
 from xinyong.evaluation import semantics as sem
 from xinyong.evaluation.compiler import attributes_used, best_units, fields_used, reason_count
 from xinyong.evaluation.engines import (
@@ -641,23 +642,53 @@ def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
 
 
 def latest_grades(
-    session: Session, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
+    session: Session,
+    subject_id: str,
+    as_of: dt.date,
+    viewer: Viewer | None = None,
+    *,
+    surface: str = "grades",
 ) -> list[dict[str, Any]]:
     """The newest result per model for the subject with run as_of ≤ as_of (shape: docs/evaluation.md),
     each with `stale_since`: the day the subject's records (as `viewer` may see them; default the
-    operator) first changed after the run started, or None (see `stale_since`)."""
+    operator) first changed after the run started, or None (see `stale_since`).
+
+    With a `viewer`, results of a personal model (a person's score) are left out unless the viewer is
+    the person or holds the person's live grant (evaluation.privacy; a read under a grant is logged,
+    surface `surface`). `viewer=None` is for internal computation only (nothing is shown)."""
     stmt = (
         select(EvaluationRun, EvaluationResult)
         .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
         .where(EvaluationResult.subject_id == subject_id, EvaluationRun.as_of <= as_of)
         .order_by(EvaluationRun.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
     )
+    if viewer is not None:
+        stmt = stmt.where(
+            privacy.result_filter(
+                viewer, model_id=EvaluationRun.model_id, subject_id=EvaluationResult.subject_id
+            )
+        )
     seen: dict[str, dict[str, Any]] = {}
     for run, res in session.execute(stmt):
         if run.model_id not in seen:
             seen[run.model_id] = present_result(run, res)
             day = stale_since(session, subject_id=subject_id, since=run.started_at, viewer=viewer or OPERATOR)
             seen[run.model_id]["stale_since"] = day.isoformat() if day else None
+    if viewer is not None:
+        personal = privacy.personal_models()
+        for model_id in sorted(set(seen) & personal):
+            access = privacy.result_access(
+                session, viewer=viewer, subject_id=subject_id, model_id=model_id, personal=personal
+            )
+            privacy.log_grant_read(
+                session,
+                viewer=viewer,
+                subject_id=subject_id,
+                access=access,
+                surface=surface,
+                what=f"grade:{model_id}",
+                as_of=as_of,
+            )
     return [seen[m] for m in sorted(seen)]
 
 
@@ -755,13 +786,23 @@ def changed_subjects(session: Session, *, model_id: str) -> set[str] | None:
     return out | {parents[s] for s in out if s in parents}
 
 
-def grade_history(session: Session, subject_id: str, model_id: str | None = None) -> list[dict[str, Any]]:
+def grade_history(
+    session: Session, subject_id: str, model_id: str | None = None, viewer: Viewer | None = None
+) -> list[dict[str, Any]]:
+    """Every stored result of the subject, oldest first; with a `viewer`, personal models' results only
+    for the person or a grant holder (evaluation.privacy)."""
     stmt = (
         select(EvaluationRun, EvaluationResult)
         .join(EvaluationResult, EvaluationResult.run_id == EvaluationRun.id)
         .where(EvaluationResult.subject_id == subject_id)
         .order_by(EvaluationRun.as_of, EvaluationRun.finished_at)
     )
+    if viewer is not None:
+        stmt = stmt.where(
+            privacy.result_filter(
+                viewer, model_id=EvaluationRun.model_id, subject_id=EvaluationResult.subject_id
+            )
+        )
     if model_id:
         stmt = stmt.where(EvaluationRun.model_id == model_id)
     return [

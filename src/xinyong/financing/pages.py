@@ -1,9 +1,11 @@
 """The bank workbench (银行工作台): the subjects pushed to the bank login's bank, each need with a form to
 record contact, approval (amount in yuan → fen, rate in basis points) or rejection; a subject's page
-with the records the bank may see (authorised-level ones only under the subject's authorisation)."""
+with the records the bank may see (authorised-level ones only under the subject's authorisation) and
+each need's outcome history; and the subject's own page to declare a financing need (/my/financing)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -20,6 +22,7 @@ from xinyong.incentives.errors import IncentiveError
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session)]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
+SubjectLogin = Annotated[Viewer, Depends(require_console_role("subject"))]
 
 
 def _workbench(
@@ -92,3 +95,70 @@ def post_outcome(
         db.rollback()
         return _workbench(request, db, viewer, error=exc.message, status=exc.status)
     return RedirectResponse(f"/bank?ok={event}", status_code=303)
+
+
+# --------------------------------------------------------------------------- the subject's own needs
+
+
+def _my_financing(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    *,
+    error: IncentiveError | None = None,
+    form: dict[str, str] | None = None,
+    ok: str | None = None,
+) -> Response:
+    resp = render(
+        request,
+        "financing/my_financing.html",
+        needs=fin.subject_needs(db, subject_id=viewer.subject_id) if viewer.subject_id else [],
+        bound=bool(viewer.subject_id),
+        error=error,
+        form=form or {},
+        key=uuid.uuid4().hex,
+        ok=ok,
+    )
+    resp.status_code = error.status if error else 200
+    return resp
+
+
+@router.get("/my/financing", response_class=HTMLResponse)
+def my_financing(request: Request, db: Db, viewer: SubjectLogin, ok: str | None = Query(None, max_length=8)):
+    """The subject's financing needs (信易贷需求) with each bank's outcome, and the form to declare one."""
+    return _my_financing(request, db, viewer, ok=ok)
+
+
+@router.post("/my/financing", response_class=HTMLResponse)
+def post_my_financing(
+    request: Request,
+    db: Db,
+    viewer: SubjectLogin,
+    amount_yuan: Annotated[str, Form(max_length=24)] = "",
+    term_months: Annotated[str, Form(max_length=8)] = "",
+    purpose: Annotated[str, Form(max_length=500)] = "",
+    key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Declare a need: amount in 元 (converted exactly to integer fen), term in months, purpose. A bad
+    field re-shows the form with the values typed and a Chinese/English error; nothing is written."""
+    form = {"amount_yuan": amount_yuan, "term_months": term_months, "purpose": purpose}
+    try:
+        if not viewer.subject_id:
+            raise IncentiveError("subject_id", "账户未绑定主体", "this login is not bound to a subject", 422)
+        if not amount_yuan.strip():
+            raise IncentiveError("amount", "请填写金额（元）", "enter the amount in yuan")
+        amount = fin.parse_yuan(amount_yuan)
+        term = term_months.strip()
+        fin.declare_need(
+            db,
+            subject_id=viewer.subject_id,
+            amount_fen=amount,
+            term_months=int(term) if term.isdigit() else term,
+            purpose=purpose,
+            actor=viewer.label,
+            idempotency_key=key or uuid.uuid4().hex,
+        )
+    except IncentiveError as exc:
+        db.rollback()
+        return _my_financing(request, db, viewer, error=exc, form=form)
+    return RedirectResponse("/my/financing?ok=1", status_code=303)

@@ -33,6 +33,7 @@ from xinyong.financing.models import (
 from xinyong.incentives import facts as facts_mod
 from xinyong.incentives.errors import IncentiveError
 from xinyong.incentives.scenarios import MAP_FACT, ScenarioError, compile_expression
+from xinyong.incentives.service import names_personal_score
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -69,16 +70,24 @@ def parse_fen(value: Any, field: str = "amount_fen") -> int:
 
 
 def parse_yuan(text: str, field: str = "amount") -> int:
-    """'1500000.50' (yuan) → fen; more than two decimals is a fraction of a fen and refused."""
+    """'1500000.50' (yuan) → fen, exactly (Decimal, never float). Refused with the yuan typed in the
+    message: not a number, zero or negative, a fraction of a fen (more than two decimals that are not
+    zeros), more than MAX_FEN."""
     try:
         d = Decimal(str(text).strip())
     except InvalidOperation:
         raise _err(field, f"金额格式错误：{text!r}", f"malformed amount: {text!r}") from None
     if not d.is_finite():
         raise _err(field, f"金额格式错误：{text!r}", f"malformed amount: {text!r}")
+    if d <= 0:
+        raise _err(field, f"金额必须为正数：{text} 元", f"amount must be positive: {text} yuan")
     cents = d * 100
     if cents != cents.to_integral_value():
-        raise _err(field, f"金额不能小于1分：{text}", f"amount has a fraction of a fen: {text}")
+        raise _err(
+            field, f"金额不能有不足1分的部分：{text} 元", f"amount has a fraction of a fen: {text} yuan"
+        )
+    if cents > MAX_FEN:
+        raise _err(field, f"金额过大：{text} 元", f"amount too large: {text} yuan")
     return parse_fen(int(cents), field)
 
 
@@ -181,6 +190,33 @@ def declare_need(
     return need
 
 
+def subject_needs(session: Session, *, subject_id: str) -> list[dict[str, Any]]:
+    """The subject's own needs, newest first, each with every bank's outcome state and history
+    (outcome_state), for the subject's console page."""
+    needs = session.scalars(select(Need).where(Need.subject_id == subject_id).order_by(Need.id.desc())).all()
+    rows = (
+        session.scalars(
+            select(Outcome).where(Outcome.need_id.in_([n.id for n in needs])).order_by(Outcome.id)
+        ).all()
+        if needs
+        else []
+    )
+    by: dict[int, dict[str, list[Outcome]]] = {}
+    for o in rows:
+        by.setdefault(o.need_id, {}).setdefault(o.bank_id, []).append(o)
+    names = dict(session.execute(select(Bank.id, Bank.name)).all())
+    return [
+        {
+            **need_dict(n),
+            "outcomes": [
+                {**outcome_state(outs), "bank_name": names.get(bank, bank)}
+                for bank, outs in sorted(by.get(n.id, {}).items())
+            ],
+        }
+        for n in needs
+    ]
+
+
 def need_dict(n: Need) -> dict[str, Any]:
     return {
         "id": n.id,
@@ -225,6 +261,12 @@ def create_whitelist(
         compile_expression(rule)
     except ScenarioError as exc:
         raise _err("rule", exc.zh, exc.en) from None
+    if names_personal_score(rule):  # a yes/no per person would tell officers and banks the score's range
+        raise _err(
+            "rule",
+            "个人信用积分仅本人或获授权者可见，不能作为白名单规则条件",
+            "the individual credit score is seen only by the person or a grant holder: a whitelist rule may not use it",
+        )
     if actor.role == "district_officer":
         if district_code is None:
             district_code = actor.district_code
@@ -492,18 +534,60 @@ def bank_subject_view(
         "subject": present_subject(viewer, subject),
         "authorised": auth is not None,
         "needs": [{**need_dict(n), "outcome": _latest_outcome(session, n.id, bank_id)} for n in needs],
-        "records": [present_record(viewer, r, subject) for r in records],
+        "records": [record_line(present_record(viewer, r, subject)) for r in records],
+    }
+
+
+DISCLOSURE_ZH = {"public": "社会公开", "authorised": "授权查询", "government": "政务共享"}
+
+
+def record_line(shown: dict[str, Any]) -> dict[str, Any]:
+    """A presented (already masked) record with what a bank reads first: the kind's Chinese name
+    (catalogue), a headline and up to two more of its descriptive fields (text/enum fields that are
+    not the subject's identity and not personal), and the disclosure level in Chinese."""
+    from xinyong.archive.service import kind_spec
+    from xinyong.console.labels import field_value
+
+    spec = kind_spec(shown["kind"])
+    fields = shown.get("fields") or {}
+    texts: list[str] = []
+    if spec is not None:
+        skip = spec.subject_field_names
+        for f in spec.fields:
+            if f.name in skip or f.type not in ("string", "enum") or f.personal:
+                continue
+            if fields.get(f.name) not in (None, ""):
+                texts.append(str(field_value(shown["kind"], f.name, fields[f.name])))
+            if len(texts) == 3:
+                break
+    kind_zh = spec.name_zh if spec is not None else shown["kind"]
+    return {
+        **shown,
+        "kind_zh": kind_zh,
+        "headline": texts[0] if texts else kind_zh,
+        "detail": "；".join(texts[1:3]),
+        "disclosure_zh": DISCLOSURE_ZH.get(shown.get("disclosure") or "", shown.get("disclosure")),
     }
 
 
 def _latest_outcome(session: Session, need_id: int, bank_id: str) -> dict[str, Any] | None:
-    o = session.scalars(
-        select(Outcome)
-        .where(Outcome.need_id == need_id, Outcome.bank_id == bank_id)
-        .order_by(Outcome.id.desc())
-        .limit(1)
-    ).first()
-    return outcome_dict(o) if o else None
+    """The need's state at this bank with its whole history (oldest first, never overwritten): the
+    latest decision (approved / rejected) if there is one — a later "contacted" (a follow-up call) does
+    not undo an approval — else the latest contact; None when nothing was recorded. The same rule as
+    pilot_figures' granted amounts."""
+    rows = session.scalars(
+        select(Outcome).where(Outcome.need_id == need_id, Outcome.bank_id == bank_id).order_by(Outcome.id)
+    ).all()
+    return outcome_state(rows)
+
+
+def outcome_state(rows: list[Outcome]) -> dict[str, Any] | None:
+    """{**the meaningful outcome, "history": [every outcome, oldest first]} of one need at one bank."""
+    if not rows:
+        return None
+    decisions = [o for o in rows if o.event != "contacted"]
+    state = decisions[-1] if decisions else rows[-1]
+    return {**outcome_dict(state), "history": [outcome_dict(o) for o in rows]}
 
 
 def outcome_dict(o: Outcome) -> dict[str, Any]:

@@ -44,11 +44,15 @@ def subject_benefits(
     db: Session, viewer: Viewer, subject_id: str, as_of: dt.date, surface: str, purpose: str
 ) -> dict:
     """Benefits as `viewer` may see them: granted for anyone who may see the subject; refusals with
-    reasons only under `full_archive` (that read is logged, except the subject's own)."""
+    reasons only under `full_archive` (that read is logged, except the subject's own). Scenarios that
+    read a person's score are left out unless the viewer may read it (evaluation.privacy)."""
     subject = _visible_subject(db, viewer, subject_id)
     reasons = full_archive(viewer, subject)
+    hide = subject.kind == "person" and not person.may_read_score(db, subject_id=subject_id, viewer=viewer)[0]
     try:
-        out = service.benefits(db, subject_id=subject_id, as_of=as_of, with_reasons=reasons)
+        out = service.benefits(
+            db, subject_id=subject_id, as_of=as_of, with_reasons=reasons, hide_personal=hide
+        )
     except IncentiveError as exc:
         raise http_error(exc) from exc
     if reasons and not person.is_self(viewer, subject_id):

@@ -1,6 +1,6 @@
 """Console pages of 信易+ and the individual score: a subject's benefits (reasons for the subject and
 officers only — disclosure `full_archive`), the public list of granted benefits on the card, the scenario
-list, and the person's own score page with its grants."""
+list, the person's own score page with its grants, and a grant holder's (bank's) view of a person's score."""
 
 from __future__ import annotations
 
@@ -14,15 +14,17 @@ from sqlalchemy.orm import Session
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_console_role, require_person_login
 from xinyong.console.templating import render
-from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
+from xinyong.disclosure.policy import LOGIN_ROLES, Viewer, present_subject
 from xinyong.incentives import person, service
 from xinyong.incentives.api import subject_benefits
 from xinyong.incentives.errors import IncentiveError
+from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session)]
 Console = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 Person = Annotated[Viewer, Depends(require_console_role("subject"))]
+BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
 
 
 def _day(raw: str | None) -> dt.date:
@@ -32,6 +34,13 @@ def _day(raw: str | None) -> dt.date:
         raise HTTPException(422, detail="日期格式错误 / malformed as_of") from None
 
 
+def _name(db: Session, viewer: Viewer, subject_id: str) -> str:
+    """The subject's name as the viewer may see it (masked for a person unless it may see personal
+    data); called after subject_benefits, which answered 404 for a subject the viewer may not know."""
+    subject = db.get(Subject, subject_id)
+    return present_subject(viewer, subject)["name"] or subject_id if subject is not None else subject_id
+
+
 @router.get("/benefits/{subject_id}", response_class=HTMLResponse)
 def benefits_page(
     request: Request, subject_id: str, db: Db, viewer: Console, as_of: str | None = Query(None, max_length=10)
@@ -39,7 +48,13 @@ def benefits_page(
     day = _day(as_of)
     out = subject_benefits(db, viewer, subject_id, day, "page", "信易+激励查询")
     return render(
-        request, "incentives/benefits.html", out=out, subject_id=subject_id, as_of=day, public=False
+        request,
+        "incentives/benefits.html",
+        out=out,
+        subject_id=subject_id,
+        subject_name=_name(db, viewer, subject_id),
+        as_of=day,
+        public=False,
     )
 
 
@@ -48,7 +63,44 @@ def public_benefits(request: Request, subject_id: str, db: Db):
     """The public card's benefits: granted only."""
     day = clock.today()
     out = subject_benefits(db, Viewer.PUBLIC, subject_id, day, "page", "公共查询")
-    return render(request, "incentives/benefits.html", out=out, subject_id=subject_id, as_of=day, public=True)
+    return render(
+        request,
+        "incentives/benefits.html",
+        out=out,
+        subject_id=subject_id,
+        subject_name=_name(db, Viewer.PUBLIC, subject_id),
+        as_of=day,
+        public=True,
+    )
+
+
+@router.get("/bank/persons", response_class=HTMLResponse)
+def bank_persons(request: Request, db: Db, viewer: BankLogin):
+    """The persons whose live score grant this bank login holds (purpose, expiry in Beijing time)."""
+    return render(request, "incentives/bank_persons.html", grants=person.grants_held(db, viewer=viewer))
+
+
+@router.get("/bank/persons/{subject_id}/score", response_class=HTMLResponse)
+def bank_person_score(
+    request: Request,
+    subject_id: str,
+    db: Db,
+    viewer: BankLogin,
+    as_of: str | None = Query(None, max_length=10),
+):
+    """A person's score, reasons and what would raise it, under the bank login's live grant (the read
+    is logged with the grant's purpose); 404 without one, exactly as for an unknown id."""
+    day = _day(as_of)
+    try:
+        report = person.score_report(db, subject_id=subject_id, as_of=day, viewer=viewer, surface="page")
+    except IncentiveError as exc:
+        raise HTTPException(exc.status, detail=exc.message) from exc
+    return render(
+        request,
+        "incentives/bank_person_score.html",
+        report=report,
+        subject_name=_name(db, viewer, subject_id),
+    )
 
 
 @router.get("/scenarios", response_class=HTMLResponse)

@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from xinyong.accounts.models import User
 from xinyong.accounts.service import log_access, utcnow
 from xinyong.disclosure.policy import Viewer
+from xinyong.evaluation import privacy
 from xinyong.evaluation import service as evaluation
 from xinyong.incentives.errors import IncentiveError
+from xinyong.incentives.grants import live_grant  # noqa: F401 - re-exported
 from xinyong.incentives.models import ScoreGrant
 from xinyong.subjects.models import Subject
 
@@ -38,39 +40,18 @@ def _person(session: Session, subject_id: str) -> Subject:
     return subject
 
 
-def live_grant(
-    session: Session, *, subject_id: str, viewer: Viewer, now: dt.datetime | None = None
-) -> ScoreGrant | None:
-    """The viewer's live grant on this person's score, if any (latest expiry first)."""
-    if not viewer.user_id or not str(viewer.user_id).isdigit():
-        return None
-    now = now or utcnow()
-    return session.scalars(
-        select(ScoreGrant)
-        .where(
-            ScoreGrant.subject_id == subject_id,
-            ScoreGrant.grantee_user_id == int(viewer.user_id),
-            ScoreGrant.revoked_at.is_(None),
-            ScoreGrant.granted_at <= now,
-            ScoreGrant.expires_at > now,
-        )
-        .order_by(ScoreGrant.expires_at.desc(), ScoreGrant.id.desc())
-        .limit(1)
-    ).first()
-
-
-def is_self(viewer: Viewer, subject_id: str) -> bool:
-    return viewer.role == "subject" and viewer.subject_id is not None and viewer.subject_id == subject_id
+is_self = privacy.is_person
 
 
 def may_read_score(
     session: Session, *, subject_id: str, viewer: Viewer, now: dt.datetime | None = None
 ) -> tuple[bool, ScoreGrant | None]:
-    """(allowed, the grant used or None). The person always; anyone else only under a live grant."""
-    if is_self(viewer, subject_id):
-        return True, None
-    grant = live_grant(session, subject_id=subject_id, viewer=viewer, now=now)
-    return grant is not None, grant
+    """(allowed, the grant used or None). The person always; anyone else only under a live grant —
+    decided by evaluation.privacy.result_access, the one decision for every score surface."""
+    access = privacy.result_access(
+        session, viewer=viewer, subject_id=subject_id, model_id=PERSON_MODEL, now=now
+    )
+    return access.allowed, access.grant
 
 
 def _evaluate(session: Session, subject_id: str, as_of: dt.date) -> dict[str, Any] | None:
@@ -143,6 +124,16 @@ def score_report(
     report["score"] = int(report["score"])
     report["range"] = [0, 1000]
     report["viewer_is_person"] = grant is None
+    report["grant"] = (
+        {
+            "id": grant.id,
+            "purpose": grant.purpose,
+            "granted_at": grant.granted_at.isoformat(),
+            "expires_at": grant.expires_at.isoformat(),
+        }
+        if grant is not None
+        else None
+    )
     return report
 
 
@@ -237,3 +228,36 @@ def grant_dict(g: ScoreGrant, username: str, display_name: str, now: dt.datetime
         "revoked_at": g.revoked_at.isoformat() if g.revoked_at else None,
         "live": g.revoked_at is None and g.granted_at <= now < g.expires_at,
     }
+
+
+def grants_held(session: Session, *, viewer: Viewer, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The live grants the viewer holds (a bank's 授权查询 list), soonest expiry first, each with the
+    person's name as the viewer may see it (masked for a bank: disclosure.present_subject)."""
+    from xinyong.disclosure.policy import present_subject
+
+    uid = int(viewer.user_id) if viewer.user_id and str(viewer.user_id).isdigit() else None
+    if uid is None:
+        return []
+    now = now or utcnow()
+    rows = session.execute(
+        select(ScoreGrant, Subject)
+        .join(Subject, Subject.id == ScoreGrant.subject_id)
+        .where(
+            ScoreGrant.grantee_user_id == uid,
+            ScoreGrant.revoked_at.is_(None),
+            ScoreGrant.granted_at <= now,
+            ScoreGrant.expires_at > now,
+        )
+        .order_by(ScoreGrant.expires_at, ScoreGrant.id)
+    ).all()
+    return [
+        {
+            "id": g.id,
+            "subject_id": g.subject_id,
+            "name": present_subject(viewer, s)["name"],
+            "purpose": g.purpose,
+            "granted_at": g.granted_at.isoformat(),
+            "expires_at": g.expires_at.isoformat(),
+        }
+        for g, s in rows
+    ]

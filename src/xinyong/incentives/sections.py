@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from xinyong.disclosure.policy import Viewer, full_archive
-from xinyong.incentives import service
+from xinyong.incentives import person, service
 from xinyong.incentives.errors import IncentiveError
 from xinyong.subjects.models import Subject
 
@@ -37,7 +37,13 @@ def archive_section(session: Session, *, subject: Subject, as_of: dt.date, viewe
     """{id, title, items: granted scenarios, href: the benefits page (with reasons for the subject and
     officers)}; None when no shipped scenario covers the subject."""
     try:
-        out = service.benefits(session, subject_id=subject.id, as_of=as_of, with_reasons=False)
+        hide = (
+            subject.kind == "person"
+            and not person.may_read_score(session, subject_id=subject.id, viewer=viewer)[0]
+        )
+        out = service.benefits(
+            session, subject_id=subject.id, as_of=as_of, with_reasons=False, hide_personal=hide
+        )
     except IncentiveError:
         return None
     reasons = full_archive(viewer, subject)
@@ -57,7 +63,9 @@ def card_section(conn: Connection, *, subject_id: str, as_of: dt.date) -> dict |
     """The public card's block: granted scenarios only (None when there are none)."""
     with Session(bind=conn) as session:
         try:
-            out = service.benefits(session, subject_id=subject_id, as_of=as_of, with_reasons=False)
+            out = service.benefits(
+                session, subject_id=subject_id, as_of=as_of, with_reasons=False, hide_personal=True
+            )
         except IncentiveError:
             return None
     if not out["granted"]:

@@ -1,6 +1,6 @@
 """Benefits (信易+) of a subject as of a date, with reasons, and recorded benefit use.
 
-`benefits(...)` → {"subject_id", "as_of", "granted": [...], "refused": [...]} (docs/incentives.md):
+`benefits(...)` → {"subject_id", "as_of", "granted": [...], "withheld": n, "refused": [...]} (docs/incentives.md):
 * only scenarios whose `who` covers the subject are listed (a 静海 discount is not "refused" to a 河北 firm);
 * a serious-dishonesty list member gets every listed scenario refused with that reason;
 * a refusal names each failed condition with the facts it read (`reasons`) and what would make the
@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.service import utcnow
+from xinyong.evaluation import privacy
 from xinyong.evaluation import service as evaluation
 from xinyong.incentives import facts as facts_mod
 from xinyong.incentives.errors import IncentiveError
@@ -190,6 +191,24 @@ def _policies(sc: Scenario, facts: dict) -> list[dict[str, Any]]:
     return out
 
 
+def names_personal_score(expression: str) -> bool:
+    """The condition reads a personal score: `person_score`, or grade./score. of a personal model
+    (evaluation.privacy.personal_models)."""
+    personal = privacy.personal_models()
+    return "person_score" in IDENT.findall(expression) or any(
+        m.group(2) in personal for m in MAP_FACT.finditer(expression)
+    )
+
+
+def uses_personal_score(sc: Any) -> bool:
+    """The scenario's conditions read a personal score (its improvement model or an expression)."""
+    personal = privacy.personal_models()
+    return any(
+        names_personal_score(c.expression) or (c.improve is not None and c.improve.model in personal)
+        for c in sc.all_conditions()
+    )
+
+
 def benefits(
     session: Session,
     *,
@@ -197,8 +216,13 @@ def benefits(
     as_of: dt.date,
     with_reasons: bool = True,
     scenario_ids: list[str] | None = None,
+    hide_personal: bool = False,
 ) -> dict[str, Any]:
     """Granted and refused scenarios of one subject as of a date (shape in the module docstring).
+
+    `hide_personal=True` (a viewer who may not read the person's score, evaluation.privacy) leaves
+    out every scenario whose conditions read a personal score (`person_score`, a personal model's
+    grade or score): granting or refusing it would tell the score's range. `withheld` counts them.
 
     `with_reasons=False` (the public card) leaves out refusals entirely. Raises IncentiveError 404
     for an unknown subject and 422 for an unknown scenario id."""
@@ -215,8 +239,17 @@ def benefits(
         for sc in chosen
         if applies_to(sc, kind=subject.kind, district=subject.district_code, pilot=subject.pilot, role=role)
     ]
-    if not scope:  # no shipped scenario serves this subject: nothing to decide, no facts to read
-        empty: dict[str, Any] = {"subject_id": subject_id, "as_of": as_of.isoformat(), "granted": []}
+    withheld = 0
+    if hide_personal:
+        kept = [sc for sc in scope if not uses_personal_score(sc)]
+        withheld, scope = len(scope) - len(kept), kept
+    if not scope:  # no shipped scenario serves this subject (or may be told): no facts to read
+        empty: dict[str, Any] = {
+            "subject_id": subject_id,
+            "as_of": as_of.isoformat(),
+            "granted": [],
+            "withheld": withheld,
+        }
         return empty | ({"refused": [], "excluded": None} if with_reasons else {})
     models = set().union(*(sc.models() for sc in scope))
     facts = facts_mod.subject_facts(session, subject_id=subject_id, as_of=as_of, models=models)
@@ -256,7 +289,12 @@ def benefits(
             reasons.append(r)
             would.extend(w)
         refused.append({**_entry(sc), "reasons": reasons, "would_qualify_if": would})
-    out: dict[str, Any] = {"subject_id": subject_id, "as_of": as_of.isoformat(), "granted": granted}
+    out: dict[str, Any] = {
+        "subject_id": subject_id,
+        "as_of": as_of.isoformat(),
+        "granted": granted,
+        "withheld": withheld,
+    }
     if with_reasons:
         out["refused"] = refused
         out["excluded"] = excluded

@@ -151,6 +151,7 @@ def _statements() -> tuple[Any, Any]:
     as-of date as a parameter: `subject_filter` in WHERE, `record_filter` in the ON clause of a
     LEFT JOIN, so one round trip returns the subject with its visible records (or no record)."""
     from xinyong.evaluation.models import EvaluationResult, EvaluationRun
+    from xinyong.evaluation.privacy import result_filter
 
     sid, as_of = bindparam("sid"), bindparam("as_of", type_=Date)
     # Whether any grade exists: most subjects have none, and this spares them the grades query.
@@ -185,7 +186,12 @@ def _statements() -> tuple[Any, Any]:
             EvaluationRun.started_at,
         )
         .join(EvaluationRun, EvaluationRun.id == EvaluationResult.run_id)
-        .where(EvaluationResult.subject_id == sid, EvaluationResult.as_of <= as_of)
+        .where(
+            EvaluationResult.subject_id == sid,
+            EvaluationResult.as_of <= as_of,
+            # a person's score is never public (evaluation.privacy)
+            result_filter(PUBLIC, model_id=EvaluationResult.model_id, subject_id=EvaluationResult.subject_id),
+        )
         .order_by(EvaluationResult.as_of.desc(), EvaluationRun.finished_at.desc(), EvaluationRun.id)
     )
     return card, grades

@@ -1,0 +1,227 @@
+"""A person's score (person_haihe) is seen by the person and by a holder of the person's live grant,
+on every surface that shows evaluation results; nobody else sees it (evaluation/privacy.py).
+
+The sweep reads each surface over HTTP as the city administrator, the person's district office, another
+district office, a bank without a grant and a bank with a grant, and looks for the score (685, by hand
+from models/person_haihe.yaml: a person with no record scores 400 + 120 + 120 + 45), the model id and
+its name. The SQL form of the decision is checked against the Python reference on a grid of grants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from incentives_world import add_subject, add_user, bearer
+from sqlalchemy import literal, select, union_all
+from sqlalchemy.orm import Session
+
+from xinyong.accounts.models import AccessLog, User
+from xinyong.accounts.service import viewer_for
+from xinyong.disclosure.policy import OPERATOR, Viewer
+from xinyong.evaluation import privacy
+from xinyong.evaluation.models import EvaluationResult
+from xinyong.incentives.models import ScoreGrant
+
+AS_OF = dt.date(2025, 6, 1)
+SCORE = 400 + 120 + 120 + 45  # 685: a clean person, by hand from the model's bases and weights
+MARKERS = ("person_haihe", "海河分")
+
+
+def _shows_score(text: str) -> bool:
+    if any(m in text for m in MARKERS):
+        return True
+    return re.search(rf"(?<![0-9A-Za-z_\-.]){SCORE}(?![0-9A-Za-z_\-])", text) is not None
+
+
+def _xlsx_text(body: bytes) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(body), read_only=True)
+    return "\n".join(
+        " ".join(str(c) for c in row if c is not None)
+        for ws in wb.worksheets
+        for row in ws.iter_rows(values_only=True)
+    )
+
+
+@pytest.fixture
+def http(engine, db_url, tmp_path):
+    from xinyong.app import create_app
+    from xinyong.evaluation import service as evaluation
+    from xinyong.settings import Settings
+
+    auth = {}
+    with Session(engine) as s, s.begin():
+        add_subject(s, "P1", kind="person", district="120118")
+        auth["admin"] = bearer(s, "admin", "city_admin")
+        auth["jinghai"] = bearer(s, "jinghai", "district_officer", district_code="120118")
+        auth["hexi"] = bearer(s, "hexi", "district_officer", district_code="120103")
+        auth["bank"] = bearer(s, "bank", "bank")
+        auth["bank2"] = bearer(s, "bank2", "bank")
+        auth["me"] = bearer(s, "me_person", "subject", subject_id="P1")
+    evaluation.evaluate(engine, model_id="person_haihe", as_of=AS_OF, snapshot_dir=tmp_path / "snap")
+    with Session(engine) as s:
+        grade = s.scalar(select(EvaluationResult.grade).where(EvaluationResult.subject_id == "P1"))
+        assert s.scalar(select(EvaluationResult.score).where(EvaluationResult.subject_id == "P1")) == SCORE
+    app = create_app(Settings(database_url=db_url))
+    with TestClient(app) as client:
+        yield client, auth, grade
+    app.state.engine.dispose()
+
+
+def _surfaces(client: TestClient, headers: dict, grade: str) -> dict[str, tuple[int, str]]:
+    day = AS_OF.isoformat()
+    out = {}
+    for name, url, params in (
+        ("archive page", "/subjects/P1", {}),
+        ("archive api", "/api/v1/subjects/P1/archive", {}),
+        ("archive csv", "/api/v1/subjects/P1/archive.csv", {}),
+        ("grades api", "/api/v1/subjects/P1/grades", {"explain": "true"}),
+        ("grade history", "/api/v1/subjects/P1/grades/history", {}),
+        ("grade card", "/evaluation/card/P1", {"model": "person_haihe", "as_of": day}),
+        ("list by grade", "/api/v1/subjects", {"grade": grade, "kind": "person"}),
+        ("list csv by grade", "/api/v1/subjects.csv", {"grade": grade, "kind": "person"}),
+        ("benefits api", "/api/v1/subjects/P1/benefits", {"as_of": day}),
+        ("benefits page", "/benefits/P1", {"as_of": day}),
+        ("score api", "/api/v1/persons/P1/score", {"as_of": day}),
+        ("bank score page", "/bank/persons/P1/score", {"as_of": day}),
+        ("bank grants page", "/bank/persons", {}),
+    ):
+        r = client.get(url, params=params, headers=headers)
+        out[name] = (r.status_code, r.text)
+    r = client.get("/api/v1/subjects/P1/archive.xlsx", headers=headers)
+    out["archive xlsx"] = (r.status_code, _xlsx_text(r.content) if r.status_code == 200 else r.text)
+    return out
+
+
+def _listed(text: str) -> bool:
+    return "P1" in text
+
+
+def test_nobody_but_the_person_sees_the_score_without_a_grant(http):
+    client, auth, grade = http
+    for who in ("admin", "jinghai", "hexi", "bank"):
+        for surface, (status, text) in _surfaces(client, auth[who], grade).items():
+            assert not _shows_score(text), (who, surface, status)
+            if surface.startswith("list"):
+                assert not _listed(text), (who, surface)
+    # the city and the person's district still see the person and its other facts
+    admin = client.get("/subjects/P1", headers=auth["admin"])
+    assert admin.status_code == 200 and "测试P1" in admin.text
+    # the person sees it everywhere the person may look
+    mine = _surfaces(client, auth["me"], grade)
+    for surface in ("archive page", "archive api", "grades api", "grade history", "grade card", "score api"):
+        assert mine[surface][0] == 200 and _shows_score(mine[surface][1]), surface
+    assert _listed(mine["list by grade"][1])
+    assert client.get("/api/v1/subjects/P1/grades", headers=auth["me"]).json()["grades"][0]["score"] == SCORE
+
+
+def test_a_grant_lets_exactly_its_holder_see_and_every_read_is_logged(http, engine):
+    client, auth, grade = http
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    for grantee in ("bank", "jinghai"):
+        r = client.post(
+            "/api/v1/persons/P1/score-grants",
+            json={"grantee": grantee, "purpose": "贷款审查", "expires_at": expires},
+            headers=auth["me"],
+        )
+        assert r.status_code == 201, r.text
+    bank = client.get("/api/v1/persons/P1/score", params={"as_of": AS_OF.isoformat()}, headers=auth["bank"])
+    assert bank.status_code == 200 and bank.json()["score"] == SCORE
+    page = client.get("/bank/persons/P1/score", params={"as_of": AS_OF.isoformat()}, headers=auth["bank"])
+    assert page.status_code == 200 and _shows_score(page.text) and "贷款审查" in page.text
+    held = client.get("/bank/persons", headers=auth["bank"])
+    assert held.status_code == 200 and "/bank/persons/P1/score" in held.text and "贷款审查" in held.text
+    # the district office holding a grant sees it on the archive, the grades API and the list filter
+    officer = _surfaces(client, auth["jinghai"], grade)
+    for surface in ("archive page", "archive api", "grades api", "grade history", "grade card"):
+        assert officer[surface][0] == 200 and _shows_score(officer[surface][1]), surface
+    assert _listed(officer["list by grade"][1])
+    # nobody else gained anything
+    for who in ("admin", "hexi", "bank2"):
+        for surface, (status, text) in _surfaces(client, auth[who], grade).items():
+            assert not _shows_score(text), (who, surface, status)
+    with Session(engine) as s:
+        logged = s.scalars(
+            select(AccessLog).where(AccessLog.subject_id == "P1", AccessLog.purpose == "贷款审查")
+        ).all()
+        assert {row.username for row in logged} == {"bank", "jinghai"}
+        # a revoked grant: the bank page answers as for an unknown person
+        g = s.scalar(select(ScoreGrant).where(ScoreGrant.grantee_user_id == _uid(s, "bank")))
+    r = client.post(f"/api/v1/score-grants/{g.id}/revoke", headers=auth["me"])
+    assert r.status_code == 200
+    gone = client.get("/bank/persons/P1/score", headers=auth["bank"])
+    unknown = client.get("/bank/persons/NOPE/score", headers=auth["bank"])
+    assert gone.status_code == unknown.status_code == 404
+
+
+def _uid(s: Session, username: str) -> int:
+    return s.scalar(select(User.id).where(User.username == username))
+
+
+NOW = dt.datetime(2025, 6, 1, 4, 0)
+
+
+@pytest.mark.parametrize(
+    ("granted", "expires", "revoked"),
+    [
+        (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1), None),  # live
+        (NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=1), None),  # expired
+        (NOW - dt.timedelta(days=1), NOW, None),  # expires exactly now: ended
+        (NOW + dt.timedelta(hours=1), NOW + dt.timedelta(days=1), None),  # not yet
+        (NOW - dt.timedelta(days=1), NOW + dt.timedelta(days=1), NOW - dt.timedelta(hours=1)),  # revoked
+    ],
+)
+def test_sql_filter_agrees_with_the_reference(sqlite_engine, granted, expires, revoked):
+    live = revoked is None and granted <= NOW < expires  # the rule's text, by hand
+    with Session(sqlite_engine) as s, s.begin():
+        add_subject(s, "P1", kind="person")
+        add_subject(s, "P2", kind="person")
+        add_subject(s, "E1")
+        uid = add_user(s, "holder", "bank")
+        add_user(s, "other", "city_admin")
+        add_user(s, "self1", "subject", subject_id="P1")
+        s.add(
+            ScoreGrant(
+                subject_id="P1",
+                grantee_user_id=uid,
+                purpose="p",
+                granted_by="t",
+                granted_at=granted,
+                expires_at=expires,
+                revoked_at=revoked,
+            )
+        )
+        s.flush()
+        viewers = [
+            viewer_for(s.scalar(select(User).where(User.username == n))) for n in ("holder", "other", "self1")
+        ]
+        viewers += [OPERATOR, Viewer.PUBLIC]
+        pairs = [(sid, m) for sid in ("P1", "P2", "E1") for m in ("person_haihe", "city_enterprise")]
+        rows = union_all(
+            *(select(literal(sid).label("sid"), literal(m).label("mid")) for sid, m in pairs)
+        ).subquery()
+        for v in viewers:
+            sql = set(
+                s.execute(
+                    select(rows.c.sid, rows.c.mid).where(
+                        privacy.result_filter(v, model_id=rows.c.mid, subject_id=rows.c.sid, now=NOW)
+                    )
+                ).all()
+            )
+            ref = {
+                (sid, m)
+                for sid, m in pairs
+                if privacy.result_access(s, viewer=v, subject_id=sid, model_id=m, now=NOW).allowed
+            }
+            assert sql == ref, v
+            # and both say what the rule says
+            expected = {(sid, m) for sid, m in pairs if m != "person_haihe"}
+            if v.username == "self1":
+                expected.add(("P1", "person_haihe"))
+            if v.username == "holder" and live:
+                expected.add(("P1", "person_haihe"))
+            assert ref == expected, v
