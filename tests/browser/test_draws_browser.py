@@ -30,7 +30,9 @@ def test_officer_draw_page_and_public_result(browser, live_server):
 
     page.fill("#plan-form input[name=plan_id]", "hp-browser")
     page.fill("#plan-form input[name=name]", "浏览器测试计划")
-    page.fill("#plan-form input[name=department]", "和平区市场监管局")
+    # the department is a choice of those with inspectors, not free text
+    assert page.locator("#plan-form input[name=department]").count() == 0
+    page.select_option("#plan-department", "和平区市场监管局")
     page.fill("#plan-form input[name=items]", "明码标价")
     page.select_option("#plan-form select[name=scheme_id]", "heping_mall")
     page.fill("#plan-form textarea[name=ratios]", "good=1000")
@@ -80,4 +82,12 @@ def test_officer_draw_page_and_public_result(browser, live_server):
     doc = public.request.get(f"{live_server}/p/draws/{draw_id}/document.json").json()
     assert doc["secret"] == secret and doc["targets"][0]["subject_id"] == target_id
     assert public.request.get(f"{live_server}/api/v1/draws/{draw_id}/replay").json()["ok"] is True
+    # an outsider finds it from the public home page: /public → /p/draws → the result page
+    p.goto(f"{live_server}/public")
+    with p.expect_navigation():
+        p.click("#draws-link")
+    assert p.url.endswith("/p/draws")
+    with p.expect_navigation():
+        p.click(f'#public-draws a[href="/p/draws/{draw_id}"]')
+    assert p.inner_text("#secret") == secret
     public.close()

@@ -15,11 +15,19 @@ pytestmark = pytest.mark.browser
 
 
 def test_review_queue_and_public_card(browser, live_server, demo_url):
+    from xinyong import clock
+    from xinyong.lists.service import recheck_candidate
+
     engine = make_engine(demo_url)
     with session_scope(engine) as s:
-        pending = s.scalars(
-            select(ListCandidate).where(ListCandidate.status == "pending").order_by(ListCandidate.id)
-        ).first()
+        # an acceptance re-checks the criteria as of today: take a candidate that still meets them
+        pending = next(
+            c
+            for c in s.scalars(
+                select(ListCandidate).where(ListCandidate.status == "pending").order_by(ListCandidate.id)
+            )
+            if recheck_candidate(s, c, clock.today()).result
+        )
         red = s.scalar(select(ListMembership.subject_id).where(ListMembership.list_id == "red_honest"))
     assert pending is not None and red is not None, "the demo syncs the lists and leaves candidates to review"
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -33,6 +41,9 @@ def test_review_queue_and_public_card(browser, live_server, demo_url):
     page.goto(f"{live_server}/lists")
     assert "/login" not in page.url
     assert page.locator('#lists-table tr[data-list="serious_dishonesty"]').is_visible()
+    with page.expect_navigation():  # 按规则同步: a form post with its CSRF token, back to /lists
+        page.click("#sync-all")
+    assert "已按规则同步" in page.inner_text("#lists-msg")
     page.goto(f"{live_server}/lists/review")
     row = page.locator(f'#candidates tr[data-candidate="{pending.id}"]')
     row.locator('input[name="reason"]').fill("已告知列入理由、依据和权利，听取陈述申辩")

@@ -56,3 +56,33 @@ def test_list_and_replay(world, db_url, monkeypatch, tmp_path):
     res = runner.invoke(app, ["draw", "replay", str(bad)])
     assert res.exit_code == 1 and "MISMATCH" in res.output
     assert runner.invoke(app, ["draw", "replay", "no-such-draw"]).exit_code == 1
+
+
+def test_commit_of_an_unsatisfiable_plan_exits_2_and_writes_nothing(world, db_url, monkeypatch):
+    from sqlalchemy import func, select
+
+    from xinyong.draws.models import Draw
+    from xinyong.ledger.service import tree_size
+
+    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
+    with Session(world.engine) as s, s.begin():
+        service.create_plan(
+            s,
+            plan_id="hp-empty",
+            district_code="120101",
+            department="和平区卫生健康委",  # no inspector of this department in the roster
+            name="计划",
+            items="卫生许可",
+            scheme_id="heping_mall",
+            inspectors_per_target=2,
+            actor="t",
+            ratios_bp={"good": 1000},
+            now=NOW,
+        )
+    with Session(world.engine) as s:
+        size = tree_size(s)
+    res = runner.invoke(app, ["draw", "commit", "hp-empty", "--as-of", AS_OF.isoformat()])
+    assert res.exit_code == 2
+    assert "检查人员名录只有 0 名" in res.output and "the inspector pool has 0" in res.output
+    with Session(world.engine) as s:
+        assert s.scalar(select(func.count()).select_from(Draw)) == 0 and tree_size(s) == size

@@ -108,3 +108,36 @@ def test_pool_text_round_trips_and_refuses_separators():
         compute.pool_text([compute.Candidate("s,1", "a")], [])
     with pytest.raises(ValueError, match="line 2"):
         compute.parse_pool("T\t0\ts1\ta\t\t\nX\n")
+
+
+def _refusable(cands, inspectors, plan) -> bool:
+    """Brute force from docs/draws.md: some subject that may be drawn (its tier's quota > 0) has fewer
+    than k inspectors outside its own unit and last time's, or the pool itself is below k."""
+    per = plan["inspectors_per_target"]
+    quotas = {}
+    for tier in plan["tiers"]:
+        size = sum(c.tier == tier["id"] for c in cands)
+        quotas[tier["id"]] = math.ceil(size * tier["ratio_bp"] / 10000)
+    if sum(quotas.values()) == 0:
+        return False
+    if len(inspectors) < per:
+        return True
+    for c in cands:
+        if quotas.get(c.tier, 0) == 0:
+            continue
+        ok = [i for i in inspectors if not set(i.units) & set(c.units) and i.inspector_id not in c.last]
+        if len(ok) < per:
+            return True
+    return False
+
+
+@settings(max_examples=150, deadline=None)
+@given(pools())
+def test_feasibility_is_known_before_the_seed(pool):
+    """Without a cap, the commit-time check refuses exactly the pools a brute force refuses, and a pool
+    it accepts never fails at the run, whatever the seed (the reference implementation draws it)."""
+    cands, inspectors, plan, seed = pool
+    problems = compute.feasibility(cands, inspectors, plan)
+    assert bool(problems) == _refusable(cands, inspectors, plan)
+    if not problems:
+        assert _reference(cands, inspectors, plan, seed) is not None

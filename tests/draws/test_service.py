@@ -12,7 +12,6 @@ from draw_world import AS_OF, DEPT, NOW
 from sqlalchemy.orm import Session
 
 from xinyong.draws import service
-from xinyong.draws.models import DrawTarget
 from xinyong.ledger.service import read_leaves
 
 
@@ -79,22 +78,69 @@ def test_draw_commit_reveal_replay(world):
         service.run_draw(s, draw_id=draw_id, actor="heping", now=NOW)
 
 
-def test_shortfall_fails_naming_it_and_draws_nothing(world):
+def _counts(engine) -> tuple[int, int, int]:
+    from sqlalchemy import func, select
+
+    from xinyong.draws.models import Draw, DrawReveal
+    from xinyong.ledger.service import tree_size
+
+    with Session(engine) as s:
+        return (
+            s.scalar(select(func.count()).select_from(Draw)),
+            s.scalar(select(func.count()).select_from(DrawReveal)),
+            tree_size(s),
+        )
+
+
+def test_avoidance_shortfall_is_refused_at_commit_naming_it(world):
+    """6 inspectors, 6 per target, merchant 0 avoids HP000 (its own unit): 5 eligible of 6 needed,
+    and at 100 % merchant 0 is sure to be drawn. Known before the seed, so refused at commit."""
+    before = _counts(world.engine)
     with Session(world.engine) as s, s.begin():
         _plan(s, plan_id="hp-short", inspectors_per_target=6, ratios_bp={"good": 10000})
-        draw_id = service.commit_draw(s, plan_id="hp-short", as_of=AS_OF, actor="heping", now=NOW).id
-        out = service.run_draw(s, draw_id=draw_id, actor="heping", now=NOW)
-    assert out.status == "failed"
-    # merchant 0 has 6 inspectors but HP000 is of its own unit: 5 eligible of 6 needed
-    assert any(
-        sf["subject_id"] == world.ids[0] and sf["eligible"] == 5 and sf["needed"] == 6
-        for sf in out.shortfalls
+    with Session(world.engine) as s, pytest.raises(service.DrawError) as err:
+        service.commit_draw(s, plan_id="hp-short", as_of=AS_OF, actor="heping", now=NOW)
+    msg = str(err.value)
+    assert (
+        world.ids[0] in msg
+        and "needs 6 inspectors, 5 eligible" in msg
+        and "需要 6 名检查人员，可用 5 名" in msg
     )
-    assert world.ids[0] in out.failure and "needs 6 inspectors, 5 eligible" in out.failure
-    with Session(world.engine) as s:
-        assert s.query(DrawTarget).filter_by(draw_id=draw_id).count() == 0
-        doc = service.published_document(s, draw_id)
-    assert doc["status"] == "failed" and service.replay(doc)["ok"] is True
+    assert "nothing was committed, drawn or logged" in msg and "未承诺、未抽取、未记录" in msg
+    assert _counts(world.engine) == before  # no draw, no reveal, no ledger leaf
+
+
+def test_a_department_without_inspectors_is_refused_at_commit(world):
+    """The walkthrough's case: a plan whose department has no inspectors used to commit ("0 名检查人员")
+    and fail only after the seed was revealed, leaving a public failed draw."""
+    before = _counts(world.engine)
+    with Session(world.engine) as s, s.begin():
+        _plan(s, plan_id="hp-nobody", department="和平区文化和旅游局", ratios_bp={"good": 1000})
+    with Session(world.engine) as s, pytest.raises(service.DrawError) as err:
+        service.commit_draw(s, plan_id="hp-nobody", as_of=AS_OF, actor="heping", now=NOW)
+    # 40 merchants at 10 % → ceil(4.0) = 4 targets × 2 inspectors = 8 assignments, pool of 0
+    msg = str(err.value)
+    assert "检查人员名录只有 0 名，每个对象需要 2 名（共 4 个对象，需 8 人次）" in msg
+    assert "the inspector pool has 0, each target needs 2 (4 targets, 8 assignments)" in msg
+    assert "和平区文化和旅游局" in msg
+    assert _counts(world.engine) == before
+
+
+def test_a_cap_too_small_for_the_targets_is_refused_at_commit(world):
+    # 40 × 20 % = 8 targets × 2 = 16 assignments > 6 inspectors × cap 2 = 12
+    with Session(world.engine) as s, s.begin():
+        _plan(s, plan_id="hp-cap", max_targets_per_inspector=2)
+    with (
+        Session(world.engine) as s,
+        pytest.raises(service.DrawError, match="16 assignments exceed 6 inspectors × cap 2 = 12"),
+    ):
+        service.commit_draw(s, plan_id="hp-cap", as_of=AS_OF, actor="heping", now=NOW)
+    # cap 3: 18 ≥ 16, committed
+    with Session(world.engine) as s, s.begin():
+        _plan(s, plan_id="hp-cap3", max_targets_per_inspector=3)
+        assert (
+            service.commit_draw(s, plan_id="hp-cap3", as_of=AS_OF, actor="heping", now=NOW).pool_targets == 40
+        )
 
 
 def test_last_inspector_is_avoided(world):

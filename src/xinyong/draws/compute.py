@@ -159,6 +159,70 @@ def strata(candidates: list[Candidate], tier_ids: list[str]) -> dict[str, list[i
     return members
 
 
+def feasibility(candidates: list[Candidate], inspectors: list[Inspector], plan: dict) -> list[str]:
+    """What can be known before the seed about whether the pool satisfies the plan: each problem as a
+    "中文 / English" sentence (empty: no shortfall is knowable yet). Checked: the number of targets
+    (Σ quota per tier) × inspectors per target against the pool, against the pool × the cap per
+    inspector, and — for every candidate of a tier that will be sampled — the inspectors left after
+    avoidance (own unit, inspected last time), which must be at least the inspectors per target. A
+    draw that passes can still fail at the run only through the per-inspector cap, which depends on
+    the order the seed gives."""
+    tiers = [t["id"] for t in plan["tiers"]]
+    ratios = {t["id"]: int(t["ratio_bp"]) for t in plan["tiers"]}
+    members = strata(candidates, tiers)
+    quotas = {t: quota(len(members[t]), ratios[t]) for t in tiers}
+    n_targets = sum(quotas.values())
+    per = int(plan.get("inspectors_per_target", 0))
+    size = len(inspectors)
+    if n_targets == 0 or per <= 0:
+        return []
+    problems: list[str] = []
+    if size < per:
+        problems.append(
+            f"检查人员名录只有 {size} 名，每个对象需要 {per} 名（共 {n_targets} 个对象，需 {n_targets * per} 人次） / "
+            f"the inspector pool has {size}, each target needs {per} "
+            f"({n_targets} targets, {n_targets * per} assignments)"
+        )
+        return problems
+    cap = plan.get("max_targets_per_inspector")
+    if cap is not None and size * int(cap) < n_targets * per:
+        problems.append(
+            f"{n_targets} 个对象 × 每个 {per} 名 = {n_targets * per} 人次，超过 {size} 名检查人员 × "
+            f"每人上限 {cap} = {size * int(cap)} / {n_targets} targets × {per} = {n_targets * per} "
+            f"assignments exceed {size} inspectors × cap {cap} = {size * int(cap)}"
+        )
+    own = bool(plan.get("avoid_own_unit", True))
+    last = bool(plan.get("avoid_last_inspector", True))
+    by_unit: dict[str, set[int]] = {}
+    if own:
+        for n, ins in enumerate(inspectors):
+            for u in ins.units:
+                by_unit.setdefault(u, set()).add(n)
+    index = {ins.inspector_id: n for n, ins in enumerate(inspectors)}
+    short: list[Shortfall] = []
+    for tier in tiers:
+        if not quotas[tier]:
+            continue
+        for pos in members[tier]:
+            c = candidates[pos]
+            banned_unit: set[int] = set()
+            if own:
+                for u in c.units:
+                    banned_unit |= by_unit.get(u, set())
+            banned_last = {index[i] for i in c.last if i in index} - banned_unit if last else set()
+            eligible = size - len(banned_unit) - len(banned_last)
+            if eligible < per:
+                short.append(Shortfall(c.subject_id, per, eligible, len(banned_unit), len(banned_last), 0))
+    if short:
+        head = "; ".join(s.text() for s in short[:5])
+        more = f" … (+{len(short) - 5})" if len(short) > 5 else ""
+        problems.append(
+            f"{len(short)} 个可能抽中的对象回避后检查人员不足 / {len(short)} candidate(s) that may be "
+            f"drawn lack inspectors after avoidance: {head}{more}"
+        )
+    return problems
+
+
 def run_draw(
     *,
     candidates: list[Candidate],

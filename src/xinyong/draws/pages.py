@@ -3,6 +3,7 @@
 * `/draws` — plans and draws of the officer's district; define a plan, commit a draw.
 * `/draws/{id}` — one draw: the published commitment and digests, the run form (outside value),
   the targets with their inspectors and the result entry form per target.
+* `/p/draws` (anonymous) — every published draw, newest first, linking to its result page.
 * `/p/draws/{id}` (anonymous) — the public result page: commitment, seed, targets (names masked per the
   disclosure policy), inspectors (names masked), results; `/p/draws/{id}/document.json` is the
   document `xinyong draw replay FILE` checks.
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +54,29 @@ def _not_found(draw_id: str) -> HTTPException:
     return HTTPException(404, detail=f"抽查不存在 / draw not found: {draw_id}")
 
 
+def departments(session: Session, district: str | None) -> list[str]:
+    """The departments with at least one active inspector (in the district; all for the city): the
+    only choices of a plan's department, since a plan of any other could never be drawn."""
+    stmt = select(Inspector.department).where(Inspector.active).distinct().order_by(Inspector.department)
+    if district is not None:
+        stmt = stmt.where(Inspector.district_code == district)
+    return list(session.scalars(stmt))
+
+
+def tier_names(session: Session, doc: dict) -> dict[str, str]:
+    """{tier id: Chinese name} of a draw's plan: the names published in the plan document, else (older
+    documents) those of the supervision scheme it names, else the id."""
+    names = {t["id"]: t.get("name_zh") for t in doc.get("plan", {}).get("tiers", [])}
+    if not all(names.values()):
+        try:
+            scheme = all_schemes(session).get(doc["plan"]["scheme"]["id"])
+        except (KeyError, TypeError):
+            scheme = None
+        for t in scheme.tiers if scheme else []:
+            names[t.id] = names.get(t.id) or t.name_zh
+    return {k: v or k for k, v in names.items()}
+
+
 def _index(
     request: Request, viewer: Viewer, session: Session, error: str | None = None, status: int = 200
 ) -> Response:
@@ -65,6 +90,7 @@ def _index(
     response = render(
         request,
         "draws/index.html",
+        departments=departments(session, district),
         plans=list(session.scalars(plans)),
         draws=service.list_draws(session, district_code=district),
         schemes=schemes,
@@ -101,6 +127,12 @@ def draws_plan_create(
     district = scope(viewer)
     scheme = all_schemes(session).get(scheme_id)
     try:
+        choices = departments(session, district or (scheme.district if scheme else None))
+        if department.strip() not in choices:
+            raise service.DrawError(
+                f"检查部门 {department.strip() or '（空）'} 没有检查人员，可选：{'、'.join(choices) or '无'} / "
+                f"department {department.strip()!r} has no inspectors; choose one of {choices}"
+            )
         overrides = {}
         for line in ratios.replace(",", "\n").splitlines():
             if line.strip():
@@ -226,6 +258,7 @@ def _draw_page(
         request,
         "draws/draw.html",
         d=doc,
+        tier_names=tier_names(session, doc),
         targets=_targets(session, draw_id, viewer),
         results=RESULT_LABELS,
         today=clock.today().isoformat(),
@@ -238,9 +271,13 @@ def _draw_page(
 
 @router.get("/draws/{draw_id}", response_class=HTMLResponse)
 def draw_page(
-    request: Request, draw_id: str, viewer: Officer, session: Session = Depends(db_session)
+    request: Request,
+    draw_id: str,
+    viewer: Officer,
+    session: Session = Depends(db_session),
+    error: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
-    return _draw_page(request, viewer, session, draw_id[:40])
+    return _draw_page(request, viewer, session, draw_id[:40], error=error or None)
 
 
 @router.post("/draws/{draw_id}/run", response_class=HTMLResponse)
@@ -263,10 +300,12 @@ def draw_run(
         session.commit()
     except service.DrawError as exc:
         session.rollback()
-        return _draw_page(request, viewer, session, draw_id, error=str(exc), status=409)
-    if outcome.status != "drawn":
-        return _draw_page(request, viewer, session, draw_id, error=outcome.failure, status=422)
-    return RedirectResponse(f"/draws/{draw_id}", status_code=303)
+        return RedirectResponse(f"/draws/{quote(draw_id)}?error={quote(str(exc))}", status_code=303)
+    if outcome.status != "drawn":  # the failure is public now: show it on the draw page
+        return RedirectResponse(
+            f"/draws/{quote(draw_id)}?error={quote(outcome.failure or '')}", status_code=303
+        )
+    return RedirectResponse(f"/draws/{quote(draw_id)}", status_code=303)
 
 
 @router.post("/draws/{draw_id}/results", response_class=HTMLResponse)
@@ -305,6 +344,31 @@ def draw_result(
 # --------------------------------------------------------------------------- public (anonymous)
 
 
+@router.get("/p/draws", response_class=HTMLResponse)
+def public_draws(request: Request, session: Session = Depends(db_session)) -> Response:
+    """抽查结果公示列表: every published draw (its commitment is public from the commit), newest first,
+    each linking to its result page; only what those pages show (no secret before the draw, no
+    inspector or target names)."""
+    from xinyong.programmes.service import load_districts
+
+    names = {d.code: d.name for d in load_districts()}
+    rows = [
+        {
+            "draw_id": d["draw_id"],
+            "district": names.get(d["district"], d["district"]),
+            "department": d["department"],
+            "matters": d["items"],
+            "as_of": d["as_of"],
+            "committed_at": d["committed_at"],
+            "status": d["status"],
+            "pool_targets": d["pool_targets"],
+            "targets": d["targets"],
+        }
+        for d in service.list_draws(session)
+    ]
+    return render(request, "draws/public_list.html", draws=rows)
+
+
 @router.get("/p/draws/{draw_id}", response_class=HTMLResponse)
 def public_draw(request: Request, draw_id: str, session: Session = Depends(db_session)) -> Response:
     """The public result page (一公开): anyone, no login; personal data masked."""
@@ -314,7 +378,12 @@ def public_draw(request: Request, draw_id: str, session: Session = Depends(db_se
         raise _not_found(draw_id) from None
     doc.pop("pool", None)
     return render(
-        request, "draws/public.html", d=doc, targets=_targets(session, draw_id, PUBLIC), results=RESULT_LABELS
+        request,
+        "draws/public.html",
+        d=doc,
+        tier_names=tier_names(session, doc),
+        targets=_targets(session, draw_id, PUBLIC),
+        results=RESULT_LABELS,
     )
 
 

@@ -203,7 +203,10 @@ def plan_document(session: Session, plan: InspectionPlan, as_of: dt.date) -> dic
         "as_of": as_of.isoformat(),
         "scheme": {"id": scheme.id, "version": scheme.version, "model": scheme.model},
         "population": plan.population or scheme.population,
-        "tiers": [{"id": t.id, "ratio_bp": int(plan.ratios_bp.get(t.id, t.ratio_bp))} for t in scheme.tiers],
+        "tiers": [
+            {"id": t.id, "name_zh": t.name_zh, "ratio_bp": int(plan.ratios_bp.get(t.id, t.ratio_bp))}
+            for t in scheme.tiers
+        ],
         "inspectors_per_target": plan.inspectors_per_target,
         "avoid_own_unit": plan.avoid_own_unit,
         "avoid_last_inspector": plan.avoid_last_inspector,
@@ -241,7 +244,13 @@ def commit_draw(
     now: dt.datetime | None = None,
     secret_hex: str | None = None,
 ) -> Draw:
-    """Freeze the pool and publish the commitment (before the draw). `secret_hex` is for tests only."""
+    """Freeze the pool and publish the commitment (before the draw). `secret_hex` is for tests only.
+
+    Refused (DrawError naming the shortfall in Chinese and English; no draw, no ledger leaf) when the
+    inspector pool cannot satisfy the plan as far as is knowable before the seed
+    (`compute.feasibility`): too few inspectors of the department for the inspectors per target, the
+    targets × inspectors per target over the pool × the per-inspector cap, or a candidate of a
+    sampled tier with too few inspectors left after avoidance."""
     plan = session.get(InspectionPlan, plan_id)
     if plan is None:
         raise DrawError(f"抽查计划不存在 / plan not found: {plan_id}")
@@ -276,6 +285,13 @@ def commit_draw(
         compute.Inspector(i.id, tuple(sorted(set(i.affiliations or []))))
         for i in inspectors_of(session, district_code=plan.district_code, department=plan.department)
     ]
+    problems = compute.feasibility(candidates, inspectors, doc)
+    if problems:
+        raise DrawError(
+            f"检查人员名录不能满足抽查计划 {plan.id}（{plan.department}），未承诺、未抽取、未记录 / "
+            f"the inspector pool cannot satisfy plan {plan.id} ({plan.department}); nothing was committed, "
+            f"drawn or logged: " + " | ".join(problems)
+        )
     text = compute.pool_text(candidates, inspectors)
     secret_hex = secret_hex or secrets.token_hex(32)
     pool_digest, plan_digest = compute.sha256_hex(text), compute.sha256_hex(canonical_json(doc))
@@ -530,7 +546,7 @@ def replay(doc: dict[str, Any]) -> dict[str, Any]:
 
 def list_draws(session: Session, *, district_code: str | None = None) -> list[dict[str, Any]]:
     """Draws, newest first, with status and counts ({draw_id, plan_id, district, department, as_of,
-    status, commitment, pool_targets, targets, results})."""
+    status, items, committed_at, commitment, pool_targets, targets, results})."""
     stmt = select(Draw).order_by(Draw.committed_at.desc(), Draw.id)
     if district_code is not None:
         stmt = stmt.where(Draw.district_code == district_code)
@@ -545,6 +561,8 @@ def list_draws(session: Session, *, district_code: str | None = None) -> list[di
                 "department": d.department,
                 "as_of": d.as_of.isoformat(),
                 "status": reveal.status if reveal else "committed",
+                "items": d.plan_doc.get("items", ""),
+                "committed_at": d.committed_at,
                 "algorithm": d.algorithm,
                 "commitment": d.commitment,
                 "pool_digest": d.pool_digest,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.disclosure.policy import OPERATOR, Viewer
-from xinyong.evaluation import privacy
+from xinyong.evaluation import hooks, privacy
 from xinyong.evaluation import semantics as sem
 from xinyong.evaluation.compiler import attributes_used, best_units, fields_used, reason_count
 from xinyong.evaluation.engines import (
@@ -413,7 +413,10 @@ def evaluate(
     """Export the snapshot incrementally, evaluate, append the run's results to the store (and Parquet).
 
     With `changed`, store results only for the subjects `changed_subjects` names (grades that are
-    stale, subjects never graded by the model): the others keep their current grade."""
+    stale, subjects never graded by the model): the others keep their current grade.
+
+    In the same transaction the GRADE_LISTENERS of `xinyong.evaluation.hooks` react to the stored
+    grades (credit lists re-checked for the graded subjects as of `as_of`)."""
     step = progress or (lambda *_: None)
     models = models or load_models()
     if model_id not in models:
@@ -471,6 +474,11 @@ def evaluate(
         run = session.get(EvaluationRun, run_id)
         run.finished_at = started + dt.timedelta(seconds=seconds)
         run.seconds = seconds
+        session.flush()
+        # what follows from the new grades (list memberships …) commits with them: evaluation.hooks
+        hooks.grades_written(
+            session, model_id=spec.id, as_of=as_of, subject_ids=[r["subject_id"] for r in rows]
+        )
     if out is not None:
         write_result_table(spec, table, out, run_id=run_id, engine=engine_name, as_of=as_of)
     return RunSummary(

@@ -29,19 +29,25 @@ def _decide_some(
         return 0
     pending = service.candidates(session, list_id=list_id)
     pending.sort(key=lambda c: c.id)
-    n = 0
-    for c in pending[:accept]:
-        service.decide(
-            session,
-            candidate_id=c.id,
-            decision="accept",
-            actor=OFFICER,
-            start_on=as_of,
-            now=now,
-            reason="演示：已告知列入理由、依据和权利，听取陈述申辩后决定列入",
-        )
+    n = accepted = 0
+    rest = list(pending)
+    while rest and accepted < accept:
+        c = rest.pop(0)
+        try:
+            service.decide(
+                session,
+                candidate_id=c.id,
+                decision="accept",
+                actor=OFFICER,
+                start_on=as_of,
+                now=now,
+                reason="演示：已告知列入理由、依据和权利，听取陈述申辩后决定列入",
+            )
+        except service.ListError:  # no longer meets the criteria on the decision date: next one
+            continue
         n += 1
-    for c in pending[accept : accept + reject]:
+        accepted += 1
+    for c in rest[:reject]:
         service.decide(
             session,
             candidate_id=c.id,

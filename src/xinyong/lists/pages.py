@@ -73,6 +73,26 @@ def lists_page(request: Request, viewer: Officer, db: Db, msg: str = "", error: 
     return render(request, "lists_page.html", rows=rows, viewer=viewer, today=today, msg=msg, error=error)
 
 
+@router.post("/lists/sync")
+def lists_sync_now(viewer: Officer, db: Db):
+    """按规则同步 / sync now: every list re-checked as of today — by the city for every subject, by a
+    district office for its own district's subjects."""
+    day = clock.today()
+    only = None
+    if viewer.role != "city_admin":
+        only = list(db.scalars(select(Subject.id).where(Subject.district_code == viewer.district_code)))
+    results = service.sync_all(db, as_of=day, actor=viewer.label, subject_ids=only)
+    total = {k: sum(getattr(r, k) for r in results) for k in ("entered", "exited", "expired", "candidates")}
+    lapsed = sum(r.lapsed_candidates for r in results)
+    return _back(
+        "/lists",
+        msg=(
+            f"{day} 已按规则同步 synced: 列入 entered {total['entered']}，移出 exited {total['exited']}，"
+            f"到期 expired {total['expired']}，新候选 candidates {total['candidates']}，候选失效 lapsed {lapsed}"
+        ),
+    )
+
+
 @router.get("/lists/review", response_class=HTMLResponse)
 def review_page(request: Request, viewer: Officer, db: Db, msg: str = "", error: str = ""):
     items = [candidate_out(c, shown_name(viewer, s)) for c, s in _pending(db, viewer)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -497,13 +498,23 @@ def _in_scope(session: Session, d: ListDefinition, hits: list[str]) -> list[str]
 
 
 def sync(
-    session: Session, *, list_id: str, as_of: dt.date, actor: str = "sync", now: dt.datetime | None = None
+    session: Session,
+    *,
+    list_id: str,
+    as_of: dt.date,
+    actor: str = "sync",
+    now: dt.datetime | None = None,
+    subject_ids: Collection[str] | None = None,
 ) -> SyncResult:
     """Re-check one list as of a date (idempotent for the same date): end memberships whose term is
     over; for a rule list evaluate its entry rule for every subject (rules.evaluate_many) — automatic
     lists enter the new hits and, with `when_criteria_lapse` (or an exit rule that holds), exit the
     rule-entered members no longer meeting it; decision lists queue new hits as candidates (pending
-    candidates that no longer meet it become `lapsed`)."""
+    candidates that no longer meet it become `lapsed`).
+
+    `subject_ids`: re-check only these subjects (entries, exits and candidates of others are left
+    as they are; ended terms are closed for every subject). Used after grades are written
+    (`xinyong.lists.listeners`) and by a district office's "sync now"."""
     from xinyong.rules import evaluate_many
 
     d = get_list(list_id)
@@ -512,10 +523,20 @@ def sync(
     result.expired = _expire(session, list_id, as_of, actor, now)
     if d.entry.mode != "rule" or not d.entry.expression:
         return result
-    hits_map = evaluate_many(session, expression=d.entry.expression, as_of=as_of)
+    only = None if subject_ids is None else set(subject_ids)
+    if only is not None and not only:
+        return result
+    hits_map = evaluate_many(
+        session,
+        expression=d.entry.expression,
+        as_of=as_of,
+        subject_ids=None if only is None else sorted(only),
+    )
     hits = _in_scope(session, d, sorted(s for s, ok in hits_map.items() if ok))
     hit_set = set(hits)
     active = active_members(session, list_id, as_of)
+    if only is not None:
+        active = {s: m for s, m in active.items() if s in only}
     new = [s for s in hits if s not in active]
     if d.entry.decision == "automatic":
         facts = _facts_rows(session, d.entry.expression, new, as_of)
@@ -565,6 +586,7 @@ def sync(
         for c in session.scalars(
             select(ListCandidate).where(ListCandidate.list_id == list_id, ListCandidate.status == "pending")
         )
+        if only is None or c.subject_id in only
     }
     queue = [s for s in new if s not in pending]
     facts = _facts_rows(session, d.entry.expression, queue, as_of)
@@ -602,11 +624,51 @@ def sync(
 
 
 def sync_all(
-    session: Session, *, as_of: dt.date, actor: str = "sync", now: dt.datetime | None = None
+    session: Session,
+    *,
+    as_of: dt.date,
+    actor: str = "sync",
+    now: dt.datetime | None = None,
+    subject_ids: Collection[str] | None = None,
+    list_ids: Collection[str] | None = None,
 ) -> list[SyncResult]:
-    """Sync every list: black lists first, then focus, white and red (their rules read `lists`)."""
+    """Sync every list (or `list_ids`), for every subject (or `subject_ids`): black lists first, then
+    focus, white and red (their rules read `lists`)."""
     defs = sorted(load_lists().values(), key=lambda d: (SYNC_ORDER[d.category], d.id))
-    return [sync(session, list_id=d.id, as_of=as_of, actor=actor, now=now) for d in defs]
+    return [
+        sync(session, list_id=d.id, as_of=as_of, actor=actor, now=now, subject_ids=subject_ids)
+        for d in defs
+        if list_ids is None or d.id in list_ids
+    ]
+
+
+def lists_reading(model_id: str) -> list[str]:
+    """Ids of the lists whose entry or exit rule reads a grade or score of `model_id`, plus the lists
+    whose rules read list memberships (`lists`), which may change when the former do. Empty when no
+    list depends on the model."""
+    from xinyong.rules import check_expression
+
+    direct, dependent = set(), set()
+    for d in load_lists().values():
+        for expr in (d.entry.expression, d.exit.expression):
+            if not expr:
+                continue
+            keys = check_expression(expr).read_keys
+            if any(f in ("grade", "score") and k == model_id for f, k in keys):
+                direct.add(d.id)
+            if any(f == "lists" for f, _ in keys):
+                dependent.add(d.id)
+    return sorted(direct | dependent) if direct else []
+
+
+def recheck_candidate(session: Session, c: ListCandidate, as_of: dt.date) -> Any:
+    """The candidate's entry rule (the version it was found with) evaluated for its subject as of the
+    date: a rules Decision (`result`, `facts`), or None for a list without an entry rule."""
+    from xinyong.rules import evaluate
+
+    if not c.rule_id:
+        return None
+    return evaluate(session, rule_id=c.rule_id, version=c.rule_version, subject_id=c.subject_id, as_of=as_of)
 
 
 def decide(
@@ -622,7 +684,12 @@ def decide(
 ) -> ListCandidate:
     """An officer's decision on a pending candidate: `accept` enters the subject (start: `start_on`,
     default today; basis: the list's legal basis unless given), `reject` closes it. Both need a
-    reason; a decided candidate cannot be decided again (ListError)."""
+    reason; a decided candidate cannot be decided again (ListError).
+
+    Before an acceptance the candidate's criteria (its rule version) are re-checked as of the decision
+    date (today, from `now`): when they no longer hold — e.g. the subject was re-graded since the
+    candidate was found — the acceptance is refused (ListError, nothing written) and the membership
+    records the facts as of the decision, not those found earlier."""
     c = session.get(ListCandidate, candidate_id)
     if c is None:
         raise ListNotFound(f"候选记录不存在：{candidate_id}", f"candidate not found: {candidate_id}")
@@ -635,7 +702,15 @@ def decide(
     d = get_list(c.list_id)
     at = _utc(now)
     if decision == "accept":
-        start = start_on or clock.today(now)
+        decided_on = clock.today(now)
+        check = recheck_candidate(session, c, decided_on)
+        if check is not None and not check.result:
+            raise ListError(
+                f"{decided_on} 复核：该主体已不符合{d.name_zh}的列入条件，不能列入（请驳回或等待下次同步）",
+                f"re-checked as of {decided_on}: the subject no longer meets the entry criteria of "
+                f"{d.id}; it cannot be entered (reject it, or let the next sync lapse it)",
+            )
+        start = start_on or decided_on
         m = enter(
             session,
             list_id=c.list_id,
@@ -648,7 +723,7 @@ def decide(
             via="decision",
             rule_id=c.rule_id,
             rule_version=c.rule_version,
-            facts=c.facts,
+            facts=check.facts if check is not None else c.facts,
             now=now,
         )
         c.membership_id = m.id

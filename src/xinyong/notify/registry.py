@@ -23,6 +23,7 @@ SCHEDULED_JOBS: list[str] = [
     "xinyong.notify.digest",
     "xinyong.notify.reminders",
     "xinyong.alerts.jobs",
+    "xinyong.lists.jobs",
 ]
 REMINDER_PROVIDERS: list[str] = [
     "xinyong.notify.reminders",
