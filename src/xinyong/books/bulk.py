@@ -21,7 +21,8 @@ Errors are raised as SQLAlchemy exceptions (`IntegrityError` on a duplicate idem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
@@ -30,6 +31,8 @@ from sqlalchemy.orm import Session
 
 from xinyong.books.models import BookTransaction
 
+SQLITE_BATCH_CACHE_KIB = -131_072  # negative: KiB, i.e. 128 MiB of page cache while a large batch writes
+LARGE_BATCH = 1_000  # requests
 CHUNK = 500  # SQLite parameters per IN (…) (the limit is 32,766 since SQLite 3.32; stay modest)
 
 
@@ -38,6 +41,21 @@ def connection(session: Session) -> tuple[Connection, bool]:
     session.flush()
     conn = session.connection()
     return conn, conn.dialect.name == "postgresql"
+
+
+@contextmanager
+def batch_cache(conn: Connection, pg: bool, requests: int) -> Iterator[None]:
+    """On SQLite, a larger page cache while a large batch writes (the postings' account index and the
+    key index take random inserts; with the default 2 MiB cache each batch re-reads their pages), then
+    the default again for the pooled connection, whatever happens (as ingest's `_bulk_cache`)."""
+    if pg or requests < LARGE_BATCH:
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BATCH_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:

@@ -341,6 +341,13 @@ def post_many(
     balances left by the earlier requests of the batch."""
     now = now or _now()
     conn, pg = bulk.connection(session)
+    with bulk.batch_cache(conn, pg, len(requests)):
+        return _post_many(conn, pg, requests, now)
+
+
+def _post_many(
+    conn: Any, pg: bool, requests: Sequence[PostRequest], now: dt.datetime
+) -> list[Posted | BooksError]:
     codes = sorted({c for r in requests for c, _ in r.legs if isinstance(c, str)})
     accounts: dict[str, Any] = {a[1]: _Account(*a) for a in bulk.find_accounts(conn, pg, codes)}
     # Lock first, then look the keys up: a parallel retry of the same request that committed while we
