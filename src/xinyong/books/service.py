@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _encode_str
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -346,8 +346,9 @@ def post_many(
 
 
 def _post_many(
-    conn: Any, pg: bool, requests: Sequence[PostRequest], now: dt.datetime
+    conn: Connection, pg: bool, requests: Sequence[PostRequest], now: dt.datetime
 ) -> list[Posted | BooksError]:
+    """`post_many` on the session's connection: a fixed handful of statements per batch (bulk.py)."""
     codes = sorted({c for r in requests for c, _ in r.legs if isinstance(c, str)})
     accounts: dict[str, Any] = {a[1]: _Account(*a) for a in bulk.find_accounts(conn, pg, codes)}
     # Lock first, then look the keys up: a parallel retry of the same request that committed while we
