@@ -159,6 +159,14 @@ def test_access_log_scopes(db):
 
 
 def test_seed_demo_users_is_idempotent_and_binds_a_heping_subject(engine, db):
+    # The merchant login is bound to the first 和平 firm that has a credit code (the repair demo's penalty
+    # needs one): S-A0 sorts first but has none, so S-HP (given one here) is chosen.
+    from xinyong.subjects.identifiers import make_uscc
+    from xinyong.subjects.models import Subject
+
+    with session_scope(engine) as session:
+        session.get(Subject, "S-HP").uscc = make_uscc("91120101MA05XY009")
+        session.add(enterprise("S-A0", "和平无代码商户", "120101", NOW))
     assert service.seed_demo_users(engine, now=NOW) == [
         spec["username"] for spec in service.demo_users("S-HP")
     ]
