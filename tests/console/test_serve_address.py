@@ -13,8 +13,10 @@ from xinyong.settings import Settings
 
 
 def test_serve_puts_its_address_where_the_app_reads_it(monkeypatch):
-    monkeypatch.delenv("XINYONG_PORT", raising=False)
-    monkeypatch.delenv("XINYONG_HOST", raising=False)
+    # setenv (not delenv): monkeypatch then restores the variables serve() writes, so they never leak into
+    # later tests' servers in this worker
+    monkeypatch.setenv("XINYONG_PORT", "8000")
+    monkeypatch.setenv("XINYONG_HOST", "127.0.0.1")
     seen = {}
 
     def fake_run(target, **kw):  # noqa: ANN001, ANN003 - what the factory would read when uvicorn calls it
