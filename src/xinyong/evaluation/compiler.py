@@ -407,10 +407,12 @@ def _reasons(spec: ModelSpec, t: ir.Table) -> tuple[ir.Table, list[str]]:
         names.append(f"_top{r}")
         t = t.mutate(**{names[-1]: top})
         keys = [t[f"_k{k}"] for k in range(n)]
+    # key % n = n − 1 − position, so the code is one array lookup (DuckDB list_extract, Spark
+    # element_at), not an n-branch CASE per reason; keys below n cost nothing: no reason
+    lookup = ibis.literal([f"{spec.id}.{i.id}" for i in reversed(inds)], type="array<string>")
     codes = {
         f"reason_{r + 1}": ibis.cases(
-            *[((t[top] >= n) & (t[top] % n == n - 1 - k), f"{spec.id}.{i.id}") for k, i in enumerate(inds)],
-            else_=ibis.null("string"),
+            (t[top] >= n, lookup[(t[top] % n).cast("int32")]), else_=ibis.null("string")
         )
         for r, top in enumerate(names)
     }

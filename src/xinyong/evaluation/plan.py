@@ -6,7 +6,7 @@ date in. Compiling (Ibis → sqlglot → SQL) costs ~0.5–1 s; reading a plan b
 
 Cache: `<data_dir>/plans/<key>.json`, where the key is the sha256 of the content of every model the
 plan reads (a model and its tenant models), the district, whether the snapshot has record statuses,
-and the versions of this compiler, Ibis and sqlglot — so a changed spec or an upgraded compiler
+and the versions of this compiler (and its source text's hash), Ibis and sqlglot — so a changed spec or an upgraded compiler
 compiles anew, and nothing is ever invalidated by hand. Files are written atomically (rename), so
 concurrent runs at worst compile twice.
 
@@ -18,6 +18,7 @@ store path already holds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ import ibis
 from xinyong.evaluation.compiler import Tables, attributes_used, compile_model, fields_used, reason_count
 from xinyong.evaluation.schemas import ModelSpec
 
-COMPILER_VERSION = "3"  # bump when compiler.py changes what a spec compiles to
+COMPILER_VERSION = "4"  # bump when plan.py changes how a plan is built from the compiler's output
 AS_OF_PLACEHOLDER = 1_999_999_917  # a day number no date has (year ≈ 5.5 million)
 _PLACEHOLDER_RE = re.compile(rf"(?<![\w.]){AS_OF_PLACEHOLDER}(?![\w.])")
 _MEMO: dict[tuple[str, str], Plan] = {}
@@ -69,6 +70,14 @@ class Plan:
         return _PLACEHOLDER_RE.sub(str(int(as_of_day)), text)
 
 
+@functools.cache
+def _compiler_source_sha256() -> str:
+    """sha256 of compiler.py's text: an edited compiler never reuses an old plan (no manual bump)."""
+    from xinyong.evaluation import compiler
+
+    return hashlib.sha256(Path(compiler.__file__).read_bytes()).hexdigest()
+
+
 def plan_key(used: list[ModelSpec], *, district: str | None, with_status: bool) -> str:
     import sqlglot
 
@@ -77,6 +86,7 @@ def plan_key(used: list[ModelSpec], *, district: str | None, with_status: bool) 
         "district": district,
         "status": with_status,
         "compiler": COMPILER_VERSION,
+        "compiler_source": _compiler_source_sha256(),
         "ibis": ibis.__version__,
         "sqlglot": sqlglot.__version__,
     }
