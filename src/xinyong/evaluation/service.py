@@ -649,6 +649,36 @@ def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
     }
 
 
+def explain_for(
+    session: Session,
+    *,
+    viewer: Viewer,
+    subject_id: str,
+    model_id: str,
+    as_of: dt.date,
+    surface: str = "explain",
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """`explain` as the viewer may see it: a personal model's explanation (a person's score) only for
+    the person or a holder of the person's live grant — evaluation.privacy.result_access, the one
+    decision; a read under a grant is logged (surface `surface`). privacy.Withheld otherwise."""
+    access = privacy.result_access(session, viewer=viewer, subject_id=subject_id, model_id=model_id, now=now)
+    if not access.allowed:
+        raise privacy.withheld(model_id, subject_id)
+    out = explain(session, subject_id=subject_id, model_id=model_id, as_of=as_of)
+    privacy.log_grant_read(
+        session,
+        viewer=viewer,
+        subject_id=subject_id,
+        access=access,
+        surface=surface,
+        what=f"explain:{model_id}",
+        as_of=as_of,
+        now=now,
+    )
+    return out
+
+
 def latest_grades(
     session: Session,
     subject_id: str,
