@@ -138,3 +138,23 @@ def test_other_models_need_no_identity(cli):
     res = run("E1", "--model", "city_enterprise")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["grade"]
+
+
+def test_evaluate_writes_no_file_of_persons_scores(cli, tmp_path):
+    """`xinyong evaluate --out` would hand every person's score to whoever runs it: refused for a personal
+    model before anything is computed; the run itself (results stored, read through privacy) is fine."""
+    from xinyong.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "scores.parquet"
+    snap = ["--snapshot", str(tmp_path / "snap")]
+    args = ["evaluate", "--model", "person_haihe", "--as-of", AS_OF, "--engine", "python", *snap]
+    res = runner.invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 1 and not out.exists()
+    assert "person_haihe" in res.output and "--out" in res.output
+    assert runner.invoke(app, args).exit_code == 0
+    firm = runner.invoke(
+        app, ["evaluate", "--model", "city_enterprise", "--as-of", AS_OF, *snap, "--out", str(out)]
+    )
+    assert firm.exit_code == 0, firm.output
+    assert out.exists()

@@ -225,3 +225,31 @@ def test_sql_filter_agrees_with_the_reference(sqlite_engine, granted, expires, r
             if v.username == "holder" and live:
                 expected.add(("P1", "person_haihe"))
             assert ref == expected, v
+
+
+def test_no_score_threshold_counts_of_persons(http):
+    """The grade distribution of person_haihe shows counts by grade only: counting the persons of a
+    district above a moving score threshold (`view_min_score`) would tell P1's score (1 at 685, 0 at
+    686), so it is refused for every viewer; the counts by grade stay."""
+    client, auth, grade = http
+    for who in ("admin", "jinghai", "bank", "me"):
+        for threshold in ("685", "686"):
+            r = client.get(
+                "/api/v1/evaluation/distribution",
+                params={"model": "person_haihe", "district": "120118", "view_min_score": threshold},
+                headers=auth[who],
+            )
+            assert r.status_code == 422 and "view_min_score" in r.text, who
+            assert "个人信用积分" in r.json()["detail"] and "person's credit score" in r.json()["detail"]
+    r = client.get(
+        "/api/v1/evaluation/distribution",
+        params={"model": "person_haihe", "district": "120118"},
+        headers=auth["admin"],
+    )
+    assert r.status_code == 200 and r.json()["series"][-1]["grades"][grade] == 1
+    firm = client.get(
+        "/api/v1/evaluation/distribution",
+        params={"model": "city_enterprise", "view_min_score": "60"},
+        headers=auth["admin"],
+    )
+    assert firm.status_code == 200

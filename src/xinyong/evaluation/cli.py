@@ -165,7 +165,7 @@ def evaluate_cmd(
                 progress=progress,
                 changed=changed,
             )
-        except (KeyError, ValueError, SpecError) as exc:
+        except (KeyError, ValueError, SpecError, PermissionError) as exc:  # PermissionError: privacy.Withheld
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
         for tid in tasks.values():
