@@ -176,11 +176,14 @@ def use_list(
     scenario: str = typer.Option(None, "--scenario"),
     subject: str = typer.Option(None, "--subject"),
 ) -> None:
-    """List recorded benefit uses (JSON) / 列出优惠使用."""
+    """List recorded benefit uses (JSON) / 列出优惠使用. A person's uses of a score-gated scenario are
+    left out (they tell the score's range; the operator may not read it)."""
+    from xinyong.disclosure.policy import OPERATOR
     from xinyong.incentives import service
 
     with _session() as s:
-        _dump([service.use_dict(u) for u in service.list_uses(s, scenario_id=scenario, subject_id=subject)])
+        uses = service.list_uses(s, scenario_id=scenario, subject_id=subject, viewer=OPERATOR)
+        _dump([service.use_dict(u) for u in uses])
 
 
 @use_app.command("stats")
