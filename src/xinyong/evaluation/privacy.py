@@ -1,6 +1,9 @@
 """Who may see a personal score (个人信用积分): the one decision every surface that shows an evaluation
 result asks — the archive page and API, the grades API and history, the grade card, the exports, the
-list filters and sorts, the public card, and the person-score pages of xinyong.incentives.
+list filters and sorts, the public card, the person-score pages of xinyong.incentives, benefit uses of
+score-gated scenarios, and `xinyong explain` (evaluation.service.explain_for). Rules never read a
+personal score for officers: `personal_models()` marks `grade`/`score` of these models as personal facts
+that only a rule acting for the person may read (xinyong.rules.facts, docs/rules.md).
 
 A model is *personal* when every kind of subject it grades is one whose very existence is personal
 data (disclosure.policy.PRIVATE_SUBJECT_KINDS, i.e. natural persons): `person_haihe` today. A result
