@@ -305,3 +305,23 @@ def test_alert_findings_follow_the_disclosure_policy(engine):
         )
     assert seen(as_bank, bank_scope) == []
     assert seen(city, {"city": True}) == [rec]
+
+
+@pytest.mark.parametrize(
+    ("rule", "field", "fact"),
+    [
+        ("watch: 'grade[\"person_haihe\"]'", "watch", 'grade["person_haihe"]'),
+        ("watch: [legal_rep, person.score]", "watch", "person.score"),
+        ("watch: [address], facts: 'score[\"person_haihe\"] < 500.0'", "facts", 'score["person_haihe"]'),
+    ],
+)
+def test_an_alert_may_not_watch_a_persons_score(tmp_path: Path, rule, field, fact):
+    """Findings show the watched values to officers: a person's score is no watched value nor condition."""
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - {id: p1, name_zh: 规则, name_en: rule, trigger: change, severity: info, " + rule + "}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AlertRuleError) as err:
+        load_rules(tmp_path)
+    assert "p1" in err.value.en and field in err.value.en
+    assert fact in err.value.zh and fact in err.value.en and "seen only by the person" in err.value.en

@@ -240,3 +240,12 @@ def test_population_is_a_rule(world):
         assert service.commit_draw(s, plan_id="hp-none", as_of=AS_OF, actor="t", now=NOW).pool_targets == 0
     with Session(world.engine) as s, pytest.raises(service.DrawError, match="position"):
         _plan(s, plan_id="hp-bad", population="no_such_fact > 1")
+
+
+def test_a_population_may_not_select_by_a_persons_score(world):
+    with Session(world.engine) as s, pytest.raises(service.DrawError) as err:
+        _plan(s, plan_id="hp-score", population='score["person_haihe"] >= 600.0')
+    msg = str(err.value)
+    assert (
+        msg.startswith("population") and 'score["person_haihe"]' in msg and "seen only by the person" in msg
+    )

@@ -5,6 +5,7 @@ serious-dishonesty subjects, recorded benefit use, and bad input."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -278,3 +279,24 @@ def test_the_public_card_and_the_archive_show_granted_benefits(world):
         )
         assert all(b["href"] == f"/c/{sid}/benefits" for b in shown)
         assert block is not None and block["href"].startswith(f"/benefits/{sid}")
+
+
+def test_the_cli_withholds_a_persons_score_gated_scenarios(world, db_url, monkeypatch):
+    """`xinyong benefits` runs as the operator, who may not read a person's score: 静海's ≥ 700 refusal
+    (with the score 685 among its facts) and 津南's ≥ 600 grant are withheld, as on the API."""
+    from typer.testing import CliRunner
+
+    from xinyong.cli import app
+
+    monkeypatch.setenv("XINYONG_DATABASE_URL", db_url)
+    res = CliRunner().invoke(app, ["benefits", "PERSON", "--as-of", AS_OF.isoformat(), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    shown = _ids(out["granted"]) | _ids(out["refused"])
+    assert not shown & {"jinghai_haihe_discount", "jinnan_xinyi_exhibition"}
+    assert out["withheld"] == 2 and "685" not in res.output and "person_score" not in res.output
+    text = CliRunner().invoke(app, ["benefits", "PERSON", "--as-of", AS_OF.isoformat()])
+    assert text.exit_code == 0 and "2 scenario(s) decided by the person's score withheld" in text.output
+    # a firm's refusal reasons are still shown to the operator
+    firm = CliRunner().invoke(app, ["benefits", "H_BAD", "--as-of", AS_OF.isoformat(), "--json"])
+    assert json.loads(firm.output)["refused"] and json.loads(firm.output)["withheld"] == 0

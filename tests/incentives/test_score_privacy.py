@@ -225,3 +225,61 @@ def test_sql_filter_agrees_with_the_reference(sqlite_engine, granted, expires, r
             if v.username == "holder" and live:
                 expected.add(("P1", "person_haihe"))
             assert ref == expected, v
+
+
+def test_no_score_threshold_counts_of_persons(http):
+    """The grade distribution of person_haihe shows counts by grade only: counting the persons of a
+    district above a moving score threshold (`view_min_score`) would tell P1's score (1 at 685, 0 at
+    686), so it is refused for every viewer; the counts by grade stay."""
+    client, auth, grade = http
+    for who in ("admin", "jinghai", "bank", "me"):
+        for threshold in ("685", "686"):
+            r = client.get(
+                "/api/v1/evaluation/distribution",
+                params={"model": "person_haihe", "district": "120118", "view_min_score": threshold},
+                headers=auth[who],
+            )
+            assert r.status_code == 422 and "view_min_score" in r.text, who
+            assert "个人信用积分" in r.json()["detail"] and "person's credit score" in r.json()["detail"]
+    r = client.get(
+        "/api/v1/evaluation/distribution",
+        params={"model": "person_haihe", "district": "120118"},
+        headers=auth["admin"],
+    )
+    assert r.status_code == 200 and r.json()["series"][-1]["grades"][grade] == 1
+    firm = client.get(
+        "/api/v1/evaluation/distribution",
+        params={"model": "city_enterprise", "view_min_score": "60"},
+        headers=auth["admin"],
+    )
+    assert firm.status_code == 200
+
+
+def test_a_use_of_a_score_gated_benefit_is_listed_only_to_who_may_read_the_score(http, engine):
+    """A recorded use of 静海's ≥ 700 discount says the person scored at least 700: the uses list shows
+    it only to a holder of the person's grant; a firm-scenario use stays visible to officers."""
+    from xinyong.incentives import service
+
+    client, auth, _grade = http
+    with Session(engine) as s, s.begin():
+        add_subject(s, "E1", district="120118")
+        for scenario, sid in (("jinghai_haihe_discount", "P1"), ("hebei_tolerant_acceptance", "E1")):
+            service.record_benefit_use(
+                s, scenario_id=scenario, subject_id=sid, actor="静海区商务局", idempotency_key=f"k-{sid}"
+            )
+
+    def listed(who: str) -> set[str]:
+        r = client.get("/api/v1/benefit-uses", headers=auth[who])
+        assert r.status_code == 200, r.text
+        return {u["subject_id"] for u in r.json()}
+
+    assert listed("admin") == {"E1"}
+    assert listed("jinghai") == set()  # its district has no 河北 use; P1's is withheld
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    r = client.post(
+        "/api/v1/persons/P1/score-grants",
+        json={"grantee": "jinghai", "purpose": "优惠核验", "expires_at": expires},
+        headers=auth["me"],
+    )
+    assert r.status_code == 201, r.text
+    assert listed("jinghai") == {"P1"} and listed("admin") == {"E1"}

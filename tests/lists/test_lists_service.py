@@ -259,3 +259,38 @@ def test_a_rejection_holds_until_the_facts_change(world):
         assert res.candidates == 1
         [again] = service.candidates(s, list_id="serious_dishonesty")
         assert again.facts["records.penalty_serious_3y"] == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "expression", "fact"),
+    [
+        ("entry.expression", 'kind == "person" && score["person_haihe"] < 500.0', 'score["person_haihe"]'),
+        ("entry.expression", 'grade.person_haihe in ["D", "E"]', 'grade["person_haihe"]'),
+        ("exit.expression", "person.score >= 600", "person.score"),
+    ],
+)
+def test_a_list_rule_may_not_select_persons_by_their_score(tmp_path, field, expression, fact):
+    """A list is an officer's decision: a rule reading a person's score (or the grade band that tells
+    its range) is refused when the definitions load, naming the file, the field and the fact."""
+    shipped = (service.lists_dir() / "focus_watch.yaml").read_text(encoding="utf-8")
+    text = shipped.replace("id: focus_watch", "id: person_watch").replace(
+        "scope_kinds: [enterprise, individual_business]", "scope_kinds: [person]"
+    )
+    entry = 'kind == "person"' if field == "exit.expression" else expression
+    start = text.index("  expression: >-")
+    end = text.index("  decision: automatic")
+    text = text[:start] + f"  expression: '{entry}'\n" + text[end:]
+    if field == "exit.expression":
+        text = text.replace("  when_criteria_lapse: true", f"  expression: '{expression}'")
+    (tmp_path / "person_watch.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(service.ListError) as err:
+        service.load_lists(tmp_path)
+    assert "person_watch.yaml" in err.value.en and field in err.value.en
+    assert fact in err.value.zh and fact in err.value.en and "seen only by the person" in err.value.en
+    # the same file reading a firm's grade loads
+    firm = expression.replace('score["person_haihe"] < 500.0', 'grade["city_enterprise"] == "D"')
+    firm = firm.replace("grade.person_haihe", "grade.city_enterprise").replace(
+        "person.score >= 600", 'kind == "person"'
+    )
+    (tmp_path / "person_watch.yaml").write_text(text.replace(expression, firm), encoding="utf-8")
+    assert "person_watch" in service.load_lists(tmp_path)

@@ -62,3 +62,26 @@ def test_check_save_eval(monkeypatch, sqlite_url, sqlite_engine, tmp_path):
     assert res.exit_code == 0 and any(
         r["fact"] == "records.penalty_serious_3y" for r in json.loads(res.output)
     )
+
+
+def test_the_cli_refuses_a_rule_reading_a_persons_score(monkeypatch, sqlite_url, sqlite_engine, tmp_path):
+    """The rule CLI acts for officers: check, save and eval refuse a person's score, naming the fact;
+    `rule facts` says which facts are personal."""
+    build(sqlite_engine)
+    _env(monkeypatch, sqlite_url)
+    runner = CliRunner()
+    rule = tmp_path / "low.yaml"
+    rule.write_text("id: focus.low_person\nexpression: 'score[\"person_haihe\"] < 500.0'\n", encoding="utf-8")
+    for args in (
+        ["check", str(rule)],
+        ["save", str(rule), "--reason", "试行"],
+        ["eval", str(rule), "--subject", "S3"],
+    ):
+        res = runner.invoke(app, ["rule", *args])
+        assert res.exit_code == 2, (args, res.output)
+        assert 'score["person_haihe"]' in res.output and "seen only by the person" in res.output, args
+    res = runner.invoke(app, ["rule", "history", "focus.low_person"])
+    assert res.exit_code == 1  # nothing was saved
+    facts = {r["fact"]: r for r in json.loads(runner.invoke(app, ["rule", "facts", "--json"]).output)}
+    assert facts["score"]["personal_keys"] == ["person_haihe"] and facts["grade"]["personal"] is False
+    assert facts["person.score"]["personal"] is True and facts["kind"]["personal"] is False

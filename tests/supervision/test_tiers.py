@@ -149,3 +149,26 @@ def test_saved_version_wins_and_bad_schemes_are_refused(engine, world):
             service.save_scheme(s, text=bad, actor="heping", reason="x")
     with Session(engine) as s:
         assert len(service.scheme_versions(s, "heping_mall")) == 1
+
+
+def test_a_scheme_may_not_tier_by_a_persons_score(engine):
+    """Tiers are an officer's decision: a scheme graded by a personal model (`person_haihe`, a person's
+    score) or with a CEL text reading a person's score is refused, naming the field and the fact."""
+    text = service.scheme_text(Session(engine), "heping_mall")
+    for bad, where, fact in (
+        (text.replace("model: city_enterprise", "model: person_haihe"), "model", 'grade["person_haihe"]'),
+        (
+            text.replace(
+                "population: '\"heping_hisense_plaza\" in pilots'", "population: 'person.score >= 0'"
+            ),
+            "population",
+            "person.score",
+        ),
+    ):
+        assert bad != text
+        with pytest.raises(service.SchemeError) as err:
+            service.parse_scheme(bad, "heping_mall.yaml")
+        msg = str(err.value)
+        assert f"heping_mall.yaml: {where}" in msg and fact in msg
+        assert "仅本人或获本人授权者可见" in msg and "seen only by the person" in msg
+    assert service.parse_scheme(text, "heping_mall.yaml").model == "city_enterprise"

@@ -101,13 +101,22 @@ def _rule(raw: dict, i: int) -> AlertRule:
             raise AlertRuleError(
                 f"{where} direction/order 无效", f"{where}: direction must be drop, with order"
             )
-        if rule.facts:
-            from xinyong.rules import RuleError, check_expression
+        from xinyong.rules import RuleError, check_expression, check_fact
 
+        if rule.facts:
             try:
                 check_expression(rule.facts)
             except RuleError as exc:
                 raise AlertRuleError(f"{where} facts：{exc.zh}", f"{where}: facts: {exc.en}") from exc
+        for key in rule.watch:
+            if key in REGISTRATION:
+                continue
+            try:  # a watched fact is shown to officers in findings: a person's score may not be one
+                check_fact(key)
+            except RuleError as exc:
+                raise AlertRuleError(
+                    f"{where} watch {key}：{exc.zh}", f"{where}: watch {key}: {exc.en}"
+                ) from exc
     else:
         raise AlertRuleError(
             f"{where} trigger 须为 record 或 change", f"{where}: `trigger` must be record or change"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_login
 from xinyong.disclosure.policy import Viewer, subject_filter
-from xinyong.evaluation import service
+from xinyong.evaluation import privacy, service
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["evaluation"])
@@ -102,12 +102,12 @@ def evaluation_distribution(
     _viewer: Viewer = Depends(require_login),
     session: Session = Depends(db_session),
 ) -> dict[str, Any]:
-    """Grade counts per as-of date for a model (等级分布), optionally one district."""
-    return {
-        "model": model,
-        "district": district,
-        "view_min_score": view_min_score,
-        "series": service.distribution(
+    """Grade counts per as-of date for a model (等级分布), optionally one district. `view_min_score` is
+    refused (422) for a personal model (a person's score)."""
+    try:
+        series = service.distribution(
             session, model_id=model, district=district, view_min_score=view_min_score
-        ),
-    }
+        )
+    except privacy.Withheld as exc:
+        raise HTTPException(422, detail=f"view_min_score: {exc.zh} / {exc.en}") from None
+    return {"model": model, "district": district, "view_min_score": view_min_score, "series": series}

@@ -165,7 +165,7 @@ def evaluate_cmd(
                 progress=progress,
                 changed=changed,
             )
-        except (KeyError, ValueError, SpecError) as exc:
+        except (KeyError, ValueError, SpecError, PermissionError) as exc:  # PermissionError: privacy.Withheld
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
         for tid in tasks.values():
@@ -182,14 +182,60 @@ def explain_cmd(
     subject: str = typer.Argument(..., help="Subject id"),
     model: str = typer.Option(..., "--model", help="Model id"),
     as_of: str = typer.Option(..., "--as-of", help="Date YYYY-MM-DD"),
+    grant: int = typer.Option(
+        None,
+        "--grant",
+        help="Read a person's score as the holder of this live grant (the read is logged) / 以授权持有人身份读取",
+    ),
+    user: str = typer.Option(
+        None,
+        "--user",
+        help="Read as this login: the person's own account, or a grant holder's / 以该账户身份读取",
+    ),
 ) -> None:
-    """Explain one subject's grade and what would change it (JSON) / 评价解释."""
-    from xinyong.evaluation.service import explain
+    """Explain one subject's grade and what would change it (JSON) / 评价解释.
+
+    A personal model's result (a person's score, person_haihe) is shown only to the person or a holder
+    of the person's live grant (evaluation/privacy.py): give --user (the person's login) or --grant;
+    without them it is refused (exit 2). Other models run with the operator's rights."""
+    from xinyong.disclosure.policy import OPERATOR
+    from xinyong.evaluation import privacy
+    from xinyong.evaluation.service import explain_for
     from xinyong.store.db import session_scope
 
+    if grant is not None and user is not None:
+        typer.echo("--grant 与 --user 只能给出其一 / give at most one of --grant and --user", err=True)
+        raise typer.Exit(2)
+    day = _date(as_of)
+    viewer = OPERATOR
     try:
         with session_scope(_engine()) as session:
-            out = explain(session, subject_id=subject, model_id=model, as_of=_date(as_of))
+            if grant is not None:
+                viewer = privacy.viewer_for_grant(session, grant_id=grant, subject_id=subject)
+                if viewer is None:
+                    typer.echo(
+                        f"授权 {grant} 不存在、不是对 {subject} 的授权或持有人账户已停用 / "
+                        f"grant {grant} does not exist, is not on {subject} or its holder is inactive",
+                        err=True,
+                    )
+                    raise typer.Exit(1)
+            elif user is not None:
+                viewer = privacy.viewer_for_user(session, username=user)
+                if viewer is None:
+                    typer.echo(f"账户 {user} 不存在或已停用 / no active login {user}", err=True)
+                    raise typer.Exit(1)
+            out = explain_for(
+                session, viewer=viewer, subject_id=subject, model_id=model, as_of=day, surface="cli:explain"
+            )
+    except privacy.Withheld as exc:
+        hint_zh = "（本人请用 --user 本人账户，获授权者请用 --grant 授权编号）" if viewer is OPERATOR else ""
+        hint_en = (
+            " (the person: --user with their own login; a grant holder: --grant GRANT_ID)"
+            if viewer is OPERATOR
+            else ""
+        )
+        typer.echo(f"拒绝：{exc.zh}{hint_zh} / refused: {exc.en}{hint_en}", err=True)
+        raise typer.Exit(2) from None
     except (KeyError, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

@@ -1,6 +1,9 @@
 """Who may see a personal score (个人信用积分): the one decision every surface that shows an evaluation
 result asks — the archive page and API, the grades API and history, the grade card, the exports, the
-list filters and sorts, the public card, and the person-score pages of xinyong.incentives.
+list filters and sorts, the public card, the person-score pages of xinyong.incentives, benefit uses of
+score-gated scenarios, and `xinyong explain` (evaluation.service.explain_for). Rules never read a
+personal score for officers: `personal_models()` marks `grade`/`score` of these models as personal facts
+that only a rule acting for the person may read (xinyong.rules.facts, docs/rules.md).
 
 A model is *personal* when every kind of subject it grades is one whose very existence is personal
 data (disclosure.policy.PRIVATE_SUBJECT_KINDS, i.e. natural persons): `person_haihe` today. A result
@@ -10,7 +13,9 @@ of a personal model is seen only by
 * a user holding the person's *live* authorisation grant (purpose, expiry; not revoked) — the grants
   live in a higher domain (xinyong.incentives), so they are reached through `GRANT_PROVIDERS`, module
   names each defining `live_grant(session, *, subject_id, viewer, now) -> grant | None` (the grant has
-  `.id` and `.purpose`) and `grant_clause(viewer, subject_id_column, now) -> SQL boolean`.
+  `.id` and `.purpose`), `grant_clause(viewer, subject_id_column, now) -> SQL boolean` and
+  `grant_holder(session, *, grant_id) -> (grantee user id, person's subject id) | None` (the CLI names
+  a grant: `xinyong explain --grant`).
 
 Nobody else sees it: not the city administrator, not a district office, not a department, not a bank
 without a grant, not the public, not the CLI operator. Results of other models are governed by the
@@ -47,6 +52,22 @@ class Access:
 
     allowed: bool
     grant: Any = None
+
+
+class Withheld(PermissionError):
+    """The viewer may not see this personal result (message in Chinese and English)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+def withheld(model_id: str, subject_id: str) -> Withheld:
+    return Withheld(
+        f"{model_id} 是个人信用积分（自然人 {subject_id}），仅本人或持有本人有效授权者可见",
+        f"{model_id} is a person's credit score (person {subject_id}): seen only by the person or a holder "
+        "of the person's live grant",
+    )
 
 
 def personal_models() -> frozenset[str]:
@@ -111,6 +132,37 @@ def result_filter(
     for provider in _providers():
         allowed.append(provider.grant_clause(viewer, subject_id, now))
     return or_(*allowed) if allowed else false()
+
+
+def _user_viewer(session: Session, user: Any) -> Viewer | None:
+    if user is None or not user.is_active:
+        return None
+    from xinyong.accounts.service import viewer_for
+
+    return viewer_for(user)
+
+
+def viewer_for_user(session: Session, *, username: str) -> Viewer | None:
+    """The viewer of an active login (the CLI acting as that user), or None."""
+    from sqlalchemy import select
+
+    from xinyong.accounts.models import User
+
+    return _user_viewer(session, session.scalar(select(User).where(User.username == username)))
+
+
+def viewer_for_grant(session: Session, *, grant_id: int, subject_id: str) -> Viewer | None:
+    """The holder of grant `grant_id` on the person `subject_id`, as a viewer (the CLI acting for a
+    grant holder); None for an unknown grant, a grant on another person or an inactive holder. Whether
+    the holder may read now is still `result_access`'s decision (the grant must be live)."""
+    from xinyong.accounts.models import User
+
+    for provider in _providers():
+        found = provider.grant_holder(session, grant_id=grant_id)
+        if found is not None:
+            user_id, person = found
+            return _user_viewer(session, session.get(User, user_id)) if person == subject_id else None
+    return None
 
 
 def log_grant_read(

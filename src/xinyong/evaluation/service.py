@@ -416,12 +416,21 @@ def evaluate(
     stale, subjects never graded by the model): the others keep their current grade.
 
     In the same transaction the GRADE_LISTENERS of `xinyong.evaluation.hooks` react to the stored
-    grades (credit lists re-checked for the graded subjects as of `as_of`)."""
+    grades (credit lists re-checked for the graded subjects as of `as_of`).
+
+    `out` (a Parquet file of every subject's score) is refused for a personal model (privacy.Withheld):
+    it would hand every person's score to whoever runs it; the stored results go through privacy."""
     step = progress or (lambda *_: None)
     models = models or load_models()
     if model_id not in models:
         raise KeyError(f"unknown model `{model_id}` / 未知模型; installed: {', '.join(sorted(models))}")
     spec = models[model_id]
+    if out is not None and model_id in privacy.personal_models():
+        raise privacy.Withheld(
+            f"{model_id} 是个人信用积分：不能导出到文件（--out），仅本人或获授权者可见",
+            f"{model_id} is a person's credit score: it may not be written to a file (--out); only the "
+            "person or a grant holder sees it",
+        )
     district = district or spec.district
     snapshot_dir = snapshot_dir or get_settings().data_dir / "snapshot"
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -649,6 +658,36 @@ def present_result(run: EvaluationRun, res: EvaluationResult) -> dict[str, Any]:
     }
 
 
+def explain_for(
+    session: Session,
+    *,
+    viewer: Viewer,
+    subject_id: str,
+    model_id: str,
+    as_of: dt.date,
+    surface: str = "explain",
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """`explain` as the viewer may see it: a personal model's explanation (a person's score) only for
+    the person or a holder of the person's live grant — evaluation.privacy.result_access, the one
+    decision; a read under a grant is logged (surface `surface`). privacy.Withheld otherwise."""
+    access = privacy.result_access(session, viewer=viewer, subject_id=subject_id, model_id=model_id, now=now)
+    if not access.allowed:
+        raise privacy.withheld(model_id, subject_id)
+    out = explain(session, subject_id=subject_id, model_id=model_id, as_of=as_of)
+    privacy.log_grant_read(
+        session,
+        viewer=viewer,
+        subject_id=subject_id,
+        access=access,
+        surface=surface,
+        what=f"explain:{model_id}",
+        as_of=as_of,
+        now=now,
+    )
+    return out
+
+
 def latest_grades(
     session: Session,
     subject_id: str,
@@ -850,7 +889,15 @@ def distribution(
     session: Session, *, model_id: str, district: str | None = None, view_min_score: float | None = None
 ) -> list[dict[str, Any]]:
     """Grade counts per run over time (latest run per as_of date), optionally for one district.
-    `view_min_score` only narrows what is counted in the view; it never changes a grade."""
+    `view_min_score` only narrows what is counted in the view; it never changes a grade. For a personal
+    model (a person's score, evaluation.privacy) it is refused (privacy.Withheld): counts above moving
+    thresholds in a small district would tell each person's score."""
+    if view_min_score is not None and model_id in privacy.personal_models():
+        raise privacy.Withheld(
+            f"{model_id} 是个人信用积分：不能按分数（view_min_score）统计，否则可推知个人分数",
+            f"{model_id} is a person's credit score: counts by a score threshold (view_min_score) would "
+            "tell persons' scores",
+        )
     runs = session.scalars(
         select(EvaluationRun)
         .where(EvaluationRun.model_id == model_id)

@@ -134,7 +134,9 @@ def get_benefit_uses(
 ) -> list[dict[str, Any]]:
     """Recorded benefit uses, newest first (a district office: its district's scenarios)."""
     district = viewer.district_code if viewer.role == "district_officer" else None
-    uses = service.list_uses(db, scenario_id=scenario, subject_id=subject_id, district=district, limit=limit)
+    uses = service.list_uses(
+        db, scenario_id=scenario, subject_id=subject_id, district=district, limit=limit, viewer=viewer
+    )
     return [service.use_dict(u) for u in uses]
 
 

@@ -73,7 +73,9 @@ def _many(
 ) -> dict[str, set[str]]:
     from xinyong.rules.service import check_expression, evaluate_table, facts_table
 
-    rules = {sc.id: check_expression(bulk_rule(sc)) for sc in scenarios or load_scenarios()}
+    # for_person: a benefit is decided for the person themself (a scenario may read `person.score`);
+    # the result of such a scenario is personal — callers show it to nobody else (docs/rules.md)
+    rules = {sc.id: check_expression(bulk_rule(sc), for_person=True) for sc in scenarios or load_scenarios()}
     keys = sorted({k for r in rules.values() for k in r.read_keys}, key=lambda k: (k[0], k[1] or ""))
     table = facts_table(session, read_keys=keys, as_of=as_of, subject_ids=subject_ids)
     out: dict[str, set[str]] = {}

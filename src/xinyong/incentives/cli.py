@@ -1,7 +1,8 @@
 """`xinyong benefits`, `xinyong scenario list|check`, `xinyong benefit-use record|list|stats`,
 `xinyong score-grant add|revoke|list`.
 
-The CLI runs with the operator's rights (disclosure.OPERATOR): it sees refusal reasons. Exit 0 on
+The CLI runs with the operator's rights (disclosure.OPERATOR): it sees refusal reasons, but not a person's
+score (evaluation/privacy.py): `xinyong benefits` withholds a person's score-gated scenarios. Exit 0 on
 success, 1 for an unknown subject, scenario or grant, 2 for malformed input or a refused change (the
 message says why in Chinese and English).
 """
@@ -56,14 +57,27 @@ def benefits_cmd(
     scenario: list[str] = typer.Option(None, "--scenario", help="Only these scenario ids (repeatable)"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
-    """Benefits a subject gets and those it lacks, with reasons / 主体可享受的信易+激励及原因."""
-    from xinyong.incentives import service
+    """Benefits a subject gets and those it lacks, with reasons / 主体可享受的信易+激励及原因.
+
+    A person's scenarios that read the person's score (静海 ≥ 700, 津南 ≥ 600) are withheld, as for every
+    viewer who may not read the score (the CLI operator is nobody to it: evaluation/privacy.py)."""
+    from xinyong.disclosure.policy import OPERATOR
+    from xinyong.incentives import person, service
     from xinyong.incentives.errors import IncentiveError
+    from xinyong.subjects.models import Subject
 
     day = _day(as_of, "--as-of")
     with _session() as s:
+        subject = s.get(Subject, subject_id)
+        hide = (
+            subject is not None
+            and subject.kind == "person"
+            and not person.may_read_score(s, subject_id=subject_id, viewer=OPERATOR)[0]
+        )
         try:
-            out = service.benefits(s, subject_id=subject_id, as_of=day, scenario_ids=scenario or None)
+            out = service.benefits(
+                s, subject_id=subject_id, as_of=day, scenario_ids=scenario or None, hide_personal=hide
+            )
         except IncentiveError as exc:
             _fail(exc)
     if as_json:
@@ -82,6 +96,11 @@ def benefits_cmd(
             )
         for w in r["would_qualify_if"]:
             typer.echo(f"      → {w['zh']}")
+    if out.get("withheld"):
+        typer.echo(
+            f"  另有 {out['withheld']} 个场景依个人信用积分判断，仅本人或获授权者可见 / "
+            f"{out['withheld']} scenario(s) decided by the person's score withheld"
+        )
 
 
 @scenario_app.command("list")
@@ -157,11 +176,14 @@ def use_list(
     scenario: str = typer.Option(None, "--scenario"),
     subject: str = typer.Option(None, "--subject"),
 ) -> None:
-    """List recorded benefit uses (JSON) / 列出优惠使用."""
+    """List recorded benefit uses (JSON) / 列出优惠使用. A person's uses of a score-gated scenario are
+    left out (they tell the score's range; the operator may not read it)."""
+    from xinyong.disclosure.policy import OPERATOR
     from xinyong.incentives import service
 
     with _session() as s:
-        _dump([service.use_dict(u) for u in service.list_uses(s, scenario_id=scenario, subject_id=subject)])
+        uses = service.list_uses(s, scenario_id=scenario, subject_id=subject, viewer=OPERATOR)
+        _dump([service.use_dict(u) for u in uses])
 
 
 @use_app.command("stats")

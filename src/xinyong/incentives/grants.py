@@ -56,3 +56,9 @@ def grant_clause(viewer: Viewer, subject_id: Any, now: dt.datetime | None = None
             ScoreGrant.expires_at > now,
         )
     )
+
+
+def grant_holder(session: Session, *, grant_id: int) -> tuple[int, str] | None:
+    """(grantee user id, the person's subject id) of a grant, live or not; None for an unknown id."""
+    g = session.get(ScoreGrant, grant_id)
+    return None if g is None else (g.grantee_user_id, g.subject_id)

@@ -1,8 +1,10 @@
 """Facts incentives adds to the rules vocabulary (registered in xinyong.rules.facts.FACT_PROVIDERS):
 `person.score`, the individual credit score (docs/person-score.md) of a person from the newest stored
 `person_haihe` run as of the date (-1 when not a person or not graded), and `role`, the roster role
-(`subjects.attributes.role`). A rule only yields a yes/no per subject; the score itself is shown only to
-the person or under a grant (xinyong.incentives.person)."""
+(`subjects.attributes.role`). `person.score` is personal (FactSpec.personal): only a rule acting for the
+person themself (`for_person=True`, the 信易+ bulk path) may read it — a yes/no per person would tell an
+officer the score's range; the score itself is shown only to the person or under a grant
+(xinyong.incentives.person)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,12 @@ from xinyong.subjects.models import Subject
 
 VOCABULARY: dict[str, FactSpec] = {
     "person.score": FactSpec(
-        "int", "个人信用积分（0–1000）", "individual credit score (0-1000)", -1, source="person_haihe"
+        "int",
+        "个人信用积分（0–1000）",
+        "individual credit score (0-1000)",
+        -1,
+        source="person_haihe",
+        personal=True,  # only rules acting for the person themself (rules.facts.personal_refusal)
     ),
     "role": FactSpec("string", "试点角色", "roster role", "", source="subjects.attributes.role"),
 }

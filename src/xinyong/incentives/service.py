@@ -16,11 +16,12 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from xinyong.accounts.service import utcnow
+from xinyong.disclosure.policy import Viewer
 from xinyong.evaluation import privacy
 from xinyong.evaluation import service as evaluation
 from xinyong.incentives import facts as facts_mod
@@ -383,8 +384,25 @@ def list_uses(
     subject_id: str | None = None,
     district: str | None = None,
     limit: int = 200,
+    viewer: Viewer | None = None,
 ) -> list[BenefitUse]:
+    """Recorded uses, newest first. With a `viewer`: a use of a scenario that reads a person's score
+    (静海 ≥ 700, 津南 ≥ 600) tells the score's range, so it is listed only when the viewer may read that
+    person's score (evaluation.privacy.result_filter: the person, a live grant holder). `viewer=None`
+    is for internal computation only."""
+    from xinyong.incentives.person import PERSON_MODEL
+
     q = select(BenefitUse).order_by(BenefitUse.recorded_at.desc(), BenefitUse.id.desc())
+    gated = sorted(sc.id for sc in load_scenarios() if uses_personal_score(sc))
+    if viewer is not None and gated:
+        q = q.where(
+            or_(
+                BenefitUse.scenario_id.not_in(gated),
+                privacy.result_filter(
+                    viewer, model_id=literal(PERSON_MODEL), subject_id=BenefitUse.subject_id
+                ),
+            )
+        )
     if scenario_id:
         q = q.where(BenefitUse.scenario_id == scenario_id)
     if subject_id:

@@ -1,7 +1,7 @@
 """Rules as data (规则即数据): CEL expressions over a documented vocabulary of subject facts.
 
 Public interface (docs/rules.md): `check_expression`, `save_rule`, `evaluate`, `subject_facts`,
-`evaluate_many`, `RuleError`, `CheckedRule`, `Decision`; facts and providers in `xinyong.rules.facts`.
+`evaluate_many`, `check_fact`, `RuleError`, `CheckedRule`, `Decision`; facts and providers in `xinyong.rules.facts`.
 """
 
 from xinyong.rules.facts import FACT_PROVIDERS, FactSpec
@@ -11,6 +11,7 @@ from xinyong.rules.service import (
     Decision,
     SubjectNotFound,
     check_expression,
+    check_fact,
     evaluate,
     evaluate_many,
     get_rule,
@@ -27,6 +28,7 @@ __all__ = [
     "RuleError",
     "SubjectNotFound",
     "check_expression",
+    "check_fact",
     "evaluate",
     "evaluate_many",
     "get_rule",

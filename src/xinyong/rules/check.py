@@ -10,6 +10,7 @@ The translation reads one column per fact (`column_name`): `kind`, `records.nega
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,16 +60,28 @@ def _err(node: Node, zh: str, en: str) -> RuleError:
     return RuleError(zh, en, node.pos)
 
 
+# refuse(fact, map key or None) → (zh, en) when the read is not allowed here, else None
+Refusal = Callable[[str, "str | None"], "tuple[str, str] | None"]
+
+
 class _Checker:
-    def __init__(self, vocabulary: dict[str, Any]) -> None:
+    def __init__(self, vocabulary: dict[str, Any], refuse: Refusal | None = None) -> None:
         # vocabulary: fact key → parsed type
         self.vocab = vocabulary
+        self.refuse = refuse
         self.prefixes = {k.rsplit(".", 1)[0] for k in vocabulary if "." in k}
         for k in list(self.prefixes):
             parts = k.split(".")
             self.prefixes |= {".".join(parts[:i]) for i in range(1, len(parts))}
         self.reads: set[tuple[str, str | None]] = set()
         self.depth = 0
+
+    def read(self, node: Node, fact: str, key: str | None) -> None:
+        """Record a fact read; RuleError at the read's position when `refuse` forbids it."""
+        why = self.refuse(fact, key) if self.refuse is not None else None
+        if why is not None:
+            raise _err(node, *why)
+        self.reads.add((fact, key))
 
     def name(self, node: Node, name: str, scope: dict[str, Any]) -> Any:
         if name in scope:
@@ -78,7 +91,7 @@ class _Checker:
             node.fact = name
             t = self.vocab[name]
             if not (isinstance(t, tuple) and t[0] == "map"):
-                self.reads.add((name, None))
+                self.read(node, name, None)
             return t
         if name in self.prefixes:
             return ("ns", name)
@@ -97,7 +110,7 @@ class _Checker:
                 f"{base.fact} has no key {key!r} (known: {shown})",
             )
         node.fact, node.key = base.fact, key
-        self.reads.add((base.fact or "", key))
+        self.read(node, base.fact or "", key)
         return t[1]
 
     def check(self, node: Node, scope: dict[str, Any]) -> Any:
@@ -277,12 +290,15 @@ class _Checker:
         raise _err(node, f"不支持的函数 {fn}()", f"function {fn}() is not supported in rules")
 
 
-def check(tree: Node, vocabulary: dict[str, Any]) -> Checked:
+def check(
+    tree: Node, vocabulary: dict[str, Any], *, refuse: Refusal | None = None, boolean: bool = True
+) -> Checked:
     """Type-check `tree` (from `lang.parse`) against {fact key: parsed type}; RuleError on the first
-    problem, naming its position. The result type must be bool."""
-    checker = _Checker(vocabulary)
+    problem, naming its position. The result type must be bool (unless `boolean=False`). `refuse`
+    (fact, key) → (zh, en) or None: a read it answers is refused at its position (personal facts)."""
+    checker = _Checker(vocabulary, refuse)
     t = checker.check(tree, {})
-    if t != "bool":
+    if boolean and t != "bool":
         raise RuleError(
             f"规则的结果须为布尔值（实为 {type_name(t)}）",
             f"a rule must be boolean (it is {type_name(t)})",

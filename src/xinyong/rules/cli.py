@@ -198,6 +198,9 @@ def rule_facts(as_json: bool = typer.Option(False, "--json", help="as JSON")) ->
             "default": s.default,
             "keys": s.keys,
             "source": s.source,
+            # personal (a person's score): only rules acting for the person may read it (docs/rules.md)
+            "personal": s.personal,
+            "personal_keys": list(s.personal_keys),
         }
         for k, s in vocab.items()
     ]
@@ -206,4 +209,10 @@ def rule_facts(as_json: bool = typer.Option(False, "--json", help="as JSON")) ->
         return
     for r in rows:
         keys = f"  keys: {', '.join(r['keys'])}" if r["keys"] else ""
-        typer.echo(f"{r['fact']}  {r['type']}  {r['zh']} / {r['en']}{keys}")
+        mine = r["personal_keys"] if not r["personal"] else ["*"]
+        personal = (
+            f"  个人，仅本人规则 personal (for_person only): {', '.join(mine)}"
+            if r["personal"] or mine
+            else ""
+        )
+        typer.echo(f"{r['fact']}  {r['type']}  {r['zh']} / {r['en']}{keys}{personal}")

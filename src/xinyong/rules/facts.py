@@ -12,6 +12,12 @@ Base vocabulary (this module; docs/rules.md has the table):
 | `score["<model>"]` | double | its score (-1.0 ungraded) |
 | `records.<sel>_<sev>_<win>` | int | records counted as below |
 
+Personal facts: `grade`/`score` of a personal model (evaluation.privacy.personal_models: a person's
+score, `person_haihe`) and any provider fact marked `personal=True` (`person.score`) are seen only by
+the person or a grant holder. A rule reads them only when it acts for the person themself
+(`for_person=True`: 信易+ benefits shown to the person); every officer-facing rule (lists, supervision,
+draws, alerts, whitelists, the CLI) is refused at check time (`personal_refusal`) — docs/rules.md.
+
 Record counts: `<sel>` is `negative`, `positive`, `neutral`, `any` or a catalogue kind id
 (`penalty`, `judgment_debtor`, …); `<sev>` is `any`, `minor`, `general` or `serious`; `<win>` is
 `1y`, `2y`, `3y`, `5y` (occurred on or after the same day N years before the date) or `all`. A record
@@ -74,6 +80,11 @@ class FactSpec:
     default: Any = None
     keys: tuple[str, ...] | None = None
     source: str = ""
+    personal: bool = False  # the whole fact is personal data (a person's score): for_person rules only
+    personal_keys: tuple[str, ...] = ()  # map keys whose values are personal (a personal model's id)
+
+    def is_personal(self, key: str | None = None) -> bool:
+        return self.personal or (key is not None and key in self.personal_keys)
 
 
 @lru_cache(maxsize=8)
@@ -99,12 +110,39 @@ def model_ids() -> tuple[str, ...]:
     return _model_ids(Path(get_settings().models_dir))
 
 
+def personal_model_ids() -> tuple[str, ...]:
+    """The models whose grades and scores are personal data (evaluation.privacy.personal_models, the
+    one decision), among the installed ones."""
+    from xinyong.evaluation.privacy import personal_models
+
+    return tuple(sorted(set(personal_models()) & set(model_ids())))
+
+
+def display_name(fact: str, key: str | None = None) -> str:
+    """How a rule writes the fact: `kind`, `score["person_haihe"]`."""
+    return f'{fact}["{key}"]' if key is not None else fact
+
+
+def personal_refusal(fact: str, key: str | None) -> tuple[str, str]:
+    """The bilingual reason an officer-facing rule may not read a personal fact."""
+    name = display_name(fact, key)
+    return (
+        f"事实 {name} 是个人信用积分（或由其得出的等级），仅本人或获本人授权者可见"
+        "（evaluation/privacy.py）：面向工作人员的规则（名单、分级监管、双随机抽查、预警、白名单等）"
+        "不能读取它",
+        f"fact {name} is a person's credit score (or the grade derived from it), seen only by the person "
+        "or a holder of the person's grant (evaluation/privacy.py): a rule acting for officers (lists, "
+        "supervision tiers, draws, alerts, whitelists …) may not read it",
+    )
+
+
 def record_fact(selector: str, severity: str, window: str) -> str:
     return f"records.{selector}_{severity}_{window}"
 
 
 def base_vocabulary() -> dict[str, FactSpec]:
     models = model_ids()
+    personal = personal_model_ids()
     vocab = {
         "kind": FactSpec("string", "主体类别", "subject kind", "", source="subjects.kind"),
         "district": FactSpec(
@@ -119,6 +157,7 @@ def base_vocabulary() -> dict[str, FactSpec]:
             "",
             models,
             "evaluation_results.grade",
+            personal_keys=personal,
         ),
         "score": FactSpec(
             "map<string,double>",
@@ -127,6 +166,7 @@ def base_vocabulary() -> dict[str, FactSpec]:
             -1.0,
             models,
             "evaluation_results.score",
+            personal_keys=personal,
         ),
     }
     selectors = SELECTORS_POLARITY + kind_ids()

@@ -1,7 +1,12 @@
 """The rule service: check, save (versioned), and evaluate rules over subject facts (docs/rules.md).
 
 * `check_expression` — parse + type-check a CEL expression against a fact vocabulary; RuleError
-  (position, zh, en) when it does not compile, names an unknown fact or is not boolean.
+  (position, zh, en) when it does not compile, names an unknown fact or is not boolean, or reads a
+  personal fact (a person's score, `facts.personal_refusal`) without `for_person=True`. This is the one
+  place the rule "nobody but the person or a grant holder sees a person's score" (evaluation/privacy.py)
+  is applied to rules: every consumer acting for officers (lists, supervision, draws, alerts, the CLI)
+  checks with the default and so refuses such a rule; only 信易+ benefits decided for the person pass
+  `for_person=True`.
 * `save_rule` — append a version (kept forever; an unchanged expression returns the current one).
 * `evaluate` — one subject as of a date with the reference evaluator (the `cel` package): result,
   the facts it read, and the rule version.
@@ -113,18 +118,35 @@ def _cel_compile(expression: str) -> Any:
         raise RuleError("CEL 无法编译该表达式", f"CEL cannot compile it: {first}", pos) from exc
 
 
-def check_expression(expression: str, *, vocabulary: str = "subject") -> CheckedRule:
+def _refusal(vocab: dict[str, F.FactSpec], for_person: bool) -> Any:
+    if for_person:
+        return None
+
+    def refuse(fact: str, key: str | None) -> tuple[str, str] | None:
+        spec = vocab.get(fact)
+        return F.personal_refusal(fact, key) if spec is not None and spec.is_personal(key) else None
+
+    return refuse
+
+
+def check_expression(
+    expression: str, *, vocabulary: str = "subject", for_person: bool = False
+) -> CheckedRule:
     """Compile and check `expression` against the named fact vocabulary (`facts.vocabulary`).
 
     Raises RuleError (`.position` = (line, column), `.zh`, `.en`) for a syntax error or anything
     outside the documented CEL subset, an unknown fact or map key, a type error, or a non-boolean
-    result. The accepted expression also compiles with the reference `cel` package."""
+    result. The accepted expression also compiles with the reference `cel` package.
+
+    `for_person`: the rule decides something for the person themself (信易+ benefits shown to the
+    person). Without it (every officer-facing consumer) a read of a personal fact — the grade or score
+    of a personal model, `person.score` — is refused at its position with `facts.personal_refusal`."""
     if not isinstance(expression, str) or not expression.strip():
         raise RuleError("表达式为空", "empty expression", (1, 1))
     vocab = F.vocabulary(vocabulary)
     types = {k: parse_type(s.type, s.keys) for k, s in vocab.items()}
     tree = parse(expression)
-    checked = check(tree, types)
+    checked = check(tree, types, refuse=_refusal(vocab, for_person))
     program = _cel_compile(expression)
     read_keys = sorted(checked.reads, key=lambda fk: column_name(*fk))
     return CheckedRule(
@@ -135,6 +157,22 @@ def check_expression(expression: str, *, vocabulary: str = "subject") -> Checked
         read_keys=read_keys,
         program=program,
     )
+
+
+def check_fact(name: str, *, vocabulary: str = "subject", for_person: bool = False) -> tuple[str, str | None]:
+    """Check that `name` is one fact of the vocabulary (`kind`, `grade["city_enterprise"]`, …) that a
+    consumer may read (the same personal-fact refusal as `check_expression`): its (fact, key).
+    Consumers naming facts outside an expression (alert `watch` values, a supervision scheme's
+    model) use this. RuleError otherwise."""
+    if not isinstance(name, str) or not name.strip():
+        raise RuleError("事实名为空", "empty fact name", (1, 1))
+    vocab = F.vocabulary(vocabulary)
+    types = {k: parse_type(s.type, s.keys) for k, s in vocab.items()}
+    tree = parse(name)
+    checked = check(tree, types, refuse=_refusal(vocab, for_person), boolean=False)
+    if len(checked.reads) != 1 or getattr(tree, "fact", None) is None:
+        raise RuleError(f"{name!r} 不是单个事实", f"{name!r} is not a single fact", (1, 1))
+    return next(iter(checked.reads))
 
 
 # --------------------------------------------------------------------------- versions
@@ -185,10 +223,12 @@ def save_rule(
     reason: str,
     vocabulary: str = "subject",
     now: dt.datetime | None = None,
+    for_person: bool = False,
 ) -> RuleVersion:
     """Check and append a version of `rule_id` (in the caller's transaction). An expression equal to
     the newest version's returns that version unchanged. RuleError (nothing written) for a bad id,
-    a missing actor or reason, or an expression `check_expression` refuses."""
+    a missing actor or reason, or an expression `check_expression` refuses (with `for_person`: a
+    personal fact without it)."""
     if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
         raise RuleError(
             f"规则编号无效 {rule_id!r}（小写字母开头，字母数字 _ . -，≤64）",
@@ -198,7 +238,7 @@ def save_rule(
         raise RuleError("缺少保存人", "actor is required")
     if not (reason or "").strip():
         raise RuleError("缺少保存理由", "reason is required")
-    checked = check_expression(expression, vocabulary=vocabulary)
+    checked = check_expression(expression, vocabulary=vocabulary, for_person=for_person)
     current = session.scalars(
         select(RuleVersion)
         .where(RuleVersion.rule_id == rule_id)
@@ -226,11 +266,14 @@ def save_rule(
 # --------------------------------------------------------------------------- facts
 
 
-def subject_facts(session: Session, *, subject_id: str, as_of: dt.date) -> dict[str, Any]:
+def subject_facts(
+    session: Session, *, subject_id: str, as_of: dt.date, for_person: bool = False
+) -> dict[str, Any]:
     """Every fact of the subject as of the date, {column name: value}: base facts (map facts one
     column per key, e.g. "grade[city_enterprise]") plus every provider's. Record counts go through
     the disclosure policy's Python reference functions (tests compare them with the SQL form).
-    SubjectNotFound for an unknown subject."""
+    Personal facts (a person's score and its grade) are left out unless `for_person` (the caller acts
+    for the person themself). SubjectNotFound for an unknown subject."""
     subject = session.get(Subject, subject_id)
     if subject is None:
         raise SubjectNotFound(subject_id)
@@ -256,7 +299,11 @@ def subject_facts(session: Session, *, subject_id: str, as_of: dt.date) -> dict[
                     out[column_name(key, k)] = given.get(k, spec.default)
             else:
                 out[key] = values.get(key, spec.default)
-    return out
+    if for_person:
+        return out
+    personal = {column_name(f, None) for f, s in vocab.items() if s.personal}
+    personal |= {column_name(f, k) for f, s in vocab.items() for k in s.personal_keys}
+    return {k: v for k, v in out.items() if k not in personal}
 
 
 _ARROW = {"string": pa.string(), "int": pa.int64(), "double": pa.float64(), "bool": pa.bool_()}
@@ -279,7 +326,8 @@ def facts_table(
     subject_ids: Sequence[str] | None = None,
 ) -> pa.Table:
     """An Arrow table: `subject_id` plus one column per (fact, key) read, for every subject (or the
-    given ones), values as of the date. A few grouped queries, no per-subject loop in the store."""
+    given ones), values as of the date. A few grouped queries, no per-subject loop in the store.
+    `read_keys` must come from a rule `check_expression` accepted (personal facts only for_person)."""
     vocab = F.vocabulary()
     ids_filter = list(subject_ids) if subject_ids is not None else None
     query_ids = ids_filter if ids_filter is not None and len(ids_filter) <= 2000 else None
@@ -369,9 +417,11 @@ def evaluate(
     subject_id: str,
     as_of: dt.date,
     version: int | None = None,
+    for_person: bool = False,
 ) -> Decision:
     """Evaluate a saved rule (newest version, or `version`) or an ad-hoc expression for one subject
-    as of a date, with the reference evaluator. Decision.facts are only the facts the rule read."""
+    as of a date, with the reference evaluator. Decision.facts are only the facts the rule read.
+    A rule reading a personal fact is refused (RuleError) unless `for_person` (check_expression)."""
     if (expression is None) == (rule_id is None):
         raise RuleError("须给出 expression 或 rule_id 之一", "give exactly one of expression or rule_id")
     rule_version = None
@@ -380,8 +430,8 @@ def evaluate(
         row = get_rule(session, rule_id, version)
         expression, rule_version, vocabulary = row.expression, row.version, row.vocabulary
     assert expression is not None
-    rule = check_expression(expression, vocabulary=vocabulary)
-    facts = subject_facts(session, subject_id=subject_id, as_of=as_of)
+    rule = check_expression(expression, vocabulary=vocabulary, for_person=for_person)
+    facts = subject_facts(session, subject_id=subject_id, as_of=as_of, for_person=for_person)
     read = {name: facts[name] for name in rule.reads}
     return Decision(
         result=rule.run(read),
@@ -400,10 +450,12 @@ def evaluate_many(
     expression: str,
     as_of: dt.date,
     subject_ids: Sequence[str] | None = None,
+    for_person: bool = False,
 ) -> dict[str, bool]:
     """{subject id: result} for every subject (or the given ones) as of the date, vectorised: facts
-    table (`facts_table`) + one DuckDB predicate. Agrees with `evaluate` (tests/rules)."""
-    rule = check_expression(expression)
+    table (`facts_table`) + one DuckDB predicate. Agrees with `evaluate` (tests/rules). A rule
+    reading a personal fact is refused (RuleError) unless `for_person` (check_expression)."""
+    rule = check_expression(expression, for_person=for_person)
     if isinstance(session_or_engine, Session):
         table = facts_table(session_or_engine, read_keys=rule.read_keys, as_of=as_of, subject_ids=subject_ids)
     else:

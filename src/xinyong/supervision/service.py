@@ -82,14 +82,20 @@ def parse_scheme(text: str, name: str = "(text)") -> Scheme:
 
 
 def _check_rules(scheme: Scheme, name: str) -> None:
-    """Compile every CEL text of the scheme (population, tier conditions) with xinyong.rules."""
+    """Compile every CEL text of the scheme (population, tier conditions) with xinyong.rules, and its
+    model's grade as the fact `grade["<model>"]` the tiers read (an officer's decision: a personal
+    model — a person's score — is refused there, the same check as a rule naming it)."""
+    rules = _rules()
+    try:
+        rules.check_fact(f'grade["{scheme.model}"]')
+    except rules.RuleError as exc:
+        raise SchemeError(f"{name}: model: {exc.zh} / {exc.en}") from exc
     texts = [("population", scheme.population)] + [
         (f"tiers.{t.id}.condition", t.condition) for t in scheme.tiers
     ]
     texts = [(where, t) for where, t in texts if t]
     if not texts:
         return
-    rules = _rules()
     for where, text in texts:
         try:
             rules.check_expression(text)
