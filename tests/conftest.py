@@ -7,22 +7,16 @@ _SPARK / _POPPLER = 1).
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
+from helpers.http import OFFICIALS, app_client, bearer_headers
+from helpers.provision import require_or_skip
 from xinyong.store.db import make_engine
 from xinyong.store.migrate import upgrade
-
-
-def require_or_skip(part: str, reason: str) -> None:
-    """Skip, or fail when CI said this part is provisioned."""
-    if os.environ.get(f"XINYONG_REQUIRE_{part.upper()}") == "1":
-        pytest.fail(f"{part} is required here (XINYONG_REQUIRE_{part.upper()}=1) but unavailable: {reason}")
-    pytest.skip(f"{part} unavailable: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -369,35 +363,41 @@ def _credit_client_module(_credit_world_module):
 
     Logins: admin (city), heping / hexi (district officers of 和平 / 河西), bank, shichang
     (department supplying penalty and inspection), shop (the S-SHOP subject's own account)."""
-    from fastapi.testclient import TestClient
-
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-    from xinyong.store.db import session_scope
-
-    specs = {
-        "admin": dict(role="city_admin"),
-        "heping": dict(role="district_officer", district_code="120101"),
-        "hexi": dict(role="district_officer", district_code="120103"),
-        "bank": dict(role="bank"),
-        "shichang": dict(role="department", kinds=["penalty", "inspection"]),
-        "shop": dict(role="subject", subject_id=_credit_world_module.shop),
-    }
     world = _credit_world_module
-    headers = {}
-    with session_scope(world.engine) as s:
-        for name, spec in specs.items():
-            user = create_user(s, username=name, **spec)
-            token, _ = start_session(s, user=user, kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    app = create_app(Settings(database_url=world.url))
-    with TestClient(app) as client:
+    specs = {
+        **OFFICIALS,
+        "shichang": dict(role="department", kinds=["penalty", "inspection"]),
+        "shop": dict(role="subject", subject_id=world.shop),
+    }
+    headers = bearer_headers(world.engine, specs)
+    with app_client(world.url) as client:
         yield client, headers
-    app.state.engine.dispose()
 
 
 @pytest.fixture
 def credit_client(_credit_client_module, credit_world):
     """The module's client on a credit world whose access log was just emptied."""
     return _credit_client_module
+
+
+# --------------------------------------------------------------------------- notify / alerts
+
+
+@pytest.fixture
+def smtp():
+    """A real local SMTP server (aiosmtpd) that keeps what it receives."""
+    from helpers.notify_world import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A real local webhook receiver (see helpers.notify_world.Receiver)."""
+    from helpers.notify_world import Receiver
+
+    r = Receiver().start()
+    yield r
+    r.stop()

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from helpers.rows import subject_row
 from xinyong.ingest.service import ingest_rows
 from xinyong.records.models import Record
 from xinyong.store.db import session_scope
 from xinyong.subjects.identifiers import make_uscc
-from xinyong.subjects.models import Subject
 
 AUTHORITY = "天津市和平区市场监督管理局"
 FIRM_USCC = make_uscc("91120101MA0AL0001")
@@ -51,22 +51,28 @@ def ingest_penalty(engine, no: int, category: str, now: dt.datetime, **kw) -> tu
 def add_subject(engine, sid: str, district: str, **kw) -> str:  # noqa: ANN001
     when = dt.datetime(2026, 1, 1)
     with session_scope(engine) as s:
-        s.add(
-            Subject(
-                id=sid,
-                kind="enterprise",
-                name=kw.pop("name", f"示范企业{sid}"),
-                district_code=district,
-                source="市场监管委",
-                first_seen=when,
-                last_seen=when,
-                attributes=kw.pop("attributes", {}),
-                **kw,
-            )
-        )
+        name = kw.pop("name", f"示范企业{sid}")
+        s.add(subject_row(sid, seen=when, name=name, district=district, source="市场监管委", **kw))
     return sid
 
 
 def subject_of(engine, record_id: str) -> str:  # noqa: ANN001
     with session_scope(engine) as s:
         return s.scalar(select(Record.subject_id).where(Record.id == record_id))
+
+
+def heping_whitelist(s, officer: int, members: list[str], actor: str = "test") -> None:  # noqa: ANN001
+    """和平's whitelist "heping_white", owned by the officer (a user id), with `members`."""
+    from xinyong.alerts import service
+
+    service.create_watchlist(
+        s,
+        watchlist_id="heping_white",
+        name_zh="和平区诚信白名单",
+        name_en="Heping whitelist",
+        kind="whitelist",
+        district_code="120101",
+        owner_user_ids=[officer],
+        actor=actor,
+    )
+    service.add_members(s, watchlist_id="heping_white", subject_ids=members, actor=actor)

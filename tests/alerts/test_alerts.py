@@ -8,10 +8,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from alerts_world import add_subject, ingest_penalty
-from notify_world import make_users
+from alerts_world import add_subject, heping_whitelist, ingest_penalty
 from sqlalchemy import func, select, update
 
+from helpers.notify_world import make_users
 from xinyong.alerts import service
 from xinyong.alerts.models import Alert, AlertFinding, WatchlistSnapshot, WatchlistSuspension
 from xinyong.alerts.rules import AlertRule, AlertRuleError, load_rules
@@ -31,17 +31,7 @@ def count(engine, model, *where) -> int:  # noqa: ANN001
 
 def whitelist(engine, officer: int, members: list[str]) -> None:  # noqa: ANN001
     with session_scope(engine) as s:
-        service.create_watchlist(
-            s,
-            watchlist_id="heping_white",
-            name_zh="和平区诚信白名单",
-            name_en="Heping whitelist",
-            kind="whitelist",
-            district_code="120101",
-            owner_user_ids=[officer],
-            actor="test",
-        )
-        service.add_members(s, watchlist_id="heping_white", subject_ids=members, actor="test")
+        heping_whitelist(s, officer, members)
 
 
 def test_serious_penalty_on_a_whitelisted_firm_alerts_once_and_suspends(engine):

@@ -11,11 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from alerts_world import ingest_penalty
-from notify_world import make_users
+from alerts_world import heping_whitelist, ingest_penalty
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
+from helpers.notify_world import make_users
 from xinyong.alerts import service
 from xinyong.notify import service as notify
 from xinyong.notify.models import InboxItem
@@ -36,17 +36,7 @@ def test_serious_penalty_on_whitelisted_firm_reaches_inbox_mail_and_webhook(
         secret = notify.add_endpoint(
             s, url=receiver.url, actor="t", district_code="120101", kinds=["alert."]
         ).secret
-        service.create_watchlist(
-            s,
-            watchlist_id="heping_white",
-            name_zh="和平区诚信白名单",
-            name_en="Heping whitelist",
-            kind="whitelist",
-            district_code="120101",
-            owner_user_ids=[officer],
-            actor="t",
-        )
-        service.add_members(s, watchlist_id="heping_white", subject_ids=[firm], actor="t")
+        heping_whitelist(s, officer, [firm], actor="t")
     env = os.environ | {
         "PYTHONPATH": str(SRC),
         "XINYONG_DATABASE_URL": db_url,

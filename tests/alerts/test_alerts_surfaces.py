@@ -7,13 +7,12 @@ import datetime as dt
 import json
 
 from alerts_world import add_subject, ingest_penalty
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
+from helpers.http import OFFICIALS, app_client, bearer_users
 from xinyong.alerts import service
 from xinyong.cli import app as cli_app
-from xinyong.settings import Settings
 from xinyong.store.db import session_scope
 from xinyong.subjects.models import Subject
 
@@ -60,23 +59,10 @@ def test_cli_watchlist_scan_list_and_exit_codes(sqlite_engine, sqlite_url, monke
 
 
 def test_api_alerts_by_role(engine, db_url):
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-
     add_subject(engine, "S-HX1", "120103", legal_rep="李四")
     add_subject(engine, "S-HP1", "120101", legal_rep="王五")
-    headers, ids = {}, {}
+    headers, ids = bearer_users(engine, {**OFFICIALS, "other-bank": dict(role="bank")})
     with session_scope(engine) as s:
-        for name, spec in {
-            "admin": dict(role="city_admin"),
-            "heping": dict(role="district_officer", district_code="120101"),
-            "hexi": dict(role="district_officer", district_code="120103"),
-            "bank": dict(role="bank"),
-            "other-bank": dict(role="bank"),
-        }.items():
-            user = create_user(s, username=name, **spec)
-            headers[name] = {"Authorization": f"Bearer {start_session(s, user=user, kind='bearer')[0]}"}
-            ids[name] = user.id
         service.create_watchlist(
             s,
             watchlist_id="loans",
@@ -91,8 +77,7 @@ def test_api_alerts_by_role(engine, db_url):
         s.execute(update(Subject).values(legal_rep="新代表"))
     with session_scope(engine) as s:
         service.scan(s, watchlist_id="loans", as_of=dt.date(2026, 10, 2))  # the 河西 rule: one alert
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    with app_client(db_url) as client:
         seen = {
             n: [a["subject_id"] for a in client.get("/api/v1/alerts", headers=h).json()]
             for n, h in headers.items()
@@ -104,14 +89,12 @@ def test_api_alerts_by_role(engine, db_url):
             "loans"
         ]
         assert client.get("/api/v1/watchlists", headers=headers["hexi"]).json() == []
-    application.state.engine.dispose()
 
 
 def test_alerts_page_reads_in_chinese_with_links(engine, db_url):
     """/alerts names each subject (linked to its archive), the rule, the record kind and severity in
     Chinese, and the date — not "serious_penalty penalty serious 2026-10-20"."""
     from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
 
     now = dt.datetime(2026, 10, 21, 2, 0)
     rec, firm = ingest_penalty(engine, 1, "吊销营业执照", now)  # serious by the catalogue's category rule
@@ -128,10 +111,8 @@ def test_alerts_page_reads_in_chinese_with_links(engine, db_url):
         s.execute(update(Subject).where(Subject.id == "S-HX1").values(legal_rep="王五"))
     with session_scope(engine) as s:
         service.scan(s, watchlist_id="w", as_of=dt.date(2026, 10, 2))
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    with app_client(db_url) as client:
         page = client.get("/alerts", headers=headers)
-    application.state.engine.dispose()
     assert page.status_code == 200
     html = page.text
     assert f'<a class="alert-subject" href="/subjects/{firm}">天津市和平区白名单示范有限公司</a>' in html

@@ -7,18 +7,17 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
+
+from helpers.http import OFFICIALS, app_client, bearer_headers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 from ingest_files import penalty_2  # noqa: E402
 
-from xinyong.app import create_app  # noqa: E402
 from xinyong.archive.service import build_archive  # noqa: E402
 from xinyong.disclosure.policy import OPERATOR, PUBLIC  # noqa: E402
 from xinyong.ingest.service import ingest_rows  # noqa: E402
 from xinyong.records.models import Record  # noqa: E402
-from xinyong.settings import Settings  # noqa: E402
 from xinyong.store.db import make_engine  # noqa: E402
 
 COLLECTED, CORRECTED = dt.datetime(2023, 6, 1, 9), dt.datetime(2023, 7, 1, 9)
@@ -70,16 +69,10 @@ def test_archive_shows_the_version_current_as_of_the_date(db_url):
 
 def test_page_json_card_and_report_show_the_correction(db_url):
     rid, sid = _world(db_url)
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.store.db import session_scope
-
     engine = make_engine(db_url)
-    with session_scope(engine) as s:
-        token, _ = start_session(s, user=create_user(s, username="admin", role="city_admin"), kind="bearer")
+    admin = bearer_headers(engine, {"admin": OFFICIALS["admin"]})["admin"]
     engine.dispose()
-    admin = {"Authorization": f"Bearer {token}"}
-    app = create_app(Settings(database_url=db_url))
-    with TestClient(app) as client:
+    with app_client(db_url) as client:
         body = client.get(f"/api/v1/subjects/{sid}/archive", params={"as_of": "2023-07-15"}).json()
         (rec,) = [r for g in body["groups"] for r in g["records"] if r["id"] == rid]
         assert rec["corrected"] is True and rec["amount"] == 8000.0
@@ -106,4 +99,3 @@ def test_page_json_card_and_report_show_the_correction(db_url):
         assert pdf.status_code == 200, pdf.text
         text = "".join(extract_text(io.BytesIO(pdf.content)).split())
         assert "已更正" in text and "销售过期食品二十箱" in text and "经营超过保质期的食品" not in text
-    app.state.engine.dispose()

@@ -3,16 +3,16 @@ chromium driven by Playwright (never `playwright install`: no browser downloads 
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from helpers.live import served
+from helpers.provision import require_or_skip
 
 CHROMIUM = os.environ.get("XINYONG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,14 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def require_or_skip(part: str, reason: str) -> None:
-    """The root conftest's require_or_skip (loaded by path: tests/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).parents[1] / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.require_or_skip(part, reason)
 
 
 @pytest.fixture(scope="session")
@@ -55,26 +47,12 @@ def demo_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def live_server(demo_url) -> Iterator[str]:
-    """uvicorn in a thread. The socket is bound and listening before the thread starts, so the
-    first request simply waits in the backlog: no polling for readiness."""
-    import uvicorn
-
+    """The demo app served by uvicorn in a thread (helpers.live.served)."""
     from xinyong.app import create_app
     from xinyong.settings import Settings
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    port = sock.getsockname()[1]
-    app = create_app(Settings(database_url=demo_url))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    app.state.engine.dispose()
+    with served(create_app(Settings(database_url=demo_url))) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

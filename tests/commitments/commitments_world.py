@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from xinyong.commitments import service
 from xinyong.store.db import session_scope
 from xinyong.subjects.identifiers import make_uscc
 from xinyong.subjects.service import upsert_subjects
@@ -49,3 +50,16 @@ def add_subjects(engine, *, heping: int = 3, jinghai: int = 3, others: int = 1) 
     for g, sid in zip(groups, ids, strict=True):
         out[g].append(sid)
     return out
+
+
+def sign_online(s, sid: str, template: str = "heping_honest_merchant", *, key: str | None = None, now=T0):  # noqa: ANN001
+    """An online signature by merchant "m" at T0 (the commitment most tests start from)."""
+    return service.sign(
+        s, template_id=template, subject_id=sid, actor="m", channel="online", idempotency_key=key, now=now
+    )
+
+
+def sign(engine, sid: str, template: str = "heping_honest_merchant") -> str:  # noqa: ANN001
+    """sign_online in its own transaction; returns the commitment's id."""
+    with session_scope(engine) as s:
+        return sign_online(s, sid, template).id

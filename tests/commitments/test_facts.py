@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from commitments_world import T0, add_subjects
+from commitments_world import add_subjects, sign_online
 
 from xinyong.commitments import facts, service
 from xinyong.rules.service import check_expression, evaluate, evaluate_many
@@ -15,33 +15,9 @@ def test_facts_as_of_a_date(engine):
     world = add_subjects(engine)
     a, b, c = world["heping"]
     with session_scope(engine) as s:
-        ca = service.sign(
-            s,
-            template_id="heping_honest_merchant",
-            subject_id=a,
-            actor="m",
-            channel="online",
-            idempotency_key=None,
-            now=T0,
-        ).id
-        service.sign(
-            s,
-            template_id="heping_honest_merchant",
-            subject_id=b,
-            actor="m",
-            channel="online",
-            idempotency_key=None,
-            now=T0,
-        )
-        service.sign(
-            s,
-            template_id="tolerant_acceptance",
-            subject_id=b,
-            actor="m",
-            channel="online",
-            idempotency_key="ta-1",
-            now=T0,
-        )
+        ca = sign_online(s, a).id
+        sign_online(s, b)
+        sign_online(s, b, "tolerant_acceptance", key="ta-1")
     with session_scope(engine) as s:
         service.record_step(
             s,

@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
-from commitments_world import T0, add_subjects
+from commitments_world import add_subjects, sign
 from sqlalchemy import select
 
+from helpers.notify_world import make_users
 from xinyong.commitments import service
 from xinyong.notify.models import OutboxEvent
 from xinyong.notify.reminders import run_daily
 from xinyong.store.db import session_scope
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "notify"))
-from notify_world import make_users  # noqa: E402
 
 
 def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(1))  # 09:00 in Beijing
 
 
-def _sign(engine, sid: str) -> str:  # noqa: ANN001
-    with session_scope(engine) as s:
-        return service.sign(
-            s,
-            template_id="heping_honest_merchant",
-            subject_id=sid,
-            actor="m",
-            channel="online",
-            idempotency_key=None,
-            now=T0,
-        ).id
-
-
 def test_a_reminder_two_weeks_before_the_last_day_once(engine):
     sid = add_subjects(engine)["heping"][0]
     (user,) = make_users(engine, ("merchant-r", "subject", None, sid))
-    cid = _sign(engine, sid)
+    cid = sign(engine, sid)
     # Signed 2026-01-05 for 12 months: in force through 2027-01-04 (by hand); 14 days before is 2026-12-21.
     assert run_daily(engine, now=_at(dt.date(2026, 12, 20))) == {"reminders": 0}
     assert run_daily(engine, now=_at(dt.date(2026, 12, 21))) == {"reminders": 1}
@@ -51,7 +34,7 @@ def test_a_reminder_two_weeks_before_the_last_day_once(engine):
 def test_no_reminder_for_a_withdrawn_commitment(engine):
     sid = add_subjects(engine)["heping"][0]
     make_users(engine, ("merchant-w", "subject", None, sid))
-    cid = _sign(engine, sid)
+    cid = sign(engine, sid)
     with session_scope(engine) as s:
         service.record_step(
             s,

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from commitments_world import T0, add_subjects
+from commitments_world import T0, add_subjects, sign_online
 from sqlalchemy import func, select
 
 from xinyong.commitments import service
@@ -164,18 +164,7 @@ def test_batched_ledger_gives_every_event_its_leaf(engine):
     with session_scope(engine) as s:
         size = tree_size(s)
         with service.batched_ledger(s):
-            ids = [
-                service.sign(
-                    s,
-                    template_id="heping_honest_merchant",
-                    subject_id=sid,
-                    actor="m",
-                    channel="online",
-                    idempotency_key=None,
-                    now=T0,
-                ).id
-                for sid in world["heping"]
-            ]
+            ids = [sign_online(s, sid).id for sid in world["heping"]]
             assert tree_size(s) == size  # nothing appended yet
         assert tree_size(s) == size + 2 * len(ids)
         events = s.scalars(select(CommitmentEvent).order_by(CommitmentEvent.id)).all()

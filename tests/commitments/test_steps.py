@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from commitments_world import T0, add_subjects
+from commitments_world import T0, add_subjects, sign
 from sqlalchemy import func, select
 
 from xinyong.commitments import service
@@ -19,13 +19,6 @@ from xinyong.store.db import session_scope
 
 LATER = dt.datetime(2026, 6, 1, 4, 0)  # "now" for steps in these tests
 REFUSE_NOW = dt.datetime(2027, 6, 1, 4, 0)  # after the term of a commitment signed on T0
-
-
-def _sign(engine, sid: str, template: str = "heping_honest_merchant") -> str:
-    with session_scope(engine) as s:
-        return service.sign(
-            s, template_id=template, subject_id=sid, actor="m", channel="online", idempotency_key=None, now=T0
-        ).id
 
 
 def _step(engine, cid: str, event: str, on: dt.date, now: dt.datetime = LATER, reason: str = "核查") -> None:
@@ -49,7 +42,7 @@ def _records(engine, sid: str) -> dict[str, Record]:
 def test_breach_becomes_a_negative_record_on_the_card(engine):
     world = add_subjects(engine)
     sid = world["heping"][0]
-    cid = _sign(engine, sid)
+    cid = sign(engine, sid)
     publish(engine, as_of=dt.date(2026, 1, 5), now=T0)
     with engine.connect() as conn:
         card = build_card(conn, subject_id=sid, as_of=dt.date(2026, 2, 1))
@@ -84,7 +77,7 @@ def test_breach_becomes_a_negative_record_on_the_card(engine):
 def test_withdrawn_commitment_leaves_the_card_after_the_day(engine):
     world = add_subjects(engine)
     sid = world["heping"][1]
-    cid = _sign(engine, sid)
+    cid = sign(engine, sid)
     _step(engine, cid, "withdrawn", dt.date(2026, 3, 1), reason="商户撤场")
     publish(engine, as_of=dt.date(2026, 6, 1), now=LATER)
     assert _records(engine, sid)["commitment"].fields["status"] == "withdrawn"
@@ -97,7 +90,7 @@ def test_withdrawn_commitment_leaves_the_card_after_the_day(engine):
 
 def test_kept_after_expiry_appends_the_expiry_first(engine):
     world = add_subjects(engine)
-    cid = _sign(engine, world["heping"][2])  # in force 2026-01-05 .. 2027-01-04
+    cid = sign(engine, world["heping"][2])  # in force 2026-01-05 .. 2027-01-04
     _step(engine, cid, "kept", dt.date(2027, 1, 20), now=dt.datetime(2027, 2, 1, 4))
     with session_scope(engine) as s:
         assert [e.event for e in service.history(s, commitment_id=cid)] == [
@@ -131,7 +124,7 @@ def test_kept_after_expiry_appends_the_expiry_first(engine):
 )
 def test_refused_steps_write_nothing(engine, steps, event, on, needle):
     world = add_subjects(engine)
-    cid = _sign(engine, world["heping"][0])
+    cid = sign(engine, world["heping"][0])
     for ev, day in steps:
         _step(engine, cid, ev, day)
     with session_scope(engine) as s:
@@ -146,7 +139,7 @@ def test_refused_steps_write_nothing(engine, steps, event, on, needle):
 
 def test_unknown_commitment_and_empty_reason(engine):
     world = add_subjects(engine)
-    cid = _sign(engine, world["heping"][0])
+    cid = sign(engine, world["heping"][0])
     with session_scope(engine) as s:
         with pytest.raises(service.CommitmentNotFound):
             service.record_step(
@@ -172,8 +165,8 @@ def test_unknown_commitment_and_empty_reason(engine):
 
 def test_expire_due_is_idempotent(engine):
     world = add_subjects(engine)
-    a = _sign(engine, world["heping"][0])
-    b = _sign(engine, world["heping"][1])
+    a = sign(engine, world["heping"][0])
+    b = sign(engine, world["heping"][1])
     _step(engine, b, "kept", dt.date(2026, 5, 1))
     as_of = dt.date(2027, 2, 1)
     with session_scope(engine) as s:
@@ -187,7 +180,7 @@ def test_steps_are_emitted_to_the_outbox(engine):
     from xinyong.notify.models import OutboxEvent
 
     world = add_subjects(engine)
-    cid = _sign(engine, world["heping"][0])
+    cid = sign(engine, world["heping"][0])
     _step(engine, cid, "breached", dt.date(2026, 5, 20), reason="虚假宣传")
     with session_scope(engine) as s:
         rows = s.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()

@@ -7,12 +7,11 @@ import json
 
 import pytest
 from commitments_world import add_subjects
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from helpers.http import app_client, bearer_headers
 from xinyong import clock
-from xinyong.accounts.service import create_user, start_session
 from xinyong.commitments.models import Commitment
 from xinyong.records.models import Record
 from xinyong.store.db import session_scope
@@ -20,9 +19,6 @@ from xinyong.store.db import session_scope
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-
     world = add_subjects(engine)
     specs = {
         "admin": dict(role="city_admin"),
@@ -31,15 +27,9 @@ def http(engine, db_url):
         "merchant": dict(role="subject", subject_id=world["heping"][0]),
         "bank": dict(role="bank"),
     }
-    headers = {}
-    with session_scope(engine) as s:
-        for name, spec in specs.items():
-            token, _ = start_session(s, user=create_user(s, username=name, **spec), kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    headers = bearer_headers(engine, specs)
+    with app_client(db_url) as client:
         yield client, headers, world
-    application.state.engine.dispose()
 
 
 def _count(engine, model) -> int:

@@ -11,19 +11,18 @@ import io
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pdfminer.high_level import extract_text
 from sqlalchemy.orm import Session
 
+from helpers.console import logged_in
+from helpers.rows import record_row, subject_row
 from xinyong.accounts import service as accounts
 from xinyong.catalogue.service import load_catalogue
 from xinyong.console.labels import date_notes, grade_text, label
 from xinyong.evaluation.service import reason_sentence
-from xinyong.records.models import Record
 from xinyong.settings import Settings
 from xinyong.subjects.identifiers import make_uscc
-from xinyong.subjects.models import Subject
 
 AS_OF = dt.date(2025, 6, 30)
 PILOT = "heping_hisense_plaza"
@@ -57,17 +56,8 @@ def world(sqlite_engine, sqlite_url):
     now = dt.datetime(2025, 1, 1, 9, 0)
     with Session(sqlite_engine) as s:
         s.add(
-            Subject(
-                id=SID,
-                kind="enterprise",
-                name="天津全类示范有限公司",
-                uscc=make_uscc("91120101MA05XY009"),
-                district_code="120101",
-                pilot=PILOT,
-                source="t",
-                attributes={},
-                first_seen=now,
-                last_seen=now,
+            subject_row(
+                SID, seen=now, name="天津全类示范有限公司", uscc=make_uscc("91120101MA05XY009"), pilot=PILOT
             )
         )
         s.flush()
@@ -77,32 +67,26 @@ def world(sqlite_engine, sqlite_url):
             rid = hashlib.sha256(f"{kind}.{field}.{value}".encode()).hexdigest()
             # A penalty past its validity but still in publicity: the two dates the status names.
             s.add(
-                Record(
-                    id=rid,
+                record_row(
+                    rid,
+                    SID,
+                    seen=now,
                     kind=kind,
-                    subject_id=SID,
+                    occurred=dt.date(2025, 1, 1),
+                    severity="minor" if kind == "penalty" else None,
+                    polarity=spec.polarity,
                     source="测试来源",
                     source_record_id=f"R{i}",
-                    occurred_on=dt.date(2025, 1, 1),
-                    valid_until=dt.date(2025, 3, 1),
-                    publicity_until=dt.date(2026, 1, 1),
-                    polarity=spec.polarity,
-                    disclosure="public",
-                    severity="minor" if kind == "penalty" else None,
                     fields={field: value, "content": "内容"},
                     original={field: value},
-                    first_seen=now,
-                    last_seen=now,
+                    valid_until=dt.date(2025, 3, 1),
+                    publicity_until=dt.date(2026, 1, 1),
                 )
             )
         accounts.create_user(s, username="city", role="city_admin", password="correct-horse-42")
         s.commit()
     app = create_app(dataclasses.replace(Settings.from_env(), database_url=sqlite_url, secret_key="t"))
-    client = TestClient(app)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
-    client.post("/login", data={"username": "city", "password": "correct-horse-42", "csrf_token": token})
-    return client
+    return logged_in(app, "city", "correct-horse-42")
 
 
 def visible(html: str) -> str:

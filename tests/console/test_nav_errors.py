@@ -7,11 +7,11 @@ every role, and a link is shown exactly when the page opens (200), never a 403 o
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers.console import logged_in, menu
 from xinyong.accounts.service import DEMO_PASSWORD, seed_demo_users
 from xinyong.console.nav import NAV
 from xinyong.demo.generator import DemoConfig
@@ -38,22 +38,7 @@ def app(tmp_path_factory):
 
 
 def login(app, username: str | None) -> TestClient:
-    client = TestClient(app, raise_server_exceptions=False)
-    if username:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
-        r = client.post(
-            "/login",
-            data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert r.status_code == 303
-    return client
-
-
-def menu(html: str) -> list[str]:
-    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
-    return re.findall(r'href="([^"]+)"', nav)
+    return logged_in(app, username, DEMO_PASSWORD, raise_server_exceptions=False)
 
 
 @pytest.mark.parametrize("username", [None, *DEMO_LOGINS])

@@ -14,15 +14,12 @@ import re
 
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.service import create_user, start_session
-from xinyong.app import create_app
+from helpers.http import OFFICIALS, app_client, bearer_headers
 from xinyong.ingest.service import ingest_file
-from xinyong.settings import Settings
-from xinyong.store.db import make_engine, session_scope
+from xinyong.store.db import make_engine
 from xinyong.store.migrate import upgrade
 from xinyong.subjects.identifiers import make_citizen_id, make_uscc
 from xinyong.subjects.models import Subject
@@ -140,19 +137,9 @@ def planted(tmp_path):
     assert result.rejected == 0 and result.accepted == len(rows)
     with Session(engine) as s:
         subject_ids = list(s.scalars(select(Subject.id)))
-    headers = {}
-    with session_scope(engine) as s:
-        for name, spec in {
-            "bank": dict(role="bank"),
-            "hexi": dict(role="district_officer", district_code="120103"),
-        }.items():
-            user = create_user(s, username=name, **spec)
-            token, _ = start_session(s, user=user, kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    app = create_app(Settings(database_url=url))
-    with TestClient(app) as client:
+    headers = bearer_headers(engine, {"bank": OFFICIALS["bank"], "hexi": OFFICIALS["hexi"]})
+    with app_client(url) as client:
         yield client, headers, ids, subject_ids
-    app.state.engine.dispose()
     engine.dispose()
 
 

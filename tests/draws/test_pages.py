@@ -10,6 +10,7 @@ from draw_world import build_world
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from helpers.console import csrf_token, logged_in
 from xinyong import clock
 from xinyong.accounts.service import create_user
 from xinyong.settings import Settings
@@ -35,20 +36,11 @@ def app(sqlite_engine, sqlite_url, tmp_path):
 
 
 def login(app, username: str | None) -> TestClient:
-    client = TestClient(app, raise_server_exceptions=True)
-    if username:
-        token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
-        r = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert r.status_code == 303
-    return client
+    return logged_in(app, username, PASSWORD, raise_server_exceptions=True)
 
 
 def token(client: TestClient, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]*)"', client.get(path).text).group(1)
+    return csrf_token(client.get(path).text)
 
 
 def test_officer_runs_a_draw_and_the_public_sees_it_masked(app):

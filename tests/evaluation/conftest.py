@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-from pathlib import Path
 
 import pytest
 
-
-def require_or_skip(part: str, reason: str) -> None:
-    """The root conftest's require_or_skip (loaded by path: tests/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).parents[1] / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.require_or_skip(part, reason)
+from helpers.provision import require_or_skip
 
 
 @pytest.fixture(scope="session")

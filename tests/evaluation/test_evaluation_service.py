@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,73 +13,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers import world
 from xinyong.evaluation import service
 from xinyong.evaluation.models import EvaluationResult, EvaluationRun
 from xinyong.evaluation.snapshot import export_snapshot
 from xinyong.records.models import Record, reserve_seq
-from xinyong.subjects.models import Subject
 
 T0 = dt.datetime(2026, 1, 1, 8, 0)
 
 
-def add_subject(
-    session: Session,
-    sid: str,
-    *,
-    kind: str = "enterprise",
-    district: str = "120101",
-    parent: str | None = None,
-    attributes: dict | None = None,
-) -> None:
-    session.add(
-        Subject(
-            id=sid,
-            kind=kind,
-            name=f"测试{sid}",
-            district_code=district,
-            parent_id=parent,
-            attributes=attributes or {},
-            source="test",
-            first_seen=T0,
-            last_seen=T0,
-        )
-    )
-    session.flush()
-
-
-def add_record(
-    session: Session,
-    rid: str,
-    sid: str,
-    kind: str,
-    occurred: dt.date,
-    *,
-    severity: str | None = None,
-    polarity: str = "negative",
-    fields: dict | None = None,
-    amount: float | None = None,
-    seen: dt.datetime = T0,
-    publicity_until: dt.date | None = None,
-) -> None:
-    session.add(
-        Record(
-            id=rid,
-            kind=kind,
-            subject_id=sid,
-            source="test",
-            source_record_id=rid,
-            occurred_on=occurred,
-            publicity_until=publicity_until,
-            severity=severity,
-            polarity=polarity,
-            disclosure="public",
-            amount=amount,
-            fields=fields or {},
-            original={},
-            first_seen=seen,
-            last_seen=seen,
-        )
-    )
+# This module's subjects and records were first seen on T0 (2026), not on the shared world's T0.
+add_subject = partial(world.add_subject, seen=T0)
+add_record = partial(world.add_record, seen=T0)
 
 
 @pytest.fixture

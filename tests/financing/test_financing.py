@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from financing_world import add_record, add_subject, add_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.world import add_record, add_subject, add_user
 from xinyong.accounts.models import AccessLog, User
 from xinyong.accounts.service import viewer_for
 from xinyong.disclosure.policy import OPERATOR

@@ -4,19 +4,17 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
-from financing_world import add_subject, add_user, bearer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.http import app_client
+from helpers.world import add_subject, add_user, bearer
 from xinyong.financing import service as fin
 from xinyong.financing.models import Need, Outcome
 
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
 
     auth = {}
     with Session(engine) as s, s.begin():
@@ -29,10 +27,8 @@ def http(engine, db_url):
         add_user(s, "unused", "bank")
         fin.register_bank(s, bank_id="bocom", name="交通银行", usernames=["bocom1"])
         fin.register_bank(s, bank_id="psbc", name="邮储银行", usernames=["psbc1"])
-    app = create_app(Settings(database_url=db_url))
-    with TestClient(app) as client:
+    with app_client(db_url) as client:
         yield client, auth
-    app.state.engine.dispose()
 
 
 def _count(engine, model) -> int:  # noqa: ANN001

@@ -7,19 +7,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
-from financing_world import add_record, add_subject, bearer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.http import app_client
+from helpers.world import add_record, add_subject, bearer
 from xinyong.financing import service as fin
 from xinyong.financing.models import Need, Outcome
 
 
 @pytest.fixture
 def http(sqlite_engine, sqlite_url):
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
 
     auth = {}
     with Session(sqlite_engine) as s, s.begin():
@@ -41,10 +39,8 @@ def http(sqlite_engine, sqlite_url):
         auth["bank"] = bearer(s, "bocom1", "bank")
         auth["f1"] = bearer(s, "f1login", "subject", subject_id="F1")
         fin.register_bank(s, bank_id="bocom", name="交通银行", usernames=["bocom1"])
-    app = create_app(Settings(database_url=sqlite_url))
-    with TestClient(app) as client:
+    with app_client(sqlite_url) as client:
         yield client, auth
-    app.state.engine.dispose()
 
 
 def _needs(engine) -> list[tuple[int, int, str]]:  # noqa: ANN001

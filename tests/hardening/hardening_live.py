@@ -89,23 +89,20 @@ class LiveServer:
 
 def seed_subjects(engine, n: int, district: str = "120101") -> list[str]:  # noqa: ANN001
     """`n` public enterprises named 天津…有限公司 (so `q=天津` matches all of them); their ids."""
+    from helpers.rows import subject_row
     from xinyong.store.db import session_scope
-    from xinyong.subjects.models import Subject
 
     when = dt.datetime(2025, 1, 1)
     ids = [f"LOAD-{i:05d}" for i in range(n)]
     with session_scope(engine) as s:
         s.add_all(
             [
-                Subject(
-                    id=sid,
-                    kind="enterprise",
-                    source="市场监管委",
-                    first_seen=when,
-                    last_seen=when,
-                    attributes={},
+                subject_row(
+                    sid,
+                    seen=when,
                     name=f"天津负载测试{i:05d}有限公司",
-                    district_code=district,
+                    district=district,
+                    source="市场监管委",
                     legal_rep="张三",
                     industry="零售",
                 )

@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from incentives_world import add_record, add_subject
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.world import add_record, add_subject
 from xinyong.evaluation.service import evaluate_subject
 from xinyong.incentives import service
 from xinyong.incentives.errors import IncentiveError

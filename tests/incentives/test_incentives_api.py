@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
-from incentives_world import add_record, add_subject, bearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers.http import app_client
+from helpers.world import add_record, add_subject, bearer
 from xinyong.accounts.models import AccessLog
 
 AS_OF = "2025-06-01"
@@ -17,8 +17,6 @@ AS_OF = "2025-06-01"
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
 
     auth = {}
     with Session(engine) as s, s.begin():
@@ -32,10 +30,8 @@ def http(engine, db_url):
         auth["bank"] = bearer(s, "bank", "bank")
         auth["firm"] = bearer(s, "firm", "subject", subject_id="H1")
         auth["me"] = bearer(s, "me_person", "subject", subject_id="P1")
-    app = create_app(Settings(database_url=db_url))
-    with TestClient(app) as client:
+    with app_client(db_url) as client:
         yield client, auth
-    app.state.engine.dispose()
 
 
 def test_benefits_reasons_only_for_the_subject_and_officers(http):

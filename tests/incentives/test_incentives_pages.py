@@ -6,18 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
-from incentives_world import add_record, add_subject, bearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers.http import app_client
+from helpers.world import add_record, add_subject, bearer
 from xinyong.incentives.models import ScoreGrant
 
 
 @pytest.fixture
 def http(sqlite_engine, sqlite_url):
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
 
     auth = {}
     with Session(sqlite_engine) as s, s.begin():
@@ -28,10 +26,8 @@ def http(sqlite_engine, sqlite_url):
         auth["hexi"] = bearer(s, "hexi", "district_officer", district_code="120103")
         auth["person"] = bearer(s, "person1", "subject", subject_id="P1")
         bearer(s, "bankuser", "bank")
-    app = create_app(Settings(database_url=sqlite_url))
-    with TestClient(app) as client:
+    with app_client(sqlite_url) as client:
         yield client, auth
-    app.state.engine.dispose()
 
 
 def test_benefit_pages(http):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from incentives_world import add_record, add_subject, add_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpers.world import add_record, add_subject, add_user
 from xinyong.accounts.models import AccessLog, User
 from xinyong.accounts.service import viewer_for
 from xinyong.disclosure.policy import OPERATOR, Viewer

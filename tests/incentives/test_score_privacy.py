@@ -14,10 +14,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from incentives_world import add_subject, add_user, bearer
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
+from helpers.http import app_client
+from helpers.world import add_subject, add_user, bearer
 from xinyong.accounts.models import AccessLog, User
 from xinyong.accounts.service import viewer_for
 from xinyong.disclosure.policy import OPERATOR, Viewer
@@ -49,9 +50,7 @@ def _xlsx_text(body: bytes) -> str:
 
 @pytest.fixture
 def http(engine, db_url, tmp_path):
-    from xinyong.app import create_app
     from xinyong.evaluation import service as evaluation
-    from xinyong.settings import Settings
 
     auth = {}
     with Session(engine) as s, s.begin():
@@ -66,10 +65,8 @@ def http(engine, db_url, tmp_path):
     with Session(engine) as s:
         grade = s.scalar(select(EvaluationResult.grade).where(EvaluationResult.subject_id == "P1"))
         assert s.scalar(select(EvaluationResult.score).where(EvaluationResult.subject_id == "P1")) == SCORE
-    app = create_app(Settings(database_url=db_url))
-    with TestClient(app) as client:
+    with app_client(db_url) as client:
         yield client, auth, grade
-    app.state.engine.dispose()
 
 
 def _surfaces(client: TestClient, headers: dict, grade: str) -> dict[str, tuple[int, str]]:

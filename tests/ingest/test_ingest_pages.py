@@ -12,6 +12,7 @@ from ingest_files import penalty_2, write_csv, write_jsonl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.console import csrf_token, form_login
 from xinyong.accounts import service as accounts
 from xinyong.ingest.models import QuarantineRow
 from xinyong.records.models import Record
@@ -49,25 +50,9 @@ def app(sqlite_engine, sqlite_url):
     return app
 
 
-def _csrf(html: str, action: str) -> str:
-    html = html[html.index(f'action="{action}"') :]
-    return re.search(r'name="csrf_token" value="([^"]*)"', html).group(1)
-
-
 def login(app, username: str) -> TestClient:
     client = TestClient(app)
-    page = client.get("/login")
-    r = client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrf_token": _csrf(page.text, "/login"),
-            "next": "/",
-        },
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
+    form_login(client, username, PASSWORD, next_url="/")
     return client
 
 
@@ -78,7 +63,7 @@ def upload(client: TestClient, path, **form) -> tuple[object, str]:
         r = client.post(
             "/ingest/upload",
             files={"file": (path.name, fh)},
-            data={"csrf_token": _csrf(page.text, "/ingest/upload"), **form},
+            data={"csrf_token": csrf_token(page.text, "/ingest/upload"), **form},
             follow_redirects=False,
         )
     return r, page.text
@@ -129,7 +114,7 @@ def test_department_uploads_gbk_file_and_officer_fixes_and_rejects(app, tmp_path
     # Fix the date and resubmit through the form.
     form_page = amr.get(f"/quarantine/{ids[0]}")
     assert form_page.status_code == 200 and 'name="col:处罚决定日期"' in form_page.text
-    token = _csrf(form_page.text, f"/quarantine/{ids[0]}/retry")
+    token = csrf_token(form_page.text, f"/quarantine/{ids[0]}/retry")
     assert amr.post(f"/quarantine/{ids[0]}/retry", data={"col:处罚决定日期": "2023-02-28"}).status_code == 403
     done = amr.post(
         f"/quarantine/{ids[0]}/retry", data={"csrf_token": token, "col:处罚决定日期": "2023-02-28"}
@@ -138,13 +123,13 @@ def test_department_uploads_gbk_file_and_officer_fixes_and_rejects(app, tmp_path
     # A still-wrong edit keeps the row open with its reason.
     city = login(app, "city")
     second = city.get(f"/quarantine/{ids[1]}")
-    token = _csrf(second.text, f"/quarantine/{ids[1]}/retry")
+    token = csrf_token(second.text, f"/quarantine/{ids[1]}/retry")
     again = city.post(
         f"/quarantine/{ids[1]}/retry", data={"csrf_token": token, "col:处罚决定日期": "2023-13-01"}
     )
     assert again.status_code == 422 and "仍未通过校验" in again.text
     # Reject needs a reason, then closes the row and keeps the validation reasons beside it.
-    token = _csrf(again.text, f"/quarantine/{ids[1]}/reject")
+    token = csrf_token(again.text, f"/quarantine/{ids[1]}/reject")
     assert (
         city.post(f"/quarantine/{ids[1]}/reject", data={"csrf_token": token, "reason": " "}).status_code
         == 422

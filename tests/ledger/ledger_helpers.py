@@ -8,10 +8,10 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
+from helpers.rows import record_row, subject_row
 from xinyong.ledger import service
 from xinyong.records.models import Record
 from xinyong.settings import Settings
-from xinyong.subjects.models import Subject
 
 AT = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 SEED = "11" * 32  # a fixed Ed25519 seed: tests never touch a real key file
@@ -26,15 +26,7 @@ def make_settings(url: str, tmp_path) -> Settings:
 def add_subject(session: Session, subject_id: str = "S0001") -> str:
     naive = AT.replace(tzinfo=None)
     session.add(
-        Subject(
-            id=subject_id,
-            kind="enterprise",
-            name="天津河东测试商贸有限公司",
-            attributes={},
-            source="test",
-            first_seen=naive,
-            last_seen=naive,
-        )
+        subject_row(subject_id, seen=naive, name="天津河东测试商贸有限公司", district=None, source="test")
     )
     session.flush()
     return subject_id
@@ -48,20 +40,16 @@ def add_records(session: Session, count: int, subject_id: str = "S0001", start: 
         fields = {"decision_no": f"津河东罚〔2026〕{i}号", "amount_wan": i}
         rid = hashlib.sha256(f"penalty|{subject_id}|{i}".encode()).hexdigest()
         records.append(
-            Record(
-                id=rid,
-                kind="penalty",
-                subject_id=subject_id,
+            record_row(
+                rid,
+                subject_id,
+                seen=naive,
+                occurred=dt.date(2026, 1, 1 + i % 28),
                 source="市场监管局",
                 source_record_id=f"D{i}",
-                occurred_on=dt.date(2026, 1, 1 + i % 28),
-                polarity="negative",
-                disclosure="public",
                 amount=float(i * 100),
                 fields=fields,
                 original={"决定书文号": fields["decision_no"]},
-                first_seen=naive,
-                last_seen=naive,
             )
         )
     session.add_all(records)

@@ -3,15 +3,14 @@ record, ✗ after its leaf bytes are rewritten in SQL. Also the JS hashing again
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 from ledger_helpers import CT_LEAVES, CT_ROOTS, add_records, add_subject, edit_page, make_settings
 
+from helpers import live
+from helpers.provision import require_or_skip
 from xinyong.console.templating import env
 from xinyong.ledger import service
 from xinyong.store.db import make_engine, session_scope
@@ -21,18 +20,9 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("XINYONG_CHROMIUM", "/usr/bin/chromium")
 
 
-def _require_or_skip(reason: str) -> None:
-    spec = importlib.util.spec_from_file_location("_root_conftest", Path(__file__).parents[1] / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.require_or_skip("browser", reason)
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """A small logged store served by uvicorn on a free loopback port (a secure context for Web Crypto)."""
-    import uvicorn
-
     from xinyong.app import create_app
 
     tmp = tmp_path_factory.mktemp("ledger-browser")
@@ -43,25 +33,15 @@ def served(tmp_path_factory):
     with session_scope(engine) as s:
         add_subject(s)
         proofs = service.record_proofs(s, [r.id for r in add_records(s, 6)], settings=settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", engine, proofs
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    app.state.engine.dispose()
+    with live.served(create_app(settings)) as base:
+        yield base, engine, proofs
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def page(served):
     if not Path(CHROMIUM).exists():
-        _require_or_skip(f"no chromium at {CHROMIUM}")
+        require_or_skip("browser", f"no chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -72,7 +52,7 @@ def page(served):
                 args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
             )
         except Exception as exc:  # noqa: BLE001 - any launch failure means "unavailable"
-            _require_or_skip(f"chromium did not start: {exc}")
+            require_or_skip("browser", f"chromium did not start: {exc}")
         tab = browser.new_page()
         tab.goto(served[0] + "/healthz")  # same origin as the API
         yield tab

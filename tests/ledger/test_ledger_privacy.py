@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from ledger_helpers import AT, make_settings
 
+from helpers.rows import record_row, subject_row
 from xinyong.app import create_app
 from xinyong.ledger import merkle, service
 from xinyong.records.models import Record
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 AS_OF = dt.date(2026, 6, 1)
 SOURCE = "河东区市场监管局"
@@ -34,17 +34,8 @@ def _subjects(session) -> list[str]:  # noqa: ANN001
     for i in range(6):
         person = i % 3 == 2
         sid = hashlib.sha256(f"120102199001011{i:03d}".encode()).hexdigest()[:20] if person else f"E{i:04d}"
-        session.add(
-            Subject(
-                id=sid,
-                kind="person" if person else "enterprise",
-                name=f"主体{i}",
-                attributes={},
-                source="test",
-                first_seen=naive,
-                last_seen=naive,
-            )
-        )
+        kind = "person" if person else "enterprise"
+        session.add(subject_row(sid, seen=naive, kind=kind, name=f"主体{i}", district=None, source="test"))
         ids.append(sid)
     session.flush()
     return ids
@@ -61,20 +52,17 @@ def _records(session, subjects: list[str]) -> tuple[list[Record], set[str]]:  # 
         until = dt.date(2026, 3, 1) if n // 2 % 4 == 3 else None
         rid = hashlib.sha256(f"{kind}|{sid}|{n}".encode()).hexdigest()
         records.append(
-            Record(
-                id=rid,
+            record_row(
+                rid,
+                sid,
+                seen=naive,
                 kind=kind,
-                subject_id=sid,
+                occurred=dt.date(2026, 1, 2),
+                disclosure=disclosure,
                 source=SOURCE,
                 source_record_id=f"D{n}",
-                occurred_on=dt.date(2026, 1, 2),
-                publicity_until=until,
-                polarity="negative",
-                disclosure=disclosure,
                 fields={"n": n},
-                original={},
-                first_seen=naive,
-                last_seen=naive,
+                publicity_until=until,
             )
         )
         batch[rid] = 1 + n // 4 % 2

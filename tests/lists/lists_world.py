@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xinyong.evaluation.models import EvaluationResult, EvaluationRun
-from xinyong.records.models import Record
+from helpers import rows
+from helpers.rows import record_row
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 T0 = dt.datetime(2024, 1, 1)
 GRADED = dt.date(2026, 6, 30)
@@ -30,80 +29,22 @@ SUBJECTS = {
 }
 
 
+SCORES = {"A": 95.0, "B": 80.0, "C": 65.0, "D": 40.0}  # the score each run gives a grade
+
+
 def add_record(s, rid: str, sid: str, *, severity: str, occurred: dt.date) -> None:
-    s.add(
-        Record(
-            id=rid,
-            kind="penalty",
-            subject_id=sid,
-            source="t",
-            source_record_id=rid,
-            occurred_on=occurred,
-            publicity_until=None,
-            severity=severity,
-            polarity="negative",
-            disclosure="public",
-            fields={},
-            original={},
-            first_seen=T0,
-            last_seen=T0,
-        )
-    )
+    s.add(record_row(rid, sid, seen=T0, occurred=occurred, severity=severity))
 
 
 def add_run(s, run_id: str, as_of: dt.date, grades: dict[str, str], finished: dt.datetime) -> None:
-    s.add(
-        EvaluationRun(
-            id=run_id,
-            model_id="city_enterprise",
-            model_version="1",
-            model_sha256="0" * 64,
-            spec={},
-            as_of=as_of,
-            engine="duckdb",
-            district_code=None,
-            subjects=len(grades),
-            started_at=finished,
-            finished_at=finished,
-            seconds=0.0,
-        )
-    )
-    s.flush()
-    for sid, grade in grades.items():
-        s.add(
-            EvaluationResult(
-                run_id=run_id,
-                subject_id=sid,
-                model_id="city_enterprise",
-                as_of=as_of,
-                district_code=None,
-                score={"A": 95.0, "B": 80.0, "C": 65.0, "D": 40.0}[grade],
-                grade=grade,
-                veto=None,
-                points={},
-                values={},
-                dimensions={},
-                reasons=[],
-                tags=[],
-            )
-        )
+    results = {sid: (grade, SCORES[grade]) for sid, grade in grades.items()}
+    rows.add_run(s, run_id, model="city_enterprise", as_of=as_of, results=results, finished=finished)
 
 
 def build(engine) -> None:
     with session_scope(engine) as s:
         for sid, (kind, district, _) in SUBJECTS.items():
-            s.add(
-                Subject(
-                    id=sid,
-                    kind=kind,
-                    name=f"主体{sid}",
-                    district_code=district,
-                    attributes={},
-                    source="t",
-                    first_seen=T0,
-                    last_seen=T0,
-                )
-            )
+            s.add(rows.subject_row(sid, seen=T0, kind=kind, name=f"主体{sid}", district=district))
         s.flush()
         add_record(s, "r-e2", "E2", severity="general", occurred=dt.date(2026, 1, 10))
         add_record(s, "r-e4", "E4", severity="serious", occurred=dt.date(2025, 3, 1))

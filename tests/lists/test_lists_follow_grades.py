@@ -15,6 +15,7 @@ from lists_world import add_run, build
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpers.console import csrf_token, form_login
 from xinyong.evaluation.models import EvaluationResult
 from xinyong.ingest.service import ingest_rows
 from xinyong.ledger.service import read_leaves
@@ -195,14 +196,8 @@ PASSWORD = "correct-horse-42"
 
 
 def _login(client: TestClient, username: str) -> str:
-    token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-    return re.search(r'name="csrf_token" value="([^"]*)"', client.get("/lists").text).group(1)
+    form_login(client, username, PASSWORD)
+    return csrf_token(client.get("/lists").text)
 
 
 def test_sync_now_button(world, db_url):

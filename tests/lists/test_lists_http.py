@@ -4,10 +4,10 @@ disclosure policy), who decides, refusals that write nothing, the public card's 
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from lists_world import build
 from sqlalchemy import func, select
 
+from helpers.http import OFFICIALS, app_client, bearer_headers
 from xinyong.lists.models import ListCandidate, ListMembership
 from xinyong.store.db import session_scope
 
@@ -16,27 +16,11 @@ D1 = "2026-07-15"
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-
     build(engine)
-    headers = {None: {}}
-    specs = {
-        "admin": dict(role="city_admin"),
-        "heping": dict(role="district_officer", district_code="120101"),
-        "hexi": dict(role="district_officer", district_code="120103"),
-        "bank": dict(role="bank"),
-        "tax": dict(role="department", kinds=["tax_grade"]),
-    }
-    with session_scope(engine) as s:
-        for name, spec in specs.items():
-            token, _ = start_session(s, user=create_user(s, username=name, **spec), kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    specs = {**OFFICIALS, "tax": dict(role="department", kinds=["tax_grade"])}
+    headers = {None: {}} | bearer_headers(engine, specs)
+    with app_client(db_url) as client:
         yield client, headers
-    application.state.engine.dispose()
 
 
 def _count(engine, model) -> int:

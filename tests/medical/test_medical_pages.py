@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from medical_world import build
 from sqlalchemy import func, select
 
+from helpers.console import logged_in, menu
 from xinyong import clock
 from xinyong.accounts import service as accounts
 from xinyong.disclosure.policy import Viewer
@@ -52,15 +53,7 @@ def app(engine, db_url):
 
 
 def login(app, username: str) -> TestClient:  # noqa: ANN001
-    client = TestClient(app)
-    token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
-    r = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-    return client
+    return logged_in(app, username, PASSWORD)
 
 
 def lines(app) -> int:  # noqa: ANN001
@@ -101,11 +94,6 @@ def test_a_hospital_login_is_refused_the_page_and_the_sign_up(app):
     r = c.post("/medical/me/signup", data={"csrf_token": token})
     assert r.status_code == 403
     assert lines(app) == 0
-
-
-def menu(html: str) -> list[str]:
-    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
-    return re.findall(r'href="([^"]+)"', nav)
 
 
 def test_bands_match_the_scheme():

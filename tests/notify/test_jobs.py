@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notify_world import make_users
 from sqlalchemy import select
 
+from helpers.notify_world import make_users
 from xinyong.notify import emit, service
 from xinyong.notify.digest import run_daily as digest
 from xinyong.notify.models import OutboxEvent

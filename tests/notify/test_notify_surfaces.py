@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from helpers.http import OFFICIALS, app_client, bearer_users
 from xinyong.cli import app as cli_app
 from xinyong.notify import emit, service
 from xinyong.notify.models import Delivery
@@ -20,25 +20,9 @@ from xinyong.store.db import session_scope
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-
-    headers, ids = {}, {}
-    specs = {
-        "admin": dict(role="city_admin"),
-        "heping": dict(role="district_officer", district_code="120101"),
-        "hexi": dict(role="district_officer", district_code="120103"),
-        "bank": dict(role="bank"),
-    }
-    with session_scope(engine) as s:
-        for name, spec in specs.items():
-            user = create_user(s, username=name, **spec)
-            token, _ = start_session(s, user=user, kind="bearer")
-            headers[name], ids[name] = {"Authorization": f"Bearer {token}"}, user.id
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    headers, ids = bearer_users(engine, OFFICIALS)
+    with app_client(db_url) as client:
         yield client, headers, ids
-    application.state.engine.dispose()
 
 
 def test_inbox_is_private_and_marks_read(http, engine):

@@ -12,10 +12,10 @@ import threading
 import time
 from pathlib import Path
 
-from notify_world import Receiver, make_users
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
+from helpers.notify_world import Receiver, make_users
 from xinyong.notify import emit, service
 from xinyong.notify.models import Delivery, InboxItem
 from xinyong.notify.worker import run_once

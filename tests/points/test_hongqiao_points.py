@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
+from helpers.rows import add_run
 from xinyong.disclosure.policy import Viewer
-from xinyong.evaluation.models import EvaluationResult, EvaluationRun
 from xinyong.ingest.service import ingest_rows
 from xinyong.points import enterprise
 from xinyong.points.models import PointsBenefit
@@ -34,41 +34,16 @@ def _world(engine, grades):  # noqa: ANN001, ANN202
     ]
     with session_scope(engine) as s:
         ids = upsert_subjects(s, rows, now=NOW)
-        s.add(
-            EvaluationRun(
-                id="run1",
-                model_id="city_enterprise",
-                model_version="1",
-                model_sha256="0" * 64,
-                spec={},
-                as_of=dt.date(2026, 6, 30),
-                engine="python",
-                district_code=None,
-                subjects=len(ids),
-                started_at=NOW,
-                finished_at=NOW,
-                seconds=0.0,
-            )
+        add_run(
+            s,
+            "run1",
+            model="city_enterprise",
+            as_of=dt.date(2026, 6, 30),
+            results={sid: (g, 0.0) for sid, g in zip(ids, grades, strict=True)},
+            finished=NOW,
+            engine="python",
+            result_district="120106",
         )
-        s.flush()
-        for sid, g in zip(ids, grades, strict=True):
-            s.add(
-                EvaluationResult(
-                    run_id="run1",
-                    subject_id=sid,
-                    model_id="city_enterprise",
-                    as_of=dt.date(2026, 6, 30),
-                    district_code="120106",
-                    score=0.0,
-                    grade=g,
-                    veto=None,
-                    points={},
-                    values={},
-                    dimensions={},
-                    reasons=[],
-                    tags=[],
-                )
-            )
     return ids, rows
 
 

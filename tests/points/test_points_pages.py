@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from points_world import build_village
 from test_hongqiao_points import _world as hongqiao_world
 
+from helpers.console import csrf_token, logged_in, menu
 from xinyong.accounts import service as accounts
 from xinyong.books import service as books
 from xinyong.points import service as points
@@ -71,25 +72,11 @@ def app(engine, db_url):
 
 
 def login(app, username: str | None) -> TestClient:  # noqa: ANN001
-    client = TestClient(app)
-    if username:
-        token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/login").text).group(1)
-        r = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token},
-            follow_redirects=False,
-        )
-        assert r.status_code == 303
-    return client
-
-
-def menu(html: str) -> list[str]:
-    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
-    return re.findall(r'href="([^"]+)"', nav)
+    return logged_in(app, username, PASSWORD)
 
 
 def token(client: TestClient, path: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]*)"', client.get(path).text).group(1)
+    return csrf_token(client.get(path).text)
 
 
 def transactions(app) -> int:  # noqa: ANN001

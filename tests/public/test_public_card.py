@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdfminer.high_level import extract_text
 
+from helpers.http import app_client
 from xinyong.public.qr import qr_png, qr_svg
 
 AS_OF = "2025-06-30"
@@ -50,16 +51,10 @@ def test_qr_codes_point_at_the_card(credit_client, credit_world):
 
 
 def test_configured_public_base_url_is_printed(credit_world):
-    from fastapi.testclient import TestClient
 
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-
-    app = create_app(Settings(database_url=credit_world.url, public_base_url="https://xy.example.gov.cn/"))
-    with TestClient(app) as client:
+    with app_client(credit_world.url, public_base_url="https://xy.example.gov.cn/") as client:
         html = client.get(f"/c/{credit_world.shop}").text
         png = client.get(f"/c/{credit_world.shop}/qr.png").content
-    app.state.engine.dispose()
     assert f"https://xy.example.gov.cn/c/{credit_world.shop}" in html
     assert png == qr_png(f"https://xy.example.gov.cn/c/{credit_world.shop}")
 

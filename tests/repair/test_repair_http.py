@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from fastapi.testclient import TestClient
 from repair_world import add_record, add_subject
 
+from helpers.http import app_client, bearer_headers
 from xinyong import clock
 from xinyong.store.db import session_scope
 
@@ -22,17 +22,12 @@ FILES = {
 
 @pytest.fixture
 def http(engine, db_url, monkeypatch):
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-
     monkeypatch.setattr(clock, "today", lambda *a, **k: TODAY)
     add_subject(engine, "S1", "120116")
     add_subject(engine, "S2", "120103")
     add_record(engine, "OLD", occurred=dt.date(2026, 6, 1))  # repairable from 2026-09-02
     add_record(engine, "NEW", occurred=dt.date(2026, 9, 1))  # repairable from 2026-12-02
     add_record(engine, "HX", occurred=dt.date(2026, 1, 5), subject_id="S2")
-    headers = {}
     specs = {
         "firm": dict(role="subject", subject_id="S1"),
         "other": dict(role="subject", subject_id="S2"),
@@ -40,14 +35,9 @@ def http(engine, db_url, monkeypatch):
         "hexi": dict(role="district_officer", district_code="120103"),
         "bank": dict(role="bank"),
     }
-    with session_scope(engine) as s:
-        for name, spec in specs.items():
-            token, _ = start_session(s, user=create_user(s, username=name, **spec), kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    headers = bearer_headers(engine, specs)
+    with app_client(db_url) as client:
         yield client, headers
-    application.state.engine.dispose()
 
 
 def test_repair_over_the_api(http):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -15,10 +14,10 @@ import subprocess
 import pytest
 from sqlalchemy.orm import Session
 
+from helpers.provision import require_or_skip
+from helpers.rows import record_row, subject_row
 from xinyong.disclosure.policy import OPERATOR
-from xinyong.records.models import Record
 from xinyong.subjects.identifiers import make_uscc
-from xinyong.subjects.models import Subject
 
 AS_OF = dt.date(2025, 6, 30)
 SID = "S-LONG-REPORT"
@@ -30,11 +29,7 @@ def _poppler() -> None:
     """Poppler's pdffonts/pdftotext read the report back: skipped on a developer machine without
     them, a failure where .ci/run provisioned them (XINYONG_REQUIRE_POPPLER=1)."""
     if shutil.which("pdffonts") is None or shutil.which("pdftotext") is None:
-        if os.environ.get("XINYONG_REQUIRE_POPPLER") == "1":
-            pytest.fail(
-                "poppler-utils (pdffonts, pdftotext) required here (XINYONG_REQUIRE_POPPLER=1) but missing"
-            )
-        pytest.skip("poppler-utils (pdffonts, pdftotext) not installed")
+        require_or_skip("poppler", "poppler-utils (pdffonts, pdftotext) not installed")
 
 
 @pytest.fixture
@@ -46,18 +41,13 @@ def report_pdf(sqlite_engine, tmp_path):
     now = dt.datetime(2025, 1, 1)
     with Session(sqlite_engine) as s:
         s.add(
-            Subject(
-                id=SID,
-                kind="enterprise",
+            subject_row(
+                SID,
+                seen=now,
                 name=NAME,
                 uscc=make_uscc("91120101MA05LR001"),
-                district_code="120101",
                 pilot="heping_hisense_plaza",
                 legal_rep="张三",
-                source="t",
-                attributes={},
-                first_seen=now,
-                last_seen=now,
             )
         )
         s.flush()
@@ -74,22 +64,20 @@ def report_pdf(sqlite_engine, tmp_path):
                 else {"title": f"诚信示范商户{i}", "awarded_by": "和平区诚信办"}
             )
             s.add(
-                Record(
-                    id=hashlib.sha256(f"r{i}".encode()).hexdigest(),
+                record_row(
+                    hashlib.sha256(f"r{i}".encode()).hexdigest(),
+                    SID,
+                    seen=now,
                     kind=kind,
-                    subject_id=SID,
+                    occurred=dt.date(2025, 1, 1) + dt.timedelta(days=i),
+                    severity="general" if kind == "penalty" else None,
+                    polarity=polarity,
                     source="和平区市场监管局",
                     source_record_id=f"R{i}",
-                    occurred_on=dt.date(2025, 1, 1) + dt.timedelta(days=i),
-                    valid_until=dt.date(2025, 3, 1),
-                    publicity_until=dt.date(2026, 3, 1),
-                    polarity=polarity,
-                    disclosure="public",
-                    severity="general" if kind == "penalty" else None,
                     fields=fields,
                     original=fields,
-                    first_seen=now,
-                    last_seen=now,
+                    valid_until=dt.date(2025, 3, 1),
+                    publicity_until=dt.date(2026, 3, 1),
                 )
             )
         s.commit()

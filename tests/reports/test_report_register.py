@@ -9,13 +9,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from helpers.rows import record_row, subject_row
 from xinyong.archive.service import build_archive
 from xinyong.cli import app
 from xinyong.disclosure.policy import PUBLIC, Viewer
 from xinyong.records.models import Record
 from xinyong.reports import service
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 # Issued at 17:30 UTC on 29 November = 01:30 on 30 November in Beijing: the issue day is the 30th.
 ISSUED = dt.datetime(2026, 11, 29, 17, 30, tzinfo=dt.UTC)
@@ -26,19 +26,14 @@ OFFICER = Viewer(role="district_officer", district_code="120102", user_id="7", u
 
 def _record(n: int, occurred: dt.date) -> Record:
     seen = dt.datetime(2026, 11, 1, 8, 0)
-    return Record(
-        id=f"{n:064x}",
-        kind="penalty",
-        subject_id="E0001",
+    return record_row(
+        f"{n:064x}",
+        "E0001",
+        seen=seen,
+        occurred=occurred,
         source="河东区市场监管局",
         source_record_id=f"津东罚{n}",
-        occurred_on=occurred,
-        polarity="negative",
-        disclosure="public",
         fields={"decision_no": f"津东罚〔2026〕{n}号"},
-        original={},
-        first_seen=seen,
-        last_seen=seen,
     )
 
 
@@ -47,16 +42,7 @@ def issued(engine):
     seen = dt.datetime(2026, 11, 1, 8, 0)
     with session_scope(engine) as s:
         s.add(
-            Subject(
-                id="E0001",
-                kind="enterprise",
-                name="天津河东测试商贸有限公司",
-                district_code="120102",
-                attributes={},
-                source="test",
-                first_seen=seen,
-                last_seen=seen,
-            )
+            subject_row("E0001", seen=seen, name="天津河东测试商贸有限公司", district="120102", source="test")
         )
         s.flush()
         s.add(_record(1, dt.date(2026, 10, 1)))

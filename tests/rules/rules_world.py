@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xinyong.evaluation.models import EvaluationResult, EvaluationRun
-from xinyong.records.models import Record
+from helpers.rows import add_run, record_row, subject_row
 from xinyong.status.models import StatusEvent
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 T0 = dt.datetime(2024, 1, 1)
 AS_OF = dt.date(2026, 10, 31)
@@ -18,20 +16,8 @@ AS_OF = dt.date(2026, 10, 31)
 def subject(
     s, sid: str, *, kind: str = "enterprise", district: str = "120101", pilot: str | None = None
 ) -> None:
-    s.add(
-        Subject(
-            id=sid,
-            kind=kind,
-            name=f"企业{sid}",
-            district_code=district,
-            industry="餐饮" if sid.endswith("1") else None,
-            pilot=pilot,
-            attributes={},
-            source="t",
-            first_seen=T0,
-            last_seen=T0,
-        )
-    )
+    industry = "餐饮" if sid.endswith("1") else None
+    s.add(subject_row(sid, seen=T0, kind=kind, district=district, industry=industry, pilot=pilot))
 
 
 def record(
@@ -39,71 +25,18 @@ def record(
     rid: str,
     sid: str,
     *,
-    kind: str = "penalty",
     severity: str | None = "general",
-    polarity: str = "negative",
     occurred: dt.date | None = dt.date(2025, 6, 1),
-    publicity_until: dt.date | None = None,
-    disclosure: str = "public",
+    **columns,
 ) -> None:
-    s.add(
-        Record(
-            id=rid,
-            kind=kind,
-            subject_id=sid,
-            source="t",
-            source_record_id=rid,
-            occurred_on=occurred,
-            publicity_until=publicity_until,
-            severity=severity,
-            polarity=polarity,
-            disclosure=disclosure,
-            fields={},
-            original={},
-            first_seen=T0,
-            last_seen=T0,
-        )
-    )
+    """A public negative penalty unless told (kind, polarity, disclosure, publicity_until …)."""
+    s.add(record_row(rid, sid, seen=T0, severity=severity, occurred=occurred, **columns))
 
 
 def run(
     s, run_id: str, model: str, as_of: dt.date, results: dict[str, tuple[str, float]], finished: dt.datetime
 ) -> None:
-    s.add(
-        EvaluationRun(
-            id=run_id,
-            model_id=model,
-            model_version="1",
-            model_sha256="0" * 64,
-            spec={},
-            as_of=as_of,
-            engine="duckdb",
-            district_code=None,
-            subjects=len(results),
-            started_at=finished,
-            finished_at=finished,
-            seconds=0.0,
-        )
-    )
-    s.flush()
-    for sid, (grade, score) in results.items():
-        s.add(
-            EvaluationResult(
-                run_id=run_id,
-                subject_id=sid,
-                model_id=model,
-                as_of=as_of,
-                district_code=None,
-                score=score,
-                grade=grade,
-                veto=None,
-                points={},
-                values={},
-                dimensions={},
-                reasons=[],
-                tags=[],
-            )
-        )
+    add_run(s, run_id, model=model, as_of=as_of, results=results, finished=finished)
 
 
 def build(engine) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from xinyong.records.models import Record
+from helpers.rows import record_row, subject_row
 from xinyong.store.db import session_scope
-from xinyong.subjects.models import Subject
 
 T0 = dt.datetime(2025, 1, 1)
 OCCURRED = dt.date(2025, 1, 10)
@@ -14,18 +13,7 @@ OCCURRED = dt.date(2025, 1, 10)
 
 def add_subject(engine, sid: str = "S1", district: str = "120101") -> str:
     with session_scope(engine) as s:
-        s.add(
-            Subject(
-                id=sid,
-                kind="enterprise",
-                name=f"企业{sid}",
-                district_code=district,
-                attributes={},
-                source="t",
-                first_seen=T0,
-                last_seen=T0,
-            )
-        )
+        s.add(subject_row(sid, seen=T0, district=district))
     return sid
 
 
@@ -41,20 +29,14 @@ def add_record(
 ) -> str:
     with session_scope(engine) as s:
         s.add(
-            Record(
-                id=rid,
+            record_row(
+                rid,
+                subject_id,
+                seen=T0,
                 kind=kind,
-                subject_id=subject_id,
-                source="t",
-                source_record_id=rid,
-                occurred_on=occurred,
-                publicity_until=None,
+                occurred=occurred,
                 polarity=polarity,
                 disclosure=disclosure,
-                fields={},
-                original={},
-                first_seen=T0,
-                last_seen=T0,
             )
         )
     return rid

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from status_world import add_record, add_subject
 from typer.testing import CliRunner
 
+from helpers.http import OFFICIALS, app_client, bearer_headers
 from xinyong.cli import app as cli_app
 from xinyong.status.models import StatusEvent
 from xinyong.store.db import session_scope
@@ -75,30 +75,13 @@ def test_cli_bad_input(run, sqlite_engine):
 
 @pytest.fixture
 def http(engine, db_url):
-    from xinyong.accounts.service import create_user, start_session
-    from xinyong.app import create_app
-    from xinyong.settings import Settings
-
     add_subject(engine, "S1", "120101")
     add_subject(engine, "S2", "120103")
     add_record(engine, "NEG")
     add_record(engine, "HX", subject_id="S2")
-    headers = {}
-    specs = {
-        "admin": dict(role="city_admin"),
-        "heping": dict(role="district_officer", district_code="120101"),
-        "hexi": dict(role="district_officer", district_code="120103"),
-        "bank": dict(role="bank"),
-        "tax": dict(role="department", kinds=["tax_grade"]),
-    }
-    with session_scope(engine) as s:
-        for name, spec in specs.items():
-            token, _ = start_session(s, user=create_user(s, username=name, **spec), kind="bearer")
-            headers[name] = {"Authorization": f"Bearer {token}"}
-    application = create_app(Settings(database_url=db_url))
-    with TestClient(application) as client:
+    headers = bearer_headers(engine, {**OFFICIALS, "tax": dict(role="department", kinds=["tax_grade"])})
+    with app_client(db_url) as client:
         yield client, headers
-    application.state.engine.dispose()
 
 
 def test_api_status_lifecycle_and_visibility(http, engine):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from test_merge import NOW, A, B, _by_subject, _load
 from typer.testing import CliRunner
 
+from helpers.console import form_login
 from xinyong.accounts import service as accounts
 from xinyong.settings import Settings
 from xinyong.subjects.models import Subject, SubjectMerge
@@ -92,14 +93,7 @@ def test_api_merge_undo_and_history(api, sqlite_engine):
 
 
 def _login(api, username: str) -> str:
-    page = api.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text).group(1)
-    r = api.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
+    form_login(api, username, PASSWORD)
     found = re.search(r'name="csrf_token" value="([^"]*)"', api.get(f"/subjects/{B}/merge").text)
     return found.group(1) if found else ""
 
