@@ -45,9 +45,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("xinyong.disclosure.policy", "xinyong.status.models"): "the visibility filter reads status events",
     # demo's `xinyong demo` serves the console after building: it reuses the root CLI's `serve`.
     ("xinyong.demo.cli", "xinyong.cli"): "`xinyong demo` ends by serving, like `xinyong serve`",
-    # the sticker sheet is drawn with the PDF kit of reports, which itself imports public.qr.
-    # Fix: the PDF kit in a lower place (or stickers in reports).
-    ("xinyong.public.stickers", "xinyong.reports.pdfkit"): "sticker sheets use the report PDF kit",
 }
 
 
