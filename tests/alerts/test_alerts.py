@@ -315,3 +315,84 @@ def test_an_alert_may_not_watch_a_persons_score(tmp_path: Path, rule, field, fac
         load_rules(tmp_path)
     assert "p1" in err.value.en and field in err.value.en
     assert fact in err.value.zh and fact in err.value.en and "seen only by the person" in err.value.en
+
+
+def test_visible_alerts_reads_the_subjects_of_a_page_in_one_query(engine):
+    """The alert list loads its subjects together, not one query per alert (up to 200 a page): the number
+    of statements does not grow with the number of alerts. What it returns is unchanged: newest first
+    (day, then id, descending), without the alert of a person of another district, which a district
+    officer may not know of (disclosure policy: persons are private outside their own district)."""
+    from sqlalchemy import event
+
+    from xinyong.disclosure.policy import Viewer
+
+    with session_scope(engine) as s:
+        service.create_watchlist(
+            s, watchlist_id="w", name_zh="关注", name_en="Watched", kind="roster", actor="test"
+        )
+    firms = [add_subject(engine, f"E{i}", "120101") for i in range(1, 7)]
+    with session_scope(engine) as s:
+        s.add(
+            Subject(
+                id="P1",
+                kind="person",
+                name="张三",
+                district_code="120103",
+                source="test",
+                first_seen=NOW,
+                last_seen=NOW,
+                attributes={},
+            )
+        )
+
+    def raise_alert(subject_id: str, day: dt.date) -> None:
+        with session_scope(engine) as s:
+            alert = Alert(
+                watchlist_id="w",
+                subject_id=subject_id,
+                day=day,
+                district_code="120101",
+                severity="info",
+                created_at=NOW,
+            )
+            s.add(alert)
+            s.flush()
+            s.add(
+                AlertFinding(
+                    alert_id=alert.id,
+                    watchlist_id="w",
+                    subject_id=subject_id,
+                    rule_id="hexi_registration_change",
+                    severity="info",
+                    finding_key=f"change:{subject_id}:{day}",
+                    details={"field": "name"},
+                    found_at=NOW,
+                )
+            )
+
+    officer = Viewer(role="district_officer", district_code="120101", user_id="7")
+    day = dt.date(2026, 11, 1)
+
+    def listed() -> tuple[list[str], int]:
+        statements: list[str] = []
+
+        def seen(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+            statements.append(statement)
+
+        with session_scope(engine) as s:
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                rows = service.visible_alerts(s, officer, as_of=day, city=True)
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+            return [a.subject_id for a, _ in rows], len(statements)
+
+    raise_alert(firms[0], dt.date(2026, 10, 1))
+    raise_alert("P1", dt.date(2026, 10, 2))
+    few, few_statements = listed()
+    assert few == ["E1"]
+    for i, firm in enumerate(firms[1:], start=3):
+        raise_alert(firm, dt.date(2026, 10, i))
+    many, many_statements = listed()
+    assert many == ["E6", "E5", "E4", "E3", "E2", "E1"]
+    assert many_statements == few_statements

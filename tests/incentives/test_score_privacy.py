@@ -280,3 +280,35 @@ def test_a_use_of_a_score_gated_benefit_is_listed_only_to_who_may_read_the_score
     )
     assert r.status_code == 201, r.text
     assert listed("jinghai") == {"P1"} and listed("admin") == {"E1"}
+
+
+def test_one_view_of_the_archive_page_is_one_logged_read(http, engine):
+    """A grant holder opening the person's archive page reads the score once and is logged once: one row
+    for the page (console:archive, the request's purpose) and one for the personal result read under the
+    grant (the grant's purpose) — not one per internal read of the grades (the page draws the grade list
+    and the grade cards from one read)."""
+    client, auth, _ = http
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    r = client.post(
+        "/api/v1/persons/P1/score-grants",
+        json={"grantee": "jinghai", "purpose": "贷款审查", "expires_at": expires},
+        headers=auth["me"],
+    )
+    assert r.status_code == 201, r.text
+
+    def rows() -> list[tuple[str, str, str | None]]:
+        with Session(engine) as s:
+            logged = s.scalars(select(AccessLog).where(AccessLog.subject_id == "P1").order_by(AccessLog.id))
+            return [(a.surface, a.purpose, a.detail.get("what")) for a in logged]
+
+    before = rows()
+    view = {"as_of": AS_OF.isoformat(), "purpose": "核查"}
+    page = client.get("/subjects/P1", params=view, headers=auth["jinghai"])
+    assert page.status_code == 200 and _shows_score(page.text)
+    new = rows()[len(before) :]
+    assert sorted(new) == sorted(
+        [("console:archive", "核查", None), ("grades", "贷款审查", "grade:person_haihe")]
+    ), new
+    # a second view is a second read: logged again, once
+    assert client.get("/subjects/P1", params=view, headers=auth["jinghai"]).status_code == 200
+    assert rows()[len(before) + 2 :] == new

@@ -541,8 +541,14 @@ def visible_alerts(
         else {}
     )
     state = statuses(session, record_ids=list(records), as_of=as_of) if records else {}
+    subject_ids = sorted({alert.subject_id for alert, _ in rows})
+    subjects = (
+        {s.id: s for s in session.scalars(select(Subject).where(Subject.id.in_(subject_ids)))}
+        if subject_ids
+        else {}
+    )  # one query for the page's subjects, not one per alert
     for alert, findings in rows:
-        subject = session.get(Subject, alert.subject_id)
+        subject = subjects.get(alert.subject_id)
         if subject is None or not subject_visible(viewer, subject):
             continue
         kept = []

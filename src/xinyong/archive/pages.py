@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -115,9 +114,7 @@ def archive_page(
     if archive.merged_from:  # 主体合并: the merged-away id's page is the kept subject's
         query = "?" + urlencode({"as_of": day.isoformat()}) if as_of else ""
         return RedirectResponse(f"/subjects/{archive.subject.id}{query}", status_code=303)
-    details = (
-        grade_details(session, subject_id=subject_id, as_of=day, viewer=viewer) if archive.grades else []
-    )
+    details = archive.grade_results  # the archive's one read of the grades: one view, one logged read
     return render(
         request,
         "archive_page.html",
@@ -128,12 +125,3 @@ def archive_page(
         pilot_names=pilot_names(),
         grade_details=details,
     )
-
-
-def grade_details(
-    session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
-) -> list[dict]:
-    """evaluation.service.latest_grades as given, for its grade_card.html partial."""
-    from xinyong.evaluation.service import latest_grades
-
-    return latest_grades(session, subject_id, as_of, viewer)

@@ -7,7 +7,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from xinyong.status.models import ACTIVE, STATUSES
 
@@ -180,6 +180,15 @@ class Archive(_Out):
     merged_ids: list[str] = Field(
         default_factory=list, description="subjects an officer merged into this one (docs/subjects.md)"
     )
+    # The evaluation results `grades` was made from, in evaluation's full shape (not part of the output).
+    _grade_results: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+
+    @property
+    def grade_results(self) -> list[dict[str, Any]]:
+        """The results behind `grades` as evaluation.service.latest_grades gave them (reasons, what would
+        change them …), for the console's grade cards: the page draws both from the archive's one read of
+        the grades, so one view of a person's score under a grant is one logged read."""
+        return self._grade_results
 
     def by_polarity(self, polarity: str) -> list[KindGroup]:
         return [g for g in self.groups if g.polarity == polarity]

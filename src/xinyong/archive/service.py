@@ -152,17 +152,20 @@ def build_archive(session: Session, *, subject_id: str, as_of: dt.date, viewer: 
     groups = [_group(kind, items) for kind, items in by_kind.items()]
     groups.sort(key=lambda g: (POLARITY_ORDER.get(g.polarity, 3), kind_order(g.kind)))
     counts = {s.value: sum(1 for v in statuses.values() if v == s) for s in RecordStatus}
-    return Archive(
+    results = grade_results(session, subject_id=subject_id, as_of=as_of, viewer=viewer)
+    archive = Archive(
         subject=subject_view(viewer, subject),
         as_of=as_of,
         view=view_level(viewer, subject),
         groups=groups,
-        grades=grades_for(session, subject_id=subject_id, as_of=as_of, viewer=viewer),
+        grades=grade_views(results),
         counts=counts,
         sections=sections_for(session, subject=subject, as_of=as_of, viewer=viewer),
         merged_from=merged_from,
         merged_ids=sorted(session.scalars(select(Subject.id).where(Subject.merged_into == subject_id))),
     )
+    archive._grade_results = results  # the one read the console page's grade cards reuse
+    return archive
 
 
 def sections_for(
@@ -315,29 +318,34 @@ def _latest_grades() -> Callable[..., Any] | None:
     return latest_grades
 
 
-def grades_for(
+def grade_results(
     session: Session, *, subject_id: str, as_of: dt.date, viewer: Viewer | None = None
-) -> list[GradeView]:
-    """Latest grades from the evaluation domain, when that domain is installed; each says whether the
-    subject's records (as the viewer may see them) changed since (stale_since)."""
+) -> list[dict[str, Any]]:
+    """Latest grades from the evaluation domain as it gives them (evaluation.service.latest_grades: the
+    viewer's results only, a personal result read under a grant logged once per call), or [] when that
+    domain is not installed. Each says whether the subject's records (as the viewer may see them)
+    changed since (stale_since)."""
     latest_grades = _latest_grades()
     if latest_grades is None:
         return []
-    out = []
-    for g in latest_grades(session, subject_id, as_of, viewer):
-        out.append(
-            GradeView(
-                model=str(g.get("model_name_zh") or g.get("model_id") or ""),
-                model_id=str(g.get("model_id") or ""),
-                grade=str(g.get("grade") or ""),
-                grade_label=g.get("grade_label_zh"),
-                score=g.get("score"),
-                as_of=g.get("as_of"),
-                reasons=[_reason_text(r) for r in g.get("reasons") or []],
-                stale_since=g.get("stale_since"),
-            )
+    return list(latest_grades(session, subject_id, as_of, viewer))
+
+
+def grade_views(results: list[dict[str, Any]]) -> list[GradeView]:
+    """The archive's shape of `grade_results`."""
+    return [
+        GradeView(
+            model=str(g.get("model_name_zh") or g.get("model_id") or ""),
+            model_id=str(g.get("model_id") or ""),
+            grade=str(g.get("grade") or ""),
+            grade_label=g.get("grade_label_zh"),
+            score=g.get("score"),
+            as_of=g.get("as_of"),
+            reasons=[_reason_text(r) for r in g.get("reasons") or []],
+            stale_since=g.get("stale_since"),
         )
-    return out
+        for g in results
+    ]
 
 
 def _reason_text(reason: Any) -> str:

@@ -16,7 +16,6 @@ Then per type: `code` drops all whitespace and upper-cases ASCII; `date` → YYY
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 import unicodedata
@@ -27,6 +26,15 @@ from typing import Any
 
 from xinyong.catalogue.schemas import CATEGORY_SEPARATORS, FieldSpec, KindSpec
 from xinyong.ingest.irregular import ACCEPTED_IRREGULAR
+from xinyong.records.identity import (  # noqa: F401 (re-export)
+    NUMERIC_TYPES,
+    canonical_record,
+    content_id,
+    fields_json,
+    json_string,
+    parse_decimal,
+    record_id,
+)
 from xinyong.subjects.identifiers import (
     DOCUMENT_TYPES,
     check_citizen_id,
@@ -49,7 +57,6 @@ DATE_RE = re.compile(
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 EXCEL_SERIAL_RE = re.compile(r"^(\d{5})(?:\.0+)?$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug folded in)
-DECIMAL_RE = re.compile(r"^\d+(\.\d+)?$")
 INTEGER_RE = re.compile(r"^[+-]?\d{1,15}$")
 MIN_YEAR, MAX_YEAR = 1900, 2100
 # A validity end that means "no end" (有效期至 长期 / 永久 / 9999-12-31): stored as missing.
@@ -134,22 +141,6 @@ def parse_date(text: str) -> tuple[str | None, str | None]:
         return dt.date(y, mo, d).isoformat(), None
     except ValueError:
         return None, "date_impossible"
-
-
-def parse_decimal(text: str) -> tuple[str | None, str | None]:
-    """Canonical decimal text: "1,234.50" → "1234.5", "007" → "7"; negatives are rejected."""
-    plain = text.replace(",", "").replace(" ", "")
-    if plain.startswith("+"):
-        plain = plain[1:]
-    if not DECIMAL_RE.match(plain):
-        return None, "negative" if plain.startswith("-") and DECIMAL_RE.match(plain[1:]) else "decimal"
-    whole, _, frac = plain.partition(".")
-    whole = whole.lstrip("0") or "0"
-    frac = frac.rstrip("0")
-    if len((whole.lstrip("0") + frac).lstrip("0")) > 15:
-        # More than a float holds exactly; 15 keeps the canonical text recoverable from storage.
-        return None, "decimal_digits"
-    return (f"{whole}.{frac}" if frac else whole), None
 
 
 # Money units (docs/ingest.md "Amounts"): a value given in one is stored in the field's catalogue unit.
@@ -414,8 +405,6 @@ def validate_row(
 
 # --- from validated values to a record ---------------------------------------------------------
 
-NUMERIC_TYPES = ("decimal", "integer")
-
 
 def subject_of(spec: KindSpec, values: Mapping[str, str]) -> dict[str, Any]:
     """Subject columns of a validated row. The primary identifier is the USCC, else the local code,
@@ -461,51 +450,6 @@ _SUBJECT_EXTRA = {
     "legal_rep_id_type",
     "legal_rep_id_number",
 }
-
-
-def json_string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
-def fields_json(spec: KindSpec, fields: Mapping[str, str]) -> str:
-    """Canonical JSON of the fields: keys sorted, no whitespace, UTF-8 kept, decimal/integer
-    fields as JSON numbers (their canonical text), everything else as strings."""
-    types = {f.name: f.type for f in spec.fields}
-    parts = [
-        f"{json_string(k)}:{v if types.get(k) in NUMERIC_TYPES else json_string(v)}"
-        for k, v in sorted(fields.items())
-    ]
-    return "{" + ",".join(parts) + "}"
-
-
-def number_text(value: float | int) -> str:
-    """Canonical decimal text of a number read back from storage (inverse of parse_decimal)."""
-    if isinstance(value, int):
-        return str(value)
-    text = format(Decimal(repr(value)), "f")
-    return parse_decimal(text)[0] or text
-
-
-def content_id(spec: KindSpec, source: str, subject_id: str, fields: Mapping[str, object]) -> str:
-    """Recompute a stored record's id from its columns (fields as read back from the store), so a
-    verifier can check that a record's content still matches the id the transparency log holds."""
-    text = {
-        k: number_text(v) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
-        for k, v in fields.items()
-    }
-    return record_id(canonical_record(spec.id, source, subject_id, fields_json(spec, text)))
-
-
-def canonical_record(kind: str, source: str, subject_id: str, fields_text: str) -> str:
-    """{"fields":{…},"kind":…,"source":…,"subject":…} — sorted keys, compact. Its sha256 is Record.id."""
-    return (
-        f'{{"fields":{fields_text},"kind":{json_string(kind)},"source":{json_string(source)},'
-        f'"subject":{json_string(subject_id)}}}'
-    )
-
-
-def record_id(canonical: str) -> str:
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 SEVERITY_RANK = {"minor": 0, "general": 1, "serious": 2}

@@ -1273,7 +1273,7 @@ def _content_matches_id(row: Mapping[str, object]) -> bool | None:
     row and compare it with the row's content_id (None when the kind is not in the catalogue, so
     the check does not apply)."""
     from xinyong.catalogue.service import load_catalogue
-    from xinyong.ingest.normalise import content_id
+    from xinyong.records.identity import content_id
 
     spec = load_catalogue().kinds.get(str(row["kind"]))
     if spec is None:

@@ -93,7 +93,6 @@ class Card:
     negative: list[CardRecord] = field(default_factory=list)
     grades: list[GradeView] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    lists: list[dict[str, Any]] = field(default_factory=list)  # public credit lists in force (xinyong.lists)
     sections: list[dict[str, Any]] = field(default_factory=list)  # blocks of CARD_SECTIONS modules
 
 
@@ -256,18 +255,18 @@ def build_card(conn: Connection, *, subject_id: str, as_of: dt.date, with_grades
     card.positive.sort(key=lambda r: kind_order(r.kind))
     if with_grades and subject.graded:
         card.grades = card_grades(conn, subject_id=subject_id, as_of=as_of)
-    from xinyong.lists.service import card_lists
-
-    card.lists = card_lists(conn, subject_id=subject_id, as_of=as_of)
     card.sections = card_sections(conn, subject_id=subject_id, as_of=as_of)
     return card
 
 
 # Modules that add a block to the public card (a registration list, so this lower domain never imports a
 # higher one). Each defines `card_section(conn, *, subject_id, as_of) -> dict | None` ({id, title_zh,
-# title_en, items: [{label, value, note}], href, href_label}); it decides what the public may see.
+# title_en, items: [{label, value, note}], href, href_label}); it decides what the public may see. A block
+# with a `template` key is drawn by that template (the domain's own, beside its code) instead of the
+# generic list; blocks appear in this order, between the grades and the records.
 CARD_SECTIONS: list[str] = [
-    "xinyong.incentives.sections",
+    "xinyong.lists.sections",  # public credit lists in force (信用名单)
+    "xinyong.incentives.sections",  # granted 信易+ scenarios
 ]
 
 

@@ -13,8 +13,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from xinyong.pdfkit import CJK_FONT, pdf_text, register_fonts
 from xinyong.public.qr import card_url, qr_png
-from xinyong.reports.pdfkit import CJK_FONT, pdf_text, register_fonts
 
 COLS, ROWS = 3, 4
 MARGIN_X, MARGIN_Y = 12 * mm, 12 * mm

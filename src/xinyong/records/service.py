@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong.catalogue.service import load_catalogue
-from xinyong.ingest.normalise import content_id
+from xinyong.records.identity import content_id
 from xinyong.records.models import Record, RecordVersion
 
 VERSION_CONTENT = (

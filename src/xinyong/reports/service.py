@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
 from xinyong import clock
@@ -31,9 +31,9 @@ from xinyong.archive.schemas import (
 )
 from xinyong.console.labels import date_notes, field_value, grade_text, label
 from xinyong.disclosure.policy import Viewer
-from xinyong.public.qr import card_url
+from xinyong.pdfkit import CJK_FONT, para, para_lines, register_fonts, style
+from xinyong.public.qr import card_url, qr_png
 from xinyong.reports.models import IssuedReport
-from xinyong.reports.pdfkit import CJK_FONT, para, para_lines, qr_image, register_fonts, style
 
 # Who issues the report and what it is for (出具机构, 用途, 有效期): printed on every report.
 ISSUER = "xinyong 公共信用信息平台（天津市“信用赋能 创新发展”试点）"
@@ -50,6 +50,11 @@ PURPOSE_EN = (
 # A report is valid (and verifies) for this many days after the (local) day it was issued. A bank
 # keeps a report for a loan file for about a quarter; after that the holder asks for a fresh one.
 VALID_DAYS = 90
+
+
+def qr_image(url: str, size_pt: float) -> Image:
+    """The QR code of the public card, drawn into the report."""
+    return Image(io.BytesIO(qr_png(url, scale=6)), width=size_pt, height=size_pt)
 
 
 def HEADING():  # noqa: ANN201, N802 - a style factory named like the style

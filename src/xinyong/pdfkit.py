@@ -1,4 +1,5 @@
-"""Small shared PDF helpers on ReportLab.
+"""Small shared PDF helpers on ReportLab (the credit report, the sticker sheets …). A kernel module: it
+imports no domain, so any domain that draws a PDF may use it (docs/architecture.md).
 
 Every PDF embeds (a subset of) one open font, WenQuanYi Micro Hei (文泉驿微米黑; Apache-2.0 or GPLv3
 with the font exception; OS/2 fsType 8, embedding allowed), shipped as a TrueType collection by the
@@ -10,7 +11,6 @@ the viewer's own CJK fonts or poppler-data. The font has Latin glyphs too, so it
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -19,9 +19,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Image, Paragraph
-
-from xinyong.public.qr import qr_png
+from reportlab.platypus import Paragraph
 
 CJK_FONT = "WenQuanYiMicroHei"
 
@@ -67,7 +65,3 @@ def para(text: object, st: ParagraphStyle) -> Paragraph:
 def para_lines(lines: list[object], st: ParagraphStyle) -> Paragraph:
     """Several lines of untrusted text in one paragraph, each escaped, joined by line breaks."""
     return Paragraph("<br/>".join(escape(pdf_text(x)) for x in lines), st)
-
-
-def qr_image(url: str, size_pt: float) -> Image:
-    return Image(io.BytesIO(qr_png(url, scale=6)), width=size_pt, height=size_pt)
