@@ -47,7 +47,12 @@ def inbox_read(item_id: RowId, db: Db, viewer: Anyone):
 
 @router.get("/webhooks", response_class=HTMLResponse)
 def webhooks_page(
-    request: Request, db: Db, viewer: Officer, error: str | None = None, secret: str | None = None
+    request: Request,
+    db: Db,
+    viewer: Officer,
+    error: str | None = None,
+    secret: str | None = None,
+    secret_for: int | None = None,
 ):
     return render(
         request,
@@ -57,6 +62,7 @@ def webhooks_page(
         statuses=DELIVERY_STATUSES,
         error=error,
         secret=secret,
+        secret_for=secret_for,
         viewer=viewer,
     )
 
@@ -95,3 +101,44 @@ def webhooks_redeliver(request: Request, delivery_id: RowId, db: Db, viewer: Off
         response.status_code = 404 if exc.status == 404 else 409
         return response
     return RedirectResponse("/webhooks", status_code=303)
+
+
+@router.post("/webhooks/{endpoint_id}/disable", response_class=HTMLResponse)
+def webhooks_disable(
+    request: Request,
+    endpoint_id: RowId,
+    db: Db,
+    viewer: Officer,
+    reason: Annotated[str, Form(max_length=300)] = "",
+):
+    """Stop an endpoint (no new deliveries; queued ones become dead letters) — the webhook service."""
+    return _set_enabled(request, db, viewer, endpoint_id, enabled=False, reason=reason)
+
+
+@router.post("/webhooks/{endpoint_id}/enable", response_class=HTMLResponse)
+def webhooks_enable(request: Request, endpoint_id: RowId, db: Db, viewer: Officer):
+    return _set_enabled(request, db, viewer, endpoint_id, enabled=True)
+
+
+def _set_enabled(request: Request, db: Session, viewer: Viewer, endpoint_id: int, **change):  # noqa: ANN202
+    try:
+        service.set_enabled(db, endpoint_id=endpoint_id, **change, **_scope(viewer))
+    except service.NotifyError as exc:
+        db.rollback()
+        response = webhooks_page(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response.status_code = exc.status
+        return response
+    return RedirectResponse("/webhooks", status_code=303)
+
+
+@router.post("/webhooks/{endpoint_id}/rotate", response_class=HTMLResponse)
+def webhooks_rotate(request: Request, endpoint_id: RowId, db: Db, viewer: Officer):
+    """A new signing secret, shown once on the answer page (never listed again)."""
+    try:
+        ep = service.rotate_secret(db, endpoint_id=endpoint_id, **_scope(viewer))
+    except service.NotifyError as exc:
+        db.rollback()
+        response = webhooks_page(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response.status_code = exc.status
+        return response
+    return webhooks_page(request, db, viewer, secret=ep.secret, secret_for=ep.id)
