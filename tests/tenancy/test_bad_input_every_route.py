@@ -186,7 +186,7 @@ def test_bad_input_is_a_bilingual_4xx_naming_the_field_and_changes_nothing(world
         before = snapshot(world)
         client, csrf = world.clients[login]
         headers = {**(csrf if case.method in ("POST", "PUT", "PATCH", "DELETE") else {})}
-        if html:
+        if html and not request.get("data"):  # a console form post gets the page even without Accept
             headers["Accept"] = "text/html"
         kwargs = {
             k: v for k, v in request.items() if k in ("params", "json", "data", "files") and v is not None
