@@ -12,7 +12,10 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from xinyong.dates import FORMATS_EN, DateError, parse_date
 
 MAX_INT = 2_147_483_647
 
@@ -45,3 +48,23 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
 # A moment a client sends: with an offset it is converted to UTC; without one it is taken as UTC. The
 # store compares naive UTC, so an aware value must never reach it (it would fail the comparison).
 UtcDateTimeIn = Annotated[dt.datetime, AfterValidator(_naive_utc)]
+
+
+def _typed_date(value: object) -> object:
+    """A date a person typed (xinyong.dates: 2026-06-30, 2026年6月30日, 2026/6/30); '' → None. The
+    error names no field: the validation handler (console.errors) adds it from the location."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return value  # let pydantic answer for a number or a list
+    try:
+        return parse_date(value, field="date")
+    except DateError:
+        raise PydanticCustomError(
+            "xinyong_date", "malformed date '{value}', expected " + FORMATS_EN, {"value": value[:40]}
+        ) from None
+
+
+# A date a client sends (query parameter, form field or JSON field): the forms people type are accepted,
+# anything else is a 422 naming the field in Chinese and English. Empty → None (the caller's default).
+Day = Annotated[dt.date | None, BeforeValidator(_typed_date)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -26,7 +25,7 @@ from xinyong.accounts.schemas import (
     ViewerOut,
 )
 from xinyong.accounts.service import AccountError
-from xinyong.apitypes import Offset, RowId
+from xinyong.apitypes import Day, Offset, RowId
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -190,8 +189,8 @@ def access_log(
     db: Db,
     viewer: Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))],
     subject_id: str | None = None,
-    since: dt.date | None = Query(None, description="first day (YYYY-MM-DD)"),
-    until: dt.date | None = Query(None, description="last day (YYYY-MM-DD)"),
+    since: Annotated[Day, Query(description="first day (YYYY-MM-DD)")] = None,
+    until: Annotated[Day, Query(description="last day (YYYY-MM-DD)")] = None,
     limit: int = Query(200, ge=1, le=5000),
     offset: Offset = 0,
 ) -> list[AccessLogOut]:

@@ -7,7 +7,6 @@ shown once on a no-store page and never again.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from xinyong.accounts.deps import (
     require_console_role,
 )
 from xinyong.accounts.service import AccountError
-from xinyong.apitypes import RowId
+from xinyong.apitypes import Day, RowId
 from xinyong.console.templating import env, render
 from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
 
@@ -338,8 +337,8 @@ def access_log_page(
     db: Db,
     viewer: Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer"))],
     subject_id: str | None = None,
-    since: dt.date | None = Query(None),
-    until: dt.date | None = Query(None),
+    since: Annotated[Day, Query()] = None,
+    until: Annotated[Day, Query()] = None,
 ) -> Response:
     rows = service.list_access_log(
         db, viewer=viewer, subject_id=subject_id or None, since=since, until=until, limit=500

@@ -5,10 +5,11 @@ action (the message says why in Chinese and English)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
+
+from xinyong.dates import cli_day
 
 alerts_app = typer.Typer(help="Risk early warning / 信用风险预警", no_args_is_help=True)
 
@@ -23,20 +24,6 @@ def _engine():  # noqa: ANN202
 def _fail(exc) -> None:  # noqa: ANN001
     typer.echo(f"错误 error: {exc.zh} / {exc.en}", err=True)
     raise typer.Exit(1 if getattr(exc, "status", 400) == 404 else 2) from exc
-
-
-def _day(raw: str | None) -> dt.date:
-    from xinyong import clock
-
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 --as-of={raw}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD", err=True
-        )
-        raise typer.Exit(2) from None
 
 
 @alerts_app.command("watchlist")
@@ -111,7 +98,7 @@ def scan_cmd(
     from xinyong.alerts.service import AlertError, scan
     from xinyong.store.db import session_scope
 
-    day = _day(as_of)
+    day = cli_day(as_of)
     out = {}
     try:
         with session_scope(_engine()) as s:

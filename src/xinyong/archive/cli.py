@@ -7,13 +7,12 @@ access log (查询留痕) as user `cli`.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
 
-from xinyong import clock
 from xinyong.archive.service import SubjectNotFound, build_archive, list_subjects
+from xinyong.dates import cli_day
 from xinyong.disclosure.policy import OPERATOR
 
 subject_app = typer.Typer(
@@ -80,14 +79,7 @@ def subject_show(
     as_json: bool = typer.Option(False, "--json", help="print JSON instead of a summary"),
 ) -> None:
     """Show a subject's full archive as of a date / 查看信用档案（完整视图）."""
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
+    day = cli_day(as_of, "--as-of")
     from xinyong.accounts.deps import log_access
 
     with _session() as session:

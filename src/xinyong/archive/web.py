@@ -9,7 +9,7 @@ import datetime as dt
 from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
-from xinyong import clock
+from xinyong import clock, dates
 from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of
 from xinyong.archive.schemas import Archive
 from xinyong.archive.service import SubjectNotFound, build_archive
@@ -27,21 +27,11 @@ __all__ = [
 
 
 def parse_date(raw: str | None, *, field: str = "as_of", default: dt.date | None = None) -> dt.date:
-    """YYYY-MM-DD or 422 naming the field (in Chinese and English). Empty → default (today)."""
-    if raw is None or not raw.strip():
-        return default or clock.today()
+    """A date (xinyong.dates) or 422 naming the field (in Chinese and English). Empty → default (today)."""
     try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise HTTPException(
-            status_code=422,
-            detail={
-                "field": field,
-                "value": raw[:40],
-                "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / malformed date in `{field}`, "
-                "expected YYYY-MM-DD",
-            },
-        ) from None
+        return dates.parse_date(raw, field=field, default=default or clock.today())  # type: ignore[return-value]
+    except dates.DateError as exc:
+        raise HTTPException(status_code=422, detail={**exc.detail(), "value": exc.value}) from None
 
 
 def not_found(exc: SubjectNotFound) -> HTTPException:

@@ -9,13 +9,13 @@ may not see, exactly as for an unknown id.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from xinyong import clock
 from xinyong.accounts.deps import log_access, purpose_of, require_login, require_role
+from xinyong.apitypes import Day
 from xinyong.commitments import service, views
 from xinyong.commitments.models import STATES
 from xinyong.commitments.publish import PublishError, publish
@@ -55,7 +55,7 @@ def list_templates() -> list[dict[str, Any]]:
 def get_rates(
     request: Request,
     viewer: Login,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
     district_code: str | None = Query(None, description="only this district's pilots"),
 ) -> list[RateOut]:
     """Signing rate per pilot (签订率) as of a date, with the programme's target and whether it is met."""
@@ -70,7 +70,7 @@ def get_rates(
 def list_commitments(
     request: Request,
     viewer: Login,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
     subject_id: str | None = Query(None, max_length=24),
     pilot: str | None = Query(None, max_length=64),
     state: str | None = Query(None, description="signed | in_force | kept | breached | expired | withdrawn"),
@@ -139,7 +139,7 @@ def get_commitment(
     request: Request,
     commitment_id: str,
     viewer: Login,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ) -> CommitmentOut:
     """One commitment with its letter, its state as of the date and every step (who, when, why)."""
     with session_scope(_engine(request)) as s:

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from xinyong import clock
+from xinyong.dates import cli_day
 
 commitment_app = typer.Typer(help="Credit commitments / 信用承诺", no_args_is_help=True)
 
@@ -23,19 +24,6 @@ def _engine():  # noqa: ANN202
     from xinyong.store.db import make_engine
 
     return make_engine(get_settings().database_url)
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 {option}={raw}，应为 YYYY-MM-DD / malformed {option}, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
 
 
 def _dump(value: Any) -> None:
@@ -99,7 +87,7 @@ def sign_cmd(
     from xinyong.store.db import session_scope
 
     engine = _engine()
-    day = _day(signed_on, "--signed-on") if signed_on else None
+    day = cli_day(signed_on, "--signed-on") if signed_on else None
     with session_scope(engine) as s:
         try:
             cid = service.sign(
@@ -134,7 +122,7 @@ def step_cmd(
     from xinyong.store.db import session_scope
 
     engine = _engine()
-    day = _day(effective, "--effective")
+    day = cli_day(effective, "--effective")
     with session_scope(engine) as s:
         try:
             service.record_step(
@@ -157,7 +145,7 @@ def show_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """One commitment, its state as of a date and its steps / 查看承诺."""
-    _show(_engine(), commitment_id, _day(as_of, "--as-of"), as_json)
+    _show(_engine(), commitment_id, cli_day(as_of, "--as-of"), as_json)
 
 
 @commitment_app.command("list")
@@ -180,7 +168,7 @@ def list_cmd(
     if state is not None and state not in STATES:
         typer.echo(f"未知状态 {state} / unknown state {state!r}; one of {', '.join(STATES)}", err=True)
         raise typer.Exit(2)
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with session_scope(_engine()) as s:
         rows = views.listing(
             s, OPERATOR, as_of=day, subject_id=subject_id, pilot=pilot, state=state, limit=limit
@@ -204,7 +192,7 @@ def rates_cmd(
     from xinyong.commitments.rates import signing_rates
     from xinyong.store.db import session_scope
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with session_scope(_engine()) as s:
         rows = signing_rates(s, as_of=day, district_code=district)
     if as_json:
@@ -229,7 +217,7 @@ def expire_cmd(
     from xinyong.store.db import session_scope
 
     engine = _engine()
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with session_scope(engine) as s:
         ids = service.expire_due(s, as_of=day)
     if ids:
@@ -249,7 +237,7 @@ def publish_cmd(
     from xinyong.commitments.publish import PublishError, publish
 
     try:
-        out = publish(_engine(), as_of=_day(as_of, "--as-of"))
+        out = publish(_engine(), as_of=cli_day(as_of, "--as-of"))
     except PublishError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None

@@ -12,7 +12,6 @@ Writes go through the service (then publish.publish), exactly as the API's.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from sqlalchemy import or_, select
 
 from xinyong import clock
 from xinyong.accounts.deps import log_access, purpose_of, require_console_role
+from xinyong.apitypes import Day
 from xinyong.commitments import service, views
 from xinyong.commitments.letters import templates_for
 from xinyong.commitments.models import STATES
@@ -41,17 +41,6 @@ Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 
 def _engine(request: Request):  # noqa: ANN202
     return request.app.state.engine
-
-
-def _day(raw: str | None) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise HTTPException(
-            422, detail=f"日期格式错误 as_of={raw}，应为 YYYY-MM-DD / malformed as_of"
-        ) from None
 
 
 @router.get("/commitments/sign", response_class=HTMLResponse)
@@ -120,9 +109,13 @@ def sign_submit(
 
 
 @router.get("/commitments/rates", response_class=HTMLResponse)
-def rates_page(request: Request, viewer: Anyone, as_of: str | None = Query(None, max_length=10)) -> Response:
+def rates_page(
+    request: Request,
+    viewer: Anyone,
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
+) -> Response:
     """Signing rate per pilot (签订率), live, with each programme's target."""
-    day = _day(as_of)
+    day = as_of or clock.today()
     with session_scope(_engine(request)) as s:
         rows = signing_rates(
             s, as_of=day, district_code=viewer.district_code if viewer.role == "district_officer" else None
@@ -134,13 +127,13 @@ def rates_page(request: Request, viewer: Anyone, as_of: str | None = Query(None,
 def officer_page(
     request: Request,
     viewer: Officer,
-    as_of: str | None = Query(None, max_length=10),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
     state: str | None = Query(None, max_length=16),
     pilot: str | None = Query(None, max_length=64),
     message: str | None = Query(None, max_length=200),
 ) -> Response:
     """Commitments in the officer's scope and the paper-signature form."""
-    day = _day(as_of)
+    day = as_of or clock.today()
     with session_scope(_engine(request)) as s:
         rows = views.listing(
             s, viewer, as_of=day, state=state if state in STATES else None, pilot=pilot or None
@@ -165,7 +158,7 @@ def paper_submit(
     viewer: Officer,
     subject: Annotated[str, Form(max_length=24)] = "",
     template_id: Annotated[str, Form(max_length=64)] = "",
-    signed_on: Annotated[str, Form(max_length=10)] = "",
+    signed_on: Annotated[Day, Form()] = None,
     paper_ref: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Record a paper signature for a subject (by id or USCC) of the officer's district."""
@@ -182,7 +175,7 @@ def paper_submit(
                 actor=viewer.label,
                 channel="paper",
                 idempotency_key=None,
-                signed_on=_day(signed_on) if signed_on else None,
+                signed_on=signed_on,
                 paper_ref=paper_ref or None,
             )
         except service.CommitmentError as exc:
@@ -194,10 +187,13 @@ def paper_submit(
 
 @router.get("/commitments/{commitment_id}", response_class=HTMLResponse)
 def detail_page(
-    request: Request, commitment_id: str, viewer: Member, as_of: str | None = Query(None, max_length=10)
+    request: Request,
+    commitment_id: str,
+    viewer: Member,
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ) -> Response:
     """One commitment: the letter as signed, its state as of the date and every step."""
-    day = _day(as_of)
+    day = as_of or clock.today()
     with session_scope(_engine(request)) as s:
         try:
             row = views.visible(s, viewer, commitment_id)
@@ -220,7 +216,7 @@ def step_submit(
     viewer: Member,
     event: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
-    effective_on: Annotated[str, Form(max_length=10)] = "",
+    effective_on: Annotated[Day, Form()] = None,
 ) -> Response:
     """Record kept / breached / expired / withdrawn (a subject: withdraw its own only)."""
     with session_scope(_engine(request)) as s:
@@ -237,7 +233,7 @@ def step_submit(
                 event=event,
                 actor=viewer.label,
                 reason=reason,
-                effective_on=_day(effective_on) if effective_on else clock.today(),
+                effective_on=effective_on or clock.today(),
             )
         except service.CommitmentError as exc:
             raise HTTPException(409, detail=str(exc)) from exc

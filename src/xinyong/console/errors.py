@@ -14,13 +14,15 @@ import re
 import secrets
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xinyong.console.templating import env
+from xinyong.dates import FORMATS_EN, FORMATS_ZH
 
 log = logging.getLogger("xinyong.errors")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -58,6 +60,83 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
+_WHERE = ("query", "path", "body", "header", "cookie")
+_DATE_TYPES = {
+    "xinyong_date",
+    "date_parsing",
+    "date_from_datetime_parsing",
+    "date_from_datetime_inexact",
+    "date_type",
+}
+_INT_TYPES = {"int_parsing", "int_type", "int_from_float", "int_parsing_size"}
+
+
+def _reason(err: dict) -> tuple[str, str]:
+    """(Chinese, English) reason of one pydantic validation error, without the field."""
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    given = str(err.get("input", ""))[:40]
+    if kind in _DATE_TYPES:
+        return f"日期格式错误“{given}”，应为 {FORMATS_ZH}", f"malformed date {given!r}, expected {FORMATS_EN}"
+    if kind in _INT_TYPES:
+        return f"应为整数，收到“{given}”", f"must be a whole number, got {given!r}"
+    bounds = {
+        "greater_than_equal": ("不能小于 {ge}", "must be at least {ge}"),
+        "greater_than": ("必须大于 {gt}", "must be greater than {gt}"),
+        "less_than_equal": ("不能大于 {le}", "must be at most {le}"),
+        "less_than": ("必须小于 {lt}", "must be less than {lt}"),
+        "string_too_long": ("最多 {max_length} 个字符", "at most {max_length} characters"),
+        "string_too_short": ("至少 {min_length} 个字符", "at least {min_length} characters"),
+        "too_long": ("最多 {max_length} 项", "at most {max_length} items"),
+        "literal_error": ("应为以下之一：{expected}", "must be one of {expected}"),
+        "enum": ("应为以下之一：{expected}", "must be one of {expected}"),
+        "string_pattern_mismatch": ("格式不符合要求", "does not match the expected format"),
+    }
+    if kind in bounds:
+        zh, en = bounds[kind]
+        return zh.format(**ctx), en.format(**ctx)
+    simple = {
+        "missing": ("必填项未填写", "required"),
+        "float_parsing": ("应为数字", "must be a number"),
+        "bool_parsing": ("应为是或否（true/false）", "must be true or false"),
+        "datetime_parsing": ("日期时间格式错误，应为 YYYY-MM-DDTHH:MM:SS", "malformed date-time"),
+        "datetime_from_date_parsing": ("日期时间格式错误，应为 YYYY-MM-DDTHH:MM:SS", "malformed date-time"),
+        "json_invalid": ("JSON 格式错误", "malformed JSON"),
+    }
+    if kind in simple:
+        return simple[kind]
+    return "输入无效", str(err.get("msg", "invalid input"))
+
+
+def bilingual_errors(errors: list | tuple) -> list[dict]:
+    """FastAPI's validation errors, each with `field` and a Chinese and an English message naming it
+    (the domains' error shape `{"field", "zh", "en"}`; `loc`, `msg`, `type` stay for API clients)."""
+    out = []
+    for err in errors:
+        item = dict(err) if isinstance(err, dict) else {"msg": str(err), "loc": ()}
+        loc = [str(p) for p in item.get("loc", ()) if p not in _WHERE]
+        field = ".".join(loc) or "body"
+        zh, en = _reason(item)
+        item.update(field=field, zh=f"{field}：{zh}", en=f"{field}: {en}")
+        if isinstance(item.get("ctx"), dict):  # exceptions in ctx are not JSON
+            item["ctx"] = {
+                k: v if isinstance(v, str | int | float) else str(v) for k, v in item["ctx"].items()
+            }
+        out.append(item)
+    return out
+
+
+def is_console_form(request: Request) -> bool:
+    """A console form post or htmx call (not the API): its errors are shown as a page, never JSON."""
+    if request.url.path.startswith("/api/"):
+        return False
+    kind = request.headers.get("content-type", "")
+    return (
+        request.headers.get("hx-request") == "true"
+        or kind.startswith("application/x-www-form-urlencoded")
+        or kind.startswith("multipart/form-data")
+    )
+
+
 def _detail_text(detail: object) -> list[str]:
     """An exception's detail as lines: a string, a {zh, en} dict, or FastAPI's validation errors."""
     if detail is None:
@@ -70,7 +149,9 @@ def _detail_text(detail: object) -> list[str]:
     if isinstance(detail, list | tuple):
         lines = []
         for item in detail:
-            if isinstance(item, dict) and "msg" in item:
+            if isinstance(item, dict) and "zh" in item and "en" in item:
+                lines.append(f"{item['zh']} / {item['en']}")
+            elif isinstance(item, dict) and "msg" in item:
                 where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
                 lines.append(f"参数 {where}：{item['msg']}" if where else str(item["msg"]))
             else:
@@ -110,11 +191,16 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        if wants_html(request):
-            return error_page(request, 422, exc.errors())
-        response = await request_validation_exception_handler(request, exc)
-        response.headers[REQUEST_ID_HEADER] = request_id(request)
-        return response
+        """Malformed input: 422 naming each field in Chinese and English — the error page for a
+        browser or a console form post (nothing ran, so nothing changed), JSON for the API."""
+        errors = bilingual_errors(exc.errors())
+        if wants_html(request) or is_console_form(request):
+            return error_page(request, 422, errors)
+        return JSONResponse(
+            {"detail": jsonable_encoder(errors)},
+            status_code=422,
+            headers={REQUEST_ID_HEADER: request_id(request)},
+        )
 
     @app.exception_handler(sa_exc.DataError)
     async def refused_value(request: Request, exc: sa_exc.DataError) -> Response:

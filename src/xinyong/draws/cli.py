@@ -6,13 +6,12 @@ match, or a draw that failed for a shortfall; 2 malformed input (messages in Chi
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 draw_app = typer.Typer(help="Random inspections (双随机、一公开) / 随机抽查", no_args_is_help=True)
 inspector_app = typer.Typer(help="Inspector roster / 执法检查人员名录库", no_args_is_help=True)
@@ -29,19 +28,6 @@ def _session():  # noqa: ANN202 - context manager
     from xinyong.store.db import session_scope
 
     return session_scope(_engine())
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 {option}={raw}，应为 YYYY-MM-DD / malformed {option}, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
 
 
 def _fail(exc: Exception, code: int) -> typer.Exit:
@@ -128,7 +114,7 @@ def draw_commit(
 
     try:
         with _session() as s:
-            d = commit_draw(s, plan_id=plan_id, as_of=_day(as_of, "--as-of"), actor=actor)
+            d = commit_draw(s, plan_id=plan_id, as_of=cli_day(as_of, "--as-of"), actor=actor)
             out = {
                 "draw_id": d.id,
                 "pool_digest": d.pool_digest,
@@ -237,7 +223,7 @@ def draw_result(
             draw_id=draw_id,
             subject_id=subject_id,
             result=result,
-            inspection_date=_day(date, "--date"),
+            inspection_date=cli_day(date, "--date"),
             findings=findings,
             actor=actor,
         )

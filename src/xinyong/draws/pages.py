@@ -14,7 +14,6 @@ the city administrator sees all.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_record, present_subject, record_filter
 from xinyong.draws import service
@@ -170,7 +170,7 @@ def draws_commit(
     request: Request,
     plan_id: str,
     viewer: Officer,
-    as_of: Annotated[str, Form(max_length=10)] = "",
+    as_of: Annotated[Day, Form()] = None,
     session: Session = Depends(db_session),
 ) -> Response:
     """Freeze the pool and publish the commitment; then go to the draw page."""
@@ -179,7 +179,7 @@ def draws_commit(
     if plan is None or (district is not None and plan.district_code != district):
         raise HTTPException(404, detail=f"抽查计划不存在 / plan not found: {plan_id}")
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
+        day = as_of or clock.today()
         draw = service.commit_draw(session, plan_id=plan.id, as_of=day, actor=viewer.username or viewer.role)
         session.commit()
     except ValueError as exc:  # DrawError is a ValueError, so is a malformed date
@@ -315,7 +315,7 @@ def draw_result(
     viewer: Officer,
     subject_id: Annotated[str, Form(max_length=24)] = "",
     result: Annotated[str, Form(max_length=16)] = "",
-    inspection_date: Annotated[str, Form(max_length=10)] = "",
+    inspection_date: Annotated[Day, Form()] = None,
     findings: Annotated[str, Form(max_length=2000)] = "",
     session: Session = Depends(db_session),
 ) -> Response:
@@ -325,7 +325,7 @@ def draw_result(
     except service.DrawError:
         raise _not_found(draw_id) from None
     try:
-        day = dt.date.fromisoformat(inspection_date) if inspection_date else clock.today()
+        day = inspection_date or clock.today()
         service.enter_result(
             request.app.state.engine,
             draw_id=draw_id,

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_login
+from xinyong.dates import DateError, day_or_today
 from xinyong.disclosure.policy import Viewer, subject_filter
 from xinyong.evaluation import privacy, service
 from xinyong.subjects.models import Subject
@@ -20,19 +20,11 @@ router = APIRouter(prefix="/api/v1", tags=["evaluation"])
 
 
 def parse_day(raw: str | None, field: str = "as_of") -> dt.date:
-    if raw is None or not raw.strip():
-        return clock.today()
+    """xinyong.dates' parser (today when empty); a 422 naming the field, in Chinese and English."""
     try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise HTTPException(
-            422,
-            detail={
-                "field": field,
-                "message": f"日期格式错误，应为 YYYY-MM-DD：{field} / "
-                f"malformed date in `{field}`, expected YYYY-MM-DD",
-            },
-        ) from None
+        return day_or_today(raw, field=field)
+    except DateError as exc:
+        raise HTTPException(422, detail=exc.detail()) from None
 
 
 def visible_subject(session: Session, viewer: Viewer, subject_id: str) -> Subject:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xinyong.dates import DateError, parse_date
 from xinyong.evaluation.schemas import SpecError
 
 model_app = typer.Typer(help="Credit models / 信用评价模型", no_args_is_help=True)
@@ -20,9 +21,9 @@ console = Console()
 
 def _date(value: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value} / 日期格式应为 YYYY-MM-DD") from None
+        return parse_date(value, field="date")
+    except DateError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def _engine():  # noqa: ANN202 - SQLAlchemy engine

@@ -8,7 +8,7 @@ import json
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 fin_app = typer.Typer(help="信易贷 matching: needs, whitelists, banks / 信易贷", no_args_is_help=True)
 
@@ -88,17 +88,12 @@ def whitelist_cmd(
     as_of: str = typer.Option(None, "--as-of"),
 ) -> None:
     """Build a whitelist from a rule; prints the proposed subjects / 生成白名单."""
-    import datetime as dt
 
     from xinyong.disclosure.policy import OPERATOR
     from xinyong.financing import service as fin
     from xinyong.incentives.errors import IncentiveError
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
-    except ValueError:
-        typer.echo("日期格式错误 / malformed --as-of", err=True)
-        raise typer.Exit(2) from None
+    day = cli_day(as_of, "--as-of")
     with _session() as s:
         try:
             _, proposed = fin.create_whitelist(

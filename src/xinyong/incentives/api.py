@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of, require_role
+from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer, full_archive, subject_visible
 from xinyong.incentives import person, service
 from xinyong.incentives.errors import IncentiveError
@@ -67,7 +68,7 @@ def get_benefits(
     request: Request,
     subject_id: str,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today (Beijing)"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today (Beijing)")] = None,
 ) -> dict[str, Any]:
     """信易+ benefits of a subject: {"granted": [...], "refused": [{"scenario", "reasons", "would_qualify_if"}]}
     (refused only for the subject and officers)."""
@@ -155,7 +156,7 @@ def get_person_score(
     request: Request,
     subject_id: str,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today (Beijing)"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today (Beijing)")] = None,
 ) -> dict[str, Any]:
     """The individual credit score with reasons and what would raise it: the person, or a user holding
     the person's live grant (logged). Anyone else: 404."""

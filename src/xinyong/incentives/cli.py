@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 scenario_app = typer.Typer(help="信易+ scenarios / 信易+场景", no_args_is_help=True)
 use_app = typer.Typer(help="Recorded benefit uses / 优惠使用登记", no_args_is_help=True)
@@ -27,19 +27,6 @@ def _session():  # noqa: ANN202 - context manager
     from xinyong.store.db import make_engine, session_scope
 
     return session_scope(make_engine(get_settings().database_url))
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 {option}={raw}，应为 YYYY-MM-DD / malformed {option}, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
 
 
 def _fail(exc) -> None:  # noqa: ANN001 - IncentiveError
@@ -66,7 +53,7 @@ def benefits_cmd(
     from xinyong.incentives.errors import IncentiveError
     from xinyong.subjects.models import Subject
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with _session() as s:
         subject = s.get(Subject, subject_id)
         hide = (
@@ -154,7 +141,7 @@ def use_record(
     except (ValueError, AssertionError):
         typer.echo("--detail 必须是 JSON 对象 / --detail must be a JSON object", err=True)
         raise typer.Exit(2) from None
-    day = _day(used_on, "--used-on") if used_on else None
+    day = cli_day(used_on, "--used-on") if used_on else None
     with _session() as s:
         try:
             use = service.record_benefit_use(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_console_role, require_person_login
+from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer, present_subject
 from xinyong.incentives import person, service
@@ -27,13 +28,6 @@ Person = Annotated[Viewer, Depends(require_console_role("subject"))]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
 
 
-def _day(raw: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw) if raw else clock.today()
-    except ValueError:
-        raise HTTPException(422, detail="日期格式错误 / malformed as_of") from None
-
-
 def _name(db: Session, viewer: Viewer, subject_id: str) -> str:
     """The subject's name as the viewer may see it (masked for a person unless it may see personal
     data); called after subject_benefits, which answered 404 for a subject the viewer may not know."""
@@ -43,9 +37,13 @@ def _name(db: Session, viewer: Viewer, subject_id: str) -> str:
 
 @router.get("/benefits/{subject_id}", response_class=HTMLResponse)
 def benefits_page(
-    request: Request, subject_id: str, db: Db, viewer: Console, as_of: str | None = Query(None, max_length=10)
+    request: Request,
+    subject_id: str,
+    db: Db,
+    viewer: Console,
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ):
-    day = _day(as_of)
+    day = as_of or clock.today()
     out = subject_benefits(db, viewer, subject_id, day, "page", "信易+激励查询")
     return render(
         request,
@@ -86,11 +84,11 @@ def bank_person_score(
     subject_id: str,
     db: Db,
     viewer: BankLogin,
-    as_of: str | None = Query(None, max_length=10),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ):
     """A person's score, reasons and what would raise it, under the bank login's live grant (the read
     is logged with the grant's purpose); 404 without one, exactly as for an unknown id."""
-    day = _day(as_of)
+    day = as_of or clock.today()
     try:
         report = person.score_report(db, subject_id=subject_id, as_of=day, viewer=viewer, surface="page")
     except IncentiveError as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, require_role
-from xinyong.apitypes import Index, PathIndex
+from xinyong.apitypes import Day, Index, PathIndex
 from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
 from xinyong.ledger.schemas import (
@@ -146,7 +147,7 @@ def get_record(
 @router.get(f"{API}/subjects/{{subject_id}}", response_model=list[SubjectProof])
 def get_subject(
     subject_id: str,
-    as_of: dt.date | None = Query(None, description="the day the public card shows (default: today)"),
+    as_of: Annotated[Day, Query(description="the day the public card shows (default: today)")] = None,
     limit: int = Query(40, ge=1, le=200),
     session: Session = Depends(_session),
     settings: Settings = Depends(_settings),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_role
-from xinyong.apitypes import RowId
+from xinyong.apitypes import Day, RowId
 from xinyong.disclosure.policy import Viewer, list_membership_visible, present_subject, subject_filter
 from xinyong.lists import service
 from xinyong.lists.models import ListCandidate, ListExit, ListMembership
@@ -234,7 +234,7 @@ def get_members(
     request: Request,
     list_id: str,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
     history: bool = Query(False, description="every membership ever, not only those in force"),
 ) -> list[MembershipOut]:
     """Members of a list as of a date, or its whole history (intervals are never deleted)."""
@@ -302,7 +302,7 @@ def post_sync(
     list_id: str,
     viewer: CityAdmin,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ) -> SyncOut:
     """Re-check the list's criteria as of a date (city only): automatic entries/exits, new candidates."""
     _list(list_id)
@@ -323,7 +323,7 @@ def get_subject_lists(
     request: Request,
     subject_id: str,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ) -> list[MembershipOut]:
     """A subject's list memberships with history, as far as the viewer may see them (404 like an unknown id)."""
     viewer = current_viewer(request)

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 list_app = typer.Typer(
     help="Credit lists: red, serious dishonesty, focus, whitelists / 信用名单", no_args_is_help=True
@@ -28,18 +28,6 @@ def _session():  # noqa: ANN202 - context manager
     from xinyong.store.db import make_engine, session_scope
 
     return session_scope(make_engine(get_settings().database_url))
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"错误 error: 日期格式错误 {option}={raw} / malformed {option}, expected YYYY-MM-DD", err=True
-        )
-        raise typer.Exit(2) from None
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -88,7 +76,7 @@ def list_sync(
     """Re-check list criteria as of a date: enter/exit automatic lists, queue candidates / 名单同步."""
     from xinyong.lists.service import ListError, sync, sync_all
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     try:
         with _session() as s:
             results = (
@@ -126,7 +114,7 @@ def list_members(
     """Members of a list as of a date (or its whole history) / 名单成员."""
     from xinyong.lists import service
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     try:
         service.get_list(list_id)
     except service.ListError as exc:
@@ -153,7 +141,7 @@ def list_subject(
     """Every list membership of one subject, with history / 主体的名单记录."""
     from xinyong.lists import service
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with _session() as s:
         rows = _membership_rows(s, service.history(s, subject_id=subject_id), day)
     _echo(
@@ -181,8 +169,8 @@ def list_enter(
     """Enter a subject by an officer's decision; refused without basis or reason / 人工列入."""
     from xinyong.lists import service
 
-    start_day = _day(start, "--start")
-    listed = _day(listed_on, "--listed-on") if listed_on else None
+    start_day = cli_day(start, "--start")
+    listed = cli_day(listed_on, "--listed-on") if listed_on else None
     try:
         with _session() as s:
             m = service.enter(
@@ -213,7 +201,7 @@ def list_exit(
     """End a membership by decision (early exit, error) / 移出名单."""
     from xinyong.lists import service
 
-    day = _day(on, "--on")
+    day = cli_day(on, "--on")
     try:
         with _session() as s:
             x = service.exit_membership(
@@ -262,7 +250,7 @@ def list_decide(
     if accept is None:
         typer.echo("错误 error: 须指定 --accept 或 --reject / give --accept or --reject", err=True)
         raise typer.Exit(2)
-    day = _day(start, "--start") if start else None
+    day = cli_day(start, "--start") if start else None
     try:
         with _session() as s:
             c = service.decide(

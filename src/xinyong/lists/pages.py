@@ -5,7 +5,6 @@ subjects; the disclosure policy decides what else it sees). Forms post back and 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import db_session, require_console_role
-from xinyong.apitypes import RowId
+from xinyong.apitypes import Day, RowId
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer, subject_filter
 from xinyong.lists import service
@@ -41,13 +40,6 @@ def _back(url: str, msg: str = "", error: str = "") -> RedirectResponse:
     sep = "&" if "?" in url else "?"
     tail = f"{sep}msg={quote(msg)}" if msg else (f"{sep}error={quote(error)}" if error else "")
     return RedirectResponse(url + tail, status_code=303)
-
-
-def _day(raw: str, default: dt.date) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else default
-    except ValueError:
-        return None
 
 
 def _pending(db: Session, viewer: Viewer, list_id: str | None = None) -> list[tuple[ListCandidate, Subject]]:
@@ -126,7 +118,7 @@ def list_page(
     list_id: str,
     viewer: Officer,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
     msg: str = "",
     error: str = "",
 ):
@@ -162,7 +154,7 @@ def list_enter(
     subject_id: Annotated[str, Form(max_length=24)] = "",
     basis: Annotated[str, Form(max_length=2000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
-    start_on: Annotated[str, Form(max_length=10)] = "",
+    start_on: Annotated[Day, Form()] = None,
 ):
     if list_id not in service.load_lists():
         raise HTTPException(404, detail=f"名单不存在 / no such list: {list_id}")
@@ -170,9 +162,7 @@ def list_enter(
     subject = db.scalar(select(Subject).where(Subject.id == subject_id.strip(), subject_filter(viewer)))
     if subject is None or not may_decide(viewer, subject):
         return _back(back, error=f"主体不存在或无权列入 / subject not found or not yours: {subject_id}")
-    start = _day(start_on, clock.today())
-    if start is None:
-        return _back(back, error="日期格式错误 / malformed date, expected YYYY-MM-DD")
+    start = start_on or clock.today()
     try:
         m = service.enter(
             db,
@@ -195,7 +185,7 @@ def list_exit(
     viewer: Officer,
     db: Db,
     reason: Annotated[str, Form(max_length=2000)] = "",
-    exit_on: Annotated[str, Form(max_length=10)] = "",
+    exit_on: Annotated[Day, Form()] = None,
 ):
     m = db.get(ListMembership, membership_id)
     subject = (
@@ -204,9 +194,7 @@ def list_exit(
     if m is None or subject is None or not may_decide(viewer, subject):
         raise HTTPException(404, detail=f"列入记录不存在 / membership not found: {membership_id}")
     back = f"/lists/{m.list_id}"
-    day = _day(exit_on, clock.today())
-    if day is None:
-        return _back(back, error="日期格式错误 / malformed date, expected YYYY-MM-DD")
+    day = exit_on or clock.today()
     try:
         service.exit_membership(
             db, membership_id=membership_id, exit_on=day, kind="decision", actor=viewer.label, reason=reason
@@ -221,13 +209,11 @@ def list_sync(
     list_id: str,
     viewer: Annotated[Viewer, Depends(require_console_role("city_admin"))],
     db: Db,
-    as_of: Annotated[str, Form(max_length=10)] = "",
+    as_of: Annotated[Day, Form()] = None,
 ):
     if list_id not in service.load_lists():
         raise HTTPException(404, detail=f"名单不存在 / no such list: {list_id}")
-    day = _day(as_of, clock.today())
-    if day is None:
-        return _back(f"/lists/{list_id}", error="日期格式错误 / malformed date, expected YYYY-MM-DD")
+    day = as_of or clock.today()
     r = service.sync(db, list_id=list_id, as_of=day, actor=viewer.label)
     return _back(
         f"/lists/{list_id}",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, get_auth, require_role
+from xinyong.apitypes import Day
 from xinyong.books import service as books
 from xinyong.books.service import BooksError, ConflictError
 from xinyong.disclosure.policy import Viewer, sees_personal_data, subject_visible
@@ -210,7 +211,7 @@ def get_patient(
     subject_id: str,
     db: Db,
     viewer: Viewer = Depends(current_viewer),
-    as_of: dt.date | None = Query(None),
+    as_of: Annotated[Day, Query()] = None,
 ):
     """A patient's line and monthly statements (the person, their district office, the city)."""
     personal_subject(db, viewer, subject_id)
@@ -224,7 +225,7 @@ def get_patient(
 def get_dashboard(
     db: Db,
     viewer: Viewer = Depends(require_role("city_admin", "district_officer")),
-    as_of: dt.date | None = Query(None),
+    as_of: Annotated[Day, Query()] = None,
     district: str | None = Query(None, max_length=6),
 ):
     """Credit-medical use of a district (a district office: its own; the city: any or all)."""

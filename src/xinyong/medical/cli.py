@@ -5,10 +5,11 @@ Exit 0 on success, 2 for malformed input or an unknown patient (message in Chine
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
+
+from xinyong.dates import cli_day
 
 medical_app = typer.Typer(help="Credit medical payment (东丽 信用就医) / 信用就医", no_args_is_help=True)
 
@@ -20,18 +21,6 @@ def _engine():  # noqa: ANN202
     return make_engine(get_settings().database_url)
 
 
-def _day(raw: str | None) -> dt.date:
-    from xinyong import clock
-
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo("日期格式错误，应为 YYYY-MM-DD / malformed date, expected YYYY-MM-DD", err=True)
-        raise typer.Exit(2) from None
-
-
 @medical_app.command("overdue")
 def overdue(
     as_of: str = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, Beijing)"),
@@ -40,7 +29,7 @@ def overdue(
     """Remind, suspend and report overdue statements as of a date / 逾期处理."""
     from xinyong.medical.service import process_overdue
 
-    counts = process_overdue(_engine(), as_of=_day(as_of))
+    counts = process_overdue(_engine(), as_of=cli_day(as_of))
     typer.echo(json.dumps(counts) if as_json else "  ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -57,7 +46,7 @@ def statement_cmd(
 
     try:
         with session_scope(_engine()) as s:
-            out = patient_view(s, subject_id, _day(as_of))
+            out = patient_view(s, subject_id, cli_day(as_of))
     except BooksError as exc:
         typer.echo(f"错误 error: {exc.zh} / {exc.en}", err=True)
         raise typer.Exit(2) from exc

@@ -46,9 +46,21 @@ def inbox_read(item_id: RowId, db: Db, viewer: Anyone):
 
 
 @router.get("/webhooks", response_class=HTMLResponse)
-def webhooks_page(
-    request: Request, db: Db, viewer: Officer, error: str | None = None, secret: str | None = None
-):
+def webhooks_page(request: Request, db: Db, viewer: Officer):
+    return _webhooks(request, db, viewer)
+
+
+def _webhooks(
+    request: Request,
+    db: Session,
+    viewer: Viewer,
+    *,
+    error: str | None = None,
+    secret: str | None = None,
+    secret_for: int | None = None,
+):  # noqa: ANN202
+    """The page; `secret` only on the answer that created or rotated it (never a query parameter: a
+    crafted link could otherwise show any text as "your secret")."""
     return render(
         request,
         "notify/webhooks.html",
@@ -57,6 +69,7 @@ def webhooks_page(
         statuses=DELIVERY_STATUSES,
         error=error,
         secret=secret,
+        secret_for=secret_for,
         viewer=viewer,
     )
 
@@ -80,10 +93,10 @@ def webhooks_add(
             timeout_seconds=timeout_seconds,
         )
     except service.NotifyError as exc:
-        response = webhooks_page(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response = _webhooks(request, db, viewer, error=f"{exc.zh} / {exc.en}")
         response.status_code = 422
         return response
-    return webhooks_page(request, db, viewer, secret=ep.secret)
+    return _webhooks(request, db, viewer, secret=ep.secret)
 
 
 @router.post("/webhooks/deliveries/{delivery_id}/redeliver", response_class=HTMLResponse)
@@ -91,7 +104,48 @@ def webhooks_redeliver(request: Request, delivery_id: RowId, db: Db, viewer: Off
     try:
         service.redeliver(db, delivery_id=delivery_id, **_scope(viewer))
     except service.NotifyError as exc:
-        response = webhooks_page(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response = _webhooks(request, db, viewer, error=f"{exc.zh} / {exc.en}")
         response.status_code = 404 if exc.status == 404 else 409
         return response
     return RedirectResponse("/webhooks", status_code=303)
+
+
+@router.post("/webhooks/{endpoint_id}/disable", response_class=HTMLResponse)
+def webhooks_disable(
+    request: Request,
+    endpoint_id: RowId,
+    db: Db,
+    viewer: Officer,
+    reason: Annotated[str, Form(max_length=300)] = "",
+):
+    """Stop an endpoint (no new deliveries; queued ones become dead letters) — the webhook service."""
+    return _set_enabled(request, db, viewer, endpoint_id, enabled=False, reason=reason)
+
+
+@router.post("/webhooks/{endpoint_id}/enable", response_class=HTMLResponse)
+def webhooks_enable(request: Request, endpoint_id: RowId, db: Db, viewer: Officer):
+    return _set_enabled(request, db, viewer, endpoint_id, enabled=True)
+
+
+def _set_enabled(request: Request, db: Session, viewer: Viewer, endpoint_id: int, **change):  # noqa: ANN202
+    try:
+        service.set_enabled(db, endpoint_id=endpoint_id, **change, **_scope(viewer))
+    except service.NotifyError as exc:
+        db.rollback()
+        response = _webhooks(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response.status_code = exc.status
+        return response
+    return RedirectResponse("/webhooks", status_code=303)
+
+
+@router.post("/webhooks/{endpoint_id}/rotate", response_class=HTMLResponse)
+def webhooks_rotate(request: Request, endpoint_id: RowId, db: Db, viewer: Officer):
+    """A new signing secret, shown once on the answer page (never listed again)."""
+    try:
+        ep = service.rotate_secret(db, endpoint_id=endpoint_id, **_scope(viewer))
+    except service.NotifyError as exc:
+        db.rollback()
+        response = _webhooks(request, db, viewer, error=f"{exc.zh} / {exc.en}")
+        response.status_code = exc.status
+        return response
+    return _webhooks(request, db, viewer, secret=ep.secret, secret_for=ep.id)

@@ -141,6 +141,24 @@ def set_enabled(
     return ep
 
 
+def rotate_secret(
+    session: Session,
+    *,
+    endpoint_id: int,
+    secret: str | None = None,
+    district_code: str | None = None,
+    city: bool = True,
+) -> WebhookEndpoint:
+    """Give an endpoint a new signing secret (generated unless given); the old one stops signing at
+    once, so deliveries sent from now on carry the new signature. Show the new secret once."""
+    if secret is not None and not secret.startswith("whsec_"):
+        raise NotifyError("签名密钥须以 whsec_ 开头", "secret must start with whsec_")
+    ep = _endpoint(session, endpoint_id, district_code, city)
+    ep.secret = secret or new_secret()
+    session.flush()
+    return ep
+
+
 # ------------------------------------------------------------------ dead letters
 
 

@@ -11,6 +11,8 @@ import json
 
 import typer
 
+from xinyong.dates import cli_day
+
 points_app = typer.Typer(help="Credit points (宝坻 villages, 红桥 firms) / 信用积分", no_args_is_help=True)
 
 
@@ -57,14 +59,13 @@ def hongqiao_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """红桥 half-year ranking and subsidies / 红桥守信企业半年排名."""
-    from xinyong import clock
     from xinyong.books.service import BooksError
     from xinyong.points import enterprise
     from xinyong.store.db import session_scope
 
     try:
         with session_scope(_engine()) as s:
-            day = dt.date.fromisoformat(on) if on else clock.today()
+            day = cli_day(on, "--on")
             out = (
                 enterprise.grant_subsidies(s, period=period, on=day)
                 if grant

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import db_session, log_access, purpose_of, require_role
+from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer
 from xinyong.records.models import Record
 from xinyong.repair import service
@@ -96,7 +97,7 @@ class WhenOut(BaseModel):
 def repair_when(
     severity: str = Query(..., description="minor | general | serious"),
     decided: dt.date = Query(..., description="decision date"),
-    as_of: dt.date | None = Query(None),
+    as_of: Annotated[Day, Query()] = None,
     domain: list[str] = Query([], description="penalty domains (fire-safety …)"),  # noqa: B008
 ) -> WhenOut:
     """Which rule set applies and when the minimum / maximum publicity end (public rule lookup)."""

@@ -6,27 +6,14 @@ why in Chinese and English). The CLI runs with the operator's rights.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import typer
 
 from xinyong import clock
+from xinyong.dates import cli_day
 
 repair_app = typer.Typer(help="Credit repair and objections / 信用修复与异议", no_args_is_help=True)
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 {option}={raw}，应为 YYYY-MM-DD / malformed {option}, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
 
 
 def _session():  # noqa: ANN202 - context manager
@@ -60,8 +47,8 @@ def when(
         p = periods(
             kind=kind,
             severity=severity,
-            decided=_day(decided, "--decided"),
-            as_of=_day(as_of, "--as-of"),
+            decided=cli_day(decided, "--decided"),
+            as_of=cli_day(as_of, "--as-of"),
             domains=domain,
         )
     except RepairRuleError as exc:
@@ -87,7 +74,7 @@ def deadline(
     from xinyong.repair.workdays import CalendarError, load_calendar
 
     try:
-        due = load_calendar().add_workdays(_day(received, "--received"), workdays)
+        due = load_calendar().add_workdays(cli_day(received, "--received"), workdays)
     except CalendarError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -108,7 +95,7 @@ def cases(
 
     with _session() as s:
         rows = service.list_cases(
-            s, as_of=_day(as_of, "--as-of"), district_code=district, open_only=open_only
+            s, as_of=cli_day(as_of, "--as-of"), district_code=district, open_only=open_only
         )
     if as_json:
         _out(rows)
@@ -136,7 +123,7 @@ def decide(
     """Decide a repair application or an objection / 审核修复申请或办结异议."""
     from xinyong.repair import service
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     now = clock.utcnow_naive()
     with _session() as s:
         try:
@@ -176,7 +163,7 @@ def guidance(
     from xinyong.repair import service
 
     with _session() as s:
-        rows = service.guidance_queue(s, as_of=_day(as_of, "--as-of"), district_code=district, days=days)
+        rows = service.guidance_queue(s, as_of=cli_day(as_of, "--as-of"), district_code=district, days=days)
     if as_json:
         _out(rows)
         return

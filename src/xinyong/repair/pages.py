@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile
 from xinyong import clock
 from xinyong.accounts.deps import log_access, purpose_of, require_console_role
 from xinyong.console.templating import render
+from xinyong.dates import DateError, day_or_today
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.records.models import Record
 from xinyong.repair import service
@@ -43,11 +44,10 @@ Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 
 
 def _as_of(request: Request) -> dt.date:
-    raw = request.query_params.get("as_of")
     try:
-        return dt.date.fromisoformat(raw) if raw else clock.today()
-    except ValueError:
-        raise HTTPException(422, detail="as_of 应为 YYYY-MM-DD / as_of must be YYYY-MM-DD") from None
+        return day_or_today(request.query_params.get("as_of"), field="as_of")
+    except DateError as exc:
+        raise HTTPException(422, detail=exc.detail()) from None
 
 
 def _back(path: str, *, msg: str = "", err: str = "") -> RedirectResponse:

@@ -8,13 +8,13 @@ subject, 2 bad input (malformed date, unwritable file).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import typer
 
 from xinyong import clock
+from xinyong.dates import cli_day
 
 
 def report(
@@ -33,14 +33,7 @@ def report(
     from xinyong.settings import get_settings
     from xinyong.store.db import make_engine, session_scope
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 --as-of={as_of}，应为 YYYY-MM-DD / malformed --as-of, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
+    day = cli_day(as_of, "--as-of")
     settings = get_settings()
     with session_scope(make_engine(settings.database_url)) as session:
         try:
@@ -78,12 +71,8 @@ def verify_cmd(
     from xinyong.settings import get_settings
     from xinyong.store.db import make_engine, session_scope
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-        on = dt.date.fromisoformat(today) if today else clock.today()
-    except ValueError:
-        typer.echo("日期格式错误，应为 YYYY-MM-DD / malformed date, expected YYYY-MM-DD", err=True)
-        raise typer.Exit(2) from None
+    day = cli_day(as_of, "--as-of") if as_of else None
+    on = cli_day(today, "--today")
     with session_scope(make_engine(get_settings().database_url)) as session:
         result = verify_report(session, number=number, today=on, subject_id=subject_id, as_of=day)
     if as_json:

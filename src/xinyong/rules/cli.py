@@ -6,7 +6,6 @@ gives the position and says why in Chinese and English).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import typer
 import yaml
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 rule_app = typer.Typer(help="Rules as data (CEL) / 规则", no_args_is_help=True)
 
@@ -126,10 +125,7 @@ def rule_eval(
     """Evaluate a rule for one subject as of a date / 对主体求值."""
     from xinyong.rules.service import RuleError, SubjectNotFound, evaluate
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
-    except ValueError as exc:
-        raise _fail(f"日期格式错误 --as-of={as_of} / malformed --as-of, expected YYYY-MM-DD") from exc
+    day = cli_day(as_of, "--as-of")
     path = Path(rule)
     try:
         with _session() as session:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import typer
 
+from xinyong.dates import DateError, parse_date
 from xinyong.scorecard.features import ScorecardError
 
 scorecard_app = typer.Typer(help="Learned scorecards / 学习型评分卡", no_args_is_help=True)
@@ -108,11 +108,9 @@ def train(
                     "training from the archive needs --as-of DATE (or give --csv PATH)",
                 )
             try:
-                day = dt.date.fromisoformat(as_of)
-            except ValueError:
-                raise ScorecardError(
-                    f"日期格式应为 YYYY-MM-DD：{as_of}", f"not a date (YYYY-MM-DD): {as_of}"
-                ) from None
+                day = parse_date(as_of, field="--as-of")
+            except DateError as exc:
+                raise ScorecardError(exc.zh, exc.en) from None
             from xinyong.scorecard.archive import train_archive
             from xinyong.store.db import make_engine
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import current_viewer, db_session, require_role
+from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer, record_filter, subject_filter
 from xinyong.records.models import Record
 from xinyong.status import service
@@ -79,7 +80,7 @@ def get_status(
     request: Request,
     record_id: str,
     db: Db,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD; default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD; default today")] = None,
 ) -> RecordStatusOut:
     """A record's status as of a date and its status events (记录状态与变更历史)."""
     day = as_of or clock.today()

@@ -11,7 +11,7 @@ import json
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 from xinyong.status.models import EVENTS, STATUSES
 
 status_app = typer.Typer(
@@ -24,19 +24,6 @@ def _session():  # noqa: ANN202 - context manager
     from xinyong.store.db import make_engine, session_scope
 
     return session_scope(make_engine(get_settings().database_url))
-
-
-def _day(raw: str | None, option: str) -> dt.date:
-    if not raw:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        typer.echo(
-            f"日期格式错误 {option}={raw}，应为 YYYY-MM-DD / malformed {option}, expected YYYY-MM-DD",
-            err=True,
-        )
-        raise typer.Exit(2) from None
 
 
 def _print(record_id: str, as_of: dt.date, status: str, events: list, as_json: bool) -> None:
@@ -83,7 +70,7 @@ def status_set(
     """Record a status decision about a record / 记录信用修复、异议、撤销或删除."""
     from xinyong.status import service
 
-    day = _day(effective, "--effective")
+    day = cli_day(effective, "--effective")
     with _session() as session:
         try:
             service.change_status(
@@ -108,7 +95,7 @@ def status_show(
     """A record's status as of a date and its history / 查看记录状态与变更历史."""
     from xinyong.status import service
 
-    day = _day(as_of, "--as-of")
+    day = cli_day(as_of, "--as-of")
     with _session() as session:
         try:
             status = service.status_of(session, record_id=record_id, as_of=day)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -10,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import db_session, require_role
+from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer
 from xinyong.supervision import service
 
@@ -32,7 +32,7 @@ def api_schemes(viewer: Officer, session: Session = Depends(db_session)) -> list
 def api_subject_tiers(
     subject_id: str,
     viewer: Officer,
-    as_of: dt.date | None = Query(None, description="YYYY-MM-DD, default today"),
+    as_of: Annotated[Day, Query(description="YYYY-MM-DD, default today")] = None,
     session: Session = Depends(db_session),
 ) -> list[dict[str, Any]]:
     """A subject's tier under each scheme of its district, with the reason (中文 / English)."""

@@ -5,13 +5,12 @@ Exit 0 success; 1 unknown subject; 2 a scheme that does not validate (file, fiel
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import typer
 
-from xinyong import clock
+from xinyong.dates import cli_day
 
 supervision_app = typer.Typer(help="Tiered supervision (分级分类监管) / 分级分类监管", no_args_is_help=True)
 
@@ -41,11 +40,7 @@ def tier(
     from xinyong.subjects.models import Subject
     from xinyong.supervision.service import tiers_of_subject
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
-    except ValueError:
-        typer.echo("日期格式错误 / malformed --as-of, expected YYYY-MM-DD", err=True)
-        raise typer.Exit(2) from None
+    day = cli_day(as_of, "--as-of")
     with session_scope(make_engine(get_settings().database_url)) as s:
         subject = s.get(Subject, subject_id)
         if subject is None:

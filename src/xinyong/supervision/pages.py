@@ -4,7 +4,6 @@ under the text being edited, with the reason and the facts the population rule r
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from xinyong import clock
 from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.supervision import service
@@ -82,17 +82,17 @@ def supervision_test(
     viewer: Officer,
     text: Annotated[str, Form(max_length=100_000)] = "",
     subject_id: Annotated[str, Form(max_length=24)] = "",
-    as_of: Annotated[str, Form(max_length=10)] = "",
+    as_of: Annotated[Day, Form()] = None,
     session: Session = Depends(db_session),
 ) -> Response:
     """Rule tester: the tier of one subject under the text in the editor (not saved)."""
     scheme = _scheme_or_404(session, viewer, scheme_id)
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
+        day = as_of or clock.today()
         result = service.test_scheme(
             session, text=text, subject_id=subject_id.strip(), as_of=day, viewer=viewer
         )
-    except ValueError as exc:  # SchemeError, a malformed date
+    except ValueError as exc:  # SchemeError
         return _editor(request, viewer, session, scheme, text=text, error=str(exc), status=422)
     return _editor(request, viewer, session, scheme, text=text, test=result)
 
