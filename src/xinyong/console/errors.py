@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
@@ -58,12 +59,38 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept.split(",")[0]
 
 
+# Pydantic's validation error types → the reason in Chinese; the English message follows it, so a
+# browser's 422 page names the parameter and the reason in both languages (not "Field required" alone).
+_ZH_REASON = {
+    "missing": "缺少必填参数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "date_parsing": "日期格式错误，应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式错误，应为 YYYY-MM-DD",
+    "datetime_parsing": "日期时间格式错误",
+    "datetime_from_date_parsing": "日期时间格式错误",
+    "string_too_long": "过长",
+    "string_too_short": "过短",
+    "string_pattern_mismatch": "格式不正确",
+    "greater_than": "数值过小",
+    "greater_than_equal": "数值过小",
+    "less_than": "数值过大",
+    "less_than_equal": "数值过大",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+}
+# Starlette's bare reason phrases ("Not Found" for an unknown path): the page's bilingual title says it.
+_BARE_PHRASES = frozenset(s.phrase for s in HTTPStatus)
+
+
 def _detail_text(detail: object) -> list[str]:
     """An exception's detail as lines: a string, a {zh, en} dict, or FastAPI's validation errors."""
     if detail is None:
         return []
     if isinstance(detail, str):
-        return [detail]
+        return [] if detail in _BARE_PHRASES else [detail]
     if isinstance(detail, dict):
         zh, en = detail.get("zh"), detail.get("en")
         return [f"{zh} / {en}"] if zh or en else [str(detail.get("message", detail))]
@@ -72,7 +99,9 @@ def _detail_text(detail: object) -> list[str]:
         for item in detail:
             if isinstance(item, dict) and "msg" in item:
                 where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
-                lines.append(f"参数 {where}：{item['msg']}" if where else str(item["msg"]))
+                zh = _ZH_REASON.get(str(item.get("type", "")), "输入不正确")
+                reason = f"{zh} / {item['msg']}"
+                lines.append(f"参数 {where}：{reason}" if where else reason)
             else:
                 lines.extend(_detail_text(item))
         return lines
