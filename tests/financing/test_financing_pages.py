@@ -123,6 +123,16 @@ def test_declare_push_approve_then_contact_keeps_the_approval(http, sqlite_engin
             follow_redirects=False,
         )
         assert r.status_code == 303, r.text
+        # the confirmation names the outcome in Chinese, not only by its code
+        shown = client.get(r.headers["location"], headers=auth["bank"]).text
+        ok = shown.split('id="ok">')[1].split("</p>")[0]
+        assert (
+            ok
+            == {
+                "approved": "已登记：已授信 / recorded: approved",
+                "contacted": "已登记：已对接 / recorded: contacted",
+            }[form["event"]]
+        )
     with Session(sqlite_engine) as s:
         assert [o.event for o in s.scalars(select(Outcome).order_by(Outcome.id))] == ["approved", "contacted"]
         assert s.scalar(select(func.count(Outcome.id))) == 2

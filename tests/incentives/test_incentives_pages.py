@@ -22,6 +22,7 @@ def http(sqlite_engine, sqlite_url):
         add_subject(s, "H1", district="120105", pilot="hebei_italian_style_town")
         add_record(s, "p1", "H1", "penalty", dt.date(2025, 3, 1), severity="serious")
         add_subject(s, "P1", kind="person", district="120118")
+        add_subject(s, "E0", district="120103")  # no pilot, no records: nothing refused
         auth["hebei"] = bearer(s, "hebei", "district_officer", district_code="120105")
         auth["hexi"] = bearer(s, "hexi", "district_officer", district_code="120103")
         auth["person"] = bearer(s, "person1", "subject", subject_id="P1")
@@ -40,6 +41,12 @@ def test_benefit_pages(http):
     public = client.get("/c/H1/benefits")
     assert public.status_code == 200 and 'id="refused"' not in public.text
     assert client.get("/c/P1/benefits").status_code == 404
+    # nothing refused: the section says so instead of standing empty under its heading
+    assert 'id="none-refused"' not in officer.text
+    clean = client.get("/benefits/E0", params={"as_of": "2025-06-01"}, headers=auth["hexi"])
+    assert clean.status_code == 200
+    refused = clean.text.split('id="refused"')[1].split("</section>")[0]
+    assert "<article" not in refused and "无：适用的场景均已满足" in refused
     assert client.get("/scenarios", headers=auth["hebei"]).status_code == 200
 
 

@@ -148,6 +148,8 @@ def test_villager_sees_own_points_and_the_menu_fits(app):
     page = c.get("/points/me")
     assert page.status_code == 200 and '<strong id="balance">23</strong>' in page.text
     assert "宝坻区大口屯镇试点村" in page.text
+    # the menu's label, plain text (no markup leaked into <title>; not the personal score's 我的信用积分)
+    assert re.search(r"<title>\s*我的积分 My points · xinyong\s*</title>", page.text)
     assert c.get("/points/counter").status_code == 403
     assert login(app, "cun_wei").get("/points/me").status_code == 403  # a village login is no villager
 

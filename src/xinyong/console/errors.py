@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -137,12 +138,16 @@ def is_console_form(request: Request) -> bool:
     )
 
 
+# Starlette's bare reason phrases ("Not Found" for an unknown path): the page's bilingual title says it.
+_BARE_PHRASES = frozenset(s.phrase for s in HTTPStatus)
+
+
 def _detail_text(detail: object) -> list[str]:
     """An exception's detail as lines: a string, a {zh, en} dict, or FastAPI's validation errors."""
     if detail is None:
         return []
     if isinstance(detail, str):
-        return [detail]
+        return [] if detail in _BARE_PHRASES else [detail]
     if isinstance(detail, dict):
         zh, en = detail.get("zh"), detail.get("en")
         return [f"{zh} / {en}"] if zh or en else [str(detail.get("message", detail))]
@@ -153,7 +158,9 @@ def _detail_text(detail: object) -> list[str]:
                 lines.append(f"{item['zh']} / {item['en']}")
             elif isinstance(item, dict) and "msg" in item:
                 where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("query", "path", "body"))
-                lines.append(f"参数 {where}：{item['msg']}" if where else str(item["msg"]))
+                zh, en = _reason(item)
+                reason = f"{zh} / {en}"
+                lines.append(f"参数 {where}：{reason}" if where else reason)
             else:
                 lines.extend(_detail_text(item))
         return lines
