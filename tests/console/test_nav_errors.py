@@ -75,9 +75,9 @@ def test_browser_gets_chinese_error_pages_and_the_api_keeps_json(app):
     assert r.status_code == 422 and "输入无法处理" in r.text and "offset" in r.text
     assert heping.get("/subjects?offset=-1").json()["detail"][0]["loc"] == ["query", "offset"]
     # the reason in Chinese before pydantic's English, for a bad and for a missing parameter
-    assert "参数 offset：数值过小 / Input should be greater than or equal to 0" in r.text
+    assert "offset：不能小于 0 / offset: must be at least 0" in r.text
     r = heping.get("/evaluation/card/NO-SUCH-SUBJECT", headers=HTML)
-    assert r.status_code == 422 and "参数 model：缺少必填参数 / Field required" in r.text
+    assert r.status_code == 422 and "model：必填项未填写 / model: required" in r.text
     # an unknown path: the bilingual title only, not Starlette's bare English "Not Found" as a detail
     r = heping.get("/no/such/page", headers=HTML)
     assert "页面或主体不存在" in r.text and 'id="error-details"' not in r.text and "Not Found" not in r.text
