@@ -336,15 +336,15 @@ def decide(
     return out
 
 
-def pending_claims(session: Session, village_ids: list[str]) -> list[PointsClaim]:
+def pending_claims(
+    session: Session, village_ids: list[str], *, villager_id: str | None = None
+) -> list[PointsClaim]:
+    """Claims not yet decided in these villages (only one villager's when `villager_id` is given)."""
     decided = select(PointsDecision.claim_id)
-    return list(
-        session.scalars(
-            select(PointsClaim)
-            .where(PointsClaim.village_id.in_(village_ids), PointsClaim.id.not_in(decided))
-            .order_by(PointsClaim.id)
-        )
-    )
+    q = select(PointsClaim).where(PointsClaim.village_id.in_(village_ids), PointsClaim.id.not_in(decided))
+    if villager_id is not None:
+        q = q.where(PointsClaim.villager_id == villager_id)
+    return list(session.scalars(q.order_by(PointsClaim.id)))
 
 
 # ----------------------------------------------------------------------------------- 积分超市
