@@ -19,7 +19,6 @@ Rules: the scheme YAML (schemes/). Errors are PointsError / BooksError with zh, 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ class PointsError(BooksError):
     code = "points"
 
 
-@functools.cache
 class QuantityError(PointsError, books.AmountError):
     """A quantity that is not a whole number of items above 0 (worded for goods, not money)."""
 
