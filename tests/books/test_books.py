@@ -186,3 +186,17 @@ def test_cli_books_check_json(db_url, engine, monkeypatch):
         "below_floor": 0,
         "mismatched_balances": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"), [("123.45", 12_345), ("3", 300), (" 0.01 ", 1), ("100.010", 10_001), ("1e2", 10_000)]
+)
+def test_parse_yuan_is_exact_fen(text, fen):
+    assert books.parse_yuan(text) == fen  # by hand: yuan × 100, no float rounding
+
+
+@pytest.mark.parametrize("text", ["", "abc", "NaN", "Infinity", "0", "-1", "0.001", "1.239", "1e999999"])
+def test_parse_yuan_refuses_with_the_field(text):
+    with pytest.raises(AmountError) as err:
+        books.parse_yuan(text, "amount_yuan")
+    assert err.value.field == "amount_yuan" and err.value.zh and err.value.en

@@ -101,3 +101,79 @@ def test_bands_match_the_scheme():
 
     for score in (0, 599, 600, 649, 650, 699, 700, 749, 750, 1000):
         assert line_for_score(score) == band_fen(score), score
+
+
+# ----------------------------------------------------------------------------------- repay form
+
+CHARGED_FEN = 12_345  # one charge of 123.45 元 this month
+
+
+@pytest.fixture
+def owing(app):
+    """The resident signed up and was charged 123.45 元 today (through the services)."""
+    from xinyong.medical import service as medical
+
+    pid, hospital = app.state.world["people"][0], app.state.world["hospital"]
+    with session_scope(app.state.engine) as s:
+        medical.sign_up(s, subject_id=pid, viewer=Viewer(role="subject", subject_id=pid), as_of=clock.today())
+        medical.charge(
+            s, hospital_id=hospital, patient_id=pid, amount_fen=CHARGED_FEN, idempotency_key="v1",
+            charged_on=clock.today(),
+        )  # fmt: skip
+    return app
+
+
+def outstanding(app) -> int:  # noqa: ANN001
+    from xinyong.medical import service as medical
+
+    with session_scope(app.state.engine) as s:
+        sts = medical.statements(s, app.state.world["people"][0], clock.today())
+        return sum(st.outstanding_fen for st in sts)
+
+
+def repay_form(c: TestClient, amount: str) -> dict:
+    page = c.get("/medical/me").text
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    token = re.search(r'action="/medical/me/repay".*?name="csrf_token" value="([^"]*)"', page, re.S).group(1)
+    return {"csrf_token": token, "idempotency_key": key, "amount_yuan": amount}
+
+
+def test_resident_repays_with_the_form_and_a_double_submit_pays_once(owing):
+    c = login(owing, "jumin")
+    page = c.get("/medical/me").text
+    assert 'action="/medical/me/repay"' in page and '<strong id="owed">123.45</strong>' in page
+    form = repay_form(c, "23.45")
+    assert c.post("/medical/me/repay", data={**form, "csrf_token": ""}).status_code == 403  # no CSRF
+    assert outstanding(owing) == CHARGED_FEN
+    r = c.post("/medical/me/repay", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/medical/me?repaid=1"
+    assert outstanding(owing) == 10_000  # 12,345 − 2,345 fen
+    after = c.get(r.headers["location"]).text
+    assert "还款成功" in after and '<strong id="owed">100.00</strong>' in after
+    again = c.post("/medical/me/repay", data=form, follow_redirects=False)
+    assert again.headers["location"] == "/medical/me?repaid=replayed"
+    assert outstanding(owing) == 10_000  # the same form token: paid once
+    assert "未重复扣款" in c.get(again.headers["location"]).text
+    # a fresh form pays the rest; then nothing is owed and the form is gone
+    assert c.post("/medical/me/repay", data=repay_form(c, "100")).status_code == 200
+    assert outstanding(owing) == 0 and 'action="/medical/me/repay"' not in c.get("/medical/me").text
+
+
+@pytest.mark.parametrize(
+    ("amount", "zh", "en"),
+    [
+        ("-1", "金额必须大于 0", "greater than 0"),
+        ("0", "金额必须大于 0", "greater than 0"),
+        ("1.234", "不足 1 分", "fraction of a fen"),
+        ("123.46", "超过欠款", "exceeds the 12345 fen owed"),  # 1 fen over 123.45 元
+        ("十元", "金额格式错误", "malformed amount"),
+        ("", "金额格式错误", "malformed amount"),
+    ],
+)
+def test_bad_repayments_are_refused_in_both_languages_and_nothing_changes(owing, amount, zh, en):
+    c = login(owing, "jumin")
+    r = c.post("/medical/me/repay", data=repay_form(c, amount))
+    assert r.status_code == 422
+    error = re.search(r'<p class="error" role="alert" id="error">(.*?)</p>', r.text, re.S).group(1)
+    assert zh in error and en in error
+    assert outstanding(owing) == CHARGED_FEN

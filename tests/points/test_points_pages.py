@@ -12,6 +12,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from points_world import build_village
+from sqlalchemy import select
 from test_hongqiao_points import _world as hongqiao_world
 
 from helpers.console import csrf_token, logged_in, menu
@@ -180,3 +181,75 @@ def test_hongqiao_page_shows_ranking_and_subsidy_result(app, engine):
     ranks = re.findall(r'<td class="num">(\d+)</td><td>正融科技', page.text)
     assert ranks == ["1", "1", "3", "4", "5"]
     assert login(app, None).get("/points/hongqiao?period=2026-Q1").status_code == 422
+
+
+def claims(app) -> list[tuple]:  # noqa: ANN001
+    """Every claim stored, with whether it was decided."""
+    from xinyong.points.models import PointsClaim, PointsDecision
+
+    with session_scope(app.state.engine) as s:
+        decided = set(s.scalars(select(PointsDecision.claim_id)))
+        return [
+            (c.id, c.villager_id, c.item_id, c.points, c.evidence, c.submitted_by, c.id in decided)
+            for c in s.scalars(select(PointsClaim).order_by(PointsClaim.id))
+        ]
+
+
+def test_villager_files_a_claim_with_the_form_and_the_committee_sees_it(app):
+    zhang = app.state.world["people"][0]
+    c = login(app, "zhang")
+    page = c.get("/points/me").text
+    assert 'action="/points/me/claim"' in page
+    # the scheme's items that earn points are offered (诚实守信 +10, needs 事迹说明); the deduction is not
+    assert re.search(r'<option value="honesty">诚实守信 · \+10 分（需 事迹说明）</option>', page)
+    assert 'value="littering"' not in page
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+    form = {"csrf_token": csrf_token(page, "/points/me/claim"), "idempotency_key": key, "item_id": "honesty",
+            "evidence_description": " 扶老人过马路 ", "evidence_photo": ""}  # fmt: skip
+    before = claims(app)
+    assert c.post("/points/me/claim", data={**form, "csrf_token": ""}).status_code == 403  # no CSRF
+    assert claims(app) == before
+    r = c.post("/points/me/claim", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    after = claims(app)
+    assert len(after) == len(before) + 1
+    cid, who, item, pts, evidence, by, decided = after[-1]
+    assert (who, item, pts, evidence, by, decided) == (
+        zhang, "honesty", 10, {"description": "扶老人过马路"}, "zhang", False
+    )  # fmt: skip
+    assert r.headers["location"] == f"/points/me?claim={cid}"
+    mine = c.get(r.headers["location"]).text
+    assert "待村委会审批" in mine and re.search(r'<ul id="pending"><li>诚实守信 \+10 分', mine)
+    assert '<strong id="balance">23</strong>' in mine  # pending: not yet counted
+    # a double submit of the same form is the same claim
+    assert (
+        c.post("/points/me/claim", data=form, follow_redirects=False).headers["location"]
+        == r.headers["location"]
+    )
+    assert claims(app) == after
+    queue = login(app, "cun_wei").get("/points/counter").text
+    assert f'data-claim="{cid}"' in queue and "事迹说明：扶老人过马路" in queue
+
+
+@pytest.mark.parametrize(
+    ("item", "evidence", "zh", "en"),
+    [
+        ("fishing", {"evidence_description": "钓鱼"}, "积分事项不存在", "no such item"),
+        ("honesty", {"evidence_description": "   "}, "缺少证明材料", "evidence missing: description"),
+        ("volunteering", {"evidence_activity": "清扫街道"}, "缺少证明材料", "evidence missing: sign_in"),
+        ("honesty", {"evidence_description": "长" * 501}, "证明材料过长", "evidence too long"),
+    ],
+)
+def test_bad_claims_are_refused_in_both_languages_and_nothing_stored(app, item, evidence, zh, en):
+    c = login(app, "zhang")
+    page = c.get("/points/me").text
+    before = claims(app)
+    r = c.post(
+        "/points/me/claim",
+        data={"csrf_token": csrf_token(page, "/points/me/claim"), "idempotency_key": "k-bad", "item_id": item,
+              **evidence},
+    )  # fmt: skip
+    assert r.status_code == 422
+    error = re.search(r'<p class="error" role="alert" id="error">(.*?)</p>', r.text, re.S).group(1)
+    assert zh in error and en in error
+    assert claims(app) == before

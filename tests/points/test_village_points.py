@@ -233,3 +233,18 @@ def test_points_events_reach_the_archive(engine):
     with session_scope(engine) as s:
         rec = s.scalars(select(Record).where(Record.subject_id == a)).one()
         assert rec.kind == "points_event" and rec.fields["points"] in (10, "10")
+
+
+def test_a_bad_quantity_is_a_catchable_quantity_error_each_time():
+    # QuantityError is an exception class (both a PointsError and an AmountError), raised afresh each
+    # time; the quantity is checked before anything is read, so no database is needed here.
+    assert isinstance(points.QuantityError, type)
+    raised = []
+    for _ in range(2):
+        with pytest.raises(points.QuantityError) as err:
+            points.redeem(
+                None, villager_id="x", sku="soap", quantity="0", actor="a", idempotency_key="k", on=None
+            )
+        assert isinstance(err.value, books.AmountError) and err.value.field == "quantity"
+        raised.append(err.value)
+    assert raised[0] is not raised[1]

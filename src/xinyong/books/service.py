@@ -20,6 +20,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from json.encoder import encode_basestring as _encode_str
 from typing import Any, NamedTuple, TypeVar
 
@@ -151,6 +152,32 @@ def check_amount(value: object, field_name: str = "amount", *, positive: bool = 
     if abs(value) >= 2**62:
         raise AmountError("金额过大", "amount too large", field_name)
     return value
+
+
+def parse_yuan(text: str, field_name: str = "amount") -> int:
+    """Yuan as people type them ('12.34') → integer fen, exactly (Decimal, never float). Refused
+    (AmountError, the typed text in the message): not a number, zero or negative, a fraction of a fen
+    (more than two decimals that are not zeros), too large."""
+    try:
+        d = Decimal(str(text).strip())
+    except InvalidOperation:
+        d = None
+    if d is None or not d.is_finite():
+        raise AmountError(f"金额格式错误：{text!r}", f"malformed amount: {text!r}", field_name)
+    if d <= 0:
+        raise AmountError(
+            f"金额必须大于 0：{text} 元", f"amount must be greater than 0: {text} yuan", field_name
+        )
+    if d >= Decimal(2**62) / 100:  # before `* 100` and int(): '1e999999' overflows or builds a huge int
+        raise AmountError(f"金额过大：{text} 元", f"amount too large: {text} yuan", field_name)
+    fen = d * 100
+    if fen != fen.to_integral_value():
+        raise AmountError(
+            f"金额不能有不足 1 分的部分：{text} 元",
+            f"amount has a fraction of a fen: {text} yuan",
+            field_name,
+        )
+    return check_amount(int(fen), field_name)
 
 
 # ----------------------------------------------------------------------------------- dialect corner

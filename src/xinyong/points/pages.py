@@ -1,5 +1,5 @@
 """Phone-sized console pages: the village committee's approval queue and 积分超市 counter
-(/points/counter), a villager's own points (/points/me), the district dashboard (/points/dashboard),
+(/points/counter), a villager's own points with the claim form (/points/me, POST /points/me/claim), the district dashboard (/points/dashboard),
 a village's public monthly ranking (/points/ranking) and 红桥's half-year firm ranking with its
 subsidies (/points/hongqiao). The two rankings are public, names masked as on the public cards."""
 
@@ -204,12 +204,10 @@ def counter_redeem(
 # ----------------------------------------------------------------------------------- own points
 
 
-@router.get("/points/me", response_class=HTMLResponse)
-def my_points(
-    request: Request,
-    viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session),
-):
+EVIDENCE_MAX = 500  # characters per evidence field of the claim form
+
+
+def _me(request: Request, db: Session, viewer: Viewer, *, message: str = "", error: dict | None = None):
     if not is_villager(db, viewer):
         raise HTTPException(
             403, detail="仅限积分制村的村民本人 / for a villager of a village on the points scheme only"
@@ -221,14 +219,85 @@ def my_points(
         g["sku"]: "兑换 " + g["name_zh"] for g in scheme["catalogue"]
     }
     village = db.get(Subject, person.parent_id)
-    return render(
+    needed = {k for i in scheme["items"] for k in i.get("evidence", [])}
+    response = render(
         request,
         "points_me.html",
         balance=h["balance"],
         movements=h["movements"],
         labels=labels,
         village=village,
+        items=[i for i in scheme["items"] if int(i["points"]) > 0],  # deductions are the committee's
+        evidence_fields=[k for k in EVIDENCE_LABELS if k in needed] + sorted(needed - set(EVIDENCE_LABELS)),
+        evidence_labels=EVIDENCE_LABELS,
+        pending=service.pending_claims(db, [person.parent_id], villager_id=person.id),
+        form_key=uuid.uuid4().hex,
+        message=message,
+        error=error,
     )
+    if error is not None:
+        response.status_code = 422
+    return response
+
+
+@router.get("/points/me", response_class=HTMLResponse)
+def my_points(
+    request: Request,
+    viewer: Viewer = Depends(require_console_role("subject")),
+    db: Session = Depends(db_session),
+):
+    q = request.query_params.get("claim", "")
+    message = f"申报 {q} 已提交，待村委会审批 / claim submitted, pending approval" if q.isdigit() else ""
+    return _me(request, db, viewer, message=message)
+
+
+@router.post("/points/me/claim", response_class=HTMLResponse)
+async def my_claim(
+    request: Request,
+    viewer: Viewer = Depends(require_console_role("subject")),
+    db: Session = Depends(db_session),
+):
+    """The villager claims a scheme item with its evidence (fields `evidence_<key>`) through the same
+    `service.claim` as the API, the form's key making a double submit one claim; 303 back to
+    /points/me, or the page again with the reason (422, nothing stored)."""
+    if not is_villager(db, viewer):
+        raise HTTPException(
+            403, detail="仅限积分制村的村民本人 / for a villager of a village on the points scheme only"
+        )
+    form = await request.form()
+    evidence = {
+        k.removeprefix("evidence_"): str(v).strip()
+        for k, v in form.items()
+        if k.startswith("evidence_") and str(v).strip()
+    }
+    try:
+        too_long = [k for k, v in evidence.items() if len(v) > EVIDENCE_MAX]
+        if too_long:
+            raise service.PointsError(
+                f"证明材料过长（每项最多 {EVIDENCE_MAX} 字）：{EVIDENCE_LABELS.get(too_long[0], too_long[0])}",
+                f"evidence too long (at most {EVIDENCE_MAX} characters each): {too_long[0]}",
+                "evidence",
+            )
+        key = str(form.get("idempotency_key", ""))
+        if not key or len(key) > 64:
+            raise service.PointsError(
+                "表单已失效，请刷新页面后重试",
+                "the form has expired; reload the page and retry",
+                "idempotency_key",
+            )
+        row = service.claim(
+            db,
+            villager_id=viewer.subject_id or "",
+            item_id=str(form.get("item_id", ""))[:64],
+            evidence=evidence,
+            claimed_on=clock.today(),
+            idempotency_key=f"console:{viewer.subject_id}:{key}",
+            submitted_by=viewer.username or viewer.role,
+        )
+    except BooksError as exc:
+        db.rollback()  # nothing of a refused request stays
+        return _me(request, db, viewer, error=exc.as_dict())
+    return RedirectResponse(f"/points/me?claim={row.id}", status_code=303)
 
 
 @router.get("/points/dashboard", response_class=HTMLResponse)

@@ -19,7 +19,6 @@ Rules: the scheme YAML (schemes/). Errors are PointsError / BooksError with zh, 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,6 @@ class PointsError(BooksError):
     code = "points"
 
 
-@functools.cache
 class QuantityError(PointsError, books.AmountError):
     """A quantity that is not a whole number of items above 0 (worded for goods, not money)."""
 
@@ -336,15 +334,15 @@ def decide(
     return out
 
 
-def pending_claims(session: Session, village_ids: list[str]) -> list[PointsClaim]:
+def pending_claims(
+    session: Session, village_ids: list[str], *, villager_id: str | None = None
+) -> list[PointsClaim]:
+    """Claims not yet decided in these villages (only one villager's when `villager_id` is given)."""
     decided = select(PointsDecision.claim_id)
-    return list(
-        session.scalars(
-            select(PointsClaim)
-            .where(PointsClaim.village_id.in_(village_ids), PointsClaim.id.not_in(decided))
-            .order_by(PointsClaim.id)
-        )
-    )
+    q = select(PointsClaim).where(PointsClaim.village_id.in_(village_ids), PointsClaim.id.not_in(decided))
+    if villager_id is not None:
+        q = q.where(PointsClaim.villager_id == villager_id)
+    return list(session.scalars(q.order_by(PointsClaim.id)))
 
 
 # ----------------------------------------------------------------------------------- 积分超市
