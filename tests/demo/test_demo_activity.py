@@ -102,3 +102,20 @@ def test_hongqiao_h1_and_h2_rankings_differ_by_merit(demo):
             assert all(r.subsidised == (r.rank <= out["top_n"] and r.total > 0) for r in ranked)
             cut = [r for r in ranked if r.subsidised]
             assert min(r.total for r in cut) >= max((r.total for r in ranked if not r.subsidised), default=-1)
+
+
+def test_points_evidence_reads_as_chinese_text_not_field_keys(demo):
+    """Every generated claim's evidence is a text a committee would read: no value names an evidence
+    key (the old "事迹说明：演示description") and none carries Latin letters."""
+    from xinyong.points.models import PointsClaim
+
+    engine, _ = demo
+    with session_scope(engine) as s:
+        claims = s.scalars(select(PointsClaim)).all()
+    assert claims
+    for c in claims:
+        for key, value in c.evidence.items():
+            assert value and key not in value and not any("a" <= ch.lower() <= "z" for ch in value), (
+                key,
+                value,
+            )
