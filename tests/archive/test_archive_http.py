@@ -218,3 +218,21 @@ def test_csv_exports_follow_the_policy_and_neutralise_formulas(credit_client, cr
     listing = client.get("/api/v1/subjects.csv").content.decode("utf-8-sig")
     assert credit_world.shop in listing and credit_world.person not in listing
     assert [(row[0], row[2]) for row in _log(credit_world.engine)] == [("heping", "api:archive-csv")]
+
+
+def test_default_purpose_depends_on_who_reads(credit_client, credit_world):
+    """查询留痕 without ?purpose=: a subject reading its own archive is 本人查询, a bank 融资服务, a
+    district officer 日常监管 — not routine supervision for everyone."""
+    client, auth = credit_client
+    for login in ("shop", "bank", "heping"):
+        r = client.get(
+            f"/api/v1/subjects/{credit_world.shop}/archive", params={"as_of": AS_OF}, headers=auth[login]
+        )
+        assert r.status_code == 200, login
+    with session_scope(credit_world.engine) as s:
+        rows = {(row.username, row.purpose) for row in s.scalars(select(AccessLog))}
+    assert rows == {
+        ("shop", "本人查询 / own record"),
+        ("bank", "融资服务 / financing service"),
+        ("heping", "日常监管 / routine supervision"),
+    }

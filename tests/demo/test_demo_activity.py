@@ -102,3 +102,52 @@ def test_hongqiao_h1_and_h2_rankings_differ_by_merit(demo):
             assert all(r.subsidised == (r.rank <= out["top_n"] and r.total > 0) for r in ranked)
             cut = [r for r in ranked if r.subsidised]
             assert min(r.total for r in cut) >= max((r.total for r in ranked if not r.subsidised), default=-1)
+
+
+def test_points_evidence_reads_as_chinese_text_not_field_keys(demo):
+    """Every generated claim's evidence is a text a committee would read: no value names an evidence
+    key (the old "事迹说明：演示description") and none carries Latin letters."""
+    from xinyong.points.models import PointsClaim
+
+    engine, _ = demo
+    with session_scope(engine) as s:
+        claims = s.scalars(select(PointsClaim)).all()
+    assert claims
+    for c in claims:
+        for key, value in c.evidence.items():
+            assert value and key not in value and not any("a" <= ch.lower() <= "z" for ch in value), (
+                key,
+                value,
+            )
+
+
+def test_demo_grant_is_valid_from_the_build_day_not_the_demo_date(demo):
+    """The resident → bank score grant counts from the day the demo is built (today in Beijing), so the
+    demo bank sees the resident on the day after the documented as-of date (2026-10-31 + 30 days was
+    already over on 2026-12-01)."""
+    from xinyong import clock
+    from xinyong.incentives.models import ScoreGrant
+
+    engine, _ = demo
+    built_on = clock.today()  # the fixture built the demo today
+    with session_scope(engine) as s:
+        grant = s.scalars(select(ScoreGrant)).one()
+    # by hand: the end of the 30th day after the build day in Beijing (UTC+8) = that day +31 at 00:00 local
+    end = dt.datetime.combine(built_on + dt.timedelta(days=31), dt.time(0, 0)) - dt.timedelta(hours=8)
+    assert grant.expires_at == end
+    assert grant.granted_at <= clock.utcnow_naive() < grant.expires_at
+
+
+def test_demo_grant_window_by_hand():
+    from xinyong.incentives.demo import grant_window
+
+    demo_now = dt.datetime(2026, 10, 31, 9, 0)  # the step's instant on the demo's as-of date (UTC)
+    # built on 2026-12-01: granted at 00:00 Beijing = 2026-11-30T16:00Z, ends 2026-12-31T16:00Z
+    assert grant_window(demo_now, dt.date(2026, 12, 1)) == (
+        dt.datetime(2026, 11, 30, 16, 0),
+        dt.datetime(2026, 12, 31, 16, 0),
+    )
+    # built two years on: still inside the one-year limit of a grant
+    assert grant_window(demo_now, dt.date(2028, 12, 1))[1] == dt.datetime(2028, 12, 31, 16, 0)
+    # built before the as-of date (a test clock): from the step's own instant, 2026-10-31 17:00 Beijing
+    assert grant_window(demo_now, dt.date(2026, 1, 1)) == (demo_now, dt.datetime(2026, 11, 30, 16, 0))

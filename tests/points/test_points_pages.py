@@ -253,3 +253,26 @@ def test_bad_claims_are_refused_in_both_languages_and_nothing_stored(app, item, 
     error = re.search(r'<p class="error" role="alert" id="error">(.*?)</p>', r.text, re.S).group(1)
     assert zh in error and en in error
     assert claims(app) == before
+
+
+def test_ranking_defaults_to_the_latest_month_with_points(app, monkeypatch):
+    """In July 2026 the village's only points are May's: without ?month= the page shows May's ranking
+    and says the current month has none yet (not an empty July table); ?month=2026-07 stays empty."""
+    from xinyong import clock
+
+    monkeypatch.setattr(clock, "today", lambda at=None, tz=None: dt.date(2026, 7, 10))
+    w = app.state.world
+    anonymous = login(app, None)
+    page = anonymous.get(f"/points/ranking?village={w['village']}")
+    assert page.status_code == 200
+    rows = re.findall(
+        r"<tr><td class=\"num\">(\d+)</td><td>([^<]+)</td><td class=\"num\">(-?\d+)</td></tr>", page.text
+    )
+    assert rows == [("1", "张*丰", "23"), ("2", "王*", "10"), ("3", "李*", "5")]
+    assert "本月（2026-07）暂无排名，最近一期：" in page.text and 'value="2026-05"' in page.text
+    asked = anonymous.get(f"/points/ranking?village={w['village']}&month=2026-07").text
+    assert "本月暂无积分" in asked and 'id="latest-month"' not in asked
+    # in May itself the current month has a ranking: no note
+    monkeypatch.setattr(clock, "today", lambda at=None, tz=None: dt.date(2026, 5, 20))
+    may = anonymous.get(f"/points/ranking?village={w['village']}").text
+    assert 'id="latest-month"' not in may and "张*丰" in may

@@ -38,6 +38,13 @@ CSRF_FIELD = "csrf_token"
 PURPOSE_HEADER = "X-Purpose"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_PURPOSE = "日常监管 / routine supervision"
+# The purpose logged when the reader names none, by who reads (查询留痕): a subject reading its own
+# archive is no supervision, nor is a bank serving a borrower. Government roles keep DEFAULT_PURPOSE.
+OWN_RECORD_PURPOSE = "本人查询 / own record"
+ROLE_PURPOSES: dict[str, str] = {
+    "bank": "融资服务 / financing service",
+    "subject": "信用查询 / credit enquiry",  # a subject login reading another subject
+}
 
 
 @dataclass(frozen=True)
@@ -261,11 +268,21 @@ def check_source(request: Request, viewer: Viewer, source: str) -> None:
 # --------------------------------------------------------------------------- 查询留痕
 
 
-def purpose_of(request: Request) -> str:
-    """Why the viewer is reading: `?purpose=` or the X-Purpose header, else routine supervision."""
-    return (
-        request.query_params.get("purpose") or request.headers.get(PURPOSE_HEADER) or DEFAULT_PURPOSE
-    ).strip()
+def default_purpose(viewer: Viewer | None, subject_id: str | None = None) -> str:
+    """The purpose of a read whose reader named none: 本人查询 when a subject login reads its own
+    subject, the role's purpose (a bank: 融资服务) otherwise, else 日常监管 (government roles)."""
+    if viewer is None:
+        return DEFAULT_PURPOSE
+    if viewer.role == "subject" and subject_id is not None and viewer.subject_id == subject_id:
+        return OWN_RECORD_PURPOSE
+    return ROLE_PURPOSES.get(viewer.role, DEFAULT_PURPOSE)
+
+
+def purpose_of(request: Request, viewer: Viewer | None = None, subject_id: str | None = None) -> str:
+    """Why the viewer is reading: `?purpose=` or the X-Purpose header, else the default for who reads
+    what (`default_purpose`: own record, a bank's financing service, routine supervision)."""
+    given = (request.query_params.get("purpose") or request.headers.get(PURPOSE_HEADER) or "").strip()
+    return given or default_purpose(viewer, subject_id)
 
 
 def log_access(

@@ -40,8 +40,9 @@ def not_found(exc: SubjectNotFound) -> HTTPException:
 
 def log_read(session: Session, request: Request, viewer: Viewer, subject_id: str, *, surface: str) -> None:
     """查询留痕: every read by a logged-in viewer may include non-public records or personal data,
-    so it is logged with its purpose (`?purpose=` or X-Purpose). Public reads are not logged."""
-    log_access(session, viewer, subject_id, purpose_of(request), surface)
+    so it is logged with its purpose (`?purpose=` or X-Purpose, else by who reads: own record, a bank,
+    supervision). Public reads are not logged."""
+    log_access(session, viewer, subject_id, purpose_of(request, viewer, subject_id), surface)
 
 
 def public_base_url(request: Request) -> str:

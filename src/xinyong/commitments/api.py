@@ -148,7 +148,12 @@ def get_commitment(
         except service.CommitmentNotFound as exc:
             raise _not_found(commitment_id) from exc
         log_access(
-            s, viewer, row.subject_id, purpose_of(request), "api:commitment", detail={"commitment": row.id}
+            s,
+            viewer,
+            row.subject_id,
+            purpose_of(request, viewer, row.subject_id),
+            "api:commitment",
+            detail={"commitment": row.id},
         )
         return views.commitment_out(s, viewer, row, as_of=as_of or clock.today())
 

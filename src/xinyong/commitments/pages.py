@@ -200,7 +200,12 @@ def detail_page(
         except service.CommitmentNotFound as exc:
             raise HTTPException(404, detail=f"承诺不存在 / commitment not found: {commitment_id}") from exc
         log_access(
-            s, viewer, row.subject_id, purpose_of(request), "page:commitment", detail={"commitment": row.id}
+            s,
+            viewer,
+            row.subject_id,
+            purpose_of(request, viewer, row.subject_id),
+            "page:commitment",
+            detail={"commitment": row.id},
         )
         out = views.commitment_out(s, viewer, row, as_of=day)
         decides = views.may_decide(viewer, row)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from xinyong import clock
 from xinyong.demo.generator import DemoConfig, DemoSubject, extra_subjects, pilot_subjects
 from xinyong.demo.records import RecordMaker
 from xinyong.ingest.service import ingest_rows
@@ -54,7 +55,10 @@ class BuildReport:
 # Domains that add demo activity after subjects, records, logins and grades exist (lists, draws,
 # commitments, repair, points, financing …). Each module has
 # `seed_demo(*, engine, as_of: date, now: datetime | None) -> dict` (idempotent; returns counts for the
-# build report). Order matters: a step may use what an earlier one made.
+# build report). Order matters: a step may use what an earlier one made. A step that makes something
+# with an expiry (a score grant …) also takes `built_on: date` — the day the demo is built (today in
+# XINYONG_TIMEZONE, `clock.today`) — and dates the expiry from it, so the demo is not stale the day
+# after its documented as-of date (docs/demo.md "Dates").
 DEMO_STEPS: list[str] = [
     "xinyong.lists.demo",
     "xinyong.commitments.demo",
@@ -144,9 +148,12 @@ def build_demo(
     progress: Progress | None = None,
     now: dt.datetime | None = None,
     evaluate: bool = True,
+    built_on: dt.date | None = None,
 ) -> BuildReport:
     """Build (or rebuild) the demo at url. SQLite with fresh=True starts from an empty file; on
-    PostgreSQL a rebuild with the same seed adds nothing (subjects upsert, records deduplicate)."""
+    PostgreSQL a rebuild with the same seed adds nothing (subjects upsert, records deduplicate).
+    Grades and records are as of `config.end`; expiries count from `built_on` (default: today,
+    Asia/Shanghai)."""
     config = config or DemoConfig()
     started = time.perf_counter()
     if fresh:
@@ -177,7 +184,9 @@ def build_demo(
         report.accounts = seed_demo_users(engine, now=now)
         if evaluate:
             report.evaluations = _evaluate(engine, config, url)
-            report.steps = run_demo_steps(engine, as_of=config.end, now=now)
+            report.steps = run_demo_steps(
+                engine, as_of=config.end, now=now, built_on=built_on or clock.today(now)
+            )
     finally:
         engine.dispose()
     report.seconds = time.perf_counter() - started
@@ -197,14 +206,21 @@ def _evaluate(engine: Engine, config: DemoConfig, url: str) -> dict[str, int]:
     return {run.model_id: run.subjects for run in runs}
 
 
-def run_demo_steps(engine: Engine, *, as_of: dt.date, now: dt.datetime | None) -> dict[str, dict]:
-    """Run every DEMO_STEPS module's seed_demo in order; {module: its counts}."""
+def run_demo_steps(
+    engine: Engine, *, as_of: dt.date, now: dt.datetime | None, built_on: dt.date | None = None
+) -> dict[str, dict]:
+    """Run every DEMO_STEPS module's seed_demo in order; {module: its counts}. `built_on` (default
+    today) goes to the steps that take it (those whose data expire)."""
     import importlib
+    import inspect
 
-    return {
-        name: importlib.import_module(name).seed_demo(engine=engine, as_of=as_of, now=now)
-        for name in DEMO_STEPS
-    }
+    built_on = built_on or clock.today(now)
+    out: dict[str, dict] = {}
+    for name in DEMO_STEPS:
+        seed = importlib.import_module(name).seed_demo
+        extra = {"built_on": built_on} if "built_on" in inspect.signature(seed).parameters else {}
+        out[name] = seed(engine=engine, as_of=as_of, now=now, **extra)
+    return out
 
 
 def _write_chunk(

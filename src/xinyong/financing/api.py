@@ -152,7 +152,7 @@ def get_bank_subject(
         viewer=viewer,
         subject_id=subject_id,
         as_of=as_of or clock.today(),
-        purpose=purpose_of(request),
+        purpose=purpose_of(request, viewer, subject_id),
     )
 
 

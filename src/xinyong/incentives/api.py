@@ -73,7 +73,12 @@ def get_benefits(
     """信易+ benefits of a subject: {"granted": [...], "refused": [{"scenario", "reasons", "would_qualify_if"}]}
     (refused only for the subject and officers)."""
     return subject_benefits(
-        db, current_viewer(request), subject_id, as_of or clock.today(), "api", purpose_of(request)
+        db,
+        current_viewer(request),
+        subject_id,
+        as_of or clock.today(),
+        "api",
+        purpose_of(request, current_viewer(request), subject_id),
     )
 
 

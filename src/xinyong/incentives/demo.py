@@ -1,5 +1,6 @@
 """Demo activity of 信易+ (DEMO_STEPS): benefit uses recorded by departments for eligible pilot subjects,
-and a 东丽 resident login whose score the demo bank may read under a 30-day grant. Idempotent."""
+and a 东丽 resident login whose score the demo bank may read under a grant valid for GRANT_DAYS days from
+the day the demo is built (not from the demo's as-of date, which is in the past by then). Idempotent."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.accounts.models import User
 from xinyong.accounts.service import DEMO_PASSWORD, create_user, viewer_for
 from xinyong.incentives import person, service
@@ -17,12 +19,17 @@ from xinyong.incentives.scenarios import load_scenarios
 from xinyong.store.db import session_scope
 from xinyong.subjects.models import Subject
 
+GRANT_DAYS = 30  # the demo grant runs to the end of the 30th local day after the build day
 PER_SCENARIO = 6  # subjects checked per scenario: a few uses each keeps the step to seconds
 
 
-def seed_demo(*, engine, as_of: dt.date, now: dt.datetime | None = None) -> dict:  # noqa: ANN001
+def seed_demo(  # noqa: ANN001
+    *, engine, as_of: dt.date, now: dt.datetime | None = None, built_on: dt.date | None = None
+) -> dict:
     """Uses for the first PER_SCENARIO eligible subjects of each pilot scenario, eligibility from the bulk
-    path (the demo build has stored every model's grades before the steps run)."""
+    path (the demo build has stored every model's grades before the steps run). `built_on` (default:
+    today, Asia/Shanghai) dates the demo grant (`grant_window`)."""
+    built_on = built_on or clock.today()
     now = now or dt.datetime.combine(as_of, dt.time(9, 0))
     uses = 0
     with session_scope(engine) as s:
@@ -46,11 +53,24 @@ def seed_demo(*, engine, as_of: dt.date, now: dt.datetime | None = None) -> dict
                     now=now,
                 )
                 uses += 1
-        grants = _resident(s, now)
+        grants = _resident(s, now, grant_window(now, built_on))
     return {"benefit_uses": uses, "score_grants": grants}
 
 
-def _resident(s: Session, now: dt.datetime) -> int:
+def grant_window(now: dt.datetime, built_on: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """(granted_at, expires_at) of the demo grant, naive UTC as stored: granted at the later of the demo
+    step's `now` and the start of the build day in Beijing time (never after the build itself), valid to
+    the end of the GRANT_DAYS-th local day after. Built on 2026-12-01 → granted 2026-11-30T16:00 UTC
+    (00:00 on 12-01 in Beijing), expires 2026-12-31T16:00 UTC (the end of 2026-12-31 in Beijing),
+    however far the demo's as-of date (2026-10-31) lies behind."""
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    granted_at = max(now, clock.day_start_utc(built_on))
+    day = clock.to_local(granted_at).date()
+    return granted_at, clock.day_start_utc(day + dt.timedelta(days=GRANT_DAYS + 1))
+
+
+def _resident(s: Session, now: dt.datetime, window: tuple[dt.datetime, dt.datetime]) -> int:
     """A person login (东丽 credit-medical resident) and a grant to the demo bank (docs/demo.md)."""
     resident = s.scalar(
         select(Subject)
@@ -82,8 +102,8 @@ def _resident(s: Session, now: dt.datetime) -> int:
         subject_id=resident.id,
         grantee_username="bank",
         purpose="信用就医额度审批（交通银行）",
-        expires_at=now + dt.timedelta(days=30),
+        expires_at=window[1],
         actor=viewer_for(user),
-        now=now,
+        now=window[0],
     )
     return 1

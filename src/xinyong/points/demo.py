@@ -24,6 +24,19 @@ from xinyong.subjects.models import Subject
 
 ACTIVE_VILLAGES = 5
 DEMO_PASSWORD = "xinyong-demo-2023"
+# Evidence of the generated claims, as a committee would read it (one text per scheme item, else per
+# evidence field; docs/points.md). Never the field's own key: "事迹说明：演示description" read as a leak.
+DEMO_DEEDS = {
+    "honesty": "拾到村民遗失的钱包，当天交还失主",
+    "filial_piety": "长期照顾患病的婆婆，邻里称道",
+}
+DEMO_EVIDENCE = {
+    "description": "热心帮助邻里，村民小组长核实",
+    "activity": "村庄环境整治志愿服务",
+    "sign_in": "村委会签到表",
+    "session": "支部主题党日学习",
+    "photo": "现场照片（村委会存档）",
+}
 
 
 def _committee_login(session, village_id: str) -> None:  # noqa: ANN001
@@ -196,7 +209,12 @@ def seed_demo(*, engine: Engine, as_of: dt.date, now: dt.datetime | None = None)
                 for k in range(rng.randint(2, 5)):
                     item = rng.choice(items)
                     day = as_of - dt.timedelta(days=rng.randint(0, 60))
-                    ev = {key: f"演示{key}" for key in item.get("evidence", [])}
+                    ev = {
+                        key: DEMO_DEEDS.get(item["id"], DEMO_EVIDENCE[key])
+                        if key == "description"
+                        else DEMO_EVIDENCE[key]
+                        for key in item.get("evidence", [])
+                    }
                     c = service.claim(
                         s,
                         villager_id=pid,

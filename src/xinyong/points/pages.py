@@ -335,7 +335,8 @@ def ranking_page(
     db: Session = Depends(db_session),
 ):
     """A village's monthly ranking (public; names masked). Defaults: the viewer's own village (else
-    the first on the scheme) and the current month."""
+    the first on the scheme) and the current month — or, when the current month has no points yet,
+    the latest month that has a ranking, with a note saying so (本月暂无排名，最近一期：YYYY-MM)."""
     from xinyong.accounts.deps import get_auth
 
     viewer = get_auth(request).viewer
@@ -349,11 +350,26 @@ def ranking_page(
     chosen = village or (own if own in known else None) or (villages[0][0] if villages else None)
     if chosen is not None and chosen not in known:
         raise HTTPException(404, detail=f"该村未实施信用积分制 / village not on the points scheme: {chosen}")
-    month = month or clock.today().strftime("%Y-%m")
+    asked, current = month, clock.today().strftime("%Y-%m")
+    month = month or current
     if not MONTH.match(month):
         raise HTTPException(422, detail=f"月份格式应为 YYYY-MM / month must be YYYY-MM: {month}")
     rows = service.monthly_ranking(db, village_id=chosen, month=month) if chosen else []
-    return render(request, "points_ranking.html", villages=villages, village=chosen, month=month, rows=rows)
+    empty_current = None  # the current month, when it is empty and an earlier one is shown instead
+    if asked is None and not rows and chosen:
+        latest = service.latest_ranking_month(db, village_id=chosen, until=current)
+        if latest is not None and latest != current:
+            empty_current, month = current, latest
+            rows = service.monthly_ranking(db, village_id=chosen, month=month)
+    return render(
+        request,
+        "points_ranking.html",
+        villages=villages,
+        village=chosen,
+        month=month,
+        rows=rows,
+        empty_current=empty_current,
+    )
 
 
 def _periods(today: dt.date) -> list[str]:

@@ -508,6 +508,27 @@ def monthly_ranking(session: Session, *, village_id: str, month: str) -> list[Ra
     return out
 
 
+def latest_ranking_month(session: Session, *, village_id: str, until: str) -> str | None:
+    """The latest month (YYYY-MM) not after `until` in which villagers of `village_id` were awarded or
+    deducted points — the newest month `monthly_ranking` has rows for — or None when there is none."""
+    y, m = (int(p) for p in until.split("-"))
+    end = dt.datetime(y + (m == 12), m % 12 + 1, 1)
+    last = session.scalar(
+        select(func.max(BookTransaction.effective_on))
+        .select_from(BookPosting)
+        .join(BookTransaction, BookTransaction.id == BookPosting.transaction_id)
+        .join(BookAccount, BookAccount.id == BookPosting.account_id)
+        .join(Subject, Subject.id == BookAccount.subject_id)
+        .where(
+            Subject.parent_id == village_id,
+            BookAccount.code.like("points:villager:%"),
+            BookTransaction.kind.in_([AWARD, "reversal"]),
+            BookTransaction.effective_on < end,
+        )
+    )
+    return None if last is None else last.strftime("%Y-%m")
+
+
 def district_counts(session: Session, *, district_code: str | None) -> dict[str, int]:
     """Villages on the scheme, exemplary villages, villagers with points, points awarded and spent,
     claims pending."""

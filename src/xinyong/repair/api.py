@@ -127,7 +127,12 @@ def subject_repair(
     day = as_of or clock.today()
     if viewer.subject_id != subject_id:
         log_access(
-            db, viewer, subject_id, purpose_of(request), "api:repair", detail={"as_of": day.isoformat()}
+            db,
+            viewer,
+            subject_id,
+            purpose_of(request, viewer, subject_id),
+            "api:repair",
+            detail={"as_of": day.isoformat()},
         )
     return {
         "subject_id": subject_id,

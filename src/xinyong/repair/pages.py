@@ -209,7 +209,7 @@ def evidence_file(request: Request, evidence_id: int, viewer: Anyone) -> Respons
             raise HTTPException(404, detail=f"材料不存在 / evidence not found: {evidence_id}")
         if viewer.subject_id != case.subject_id:  # an officer reading a subject's file: access log
             log_access(
-                s, viewer, case.subject_id, purpose_of(request), "page:repair-evidence",
+                s, viewer, case.subject_id, purpose_of(request, viewer, case.subject_id), "page:repair-evidence",
                 detail={"case_id": case.id, "evidence_id": ev.id},
             )  # fmt: skip
         data, filename, content_type = ev.data, ev.filename, ev.content_type
