@@ -136,11 +136,6 @@ def check_model_file(
 # ---------------------------------------------------------------- computing
 
 
-def plan_dir() -> Path:
-    """Where compiled plans are kept: `<data_dir>/plans` (plan.py)."""
-    return get_settings().data_dir / "plans"
-
-
 def model_plan(
     spec: ModelSpec,
     models: dict[str, ModelSpec],
@@ -149,13 +144,16 @@ def model_plan(
     district: str | None = None,
     cache_dir: Path | None = None,
 ) -> Plan:
-    """The compiled plan for `spec` on this snapshot's layout, compiled once per spec hash."""
+    """The compiled plan for `spec` on this snapshot's layout, compiled once per spec hash and kept in
+    `cache_dir`, by default `plans/` beside the snapshot (`<data_dir>/plans` for the store's own
+    snapshot): a run against another store, e.g. `xinyong demo --url …`, never writes into the
+    working directory's data folder."""
     return compile_plan(
         spec,
         models,
         district=district or spec.district,
         with_status=has_status(snapshot),
-        cache_dir=cache_dir or plan_dir(),
+        cache_dir=cache_dir or snapshot.parent / "plans",
     )
 
 
