@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from xinyong.books import service as books
@@ -486,18 +486,8 @@ def monthly_ranking(session: Session, *, village_id: str, month: str) -> list[Ra
     start = dt.datetime(y, m, 1)
     end = dt.datetime(y + (m == 12), m % 12 + 1, 1)
     rows = session.execute(
-        select(Subject.name, func.sum(BookPosting.amount))
-        .select_from(BookPosting)
-        .join(BookTransaction, BookTransaction.id == BookPosting.transaction_id)
-        .join(BookAccount, BookAccount.id == BookPosting.account_id)
-        .join(Subject, Subject.id == BookAccount.subject_id)
-        .where(
-            Subject.parent_id == village_id,
-            BookAccount.code.like("points:villager:%"),
-            BookTransaction.kind.in_([AWARD, "reversal"]),
-            BookTransaction.effective_on >= start,
-            BookTransaction.effective_on < end,
-        )
+        _village_awards(select(Subject.name, func.sum(BookPosting.amount)), village_id=village_id, end=end)
+        .where(BookTransaction.effective_on >= start)
         .group_by(Subject.id, Subject.name)
     ).all()
     ordered = sorted(((int(p), n) for n, p in rows), key=lambda x: (-x[0], x[1]))
@@ -514,8 +504,16 @@ def latest_ranking_month(session: Session, *, village_id: str, until: str) -> st
     y, m = (int(p) for p in until.split("-"))
     end = dt.datetime(y + (m == 12), m % 12 + 1, 1)
     last = session.scalar(
-        select(func.max(BookTransaction.effective_on))
-        .select_from(BookPosting)
+        _village_awards(select(func.max(BookTransaction.effective_on)), village_id=village_id, end=end)
+    )
+    return None if last is None else last.strftime("%Y-%m")
+
+
+def _village_awards(stmt: Select, *, village_id: str, end: dt.datetime) -> Select:
+    """`stmt` over the postings of awards, deductions and their reversals to the villagers of
+    `village_id` effective before `end`: what the monthly ranking counts."""
+    return (
+        stmt.select_from(BookPosting)
         .join(BookTransaction, BookTransaction.id == BookPosting.transaction_id)
         .join(BookAccount, BookAccount.id == BookPosting.account_id)
         .join(Subject, Subject.id == BookAccount.subject_id)
@@ -526,7 +524,6 @@ def latest_ranking_month(session: Session, *, village_id: str, until: str) -> st
             BookTransaction.effective_on < end,
         )
     )
-    return None if last is None else last.strftime("%Y-%m")
 
 
 def district_counts(session: Session, *, district_code: str | None) -> dict[str, int]:
