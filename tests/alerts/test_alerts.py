@@ -396,3 +396,21 @@ def test_visible_alerts_reads_the_subjects_of_a_page_in_one_query(engine):
     many, many_statements = listed()
     assert many == ["E6", "E5", "E4", "E3", "E2", "E1"]
     assert many_statements == few_statements
+
+
+def test_a_watched_map_fact_reads_the_same_value_however_it_is_written(monkeypatch):
+    """`grade.city_enterprise` is the rule language's field access on the map `grade`: the same fact as
+    `grade["city_enterprise"]` (and with single quotes), so a change rule watching it sees the grade
+    (it used to look up a column named `grade.city_enterprise`, which no facts table has, and read '')."""
+    import xinyong.rules
+
+    facts = {"grade[city_enterprise]": "B", "kind": "enterprise"}
+    monkeypatch.setattr(xinyong.rules, "subject_facts", lambda session, **kw: facts)
+    keys = {"grade.city_enterprise", 'grade["city_enterprise"]', "grade['city_enterprise']", "kind"}
+    got = service._watched_values(None, Subject(id="E1"), keys, dt.date(2026, 6, 30))
+    assert got == {
+        "grade.city_enterprise": "B",
+        'grade["city_enterprise"]': "B",
+        "grade['city_enterprise']": "B",
+        "kind": "enterprise",
+    }

@@ -7,6 +7,7 @@ through `xinyong.notify.emit` in the same transaction as the alert that causes t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import re
 from typing import Any
@@ -360,8 +361,18 @@ def _watched_values(session: Session, subject: Subject, keys: set[str], as_of: d
 
         every = subject_facts(session, subject_id=subject.id, as_of=as_of)
         for key in facts:
-            out[key] = every.get(key.replace('"', "").replace("'", ""), "")
+            out[key] = every.get(_fact_column(key), "")
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _fact_column(key: str) -> str:
+    """The facts-table column of a watched fact, as the rule language reads the key: `grade["m"]`,
+    `grade['m']` and `grade.m` are one fact (checked when the rule was loaded)."""
+    from xinyong.rules import check_fact
+    from xinyong.rules.check import column_name
+
+    return column_name(*check_fact(key))
 
 
 def _changed(rule: AlertRule, key: str, old: Any, new: Any) -> bool:  # noqa: ANN401
