@@ -124,6 +124,11 @@ def _cents(col: ir.Value, field: str) -> ir.IntegerValue:
     return (num * 100).round().cast("int64")
 
 
+def _when(cond: ir.BooleanValue, value: ir.Value | int) -> ir.Value:
+    """`value` where `cond` holds, else NULL (what a conditional aggregate reads)."""
+    return ibis.cases((cond, value), else_=ibis.null())
+
+
 def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: AsOf) -> dict[str, ir.Value]:
     aggs: dict[str, ir.Value] = {}
     for ind in spec.indicators:
@@ -135,18 +140,22 @@ def _record_aggregates(rec: ir.Table, spec: ModelSpec, as_of_day: AsOf) -> dict[
         if ind.only_valid:
             cond &= rec.valid_until_day.isnull() | (rec.valid_until_day >= as_of_day)
         name = f"a_{ind.id}"
+        # Conditional aggregates as AGG(CASE WHEN cond THEN x END), not AGG(x) FILTER (WHERE cond):
+        # the CASE computes x only on the rows that match (the `latest` key is a string built per
+        # row) and DuckDB aggregates it faster (bench/RESULTS.md, issue #16). NULLs are skipped by
+        # every aggregate, so the two forms agree on every engine.
         if ind.aggregate in {"count", "exists"}:
-            aggs[name] = rec.count(where=cond)  # COUNT(*): reading the id column would cost a scan of it
+            aggs[name] = _when(cond, 1).count()
         elif ind.aggregate == "sum":
-            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).sum(where=cond).cast("int64")
+            aggs[name] = _when(cond, _cents(rec[sem.column_of(ind.field)], ind.field)).sum().cast("int64")
         elif ind.aggregate == "max":
-            aggs[name] = _cents(rec[sem.column_of(ind.field)], ind.field).max(where=cond)
+            aggs[name] = _when(cond, _cents(rec[sem.column_of(ind.field)], ind.field)).max()
         elif ind.aggregate == "days_since":
-            aggs[name] = rec.occurred_day.max(where=cond & rec.occurred_day.notnull())
+            aggs[name] = _when(cond & rec.occurred_day.notnull(), rec.occurred_day).max()
         else:  # latest: max of (padded day ‖ value); the day is offset so it is always 7 digits
             col = rec[sem.column_of(ind.field)]
             key = (rec.occurred_day + sem.DAY_OFFSET).cast("string") + col
-            aggs[name] = key.max(where=cond & rec.occurred_day.notnull() & col.notnull())
+            aggs[name] = _when(cond & rec.occurred_day.notnull() & col.notnull(), key).max()
     return aggs
 
 
