@@ -1,7 +1,8 @@
 """Benchmark of the evaluation engine (issues #4, #16).
 
 Generates N subjects and 20·N records directly as Parquet in the snapshot layout (vectorised
-numpy/pyarrow, not through the store; records in parts of ≤ 20 M rows), then times, in the same run:
+numpy/pyarrow, not through the store; records in parts of ≤ 20 M rows, sorted by subject as the
+snapshot export writes them), then times, in the same run:
 
   compiled   the shipped `city_enterprise` model as `xinyong evaluate --out` writes it minus the store:
              the compiled plan (read from the on-disk plan cache; the first run compiles it), DuckDB
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import shutil
 import tempfile
 import time
@@ -83,24 +85,28 @@ def _dict(codes: np.ndarray, values: list[str], mask: np.ndarray | None = None) 
     return pa.DictionaryArray.from_arrays(idx, pa.array(values))
 
 
-def _ids(prefix: str, n: int, first: int = 0) -> pa.Array:
-    return pc.binary_join_element_wise(
-        prefix, pc.cast(pa.array(np.arange(first, first + n, dtype=np.int64)), pa.string()), ""
-    )
+def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """prefix ‖ zero-padded number: string order is number order, as for real fixed-width codes."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers.astype(np.int64)), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 RECORDS_PER_PART = 20_000_000
 
 
 def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
-    """Subjects in one file; records in parts of ≤ RECORDS_PER_PART rows (bounded memory at 200 M)."""
+    """Subjects in one file; records in parts of ≤ RECORDS_PER_PART rows (bounded memory at 200 M).
+
+    The records are laid out as the snapshot export writes them (xinyong.evaluation.snapshot): sorted
+    by subject, so part k holds the k-th range of subjects, each subject's records together."""
     rng = np.random.default_rng(seed)
+    width = len(str(max(n_subjects - 1, 0)))
     for name in ("subjects", "records", "manual_scores"):
         (out / name).mkdir(parents=True, exist_ok=True)
     kind = rng.choice(3, size=n_subjects, p=[0.70, 0.25, 0.05])
     subjects = pa.table(
         {
-            "id": _ids("s", n_subjects),
+            "id": _ids("s", np.arange(n_subjects), width),
             "kind": _dict(kind, ["enterprise", "individual_business", "government"]),
             "district_code": _dict(rng.integers(0, len(DISTRICTS), n_subjects), DISTRICTS),
             "parent_id": pa.nulls(n_subjects, pa.string()),
@@ -108,9 +114,15 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
     )
     pq.write_table(subjects, out / "subjects" / "part-000000.parquet")
     del subjects, kind
-    for part, start in enumerate(range(0, n_records, RECORDS_PER_PART)):
-        size = min(RECORDS_PER_PART, n_records - start)
-        _records(out / "records" / f"part-{part:06d}.parquet", rng, n_subjects, size, start)
+    parts = max(1, -(-n_records // RECORDS_PER_PART))
+    for part in range(parts):
+        first = n_records * part // parts
+        size = n_records * (part + 1) // parts - first
+        lo, hi = n_subjects * part // parts, n_subjects * (part + 1) // parts
+        # other columns are drawn independently of the subject, so sorting the subjects alone is
+        # the same distribution as sorting whole rows
+        subject = np.sort(rng.integers(lo, hi, size))
+        _records(out / "records" / f"part-{part:06d}.parquet", rng, subject, first, width)
     pq.write_table(
         pa.table(
             {
@@ -124,10 +136,12 @@ def generate(out: Path, n_subjects: int, n_records: int, seed: int = 4) -> None:
         ),
         out / "manual_scores" / "part-000000.parquet",
     )
-    (out / "manifest.json").write_text('{"version": 1, "parts": [0], "superseded": false}', encoding="utf-8")
+    manifest = {"version": 1, "parts": list(range(parts)), "superseded": False}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def _records(path: Path, rng: np.random.Generator, n_subjects: int, n_records: int, first_id: int) -> None:
+def _records(path: Path, rng: np.random.Generator, subject: np.ndarray, first_id: int, width: int) -> None:
+    n_records = len(subject)
     k = rng.choice(len(KINDS), size=n_records, p=KIND_P)
     occurred = (A - rng.integers(-30, 2000, n_records)).astype(np.int32)
     occ_null = rng.random(n_records) < 0.01
@@ -145,11 +159,9 @@ def _records(path: Path, rng: np.random.Generator, n_subjects: int, n_records: i
 
     records = pa.table(
         {
-            "id": _ids("r", n_records, first_id),
+            "id": _ids("r", np.arange(first_id, first_id + n_records), 10),
             "kind": _dict(k, KINDS),
-            "subject_id": pc.binary_join_element_wise(
-                "s", pc.cast(pa.array(rng.integers(0, n_subjects, n_records)), pa.string()), ""
-            ),
+            "subject_id": _ids("s", subject, width),
             "occurred_day": pa.array(occurred, mask=occ_null),
             "publicity_until_day": pa.array(pub, mask=pub_null),
             "valid_until_day": pa.array(valid, mask=valid_null),

@@ -88,3 +88,25 @@ def test_a_correction_replaces_the_old_version_in_the_snapshot(engine, tmp_path)
     rows = {r["id"]: r for r in read_rows(snap, set())["records"]}
     assert set(rows) == set(first.record_ids)
     assert rows[first.record_ids[0]]["amount"] == 8000.0 and rows[first.record_ids[1]]["amount"] == 5000.0
+
+
+def test_each_records_part_is_sorted_by_subject_then_id(engine, tmp_path):
+    """A subject's records lie together in a part (the engines group by subject in runs, issue #16),
+    whatever order they were ingested in: two batches, subjects interleaved within and across them."""
+    first = [
+        penalty_2(i, 处罚决定书文号=f"津和市监罚〔2023〕{n}号") for n, i in enumerate([7, 3, 9, 3, 1, 7])
+    ]
+    second = [penalty_2(i, 处罚决定书文号=f"津和市监罚〔2024〕{n}号") for n, i in enumerate([9, 1, 4, 7])]
+    snap = tmp_path / "snap"
+    ingest_rows(engine=engine, rows=first, source="s", kind="penalty", now=T_A)
+    export_snapshot(engine, snap)
+    ingest_rows(engine=engine, rows=second, source="s", kind="penalty", now=T_C)
+    export_snapshot(engine, snap)
+    parts = sorted((snap / "records").glob("*.parquet"))
+    assert len(parts) == 2
+    for part, expected_subjects in zip(parts, (4, 4), strict=True):
+        table = pq.read_table(part, columns=["subject_id", "id"])
+        pairs = list(zip(table["subject_id"].to_pylist(), table["id"].to_pylist(), strict=True))
+        assert pairs == sorted(pairs)  # Python's tuple order, not the writer's sort
+        assert len({s for s, _ in pairs}) == expected_subjects
+    assert len(exported_ids(snap)) == len(first) + len(second)
