@@ -165,7 +165,7 @@ def test_resident_repays_with_the_form_and_a_double_submit_pays_once(owing):
         ("-1", "金额必须大于 0", "greater than 0"),
         ("0", "金额必须大于 0", "greater than 0"),
         ("1.234", "不足 1 分", "fraction of a fen"),
-        ("123.46", "超过欠款", "exceeds the 12345 fen owed"),  # 1 fen over 123.45 元
+        ("123.46", "还款 123.46 元超过欠款 123.45 元", "exceeds the 123.45 yuan owed"),  # 1 fen over
         ("十元", "金额格式错误", "malformed amount"),
         ("", "金额格式错误", "malformed amount"),
     ],

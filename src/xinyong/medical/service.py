@@ -280,9 +280,10 @@ def repay(
     )
     owed = -books.balance(session, line.account_code)
     if known is None and amount > owed:
+        # in 元, as the person typed it and as the page shows what is owed (fen are internal)
         raise MedicalError(
-            f"还款 {amount} 分超过欠款 {owed} 分",
-            f"repayment {amount} fen exceeds the {owed} fen owed",
+            f"还款 {amount / 100:.2f} 元超过欠款 {owed / 100:.2f} 元",
+            f"repayment of {amount / 100:.2f} yuan exceeds the {owed / 100:.2f} yuan owed",
             "amount_fen",
         )
     return books.post(session, req, now=now)
