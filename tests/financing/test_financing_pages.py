@@ -147,6 +147,8 @@ def test_declare_push_approve_then_contact_keeps_the_approval(http, sqlite_engin
     assert "行政许可" in records and "食品经营许可决定书" in records and "社会公开" in records
     workbench = client.get("/bank", headers=auth["bank"])
     assert "已授信 1200000.00 元" in workbench.text
+    heading = workbench.text.split("<h1>")[1].split("</h1>")[0]
+    assert "交通银行" in heading  # the bank's name, registered above, not only its code
     mine = client.get("/my/financing", headers=auth["f1"])
     assert "交通银行：<strong>已授信</strong>" in mine.text
     figures = client.get(

@@ -40,6 +40,7 @@ def _workbench(
         "financing/workbench.html",
         rows=fin.bank_subjects(db, viewer=viewer),
         bank_id=bank_id,
+        bank_name=fin.bank_name(db, bank_id),
         error=error,
         ok=ok,
     )

@@ -123,6 +123,12 @@ def bank_of(session: Session, viewer: Viewer) -> str | None:
     return link.bank_id if link else None
 
 
+def bank_name(session: Session, bank_id: str | None) -> str | None:
+    """The bank's name (交通银行天津分行) for headings, or None for no or an unknown bank."""
+    bank = session.get(Bank, bank_id) if bank_id else None
+    return bank.name if bank is not None else None
+
+
 def _bank(session: Session, bank_id: str) -> Bank:
     bank = session.get(Bank, bank_id)
     if bank is None:
