@@ -177,3 +177,22 @@ def test_bad_repayments_are_refused_in_both_languages_and_nothing_changes(owing,
     error = re.search(r'<p class="error" role="alert" id="error">(.*?)</p>', r.text, re.S).group(1)
     assert zh in error and en in error
     assert outstanding(owing) == CHARGED_FEN
+
+
+def test_six_copies_of_one_repay_form_posted_at_once_pay_once(owing):
+    """Six copies of one repay form posted at the same moment (a double click, a flaky network): one
+    pays, the others are replays — never a 500, never a second payment (SQLite and PostgreSQL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    c = login(owing, "jumin")
+    form = repay_form(c, "23.45")
+
+    def send(_: int) -> tuple[int, str]:
+        r = c.post("/medical/me/repay", data=form, follow_redirects=False)
+        return r.status_code, r.headers.get("location", "")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert all(code == 303 for code, _ in results), results
+    assert sorted(loc for _, loc in results) == ["/medical/me?repaid=1"] + ["/medical/me?repaid=replayed"] * 5
+    assert outstanding(owing) == CHARGED_FEN - 2345
