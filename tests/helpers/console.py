@@ -45,3 +45,29 @@ def menu(html: str) -> list[str]:
     """The links of the main menu, in order."""
     nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S).group(1)
     return re.findall(r'href="([^"]+)"', nav)
+
+
+def seen_at_response_start(app, path: str, check) -> list:  # noqa: ANN001
+    """Run `check()` at the moment each POST to `path` starts its response (the status line leaves the
+    app) and collect what it returns: whether the route's commit came before the response. Call it
+    before the app serves its first request (Starlette adds no middleware after that)."""
+    seen: list = []
+
+    class _Probe:
+        def __init__(self, inner) -> None:  # noqa: ANN001
+            self.inner = inner
+
+        async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+            async def probing(message) -> None:  # noqa: ANN001
+                if (
+                    message["type"] == "http.response.start"
+                    and scope.get("method") == "POST"
+                    and scope["path"] == path
+                ):
+                    seen.append(check())
+                await send(message)
+
+            await self.inner(scope, receive, probing)
+
+    app.add_middleware(_Probe)
+    return seen

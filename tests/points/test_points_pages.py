@@ -15,7 +15,7 @@ from points_world import build_village
 from sqlalchemy import select
 from test_hongqiao_points import _world as hongqiao_world
 
-from helpers.console import csrf_token, logged_in, menu
+from helpers.console import csrf_token, logged_in, menu, seen_at_response_start
 from xinyong.accounts import service as accounts
 from xinyong.books import service as books
 from xinyong.points import service as points
@@ -139,6 +139,26 @@ def test_redeem_and_decide_redirect_back_with_the_result(app):
     )
     assert r.status_code == 303 and r.headers["location"] == f"/points/counter?claim={cid}&decision=approved"
     assert f"申报 {cid} 已批准" in c.get(r.headers["location"]).text
+
+
+def test_a_decision_is_committed_before_its_redirect_leaves(app, engine):
+    """The browser follows a 303 at once: the page it loads must already show the decision. A commit
+    made after the response is sent (FastAPI's default for dependencies with yield) failed this, and
+    the phone counter test saw the approved claim still queued."""
+    from xinyong.points.models import PointsDecision
+
+    cid = app.state.world["pending"]
+
+    def decided() -> bool:
+        with session_scope(engine) as s:  # a connection of its own, like the browser's next request
+            return s.scalar(select(PointsDecision.claim_id).where(PointsDecision.claim_id == cid)) is not None
+
+    seen = seen_at_response_start(app, "/points/counter/decide", decided)
+    c = login(app, "cun_wei")
+    form = {"csrf_token": token(c, "/points/counter"), "claim_id": cid, "approve": "1"}
+    r = c.post("/points/counter/decide", data=form, follow_redirects=False)
+    assert r.status_code == 303 and seen == [True]
+    assert f'data-claim="{cid}"' not in c.get(r.headers["location"]).text
 
 
 def test_villager_sees_own_points_and_the_menu_fits(app):

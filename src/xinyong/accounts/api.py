@@ -30,7 +30,7 @@ from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Admin = Annotated[Viewer, Depends(require_role("city_admin"))]
 # Integer ids within the store's INTEGER range: a larger number is malformed (422), not a 500.
 

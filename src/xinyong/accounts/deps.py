@@ -70,7 +70,14 @@ def _secret(request: Request) -> str:
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """A request-scoped session: commit when the route returns, roll back on error."""
+    """A session for one request: commit when the route returns, roll back on error.
+
+    Always use it as `Depends(db_session, scope="function")`. FastAPI (>= 0.118) runs the exit code of
+    a dependency with the default "request" scope *after* the response has been sent, so a 303 could
+    reach the browser before the commit: the page it redirects to would show the old state, and a
+    failed commit would follow a success response. With scope "function" the commit (or the error)
+    comes first. `tests/test_commit_before_response.py` checks every route.
+    """
     with session_scope(request.app.state.engine) as session:
         yield session
 
@@ -325,7 +332,9 @@ def is_person_login(session: Session, viewer: Viewer) -> bool:
     return subject is not None and subject.kind == "person"
 
 
-def require_person_login(request: Request, session: Session = Depends(db_session)) -> Viewer:
+def require_person_login(
+    request: Request, session: Session = Depends(db_session, scope="function")
+) -> Viewer:
     """For person-only console pages (我的信用积分): 403 for any other login (login redirect first)."""
     viewer = get_auth(request).viewer
     if not viewer.is_public and not is_person_login(session, viewer):

@@ -32,7 +32,7 @@ from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
 
 router = APIRouter(include_in_schema=False)
 
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Admin = Annotated[Viewer, Depends(require_console_role("city_admin"))]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 

@@ -16,7 +16,7 @@ from xinyong.alerts.schemas import AlertOut, FindingOut, WatchlistOut
 from xinyong.disclosure.policy import Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Watcher = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "bank"))]
 
 

@@ -26,7 +26,7 @@ from xinyong.disclosure.policy import Viewer, present_subject
 from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Watcher = Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer", "bank"))]
 
 # Watched registration values (alerts.rules.REGISTRATION) as people read them.

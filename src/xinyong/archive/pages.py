@@ -46,7 +46,7 @@ def subject_list(
     sort: str = Query("name", max_length=16, description="name | grade | negatives"),
     offset: Offset = 0,
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     """信用主体: a district officer's list opens on their own district (choose 全部 for the city)."""
     from xinyong.archive.listing import SORTS, list_columns
@@ -103,7 +103,7 @@ def archive_page(
     subject_id: str,
     as_of: str | None = Query(None),
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ):
     day = parse_date(as_of)
     try:

@@ -104,7 +104,9 @@ def _index(
 
 
 @router.get("/draws", response_class=HTMLResponse)
-def draws_index(request: Request, viewer: Officer, session: Session = Depends(db_session)) -> Response:
+def draws_index(
+    request: Request, viewer: Officer, session: Session = Depends(db_session, scope="function")
+) -> Response:
     return _index(request, viewer, session)
 
 
@@ -121,7 +123,7 @@ def draws_plan_create(
     population: Annotated[str, Form(max_length=2000)] = "",
     ratios: Annotated[str, Form(max_length=2000)] = "",
     max_per_inspector: Annotated[str, Form(max_length=6)] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Define a plan in the viewer's district (ratios: one `tier=basis points` per line)."""
     district = scope(viewer)
@@ -171,7 +173,7 @@ def draws_commit(
     plan_id: str,
     viewer: Officer,
     as_of: Annotated[Day, Form()] = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Freeze the pool and publish the commitment; then go to the draw page."""
     plan = session.get(InspectionPlan, plan_id[:64])
@@ -274,7 +276,7 @@ def draw_page(
     request: Request,
     draw_id: str,
     viewer: Officer,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
     error: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
     return _draw_page(request, viewer, session, draw_id[:40], error=error or None)
@@ -286,7 +288,7 @@ def draw_run(
     draw_id: str,
     viewer: Officer,
     outside_value: Annotated[str, Form(max_length=200)] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Run the draw with the optional outside value and reveal the secret."""
     try:
@@ -317,7 +319,7 @@ def draw_result(
     result: Annotated[str, Form(max_length=16)] = "",
     inspection_date: Annotated[Day, Form()] = None,
     findings: Annotated[str, Form(max_length=2000)] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Enter one target's result; it is published as an inspection record (ingest)."""
     try:
@@ -345,7 +347,7 @@ def draw_result(
 
 
 @router.get("/p/draws", response_class=HTMLResponse)
-def public_draws(request: Request, session: Session = Depends(db_session)) -> Response:
+def public_draws(request: Request, session: Session = Depends(db_session, scope="function")) -> Response:
     """抽查结果公示列表: every published draw (its commitment is public from the commit), newest first,
     each linking to its result page; only what those pages show (no secret before the draw, no
     inspector or target names)."""
@@ -370,7 +372,9 @@ def public_draws(request: Request, session: Session = Depends(db_session)) -> Re
 
 
 @router.get("/p/draws/{draw_id}", response_class=HTMLResponse)
-def public_draw(request: Request, draw_id: str, session: Session = Depends(db_session)) -> Response:
+def public_draw(
+    request: Request, draw_id: str, session: Session = Depends(db_session, scope="function")
+) -> Response:
     """The public result page (一公开): anyone, no login; personal data masked."""
     try:
         doc = service.published_document(session, draw_id[:40])
@@ -388,7 +392,9 @@ def public_draw(request: Request, draw_id: str, session: Session = Depends(db_se
 
 
 @router.get("/p/draws/{draw_id}/document.json")
-def public_draw_document(draw_id: str, session: Session = Depends(db_session)) -> JSONResponse:
+def public_draw_document(
+    draw_id: str, session: Session = Depends(db_session, scope="function")
+) -> JSONResponse:
     """The published document (pool snapshot, plan, commitment; after the draw the secret and targets)."""
     try:
         doc = service.published_document(session, draw_id[:40])

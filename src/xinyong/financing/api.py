@@ -20,7 +20,7 @@ from xinyong.incentives.api import http_error
 from xinyong.incentives.errors import IncentiveError
 
 router = APIRouter(prefix="/api/v1/financing", tags=["financing"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 BankLogin = Annotated[Viewer, Depends(require_role("bank"))]
 Declarer = Annotated[Viewer, Depends(require_role("subject", "city_admin", "district_officer"))]

@@ -20,7 +20,7 @@ from xinyong.financing import service as fin
 from xinyong.incentives.errors import IncentiveError
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
 SubjectLogin = Annotated[Viewer, Depends(require_console_role("subject"))]
 

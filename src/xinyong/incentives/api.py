@@ -22,7 +22,7 @@ from xinyong.incentives.schemas import BenefitUseIn, ScoreGrantIn
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["incentives"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]
 Stats = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 SubjectLogin = Annotated[Viewer, Depends(require_role("subject"))]

@@ -22,7 +22,7 @@ from xinyong.incentives.errors import IncentiveError
 from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Console = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 Person = Annotated[Viewer, Depends(require_console_role("subject"))]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]

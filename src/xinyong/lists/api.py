@@ -31,7 +31,7 @@ from xinyong.lists.schemas import (
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["lists"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 CityAdmin = Annotated[Viewer, Depends(require_role("city_admin"))]
 

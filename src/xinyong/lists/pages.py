@@ -33,7 +33,7 @@ from xinyong.subjects.models import Subject
 router = APIRouter(include_in_schema=False)
 ROLES = ("city_admin", "district_officer")
 Officer = Annotated[Viewer, Depends(require_console_role(*ROLES))]
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def _back(url: str, msg: str = "", error: str = "") -> RedirectResponse:

@@ -40,7 +40,7 @@ from xinyong.medical.schemas import (
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1/medical", tags=["medical"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 SIGNATURE_WINDOW = 300
 
 

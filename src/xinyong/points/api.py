@@ -26,7 +26,7 @@ from xinyong.points.schemas import ClaimIn, DecisionIn, RedemptionIn, RestockIn
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 LoggedIn = Annotated[Viewer, Depends(require_role(*LOGIN_ROLES))]
 
 

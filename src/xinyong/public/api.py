@@ -26,7 +26,7 @@ SHEET_LIMIT = 5000  # one print job; a bigger roster is printed district by dist
 def public_search(
     q: str = Query(..., min_length=2, max_length=100, description="name fragment or USCC prefix"),
     limit: int = Query(20, ge=1, le=50),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> SubjectPage:
     """Public registry search (公共信用信息查询): what anyone may see, personal data masked."""
     return list_subjects(session, viewer=PUBLIC, q=q.strip(), limit=limit)
@@ -38,7 +38,7 @@ def qr_sheet(
     pilot: str,
     district: str | None = Query(None, pattern=r"^\d{6}$", description="only this district's subjects"),
     viewer: Viewer = Depends(require_role("city_admin", "district_officer")),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Printable QR sticker sheet (二维码贴纸) for every subject of a pilot roster, e.g. all 海信广场
     merchants. A district officer gets its own district's subjects; the stickers carry only what

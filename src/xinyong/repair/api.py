@@ -26,7 +26,7 @@ from xinyong.status.service import RecordNotFound
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["repair"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 SubjectUser = Annotated[Viewer, Depends(require_role("subject"))]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 Decider = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]

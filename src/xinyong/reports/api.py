@@ -34,7 +34,7 @@ def report_pdf(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD"),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """信用报告 (PDF) of one subject as of a date, with exactly what the caller may see."""
     archive, _day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report")
@@ -58,7 +58,7 @@ def verify(
     number: str = Query(..., max_length=40),
     subject_id: str | None = Query(None, max_length=64),
     as_of: str | None = Query(None),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Verification:
     """Check a printed report's number against the register of issued reports, for anyone holding it
     (no login needed): genuine and inside its validity period, and whether the subject's archive

@@ -22,7 +22,7 @@ from xinyong.status.schemas import RecordStatusOut, StatusChangeIn, StatusEventO
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Decider = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]
 
 

@@ -55,7 +55,7 @@ def merge(
     body: MergeIn,
     request: Request,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> MergeOut:
     """Merge `subject_id` into `into` (its records move there; its archive answers with that one).
     404 for an unknown subject, 409 when refused (same subject, one already merged away)."""
@@ -81,7 +81,7 @@ def undo(
     body: UndoIn,
     request: Request,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> MergeOut:
     """Undo a merge decision (the records it moved go back; a new `unmerge` decision is appended).
     404 for an unknown decision, 409 when already undone or its kept subject was merged away since."""
@@ -101,7 +101,7 @@ def undo(
 def history(
     subject_id: str,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> list[MergeOut]:
     """Every merge and undo naming the subject, oldest first; 404 for an unknown subject."""
     from xinyong.subjects.models import Subject

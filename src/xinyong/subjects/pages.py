@@ -53,7 +53,10 @@ def _page(
 
 @router.get("/subjects/{subject_id}/merge", response_class=HTMLResponse)
 def merge_page(
-    request: Request, subject_id: str, viewer: Officer, session: Session = Depends(db_session)
+    request: Request,
+    subject_id: str,
+    viewer: Officer,
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """The subject's merges and the forms to merge it or undo a merge into it."""
     return _page(request, session, subject_id)
@@ -66,7 +69,7 @@ def merge_action(
     viewer: Officer,
     into: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     try:
         d = service.merge_subjects(
@@ -95,7 +98,7 @@ def undo_action(
     merge_id: RowId,
     viewer: Officer,
     reason: Annotated[str, Form()] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     from xinyong.subjects.models import SubjectMerge
 

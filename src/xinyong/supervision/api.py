@@ -18,7 +18,9 @@ Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer
 
 
 @router.get("/schemes")
-def api_schemes(viewer: Officer, session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+def api_schemes(
+    viewer: Officer, session: Session = Depends(db_session, scope="function")
+) -> list[dict[str, Any]]:
     """Schemes in force (a district officer: its district's), each as its validated document."""
     district = viewer.district_code if viewer.role == "district_officer" else None
     return [
@@ -33,7 +35,7 @@ def api_subject_tiers(
     subject_id: str,
     viewer: Officer,
     as_of: Annotated[Day, Query(description="YYYY-MM-DD, default today")] = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> list[dict[str, Any]]:
     """A subject's tier under each scheme of its district, with the reason (中文 / English)."""
     from xinyong.archive.service import SubjectNotFound, visible_subject

@@ -34,7 +34,9 @@ def _scheme_or_404(session: Session, viewer: Viewer, scheme_id: str) -> service.
 
 
 @router.get("/supervision", response_class=HTMLResponse)
-def supervision_index(request: Request, viewer: Officer, session: Session = Depends(db_session)) -> Response:
+def supervision_index(
+    request: Request, viewer: Officer, session: Session = Depends(db_session, scope="function")
+) -> Response:
     district = _scope(viewer)
     schemes = [s for s in service.all_schemes(session).values() if district is None or s.district == district]
     return render(request, "supervision/index.html", schemes=schemes, viewer=viewer)
@@ -70,7 +72,10 @@ def _editor(
 
 @router.get("/supervision/{scheme_id}", response_class=HTMLResponse)
 def supervision_editor(
-    request: Request, scheme_id: str, viewer: Officer, session: Session = Depends(db_session)
+    request: Request,
+    scheme_id: str,
+    viewer: Officer,
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     return _editor(request, viewer, session, _scheme_or_404(session, viewer, scheme_id))
 
@@ -83,7 +88,7 @@ def supervision_test(
     text: Annotated[str, Form(max_length=100_000)] = "",
     subject_id: Annotated[str, Form(max_length=24)] = "",
     as_of: Annotated[Day, Form()] = None,
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Rule tester: the tier of one subject under the text in the editor (not saved)."""
     scheme = _scheme_or_404(session, viewer, scheme_id)
@@ -104,7 +109,7 @@ def supervision_save(
     viewer: Officer,
     text: Annotated[str, Form(max_length=100_000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
-    session: Session = Depends(db_session),
+    session: Session = Depends(db_session, scope="function"),
 ) -> Response:
     """Save the edited scheme as a new version (its id must stay the same)."""
     scheme = _scheme_or_404(session, viewer, scheme_id)
