@@ -98,7 +98,8 @@ def test_bad_amounts_change_nothing(world, amount):
 def test_yuan_to_fen_refuses_fractions_of_a_fen():
     assert fin.parse_yuan("1500000.50") == 150_000_050
     assert fin.parse_yuan("3") == 300
-    for bad in ("0.001", "-5", "abc", "NaN", "0"):
+    assert fin.parse_yuan("1000000000000") == fin.MAX_FEN  # 1 万亿元, the ceiling itself
+    for bad in ("0.001", "-5", "abc", "NaN", "0", "1e999999", "1000000000000.01"):
         with pytest.raises(IncentiveError):
             fin.parse_yuan(bad)
 

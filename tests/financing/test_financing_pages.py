@@ -56,12 +56,22 @@ def _needs(engine) -> list[tuple[int, int, str]]:  # noqa: ANN001
             "12",
             "扩产",
             "amount",
-            "金额不能有不足1分的部分：100.001 元",
+            "金额不能有不足 1 分的部分：100.001 元",
             "amount has a fraction of a fen",
         ),
-        ("-5.20", "12", "扩产", "amount", "金额必须为正数：-5.20 元", "amount must be positive: -5.20 yuan"),
-        ("0", "12", "扩产", "amount", "金额必须为正数：0 元", "amount must be positive"),
+        (
+            "-5.20",
+            "12",
+            "扩产",
+            "amount",
+            "金额必须大于 0：-5.20 元",
+            "amount must be greater than 0: -5.20 yuan",
+        ),
+        ("0", "12", "扩产", "amount", "金额必须大于 0：0 元", "amount must be greater than 0"),
         ("12万", "12", "扩产", "amount", "金额格式错误", "malformed amount"),
+        # Decimal('1e999999') * 100 overflows the default decimal context: once a 500, now refused
+        ("1e999999", "12", "扩产", "amount", "金额过大：1e999999 元", "amount too large: 1e999999 yuan"),
+        ("1000000000000.01", "12", "扩产", "amount", "金额过大", "amount too large"),  # MAX_FEN + 1 fen
         ("", "12", "扩产", "amount", "请填写金额", "enter the amount"),
         ("1000", "0", "扩产", "term_months", "期限须为1–360个月的整数", "term must be 1..360 months"),
         ("1000", "一年", "扩产", "term_months", "期限须为1–360个月的整数", "term must be 1..360 months"),
@@ -161,9 +171,9 @@ def test_yuan_messages():
     from xinyong.incentives.errors import IncentiveError
 
     for text, zh in (
-        ("100.001", "金额不能有不足1分的部分：100.001 元"),
-        ("-3", "金额必须为正数：-3 元"),
-        ("100.0010", "金额不能有不足1分的部分：100.0010 元"),
+        ("100.001", "金额不能有不足 1 分的部分：100.001 元"),
+        ("-3", "金额必须大于 0：-3 元"),
+        ("100.0010", "金额不能有不足 1 分的部分：100.0010 元"),
     ):
         with pytest.raises(IncentiveError) as e:
             fin.parse_yuan(text)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.accounts.models import User
 from xinyong.accounts.service import log_access, utcnow
+from xinyong.books import service as books
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_record, present_subject, record_filter
 from xinyong.financing.models import (
     Bank,
@@ -70,25 +70,17 @@ def parse_fen(value: Any, field: str = "amount_fen") -> int:
 
 
 def parse_yuan(text: str, field: str = "amount") -> int:
-    """'1500000.50' (yuan) → fen, exactly (Decimal, never float). Refused with the yuan typed in the
-    message: not a number, zero or negative, a fraction of a fen (more than two decimals that are not
-    zeros), more than MAX_FEN."""
+    """'1500000.50' (yuan) → fen, exactly: `books.parse_yuan` (Decimal, never float; the platform's one
+    parser of typed yuan), then this domain's ceiling MAX_FEN. Raises IncentiveError naming `field`, with
+    the yuan typed in the message: not a number, zero or negative, a fraction of a fen (more than two
+    decimals that are not zeros), more than MAX_FEN."""
     try:
-        d = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise _err(field, f"金额格式错误：{text!r}", f"malformed amount: {text!r}") from None
-    if not d.is_finite():
-        raise _err(field, f"金额格式错误：{text!r}", f"malformed amount: {text!r}")
-    if d <= 0:
-        raise _err(field, f"金额必须为正数：{text} 元", f"amount must be positive: {text} yuan")
-    cents = d * 100
-    if cents != cents.to_integral_value():
-        raise _err(
-            field, f"金额不能有不足1分的部分：{text} 元", f"amount has a fraction of a fen: {text} yuan"
-        )
-    if cents > MAX_FEN:
+        fen = books.parse_yuan(text, field)
+    except books.AmountError as exc:
+        raise _err(field, exc.zh, exc.en) from None
+    if fen > MAX_FEN:
         raise _err(field, f"金额过大：{text} 元", f"amount too large: {text} yuan")
-    return parse_fen(int(cents), field)
+    return fen
 
 
 # --------------------------------------------------------------------------- banks
