@@ -7,8 +7,11 @@ test_properties.py), never by calling the code under test twice.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -200,3 +203,21 @@ def test_parse_yuan_refuses_with_the_field(text):
     with pytest.raises(AmountError) as err:
         books.parse_yuan(text, "amount_yuan")
     assert err.value.field == "amount_yuan" and err.value.zh and err.value.en
+
+
+@given(st.integers(min_value=-(2**62) + 1, max_value=2**62 - 1))
+def test_yuan_text_is_exact_and_parse_yuan_reads_it_back(fen):
+    # independent: Decimal moves the point two places; no integer division involved
+    assert books.yuan_text(fen) == format(Decimal(fen).scaleb(-2), "f")
+    if fen > 0:
+        assert books.parse_yuan(books.yuan_text(fen)) == fen
+
+
+def test_yuan_text_by_hand():
+    assert [books.yuan_text(n) for n in (150_000_005, 7, 100, 0, -250)] == [
+        "1500000.05",
+        "0.07",
+        "1.00",
+        "0.00",
+        "-2.50",
+    ]

@@ -200,6 +200,8 @@ def test_hongqiao_page_shows_ranking_and_subsidy_result(app, engine):
     assert page.text.count('class="subsidised"') == 2
     ranks = re.findall(r'<td class="num">(\d+)</td><td>正融科技', page.text)
     assert ranks == ["1", "1", "3", "4", "5"]
+    # hongqiao_zhengrong.yaml: 100000 fen and 30000 fen, shown to the fen (a 10.50 元 subsidy once read 10 元)
+    assert "水电通信补贴 1000.00 元，停车补贴 300.00 元" in page.text
     assert login(app, None).get("/points/hongqiao?period=2026-Q1").status_code == 422
 
 

@@ -154,6 +154,14 @@ def check_amount(value: object, field_name: str = "amount", *, positive: bool = 
     return value
 
 
+def yuan_text(fen: int) -> str:
+    """Integer fen as yuan with two decimals, exactly (integer arithmetic, never float), the way every
+    page and message shows money: 150000005 → '1500000.05', 7 → '0.07', -250 → '-2.50'. The inverse of
+    `parse_yuan` for positive amounts."""
+    whole, part = divmod(abs(int(fen)), 100)
+    return f"{'-' if fen < 0 else ''}{whole}.{part:02d}"
+
+
 def parse_yuan(text: str, field_name: str = "amount") -> int:
     """Yuan as people type them ('12.34') → integer fen, exactly (Decimal, never float). Refused
     (AmountError, the typed text in the message): not a number, zero or negative, a fraction of a fen

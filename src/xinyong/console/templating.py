@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from xinyong import clock
+from xinyong.books import service as books
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -25,6 +26,8 @@ def _template_dirs() -> list[str]:
 env = Environment(loader=FileSystemLoader(_template_dirs()), autoescape=select_autoescape(default=True))
 # Instants are stored in UTC; people read Beijing time (XINYONG_TIMEZONE): {{ row.at | local_time }}.
 env.filters["local_time"] = clock.local_text
+# Money is integer fen; people read 元 with two decimals: {{ need.amount_fen | yuan }} → 1500000.05.
+env.filters["yuan"] = books.yuan_text
 templates = Jinja2Templates(env=env)
 
 

@@ -9,6 +9,7 @@ import json
 
 import typer
 
+from xinyong.books import service as books
 from xinyong.dates import cli_day
 
 medical_app = typer.Typer(help="Credit medical payment (东丽 信用就医) / 信用就医", no_args_is_help=True)
@@ -54,12 +55,12 @@ def statement_cmd(
         typer.echo(out.model_dump_json(indent=1))
         return
     typer.echo(
-        f"{subject_id}  额度 line {out.line_fen / 100:.2f} 元  可用 available {out.available_fen / 100:.2f} 元"
+        f"{subject_id}  额度 line {books.yuan_text(out.line_fen)} 元  可用 available {books.yuan_text(out.available_fen)} 元"
     )
     for st in out.statements:
         typer.echo(
-            f"  {st.month}  应还 {st.charged_fen / 100:.2f}  已还 {st.paid_fen / 100:.2f}  "
-            f"未还 {st.outstanding_fen / 100:.2f}  到期 {st.due_on}  {st.status}"
+            f"  {st.month}  应还 {books.yuan_text(st.charged_fen)}  已还 {books.yuan_text(st.paid_fen)}  "
+            f"未还 {books.yuan_text(st.outstanding_fen)}  到期 {st.due_on}  {st.status}"
         )
 
 

@@ -282,8 +282,8 @@ def repay(
     if known is None and amount > owed:
         # in 元, as the person typed it and as the page shows what is owed (fen are internal)
         raise MedicalError(
-            f"还款 {amount / 100:.2f} 元超过欠款 {owed / 100:.2f} 元",
-            f"repayment of {amount / 100:.2f} yuan exceeds the {owed / 100:.2f} yuan owed",
+            f"还款 {books.yuan_text(amount)} 元超过欠款 {books.yuan_text(owed)} 元",
+            f"repayment of {books.yuan_text(amount)} yuan exceeds the {books.yuan_text(owed)} yuan owed",
             "amount_fen",
         )
     return books.post(session, req, now=now)
@@ -490,7 +490,7 @@ def _report(engine, line, subject, st, as_of, now) -> int:  # noqa: ANN001, PLR0
             "statement_month": st.month,
             "due_on": st.due_on.isoformat(),
             "reported_on": as_of.isoformat(),
-            "amount": f"{st.outstanding_fen / 100:.2f}",
+            "amount": f"{books.yuan_text(st.outstanding_fen)}",
             "overdue_days": str(st.overdue_days),
         }
     ]
