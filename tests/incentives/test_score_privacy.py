@@ -312,3 +312,49 @@ def test_one_view_of_the_archive_page_is_one_logged_read(http, engine):
     # a second view is a second read: logged again, once
     assert client.get("/subjects/P1", params=view, headers=auth["jinghai"]).status_code == 200
     assert rows()[len(before) + 2 :] == new
+
+
+def test_a_report_issued_under_a_grant_verifies_as_unchanged_and_reads_no_grant(http, engine):
+    """The register keeps the issuer's role, not who it was: verification used to rebuild the archive
+    without the score the grant holder saw and call every such report "changed". Now it compares with
+    the archive the role alone saw at issue, reads no grant and logs nothing; a new record still shows."""
+    from helpers.world import add_record
+
+    client, auth, _grade = http
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    r = client.post(
+        "/api/v1/persons/P1/score-grants",
+        json={"grantee": "jinghai", "purpose": "贷款审查", "expires_at": expires},
+        headers=auth["me"],
+    )
+    assert r.status_code == 201, r.text
+    pdf = client.get(
+        "/api/v1/subjects/P1/report.pdf", params={"as_of": AS_OF.isoformat()}, headers=auth["jinghai"]
+    )
+    assert pdf.status_code == 200
+    number = pdf.headers["X-Report-Number"]
+    with Session(engine) as s:
+        logs_before = s.scalars(select(AccessLog.id)).all()
+
+    def verify() -> dict:
+        return client.get("/api/v1/reports/verify", params={"number": number}).json()  # no login
+
+    first = verify()
+    assert first["status"] == "valid" and first["changed_since_issue"] is False, first
+    assert "经本人授权查询的内容不在核验范围内" in first["message"]
+    assert not _shows_score(str(first))
+    with Session(engine) as s:
+        assert s.scalars(select(AccessLog.id)).all() == logs_before  # no grant read in anybody's name
+    # the city's report of the same person (no score in it) has nothing bound to its issuer
+    city = client.get(
+        "/api/v1/subjects/P1/report.pdf", params={"as_of": AS_OF.isoformat()}, headers=auth["admin"]
+    )
+    assert city.headers["X-Report-Number"] != number
+    city_check = client.get(
+        "/api/v1/reports/verify", params={"number": city.headers["X-Report-Number"]}
+    ).json()
+    assert city_check["changed_since_issue"] is False and "授权" not in city_check["message"]
+    # a penalty published later about the report's period: the archive changed, and verification says so
+    with Session(engine) as s, s.begin():
+        add_record(s, "late_penalty", "P1", "penalty", AS_OF - dt.timedelta(days=10), severity="general")
+    assert verify()["changed_since_issue"] is True

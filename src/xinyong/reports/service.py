@@ -329,6 +329,31 @@ def _viewer_from(doc: dict[str, object]) -> Viewer:
     )  # type: ignore[arg-type]
 
 
+# The register keeps the issuing viewer's role and scope, never who it was. Some of an archive can depend
+# on who: a person's score read under the person's grant (evaluation/privacy.py) is shown to the grant's
+# holder alone. Verification cannot rebuild that part without reading the score again in the holder's
+# name, which would log a grant read nobody made. So at issue the archive is also built for the role
+# alone; when that differs, its digest is kept under this key and verification compares against it.
+IDENTITY_BOUND = "identity_bound_digest"
+
+
+def _identity_bound_digest(
+    session: Session, archive: Archive, digest: str, doc: dict[str, object]
+) -> str | None:
+    """The digest of the archive as the issuing role (without the user) sees it, when that differs from
+    the report's `digest`; None when the report holds nothing bound to who issued it."""
+    from xinyong.archive.service import SubjectNotFound, build_archive
+
+    try:
+        detached = build_archive(
+            session, subject_id=archive.subject.id, as_of=archive.as_of, viewer=_viewer_from(doc)
+        )
+    except SubjectNotFound:
+        return None
+    other = archive_digest(detached)
+    return other if other != digest else None
+
+
 def records_digest(session: Session, *, viewer: Viewer, subject_id: str, as_of: dt.date) -> str:
     """SHA-256 over (id, content digest) of every record of the subject that `viewer` may see as of
     `as_of` (the archive's own query: the disclosure policy's filter). A new, corrected, repaired or
@@ -355,13 +380,17 @@ def register_report(
         return found
     aware = issued_at if issued_at.tzinfo else issued_at.replace(tzinfo=dt.UTC)
     day = clock.today(aware)  # the local (Beijing) issue day
+    doc = _viewer_doc(viewer)
+    bound = _identity_bound_digest(session, archive, report.digest, doc)
+    if bound is not None:
+        doc[IDENTITY_BOUND] = bound
     row = IssuedReport(
         number=report.number,
         subject_id=archive.subject.id,
         as_of=archive.as_of,
         view=archive.view,
         digest=report.digest,
-        viewer=_viewer_doc(viewer),
+        viewer=doc,
         issued_at=aware.astimezone(dt.UTC).replace(tzinfo=None),
         records_digest=records_digest(session, viewer=viewer, subject_id=archive.subject.id, as_of=day),
         valid_until=day + dt.timedelta(days=VALID_DAYS),
@@ -386,7 +415,9 @@ def verify_report(
     ``mismatch`` (the number is registered for another subject or as-of date than given);
     ``unknown`` (never issued here: forged or altered — the digest check also catches a register row
     edited behind our back). `changed_since_issue` compares the records the issuing viewer may see
-    today with those at issue, and the archive for the report's date rebuilt now with the one issued."""
+    today with those at issue, and the archive for the report's date rebuilt now with the one issued; for a
+    report holding content bound to its issuer (a score read under a grant: IDENTITY_BOUND), with the
+    archive the issuer's role saw without it. Verification reads no grant and writes no access log."""
     from xinyong.archive.service import SubjectNotFound, build_archive
 
     number = number.strip().upper()
@@ -422,12 +453,13 @@ def verify_report(
         }
         return out
     viewer = _viewer_from(row.viewer)
+    bound = row.viewer.get(IDENTITY_BOUND)
     changed = (
         records_digest(session, viewer=viewer, subject_id=row.subject_id, as_of=today) != row.records_digest
     )
     try:
         rebuilt = build_archive(session, subject_id=row.subject_id, as_of=row.as_of, viewer=viewer)
-        changed = changed or archive_digest(rebuilt) != row.digest
+        changed = changed or archive_digest(rebuilt) != (bound or row.digest)
     except SubjectNotFound:
         changed = True
     out["changed_since_issue"] = changed
@@ -442,6 +474,11 @@ def verify_report(
         if changed
         else "；出具后档案未变化 / the archive is unchanged since issue"
     )
+    if bound:
+        note += (
+            "（报告中经本人授权查询的内容不在核验范围内 / what the report shows under the person's "
+            "authorisation is not re-read to verify it）"
+        )
     out |= {
         "valid": True,
         "status": "valid",
