@@ -1,5 +1,5 @@
-"""`xinyong points ranking|hongqiao|archive`: a village's monthly ranking, 红桥's half-year ranking
-(with `--grant`, record the subsidies), points events into the archive.
+"""`xinyong points ranking|hongqiao|archive|check`: a village's monthly ranking, 红桥's half-year ranking
+(with `--grant`, record the subsidies), points events into the archive, a scheme file checked.
 
 Exit 0 on success, 2 for malformed input or an unknown village (message in Chinese and English).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import typer
 
@@ -91,6 +92,22 @@ def archive_cmd() -> None:
     from xinyong.points.service import sync_archive
 
     typer.echo(f"accepted {sync_archive(_engine())}")
+
+
+@points_app.command("check")
+def check_cmd(path: Path = typer.Argument(..., help="a scheme YAML file")) -> None:
+    """Validate a points scheme file (fields, ids, `extends`) / 校验积分方案. Exit 2 naming the field."""
+    from xinyong.points.service import PointsError, check_scheme_file
+
+    try:
+        scheme = check_scheme_file(path)
+    except PointsError as exc:
+        typer.echo(f"错误 error: {exc.zh} / {exc.en}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"{scheme['id']}: {len(scheme['items'])} items, {len(scheme['catalogue'])} goods, "
+        f"{len(scheme['benefits'])} benefits OK / 方案有效"
+    )
 
 
 def register(app: typer.Typer) -> None:

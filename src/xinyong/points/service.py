@@ -18,12 +18,15 @@ Rules: the scheme YAML (schemes/). Errors are PointsError / BooksError with zh, 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +35,7 @@ from xinyong.books.models import BookAccount, BookPosting, BookTransaction
 from xinyong.books.service import BooksError, PostRequest, check_amount
 from xinyong.disclosure.masking import mask_value
 from xinyong.points.models import PointsClaim, PointsCommitteeMember, PointsDecision, PointsVillage
+from xinyong.points.schemas import PointsScheme
 from xinyong.subjects.models import Subject
 
 SCHEMES = Path(__file__).with_name("schemes")
@@ -50,19 +54,90 @@ class QuantityError(PointsError, books.AmountError):
 
 
 def load_scheme(scheme_id: str) -> dict[str, Any]:
-    """A scheme file (schemes/<id>.yaml); `extends:` merges items and catalogue over the parent's."""
-    path = SCHEMES / f"{scheme_id}.yaml"
-    if not path.exists():
-        raise PointsError(f"积分方案不存在：{scheme_id}", f"no points scheme {scheme_id}", "scheme")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if data.get("extends"):
-        base = dict(load_scheme(data["extends"]))
-        for key in ("items", "catalogue"):
-            merged = {x.get("id") or x.get("sku"): x for x in base.get(key, [])}
-            merged |= {x.get("id") or x.get("sku"): x for x in data.get(key, [])}
-            data[key] = list(merged.values())
-        data = base | data
+    """The scheme `schemes/<scheme_id>.yaml` as a dict, validated by `schemas.PointsScheme` after
+    `extends:` has merged its items and goods (by id/sku) over the parent's.
+
+    Raises PointsError (field "scheme") naming the file, the field path and the reason: a missing file,
+    bad YAML, an invalid field, a duplicate id, an `extends` cycle. Validated once per version of the
+    files (their modification times are the cache key); every call returns its own copy."""
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in SCHEMES.glob("*.yaml")))
+    return copy.deepcopy(_validated(str(SCHEMES), scheme_id, stamp))
+
+
+@functools.lru_cache(maxsize=64)
+def _validated(directory: str, scheme_id: str, _stamp: tuple) -> dict[str, Any]:
+    return check_scheme(_merged(Path(directory), scheme_id, ()), f"{scheme_id}.yaml")
+
+
+def check_scheme(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """`data` (one merged scheme) validated, as a plain dict; PointsError names `name` and the field."""
+    try:
+        return PointsScheme.model_validate(data).model_dump(exclude_none=True)
+    except ValidationError as exc:
+        problems = [(".".join(map(str, e["loc"])) or "(top)", e["msg"]) for e in exc.errors()]
+        raise PointsError(
+            f"积分方案 {name} 无效：" + "；".join(f"{loc}：{msg}" for loc, msg in problems),
+            f"invalid points scheme {name}: " + "; ".join(f"{loc}: {msg}" for loc, msg in problems),
+            "scheme",
+        ) from None
+
+
+def read_scheme_file(path: Path) -> dict[str, Any]:
+    """One scheme file as written (YAML mapping), before `extends:` is merged."""
+    name = path.name
+    if not path.is_file():
+        raise PointsError(f"积分方案不存在：{path.stem}", f"no points scheme {path.stem}", "scheme")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PointsError(
+            f"积分方案 {name} YAML 语法错误：{exc}", f"{name}: YAML syntax error: {exc}", "scheme"
+        ) from None
+    if not isinstance(data, dict):
+        raise PointsError(f"积分方案 {name} 应为映射", f"{name}: a scheme must be a mapping", "scheme")
+    for key, id_key in (("items", "id"), ("catalogue", "sku")):
+        rows = data.get(key) or []
+        keys = [r.get(id_key) for r in rows if isinstance(r, dict)]
+        twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if twice:  # the merge below would keep the last silently
+            raise PointsError(
+                f"积分方案 {name} 的 {key} 中编号重复：{', '.join(twice)}",
+                f"{name}: duplicate ids in {key}: {', '.join(twice)}",
+                "scheme",
+            )
     return data
+
+
+def _merged(directory: Path, scheme_id: str, seen: tuple[str, ...]) -> dict[str, Any]:
+    if scheme_id in seen:
+        chain = " → ".join((*seen, scheme_id))
+        raise PointsError(
+            f"积分方案继承成环：{chain}", f"points schemes extend in a cycle: {chain}", "scheme"
+        )
+    data = read_scheme_file(directory / f"{scheme_id}.yaml")
+    parent = data.get("extends")
+    if not parent:
+        return data
+    return _merge(_merged(directory, str(parent), (*seen, scheme_id)), data)
+
+
+def _merge(base: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` over its parent `base`: its items and goods replace or join the parent's by id/sku."""
+    data = dict(data)
+    for key in ("items", "catalogue"):
+        merged = {x.get("id") or x.get("sku"): x for x in base.get(key, [])}
+        merged |= {x.get("id") or x.get("sku"): x for x in data.get(key, []) if isinstance(x, dict)}
+        data[key] = list(merged.values())
+    return base | data
+
+
+def check_scheme_file(path: Path) -> dict[str, Any]:
+    """A scheme file as `load_scheme` would take it (for `xinyong points check` before the file is put
+    in schemes/): its `extends:` is resolved in schemes/. Raises PointsError as `load_scheme` does."""
+    data = read_scheme_file(path)
+    if data.get("extends"):
+        data = _merge(_merged(SCHEMES, str(data["extends"]), (path.stem,)), data)
+    return check_scheme(data, path.name)
 
 
 def scheme_for(session: Session, village_id: str) -> dict[str, Any]:
