@@ -75,6 +75,14 @@ def _needs(engine) -> list[tuple[int, int, str]]:  # noqa: ANN001
         ("", "12", "扩产", "amount", "请填写金额", "enter the amount"),
         ("1000", "0", "扩产", "term_months", "期限须为1–360个月的整数", "term must be 1..360 months"),
         ("1000", "一年", "扩产", "term_months", "期限须为1–360个月的整数", "term must be 1..360 months"),
+        (
+            "1000",
+            "²",
+            "扩产",
+            "term_months",
+            "期限须为1–360个月的整数",
+            "term must be 1..360 months",
+        ),  # was a 500
         ("1000", "12", "  ", "purpose", "用途必填", "purpose is required"),
     ],
 )

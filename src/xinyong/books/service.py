@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from xinyong.books import bulk
 from xinyong.books.models import UNITS, BookAccount, BookBalance, BookPosting, BookTransaction
+from xinyong.numbers import whole_number
 from xinyong.store.db import session_scope
 
 T = TypeVar("T")
@@ -135,16 +136,18 @@ def _now() -> dt.datetime:
 
 
 def check_amount(value: object, field_name: str = "amount", *, positive: bool = True) -> int:
-    """An integer amount (bool, float, Decimal and text with a fraction are refused); > 0 if `positive`."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
-        else:
-            raise AmountError(
-                f"金额必须是整数（积分或分），收到 {value!r}",
-                f"amount must be a whole number (points or fen), got {value!r}",
-                field_name,
-            )
+    """An integer amount, or text of one (`xinyong.numbers.whole_number`: full-width digits too); bool,
+    float, Decimal and text with a fraction are refused (AmountError naming `field_name`); > 0 if
+    `positive`; |amount| < 2**62."""
+    whole = whole_number(value)
+    if whole is None:
+        shown = repr(value)[:40]  # thousands of digits stay out of the message
+        raise AmountError(
+            f"金额必须是整数（积分或分），收到 {shown}",
+            f"amount must be a whole number (points or fen), got {shown}",
+            field_name,
+        )
+    value = whole
     if positive and value <= 0:
         raise AmountError(
             f"金额必须大于 0，收到 {value}", f"amount must be greater than 0, got {value}", field_name

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from xinyong.dates import cli_day
+from xinyong.numbers import whole_number
 
 draw_app = typer.Typer(help="Random inspections (双随机、一公开) / 随机抽查", no_args_is_help=True)
 inspector_app = typer.Typer(help="Inspector roster / 执法检查人员名录库", no_args_is_help=True)
@@ -78,9 +79,10 @@ def draw_plan(
     ratios = {}
     for item in ratio:
         tier, _, bp = item.partition("=")
-        if not bp.isdigit():
+        basis_points = whole_number(bp)
+        if basis_points is None or basis_points < 0:
             raise _fail(ValueError(f"--ratio {item}: 应为 TIER=整数 / expected TIER=INTEGER"), 2)
-        ratios[tier] = int(bp)
+        ratios[tier] = basis_points
     try:
         with _session() as s:
             create_plan(

@@ -29,6 +29,7 @@ from xinyong.console.templating import render
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_record, present_subject, record_filter
 from xinyong.draws import service
 from xinyong.draws.models import InspectionPlan, Inspector
+from xinyong.numbers import whole_number
 from xinyong.records.models import Record
 from xinyong.subjects.identifiers import mask_name
 from xinyong.subjects.models import Subject
@@ -139,12 +140,14 @@ def draws_plan_create(
         for line in ratios.replace(",", "\n").splitlines():
             if line.strip():
                 tier, _, bp = line.partition("=")
-                if not bp.strip().isdigit():
+                basis_points = whole_number(bp)
+                if basis_points is None or basis_points < 0:
                     raise service.DrawError(
                         f"比例格式应为 分级=基点：{line} / ratios: expected tier=basis points"
                     )
-                overrides[tier.strip()] = int(bp)
-        if not max_per_inspector.strip().isdigit() and max_per_inspector.strip():
+                overrides[tier.strip()] = basis_points
+        cap = whole_number(max_per_inspector)
+        if max_per_inspector.strip() and (cap is None or cap < 0):
             raise service.DrawError("每名检查人员上限应为整数 / max per inspector must be an integer")
         service.create_plan(
             session,
@@ -157,7 +160,7 @@ def draws_plan_create(
             inspectors_per_target=inspectors_per_target,
             population=population.strip() or None,
             ratios_bp=overrides,
-            max_targets_per_inspector=int(max_per_inspector) if max_per_inspector.strip() else None,
+            max_targets_per_inspector=cap,
             actor=viewer.username or viewer.role,
         )
         session.commit()

@@ -18,6 +18,7 @@ from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.financing import service as fin
 from xinyong.incentives.errors import IncentiveError
+from xinyong.numbers import whole_number
 
 router = APIRouter(include_in_schema=False)
 Db = Annotated[Session, Depends(db_session, scope="function")]
@@ -78,7 +79,8 @@ def post_outcome(
 ) -> Response:
     try:
         amount = fin.parse_yuan(amount_yuan) if event == "approved" else None
-        if event == "approved" and not rate_bp.strip().isdigit():
+        rate = whole_number(rate_bp)
+        if event == "approved" and rate is None:
             raise IncentiveError(
                 "rate_bp", f"利率须为整数基点：{rate_bp!r}", f"rate must be whole basis points: {rate_bp!r}"
             )
@@ -89,7 +91,7 @@ def post_outcome(
             event=event,
             idempotency_key=key or f"page:{need_id}:{event}:{amount}:{rate_bp}:{reason}"[:100],
             amount_fen=amount,
-            rate_bp=int(rate_bp) if event == "approved" else None,
+            rate_bp=rate if event == "approved" else None,
             reason=reason,
         )
     except IncentiveError as exc:
@@ -149,12 +151,12 @@ def post_my_financing(
         if not amount_yuan.strip():
             raise IncentiveError("amount", "请填写金额（元）", "enter the amount in yuan")
         amount = fin.parse_yuan(amount_yuan)
-        term = term_months.strip()
+        term = whole_number(term_months)  # text that is not one goes on as typed, refused by declare_need
         fin.declare_need(
             db,
             subject_id=viewer.subject_id,
             amount_fen=amount,
-            term_months=int(term) if term.isdigit() else term,
+            term_months=term_months.strip() if term is None else term,
             purpose=purpose,
             actor=viewer.label,
             idempotency_key=key or uuid.uuid4().hex,

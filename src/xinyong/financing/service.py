@@ -34,6 +34,7 @@ from xinyong.incentives import facts as facts_mod
 from xinyong.incentives.errors import IncentiveError
 from xinyong.incentives.scenarios import MAP_FACT, ScenarioError, compile_expression
 from xinyong.incentives.service import names_personal_score
+from xinyong.numbers import whole_number
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -53,15 +54,13 @@ def _err(field: str, zh: str, en: str, status: int = 422) -> IncentiveError:
 def parse_fen(value: Any, field: str = "amount_fen") -> int:
     """An amount in integer fen. Accepts int, or a decimal string/Decimal *of yuan* via parse_yuan;
     refuses negatives, zero, floats, booleans and fractions of a fen."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value.strip())
-        else:
-            raise _err(
-                field,
-                f"金额必须是整数（分）：{value!r}",
-                f"amount must be an integer number of fen: {value!r}",
-            )
+    whole = whole_number(value)
+    if whole is None:
+        shown = repr(value)[:40]
+        raise _err(
+            field, f"金额必须是整数（分）：{shown}", f"amount must be an integer number of fen: {shown}"
+        )
+    value = whole
     if value <= 0:
         raise _err(field, f"金额必须为正数：{value}", f"amount must be positive: {value}")
     if value > MAX_FEN:

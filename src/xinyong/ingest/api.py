@@ -21,6 +21,7 @@ from xinyong.apitypes import Offset, QueryId, RowId
 from xinyong.disclosure.policy import Viewer
 from xinyong.ingest import service
 from xinyong.ingest.readers import ReaderError, read_file
+from xinyong.numbers import whole_number
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 READERS = ("city_admin", "department")
@@ -140,7 +141,7 @@ def push_file(
     Sync, so the upload copy, the reader and the database work run in the thread pool."""
     settings = request.app.state.settings
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > settings.max_upload_mb * 1024 * 1024 + 65536:
+    if (whole_number(length) or 0) > settings.max_upload_mb * 1024 * 1024 + 65536:
         raise HTTPException(
             413,
             detail={

@@ -29,6 +29,7 @@ from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.ingest import service
 from xinyong.ingest.readers import ReaderError, read_file
+from xinyong.numbers import whole_number
 
 router = APIRouter(include_in_schema=False)
 UPLOAD_ROLES = ("city_admin", "department")
@@ -253,7 +254,8 @@ def _visible_row(request: Request, viewer: Viewer, quarantine_id: int) -> Any:
 @router.get("/quarantine", response_class=HTMLResponse)
 def quarantine_page(request: Request, viewer: Reader, batch: str | None = None) -> Response:
     engine = request.app.state.engine
-    batch_id = int(batch) if batch and batch.strip().isdigit() and len(batch.strip()) < 10 else None
+    batch_id = whole_number(batch)
+    batch_id = batch_id if batch_id is not None and 0 <= batch_id < 10**9 else None
     rows = service.list_quarantine(engine=engine, batch=batch_id, status="open", limit=500)
     if viewer.role != "city_admin":
         mine = {
