@@ -50,6 +50,11 @@ def test_every_shipped_model_is_valid_and_documented(models):
         (lambda d: d["indicators"][3].update(field="penalty_type", aggregate="max"), "indicators[3].field"),
         (lambda d: d["indicators"][0].update(dimension="nowhere"), "indicators[0].dimension"),
         (lambda d: d["indicators"][0].update(aggregate="median"), "indicators[0].aggregate"),
+        # numbers the compiler cannot turn into 64-bit units: accepted once, then a crash at compile time
+        (lambda d: d["indicators"][3]["points"][0].update(min=float("inf")), "indicators[3].points[0].min"),
+        (lambda d: d["indicators"][0]["formula"].update(per=1e308), "indicators[0].formula.per"),
+        (lambda d: d["indicators"][0]["formula"].update(cap=float("nan")), "indicators[0].formula.cap"),
+        (lambda d: d["dimensions"][0].update(max=1e13), "dimensions[0].max"),
     ],
 )
 def test_bad_specs_are_refused_with_their_path(catalogue, mutate, path):
@@ -57,6 +62,19 @@ def test_bad_specs_are_refused_with_their_path(catalogue, mutate, path):
     mutate(data)
     errs = errors_of(data, catalogue)
     assert any(p == path or p.startswith(path) for p in errs), errs
+
+
+def test_every_number_a_model_accepts_compiles(tmp_path):
+    """The bounds hold at the edge: the largest accepted threshold and divisor compile to a plan."""
+    from xinyong.evaluation.plan import compile_plan
+    from xinyong.evaluation.schemas import MAX_NUMBER
+    from xinyong.evaluation.service import load_models
+
+    data = copy.deepcopy(CITY)
+    data["indicators"][3]["points"][0]["min"] = MAX_NUMBER
+    data["indicators"][0]["formula"]["per"] = MAX_NUMBER
+    spec = validate_spec(data)
+    compile_plan(spec, load_models(), district=None, with_status=False, cache_dir=tmp_path)
 
 
 def test_all_errors_are_reported_at_once(catalogue):

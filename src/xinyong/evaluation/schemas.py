@@ -41,7 +41,8 @@ ATTRIBUTE_AGGREGATES = {"value", "category"}
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # .inf / .nan in YAML are floats: refused here, or the compiler meets them as int(Decimal('Infinity'))
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 def decimal_places(value: float) -> int:
@@ -294,6 +295,29 @@ def _check_places(spec: ModelSpec) -> list[tuple[str, str]]:
     return errs
 
 
+# Every number of a model is compiled into 64-bit integer units (money in cents, points in 10^-decimals):
+# 10^12 (1 万亿) is beyond any threshold, amount or points a plan needs and far inside int64 once scaled.
+# (Window lengths have their own, tighter bound: MAX_WINDOW_DAYS in _check_structure.)
+MAX_NUMBER = 10**12
+
+
+def _check_magnitudes(spec: ModelSpec) -> list[tuple[str, str]]:
+    errs: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list | tuple):
+            for i, item in enumerate(value):
+                walk(item, (*path, i))
+        elif isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+            errs.append((_loc(path), f"数值超出范围（绝对值不超过 10^12）/ {value} is beyond ±10^12"))
+
+    walk(spec.model_dump(exclude_none=True), ())
+    return errs
+
+
 def _check_structure(spec: ModelSpec) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     dims = [d.id for d in spec.dimensions]
@@ -478,7 +502,7 @@ def validate_spec(
         raise SpecError(
             source, [(_loc(e["loc"]), f"{_zh(e['type'])} / {e['msg']}") for e in exc.errors()]
         ) from None
-    errs = _check_structure(spec) + _check_places(spec)
+    errs = _check_structure(spec) + _check_places(spec) + _check_magnitudes(spec)
     if catalogue is not None:
         errs += _check_catalogue(spec, catalogue, known_models)
     if errs:
@@ -496,6 +520,7 @@ _ZH = {
     "greater_than_equal": "取值过小",
     "less_than_equal": "取值过大",
     "too_short": "至少需要一项",
+    "finite_number": "须为有限数值（不能是 .inf 或 .nan）",
 }
 
 
