@@ -98,6 +98,17 @@ def _listed(text: str) -> bool:
     return "P1" in text
 
 
+def _grant(client: TestClient, auth: dict, grantee: str) -> None:
+    """The person grants `grantee` a 30-day read of the score for 贷款审查."""
+    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    r = client.post(
+        "/api/v1/persons/P1/score-grants",
+        json={"grantee": grantee, "purpose": "贷款审查", "expires_at": expires},
+        headers=auth["me"],
+    )
+    assert r.status_code == 201, r.text
+
+
 def test_nobody_but_the_person_sees_the_score_without_a_grant(http):
     client, auth, grade = http
     for who in ("admin", "jinghai", "hexi", "bank"):
@@ -118,14 +129,8 @@ def test_nobody_but_the_person_sees_the_score_without_a_grant(http):
 
 def test_a_grant_lets_exactly_its_holder_see_and_every_read_is_logged(http, engine):
     client, auth, grade = http
-    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     for grantee in ("bank", "jinghai"):
-        r = client.post(
-            "/api/v1/persons/P1/score-grants",
-            json={"grantee": grantee, "purpose": "贷款审查", "expires_at": expires},
-            headers=auth["me"],
-        )
-        assert r.status_code == 201, r.text
+        _grant(client, auth, grantee)
     bank = client.get("/api/v1/persons/P1/score", params={"as_of": AS_OF.isoformat()}, headers=auth["bank"])
     assert bank.status_code == 200 and bank.json()["score"] == SCORE
     page = client.get("/bank/persons/P1/score", params={"as_of": AS_OF.isoformat()}, headers=auth["bank"])
@@ -288,13 +293,7 @@ def test_one_view_of_the_archive_page_is_one_logged_read(http, engine):
     grant (the grant's purpose) — not one per internal read of the grades (the page draws the grade list
     and the grade cards from one read)."""
     client, auth, _ = http
-    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
-    r = client.post(
-        "/api/v1/persons/P1/score-grants",
-        json={"grantee": "jinghai", "purpose": "贷款审查", "expires_at": expires},
-        headers=auth["me"],
-    )
-    assert r.status_code == 201, r.text
+    _grant(client, auth, "jinghai")
 
     def rows() -> list[tuple[str, str, str | None]]:
         with Session(engine) as s:
@@ -321,13 +320,7 @@ def test_a_report_issued_under_a_grant_verifies_as_unchanged_and_reads_no_grant(
     from helpers.world import add_record
 
     client, auth, _grade = http
-    expires = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
-    r = client.post(
-        "/api/v1/persons/P1/score-grants",
-        json={"grantee": "jinghai", "purpose": "贷款审查", "expires_at": expires},
-        headers=auth["me"],
-    )
-    assert r.status_code == 201, r.text
+    _grant(client, auth, "jinghai")
     pdf = client.get(
         "/api/v1/subjects/P1/report.pdf", params={"as_of": AS_OF.isoformat()}, headers=auth["jinghai"]
     )
