@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from xinyong.accounts import service
-from xinyong.accounts.deps import db_session, get_auth, require_role
+from xinyong.accounts.deps import Db, get_auth, require_role
 from xinyong.accounts.models import ApiKey
 from xinyong.accounts.schemas import (
     AccessLogOut,
@@ -30,7 +30,6 @@ from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Admin = Annotated[Viewer, Depends(require_role("city_admin"))]
 # Integer ids within the store's INTEGER range: a larger number is malformed (422), not a 500.
 

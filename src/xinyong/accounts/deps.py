@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
@@ -72,7 +72,7 @@ def _secret(request: Request) -> str:
 def db_session(request: Request) -> Iterator[Session]:
     """A session for one request: commit when the route returns, roll back on error.
 
-    Always use it as `Depends(db_session, scope="function")`. FastAPI (>= 0.118) runs the exit code of
+    Routes take it as `DB` / `Db` below, which say `scope="function"`. FastAPI (>= 0.118) runs the exit code of
     a dependency with the default "request" scope *after* the response has been sent, so a 303 could
     reach the browser before the commit: the page it redirects to would show the old state, and a
     failed commit would follow a success response. With scope "function" the commit (or the error)
@@ -80,6 +80,12 @@ def db_session(request: Request) -> Iterator[Session]:
     """
     with session_scope(request.app.state.engine) as session:
         yield session
+
+
+# The one way a route takes its session (a parameter default `= DB`, or the annotation `Db`): the scope
+# is decided here, once, not at each route.
+DB = Depends(db_session, scope="function")
+Db = Annotated[Session, DB]
 
 
 def _unauthorised(zh: str, en: str) -> HTTPException:
@@ -332,9 +338,7 @@ def is_person_login(session: Session, viewer: Viewer) -> bool:
     return subject is not None and subject.kind == "person"
 
 
-def require_person_login(
-    request: Request, session: Session = Depends(db_session, scope="function")
-) -> Viewer:
+def require_person_login(request: Request, session: Session = DB) -> Viewer:
     """For person-only console pages (我的信用积分): 403 for any other login (login redirect first)."""
     viewer = get_auth(request).viewer
     if not viewer.is_public and not is_person_login(session, viewer):

@@ -20,8 +20,8 @@ from xinyong.accounts.deps import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    Db,
     csrf_token_for,
-    db_session,
     get_auth,
     require_console_role,
 )
@@ -32,7 +32,6 @@ from xinyong.disclosure.policy import LOGIN_ROLES, ROLES, Viewer
 
 router = APIRouter(include_in_schema=False)
 
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Admin = Annotated[Viewer, Depends(require_console_role("city_admin"))]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 

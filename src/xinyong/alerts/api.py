@@ -7,16 +7,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import Db, require_role
 from xinyong.alerts import service
 from xinyong.alerts.schemas import AlertOut, FindingOut, WatchlistOut
 from xinyong.disclosure.policy import Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Watcher = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "bank"))]
 
 

@@ -12,10 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import Db, require_console_role
 from xinyong.alerts import service
 from xinyong.alerts.api import scope
 from xinyong.alerts.models import SEVERITIES, WATCHLIST_KINDS
@@ -26,7 +25,6 @@ from xinyong.disclosure.policy import Viewer, present_subject
 from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Watcher = Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer", "bank"))]
 
 # Watched registration values (alerts.rules.REGISTRATION) as people read them.

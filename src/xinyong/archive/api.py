@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from xinyong.accounts.deps import DB
 from xinyong.apitypes import Offset
 from xinyong.archive.export import XLSX_MEDIA_TYPE, archive_csv, archive_xlsx, subjects_csv, subjects_xlsx
 from xinyong.archive.schemas import Archive, SubjectPage
 from xinyong.archive.service import list_subjects
-from xinyong.archive.web import current_viewer, db_session, read_archive
+from xinyong.archive.web import current_viewer, read_archive
 from xinyong.disclosure.policy import Viewer
 
 router = APIRouter(prefix="/api/v1", tags=["archive"])
@@ -46,7 +47,7 @@ def subjects(
     grade: str | None = Query(None, max_length=16, description="latest grade of any credit model, e.g. A"),
     limit: int = Query(50, ge=1, le=500),
     offset: Offset = 0,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> SubjectPage:
     """Subjects the caller may know of (信用主体列表), filtered. Anonymous callers see at most the
     first PUBLIC_WINDOW matches of a query (docs/public.md: the registry cannot be listed wholesale)."""
@@ -71,7 +72,7 @@ def archive(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Archive:
     """The credit archive (信用档案) of one subject as of a date, as the caller may see it."""
     return read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:archive")[0]
@@ -100,7 +101,7 @@ def _export_page(
     industry: str | None = Query(None, max_length=100),
     grade: str | None = Query(None, max_length=16),
     limit: int = Query(10000, ge=1, le=100000),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> SubjectPage:
     """The subject page both list exports encode: same filters and visibility as `GET /api/v1/subjects`
     (anonymous callers: the first PUBLIC_WINDOW matches only)."""
@@ -136,7 +137,7 @@ def archive_export(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """One archive as CSV, one row per record, as the caller may see it; logged like the archive."""
     result, day = read_archive(
@@ -150,7 +151,7 @@ def archive_export_xlsx(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD; default today"),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """One archive as Excel, same rows as the CSV export; logged like the archive."""
     result, day = read_archive(

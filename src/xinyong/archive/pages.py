@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.apitypes import Offset
 from xinyong.archive.schemas import POLARITY_LABELS, VIEW_LABELS
 from xinyong.archive.service import (
@@ -20,7 +20,7 @@ from xinyong.archive.service import (
     list_subjects,
     pilot_names,
 )
-from xinyong.archive.web import db_session, log_read, parse_date
+from xinyong.archive.web import log_read, parse_date
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.subjects.models import SUBJECT_KINDS
@@ -46,7 +46,7 @@ def subject_list(
     sort: str = Query("name", max_length=16, description="name | grade | negatives"),
     offset: Offset = 0,
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ):
     """信用主体: a district officer's list opens on their own district (choose 全部 for the city)."""
     from xinyong.archive.listing import SORTS, list_columns
@@ -103,7 +103,7 @@ def archive_page(
     subject_id: str,
     as_of: str | None = Query(None),
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ):
     day = parse_date(as_of)
     try:

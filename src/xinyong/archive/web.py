@@ -10,14 +10,13 @@ from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from xinyong import clock, dates
-from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of
+from xinyong.accounts.deps import current_viewer, log_access, purpose_of
 from xinyong.archive.schemas import Archive
 from xinyong.archive.service import SubjectNotFound, build_archive
 from xinyong.disclosure.policy import Viewer
 
 __all__ = [
     "current_viewer",
-    "db_session",
     "log_read",
     "not_found",
     "parse_date",

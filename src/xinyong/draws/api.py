@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import DB, require_role
 from xinyong.disclosure.policy import Viewer
 from xinyong.draws import service
 from xinyong.draws.pages import scope
@@ -21,9 +21,7 @@ Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer
 
 
 @router.get("")
-def api_list_draws(
-    viewer: Officer, session: Session = Depends(db_session, scope="function")
-) -> list[dict[str, Any]]:
+def api_list_draws(viewer: Officer, session: Session = DB) -> list[dict[str, Any]]:
     """Draws newest first: {draw_id, plan_id, district, department, as_of, status, algorithm,
     commitment, pool_digest, pool_targets, pool_inspectors, targets, results}."""
     return service.list_draws(session, district_code=scope(viewer))
@@ -37,15 +35,13 @@ def _doc(session: Session, draw_id: str) -> dict[str, Any]:
 
 
 @router.get("/{draw_id}")
-def api_draw_document(
-    draw_id: str, session: Session = Depends(db_session, scope="function")
-) -> dict[str, Any]:
+def api_draw_document(draw_id: str, session: Session = DB) -> dict[str, Any]:
     """The published document (public): plan, numbered pool snapshot, digests, commitment; after the draw
     also the secret, outside value, seed, targets with inspector ids, or the failure."""
     return _doc(session, draw_id)
 
 
 @router.get("/{draw_id}/replay")
-def api_draw_replay(draw_id: str, session: Session = Depends(db_session, scope="function")) -> dict[str, Any]:
+def api_draw_replay(draw_id: str, session: Session = DB) -> dict[str, Any]:
     """Recompute the draw from its published document (public): {ok, checks: {name: bool}, problems}."""
     return service.replay(_doc(session, draw_id))

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_record, present_subject, record_filter
@@ -105,9 +105,7 @@ def _index(
 
 
 @router.get("/draws", response_class=HTMLResponse)
-def draws_index(
-    request: Request, viewer: Officer, session: Session = Depends(db_session, scope="function")
-) -> Response:
+def draws_index(request: Request, viewer: Officer, session: Session = DB) -> Response:
     return _index(request, viewer, session)
 
 
@@ -124,7 +122,7 @@ def draws_plan_create(
     population: Annotated[str, Form(max_length=2000)] = "",
     ratios: Annotated[str, Form(max_length=2000)] = "",
     max_per_inspector: Annotated[str, Form(max_length=6)] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Define a plan in the viewer's district (ratios: one `tier=basis points` per line)."""
     district = scope(viewer)
@@ -176,7 +174,7 @@ def draws_commit(
     plan_id: str,
     viewer: Officer,
     as_of: Annotated[Day, Form()] = None,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Freeze the pool and publish the commitment; then go to the draw page."""
     plan = session.get(InspectionPlan, plan_id[:64])
@@ -279,7 +277,7 @@ def draw_page(
     request: Request,
     draw_id: str,
     viewer: Officer,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
     error: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
     return _draw_page(request, viewer, session, draw_id[:40], error=error or None)
@@ -291,7 +289,7 @@ def draw_run(
     draw_id: str,
     viewer: Officer,
     outside_value: Annotated[str, Form(max_length=200)] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Run the draw with the optional outside value and reveal the secret."""
     try:
@@ -322,7 +320,7 @@ def draw_result(
     result: Annotated[str, Form(max_length=16)] = "",
     inspection_date: Annotated[Day, Form()] = None,
     findings: Annotated[str, Form(max_length=2000)] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Enter one target's result; it is published as an inspection record (ingest)."""
     try:
@@ -350,7 +348,7 @@ def draw_result(
 
 
 @router.get("/p/draws", response_class=HTMLResponse)
-def public_draws(request: Request, session: Session = Depends(db_session, scope="function")) -> Response:
+def public_draws(request: Request, session: Session = DB) -> Response:
     """抽查结果公示列表: every published draw (its commitment is public from the commit), newest first,
     each linking to its result page; only what those pages show (no secret before the draw, no
     inspector or target names)."""
@@ -375,9 +373,7 @@ def public_draws(request: Request, session: Session = Depends(db_session, scope=
 
 
 @router.get("/p/draws/{draw_id}", response_class=HTMLResponse)
-def public_draw(
-    request: Request, draw_id: str, session: Session = Depends(db_session, scope="function")
-) -> Response:
+def public_draw(request: Request, draw_id: str, session: Session = DB) -> Response:
     """The public result page (一公开): anyone, no login; personal data masked."""
     try:
         doc = service.published_document(session, draw_id[:40])
@@ -395,9 +391,7 @@ def public_draw(
 
 
 @router.get("/p/draws/{draw_id}/document.json")
-def public_draw_document(
-    draw_id: str, session: Session = Depends(db_session, scope="function")
-) -> JSONResponse:
+def public_draw_document(draw_id: str, session: Session = DB) -> JSONResponse:
     """The published document (pool snapshot, plan, commitment; after the draw the secret and targets)."""
     try:
         doc = service.published_document(session, draw_id[:40])

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import current_viewer, db_session, require_login
+from xinyong.accounts.deps import DB, current_viewer, require_login
 from xinyong.dates import DateError, day_or_today
 from xinyong.disclosure.policy import Viewer, subject_filter
 from xinyong.evaluation import privacy, service
@@ -43,7 +43,7 @@ def subject_grades(
     explain: bool = Query(
         False, description="add 'what would change it' (logged-in viewers; computed on demand)"
     ),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> dict[str, Any]:
     """Latest grade per model as of a date (信用等级), with reason codes."""
     viewer = current_viewer(request)
@@ -65,7 +65,7 @@ def subject_grade_history(
     request: Request,
     subject_id: str,
     model: str | None = Query(None, max_length=64),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> dict[str, Any]:
     """Every stored result of the subject, oldest first (评价历史)."""
     viewer = current_viewer(request)
@@ -78,7 +78,7 @@ def evaluation_runs(
     model: str | None = Query(None, max_length=64),
     limit: int = Query(100, ge=1, le=1000),
     _viewer: Viewer = Depends(require_login),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> dict[str, Any]:
     """Evaluation runs, newest first (model version, as-of date, engine, subjects, seconds)."""
     return {"runs": service.list_runs(session, model_id=model, limit=limit)}
@@ -92,7 +92,7 @@ def evaluation_distribution(
         None, description="display filter only: count subjects scoring at least this"
     ),
     _viewer: Viewer = Depends(require_login),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> dict[str, Any]:
     """Grade counts per as-of date for a model (等级分布), optionally one district. `view_min_score` is
     refused (422) for a personal model (a person's score)."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.evaluation import service
@@ -31,7 +31,7 @@ def evaluation_page(
     model: str | None = Query(None, max_length=64),
     district: str | None = Query(None, max_length=6),
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ):
     models = service.load_models()
     model_id = model if model in models else (next(iter(sorted(models))) if models else None)
@@ -72,7 +72,7 @@ def grade_card(
     model: str = Query(..., max_length=64),
     as_of: str | None = Query(None),
     viewer: Viewer = Depends(console_viewer),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ):
     """One grade with its reasons and "what would change it" (python engine, on demand)."""
     visible_subject(session, viewer, subject_id)
@@ -98,7 +98,7 @@ REGRADERS = ("city_admin", "district_officer")  # grade_card.html shows the butt
 async def regrade(
     request: Request,
     viewer: Viewer = Depends(require_console_role(*REGRADERS)),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ):
     """重新评价: re-grade the subject's district under one model as of today (Beijing), storing results
     only for subjects whose grades are stale or missing (`evaluate(..., changed=True)`), then back to

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, purpose_of, require_role
+from xinyong.accounts.deps import Db, purpose_of, require_role
 from xinyong.disclosure.policy import Viewer
 from xinyong.financing import service as fin
 from xinyong.financing.models import Need, Whitelist
@@ -20,7 +19,6 @@ from xinyong.incentives.api import http_error
 from xinyong.incentives.errors import IncentiveError
 
 router = APIRouter(prefix="/api/v1/financing", tags=["financing"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 BankLogin = Annotated[Viewer, Depends(require_role("bank"))]
 Declarer = Annotated[Viewer, Depends(require_role("subject", "city_admin", "district_officer"))]

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import Db, require_console_role
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
 from xinyong.financing import service as fin
@@ -21,7 +21,6 @@ from xinyong.incentives.errors import IncentiveError
 from xinyong.numbers import whole_number
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session, scope="function")]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]
 SubjectLogin = Annotated[Viewer, Depends(require_console_role("subject"))]
 

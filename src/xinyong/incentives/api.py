@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, log_access, purpose_of, require_role
+from xinyong.accounts.deps import Db, current_viewer, log_access, purpose_of, require_role
 from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer, full_archive, subject_visible
 from xinyong.incentives import person, service
@@ -22,7 +22,6 @@ from xinyong.incentives.schemas import BenefitUseIn, ScoreGrantIn
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["incentives"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]
 Stats = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 SubjectLogin = Annotated[Viewer, Depends(require_role("subject"))]

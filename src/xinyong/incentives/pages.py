@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, require_console_role, require_person_login
+from xinyong.accounts.deps import Db, current_viewer, require_console_role, require_person_login
 from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer, present_subject
@@ -22,7 +22,6 @@ from xinyong.incentives.errors import IncentiveError
 from xinyong.subjects.models import Subject
 
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Console = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 Person = Annotated[Viewer, Depends(require_console_role("subject"))]
 BankLogin = Annotated[Viewer, Depends(require_console_role("bank"))]

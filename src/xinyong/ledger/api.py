@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, require_role
+from xinyong.accounts.deps import DB, current_viewer, require_role
 from xinyong.apitypes import Day, Index, PathIndex
 from xinyong.disclosure.policy import Viewer
 from xinyong.ledger import evidence, keys, service
@@ -27,15 +26,9 @@ from xinyong.ledger.schemas import (
     SubjectProof,
 )
 from xinyong.settings import Settings
-from xinyong.store.db import session_scope
 
 router = APIRouter(tags=["ledger"])
 API = "/api/v1/ledger"
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with session_scope(request.app.state.engine) as session:
-        yield session
 
 
 def _settings(request: Request) -> Settings:
@@ -61,9 +54,7 @@ def _head(session: Session, settings: Settings, min_size: int = 0):  # noqa: ANN
 
 
 @router.get("/.well-known/xinyong-ledger-key", response_model=PublicKey)
-def public_key(
-    session: Session = Depends(_session, scope="function"), settings: Settings = Depends(_settings)
-) -> dict:
+def public_key(session: Session = DB, settings: Settings = Depends(_settings)) -> dict:
     """The Ed25519 public key that signs tree heads / 日志签名公钥."""
     try:
         return keys.public_key_document(service.signing_key(session, settings).public_key())
@@ -72,9 +63,7 @@ def public_key(
 
 
 @router.get(f"{API}/sth", response_model=SignedTreeHead)
-def get_sth(
-    session: Session = Depends(_session, scope="function"), settings: Settings = Depends(_settings)
-) -> dict:
+def get_sth(session: Session = DB, settings: Settings = Depends(_settings)) -> dict:
     """The latest signed tree head, signed afresh when older than XINYONG_LEDGER_STH_INTERVAL / 最新签名树头."""
     return service.head_document(_head(session, settings))
 
@@ -83,7 +72,7 @@ def get_sth(
 def get_inclusion(
     leaf_index: Index,
     tree_size: Index | None = None,
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
 ) -> dict:
     """Audit path of a leaf / 包含证明."""
     try:
@@ -96,7 +85,7 @@ def get_inclusion(
 def get_consistency(
     first: Index,
     second: Index,
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
 ) -> dict:
     """Proof that the log only grew between two sizes / 一致性证明."""
     try:
@@ -112,7 +101,7 @@ AS_OF = Query(None, description="the day whose disclosure applies (default: toda
 def get_leaf(
     index: PathIndex,
     as_of: dt.date | None = AS_OF,
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
     viewer: Viewer = Depends(current_viewer),
 ) -> dict:
     """One leaf's exact bytes (salt included) / 叶数据. A leaf of a record the caller may not see
@@ -127,7 +116,7 @@ def get_leaf(
 def get_record(
     record_id: str,
     as_of: dt.date | None = AS_OF,
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
     settings: Settings = Depends(_settings),
     viewer: Viewer = Depends(current_viewer),
 ) -> dict:
@@ -153,7 +142,7 @@ def get_subject(
     subject_id: str,
     as_of: Annotated[Day, Query(description="the day the public card shows (default: today)")] = None,
     limit: int = Query(40, ge=1, le=200),
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
     settings: Settings = Depends(_settings),
 ) -> list[dict]:
     """Leaf, signed head and inclusion proof of each record of a subject that the public may see
@@ -218,7 +207,7 @@ def post_evidence(
     payment_sha256: str | None = Form(None),
     logistics_sha256: str | None = Form(None),
     business_sha256: str | None = Form(None),
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
     viewer: Viewer = Depends(require_role(*EVIDENCE_WRITERS)),
 ) -> dict:
     """Record a trade-evidence bundle (五流合一: contract, invoice, payment, logistics, business), each
@@ -247,7 +236,7 @@ def post_evidence(
 
 
 @router.get(f"{API}/evidence/{{evidence_id}}", response_model=Evidence)
-def get_evidence(evidence_id: str, session: Session = Depends(_session, scope="function")) -> dict:
+def get_evidence(evidence_id: str, session: Session = DB) -> dict:
     """A trade-evidence bundle and its leaf / 查询存证."""
     try:
         return evidence.evidence_document(session, evidence_id)
@@ -260,7 +249,7 @@ def check_evidence(
     evidence_id: str,
     document: UploadFile | None = File(None, description="the document to check"),
     sha256: str | None = Form(None, description="or its SHA-256"),
-    session: Session = Depends(_session, scope="function"),
+    session: Session = DB,
     settings: Settings = Depends(_settings),
 ) -> dict:
     """Is this the recorded document? With the inclusion proof of the evidence leaf / 核验单据."""

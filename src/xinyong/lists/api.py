@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, require_role
+from xinyong.accounts.deps import Db, current_viewer, require_role
 from xinyong.apitypes import Day, RowId
 from xinyong.disclosure.policy import Viewer, list_membership_visible, present_subject, subject_filter
 from xinyong.lists import service
@@ -31,7 +31,6 @@ from xinyong.lists.schemas import (
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["lists"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 CityAdmin = Annotated[Viewer, Depends(require_role("city_admin"))]
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import Db, require_console_role
 from xinyong.apitypes import Day, RowId
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer, subject_filter
@@ -33,7 +33,6 @@ from xinyong.subjects.models import Subject
 router = APIRouter(include_in_schema=False)
 ROLES = ("city_admin", "district_officer")
 Officer = Annotated[Viewer, Depends(require_console_role(*ROLES))]
-Db = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def _back(url: str, msg: str = "", error: str = "") -> RedirectResponse:

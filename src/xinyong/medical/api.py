@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, get_auth, require_role
+from xinyong.accounts.deps import Db, current_viewer, get_auth, require_role
 from xinyong.apitypes import Day
 from xinyong.books import service as books
 from xinyong.books.service import BooksError, ConflictError
@@ -40,7 +40,6 @@ from xinyong.medical.schemas import (
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1/medical", tags=["medical"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 SIGNATURE_WINDOW = 300
 
 

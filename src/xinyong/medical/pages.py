@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.books import service as books
 from xinyong.books.service import BooksError
 from xinyong.console.templating import render
@@ -81,7 +81,7 @@ def _result_message(request: Request) -> str:
 def my_statements(
     request: Request,
     viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     _resident_only(db, viewer)
     return _me(request, db, viewer, message=_result_message(request))
@@ -91,7 +91,7 @@ def my_statements(
 def my_signup(
     request: Request,
     viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """The person signs up (the existing service: line by score band, refused below the minimum);
     303 back to /medical/me, or the page again with the reason (422, nothing written)."""
@@ -110,7 +110,7 @@ def my_repay(
     amount_yuan: str = Form("", max_length=40),
     idempotency_key: str = Form(..., min_length=1, max_length=64),
     viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """The person repays (元 with fen precision → integer fen by books.parse_yuan, then the existing
     `repay` with the form's key, so a double submit pays once); 303 back to /medical/me, or the page
@@ -135,7 +135,7 @@ def my_repay(
 def medical_dashboard(
     request: Request,
     viewer: Viewer = Depends(require_console_role("city_admin", "district_officer")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     code = viewer.district_code if viewer.role == "district_officer" else None
     return render(

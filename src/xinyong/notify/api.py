@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import Db, require_role
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.notify import service
 from xinyong.notify.models import Delivery, InboxItem, WebhookEndpoint
@@ -25,7 +24,6 @@ from xinyong.notify.schemas import (
 # Row ids are 32-bit integers: a larger number (an ID-card number, say) is 422, never a database error.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Anyone = Annotated[Viewer, Depends(require_role(*LOGIN_ROLES))]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 

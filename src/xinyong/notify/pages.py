@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import Db, require_console_role
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer
 from xinyong.notify import service
@@ -19,7 +19,6 @@ from xinyong.notify.models import DELIVERY_STATUSES
 # Row ids are 32-bit integers: a larger number (an ID-card number, say) is 422, never a database error.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 router = APIRouter(include_in_schema=False)
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Anyone = Annotated[Viewer, Depends(require_console_role(*LOGIN_ROLES))]
 Officer = Annotated[Viewer, Depends(require_console_role("city_admin", "district_officer"))]
 

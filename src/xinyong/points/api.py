@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, require_role
+from xinyong.accounts.deps import Db, current_viewer, require_role
 from xinyong.books import service as books
 from xinyong.books.service import BooksError, ConflictError
 from xinyong.disclosure.policy import LOGIN_ROLES, Viewer, sees_personal_data
@@ -26,7 +26,6 @@ from xinyong.points.schemas import ClaimIn, DecisionIn, RedemptionIn, RestockIn
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 LoggedIn = Annotated[Viewer, Depends(require_role(*LOGIN_ROLES))]
 
 

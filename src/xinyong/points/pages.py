@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.books import service as books
 from xinyong.books.service import BooksError
 from xinyong.console.templating import render
@@ -140,9 +140,7 @@ def _result_message(request: Request) -> str:
 
 
 @router.get("/points/counter", response_class=HTMLResponse)
-def counter_page(
-    request: Request, viewer: Viewer = Depends(anyone), db: Session = Depends(db_session, scope="function")
-):
+def counter_page(request: Request, viewer: Viewer = Depends(anyone), db: Session = DB):
     return _counter(request, db, viewer, message=_result_message(request))
 
 
@@ -152,7 +150,7 @@ def counter_decide(
     claim_id: int = Form(...),
     approve: int = Form(...),
     viewer: Viewer = Depends(anyone),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     try:
         d = service.decide(
@@ -176,7 +174,7 @@ def counter_redeem(
     quantity: str = Form(..., max_length=12),
     idempotency_key: str = Form(..., max_length=64),
     viewer: Viewer = Depends(anyone),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """Redeem goods; 303 back to the counter with the result, or the counter again (422) with the
     reason in Chinese and English and nothing written."""
@@ -246,7 +244,7 @@ def _me(request: Request, db: Session, viewer: Viewer, *, message: str = "", err
 def my_points(
     request: Request,
     viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     q = request.query_params.get("claim", "")
     message = f"申报 {q} 已提交，待村委会审批 / claim submitted, pending approval" if q.isdigit() else ""
@@ -257,7 +255,7 @@ def my_points(
 async def my_claim(
     request: Request,
     viewer: Viewer = Depends(require_console_role("subject")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """The villager claims a scheme item with its evidence (fields `evidence_<key>`) through the same
     `service.claim` as the API, the form's key making a double submit one claim; 303 back to
@@ -306,7 +304,7 @@ async def my_claim(
 def points_dashboard(
     request: Request,
     viewer: Viewer = Depends(require_console_role("city_admin", "district_officer")),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     code = viewer.district_code if viewer.role == "district_officer" else None
     return render(
@@ -334,7 +332,7 @@ def ranking_page(
     request: Request,
     village: str | None = Query(None, max_length=64),
     month: str | None = Query(None, max_length=7),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """A village's monthly ranking (public; names masked). Defaults: the viewer's own village (else
     the first on the scheme) and the current month — or, when the current month has no points yet,
@@ -388,7 +386,7 @@ def _periods(today: dt.date) -> list[str]:
 def hongqiao_page(
     request: Request,
     period: str | None = Query(None, max_length=7),
-    db: Session = Depends(db_session, scope="function"),
+    db: Session = DB,
 ):
     """红桥's half-year ranking (public): grade points + earned points, blacklisted firms left out,
     the subsidy result (rank ≤ ⌊20 % × ranked⌋, ties alike) and the benefits recorded."""

@@ -9,10 +9,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import require_role
+from xinyong.accounts.deps import DB, require_role
 from xinyong.archive.schemas import SubjectPage
 from xinyong.archive.service import list_subjects, pilot_names
-from xinyong.archive.web import db_session, public_base_url
+from xinyong.archive.web import public_base_url
 from xinyong.disclosure.policy import PUBLIC, Viewer, present_subject, subject_filter
 from xinyong.public.stickers import Sticker, render_sheet
 from xinyong.ratelimit import limit_public_search
@@ -26,7 +26,7 @@ SHEET_LIMIT = 5000  # one print job; a bigger roster is printed district by dist
 def public_search(
     q: str = Query(..., min_length=2, max_length=100, description="name fragment or USCC prefix"),
     limit: int = Query(20, ge=1, le=50),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> SubjectPage:
     """Public registry search (公共信用信息查询): what anyone may see, personal data masked."""
     return list_subjects(session, viewer=PUBLIC, q=q.strip(), limit=limit)
@@ -38,7 +38,7 @@ def qr_sheet(
     pilot: str,
     district: str | None = Query(None, pattern=r"^\d{6}$", description="only this district's subjects"),
     viewer: Viewer = Depends(require_role("city_admin", "district_officer")),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Printable QR sticker sheet (二维码贴纸) for every subject of a pilot roster, e.g. all 海信广场
     merchants. A district officer gets its own district's subjects; the stickers carry only what

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, log_access, purpose_of, require_role
+from xinyong.accounts.deps import Db, log_access, purpose_of, require_role
 from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer
 from xinyong.records.models import Record
@@ -26,7 +26,6 @@ from xinyong.status.service import RecordNotFound
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["repair"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 SubjectUser = Annotated[Viewer, Depends(require_role("subject"))]
 Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer"))]
 Decider = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.archive.web import current_viewer, db_session, parse_date, public_base_url, read_archive
+from xinyong.accounts.deps import DB
+from xinyong.archive.web import current_viewer, parse_date, public_base_url, read_archive
 from xinyong.reports.service import register_report, render_report, verify_report
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
@@ -34,7 +35,7 @@ def report_pdf(
     request: Request,
     subject_id: str,
     as_of: str | None = Query(None, description="YYYY-MM-DD"),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """信用报告 (PDF) of one subject as of a date, with exactly what the caller may see."""
     archive, _day = read_archive(request, session, subject_id=subject_id, as_of=as_of, surface="api:report")
@@ -58,7 +59,7 @@ def verify(
     number: str = Query(..., max_length=40),
     subject_id: str | None = Query(None, max_length=64),
     as_of: str | None = Query(None),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Verification:
     """Check a printed report's number against the register of issued reports, for anyone holding it
     (no login needed): genuine and inside its validity period, and whether the subject's archive

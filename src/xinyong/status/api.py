@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import current_viewer, db_session, require_role
+from xinyong.accounts.deps import Db, current_viewer, require_role
 from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer, record_filter, subject_filter
 from xinyong.records.models import Record
@@ -22,7 +22,6 @@ from xinyong.status.schemas import RecordStatusOut, StatusChangeIn, StatusEventO
 from xinyong.subjects.models import Subject
 
 router = APIRouter(prefix="/api/v1", tags=["status"])
-Db = Annotated[Session, Depends(db_session, scope="function")]
 Decider = Annotated[Viewer, Depends(require_role("city_admin", "district_officer", "department"))]
 
 

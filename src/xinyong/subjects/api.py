@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import DB, require_role
 from xinyong.apitypes import RowId
 from xinyong.disclosure.policy import Viewer
 from xinyong.subjects import merge as service
@@ -55,7 +55,7 @@ def merge(
     body: MergeIn,
     request: Request,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> MergeOut:
     """Merge `subject_id` into `into` (its records move there; its archive answers with that one).
     404 for an unknown subject, 409 when refused (same subject, one already merged away)."""
@@ -81,7 +81,7 @@ def undo(
     body: UndoIn,
     request: Request,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> MergeOut:
     """Undo a merge decision (the records it moved go back; a new `unmerge` decision is appended).
     404 for an unknown decision, 409 when already undone or its kept subject was merged away since."""
@@ -101,7 +101,7 @@ def undo(
 def history(
     subject_id: str,
     viewer: Viewer = Depends(require_role(*MERGE_ROLES)),
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> list[MergeOut]:
     """Every merge and undo naming the subject, oldest first; 404 for an unknown subject."""
     from xinyong.subjects.models import Subject

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.apitypes import RowId
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
@@ -56,7 +56,7 @@ def merge_page(
     request: Request,
     subject_id: str,
     viewer: Officer,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """The subject's merges and the forms to merge it or undo a merge into it."""
     return _page(request, session, subject_id)
@@ -69,7 +69,7 @@ def merge_action(
     viewer: Officer,
     into: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     try:
         d = service.merge_subjects(
@@ -98,7 +98,7 @@ def undo_action(
     merge_id: RowId,
     viewer: Officer,
     reason: Annotated[str, Form()] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     from xinyong.subjects.models import SubjectMerge
 

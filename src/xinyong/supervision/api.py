@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_role
+from xinyong.accounts.deps import DB, require_role
 from xinyong.apitypes import Day
 from xinyong.disclosure.policy import Viewer
 from xinyong.supervision import service
@@ -18,9 +18,7 @@ Officer = Annotated[Viewer, Depends(require_role("city_admin", "district_officer
 
 
 @router.get("/schemes")
-def api_schemes(
-    viewer: Officer, session: Session = Depends(db_session, scope="function")
-) -> list[dict[str, Any]]:
+def api_schemes(viewer: Officer, session: Session = DB) -> list[dict[str, Any]]:
     """Schemes in force (a district officer: its district's), each as its validated document."""
     district = viewer.district_code if viewer.role == "district_officer" else None
     return [
@@ -35,7 +33,7 @@ def api_subject_tiers(
     subject_id: str,
     viewer: Officer,
     as_of: Annotated[Day, Query(description="YYYY-MM-DD, default today")] = None,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> list[dict[str, Any]]:
     """A subject's tier under each scheme of its district, with the reason (中文 / English)."""
     from xinyong.archive.service import SubjectNotFound, visible_subject

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from xinyong import clock
-from xinyong.accounts.deps import db_session, require_console_role
+from xinyong.accounts.deps import DB, require_console_role
 from xinyong.apitypes import Day
 from xinyong.console.templating import render
 from xinyong.disclosure.policy import Viewer
@@ -34,9 +34,7 @@ def _scheme_or_404(session: Session, viewer: Viewer, scheme_id: str) -> service.
 
 
 @router.get("/supervision", response_class=HTMLResponse)
-def supervision_index(
-    request: Request, viewer: Officer, session: Session = Depends(db_session, scope="function")
-) -> Response:
+def supervision_index(request: Request, viewer: Officer, session: Session = DB) -> Response:
     district = _scope(viewer)
     schemes = [s for s in service.all_schemes(session).values() if district is None or s.district == district]
     return render(request, "supervision/index.html", schemes=schemes, viewer=viewer)
@@ -75,7 +73,7 @@ def supervision_editor(
     request: Request,
     scheme_id: str,
     viewer: Officer,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     return _editor(request, viewer, session, _scheme_or_404(session, viewer, scheme_id))
 
@@ -88,7 +86,7 @@ def supervision_test(
     text: Annotated[str, Form(max_length=100_000)] = "",
     subject_id: Annotated[str, Form(max_length=24)] = "",
     as_of: Annotated[Day, Form()] = None,
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Rule tester: the tier of one subject under the text in the editor (not saved)."""
     scheme = _scheme_or_404(session, viewer, scheme_id)
@@ -109,7 +107,7 @@ def supervision_save(
     viewer: Officer,
     text: Annotated[str, Form(max_length=100_000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
-    session: Session = Depends(db_session, scope="function"),
+    session: Session = DB,
 ) -> Response:
     """Save the edited scheme as a new version (its id must stay the same)."""
     scheme = _scheme_or_404(session, viewer, scheme_id)
