@@ -490,7 +490,7 @@ def _report(engine, line, subject, st, as_of, now) -> int:  # noqa: ANN001, PLR0
             "statement_month": st.month,
             "due_on": st.due_on.isoformat(),
             "reported_on": as_of.isoformat(),
-            "amount": f"{books.yuan_text(st.outstanding_fen)}",
+            "amount": books.yuan_text(st.outstanding_fen),
             "overdue_days": str(st.overdue_days),
         }
     ]

@@ -112,14 +112,8 @@ class PointsScheme(_Strict):
     benefits: list[SchemeBenefit] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _unique_and_whole(self) -> PointsScheme:
-        for name, keys in (
-            ("items", [i.id for i in self.items]),
-            ("catalogue", [g.sku for g in self.catalogue]),
-        ):
-            twice = sorted({k for k in keys if keys.count(k) > 1})
-            if twice:
-                raise ValueError(f"{name} 中编号重复 / duplicate ids in {name}: {', '.join(twice)}")
+    def _enterprise_complete(self) -> PointsScheme:
+        # (Duplicate ids are refused per file by service.read_scheme_file, before `extends` merges them.)
         if self.grade_model and (self.top_share is None or not self.pilot):
             raise ValueError(
                 "企业积分方案须有 pilot 与 top_share / an enterprise scheme needs pilot and top_share"
