@@ -12,6 +12,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from xinyong import clock
 from xinyong.disclosure.policy import Viewer, record_visible
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
@@ -50,7 +51,7 @@ def test_officer_list_defaults_to_own_district_with_columns(credit_client, credi
     assert credit_world.hexi in _rows(client.get("/subjects", headers=auth["admin"]).text)
 
     viewer = Viewer(role="district_officer", username="heping", district_code="120101")
-    expected = _expected_negatives(credit_world.engine, viewer, dt.date.today())
+    expected = _expected_negatives(credit_world.engine, viewer, clock.today())
     for sid, row in rows.items():
         shown = re.search(r'class="num negatives">(\d+)<', row).group(1)
         assert int(shown) == expected[sid], sid

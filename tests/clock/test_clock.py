@@ -57,17 +57,23 @@ def test_default_as_of_dates_follow_the_local_date(monkeypatch):
     assert parse_date("2026-11-30") == dt.date(2026, 11, 30)  # an explicit date is kept as given
 
 
-def test_no_server_date_defaults_are_left_in_src():
-    """Every "today" goes through xinyong.clock (grep, as the issue asks)."""
+def test_no_server_date_defaults_are_left_in_src_or_tests():
+    """Every "today" goes through xinyong.clock (grep, as the issue asks), in the tests too: a test that
+    took `dt.date.today()` (UTC here) against a route's Beijing today failed every day after 16:00 UTC."""
     from pathlib import Path
 
     import xinyong
 
     root = Path(xinyong.__file__).parent
+    tests = Path(__file__).resolve().parents[1]
+    files = [
+        *root.rglob("*.py"),
+        *(p for p in tests.rglob("*.py") if p.resolve() != Path(__file__).resolve()),
+    ]
     offenders = [
-        f"{path.relative_to(root)}:{n}"
-        for path in root.rglob("*.py")
+        f"{path}:{n}"
+        for path in files
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if "date.today()" in line or "datetime.now()" in line
     ]
-    assert offenders == []
+    assert len(files) > 400 and offenders == []

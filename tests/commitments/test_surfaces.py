@@ -197,7 +197,7 @@ def test_cli_sign_step_rates(engine, db_url, monkeypatch):
     assert [r["id"] for r in listed] == [cid]
     expire = run(
         app,
-        ["commitment", "expire", "--as-of", (dt.date.today() + dt.timedelta(days=800)).isoformat(), "--json"],
+        ["commitment", "expire", "--as-of", (clock.today() + dt.timedelta(days=800)).isoformat(), "--json"],
     )
     assert expire.exit_code == 0 and json.loads(expire.output)["expired"] == []  # kept is final
     assert run(app, ["commitment", "templates"]).exit_code == 0

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from helpers.console import csrf_token, form_login
+from xinyong import clock
 from xinyong.evaluation.models import EvaluationResult
 from xinyong.ingest.service import ingest_rows
 from xinyong.ledger.service import read_leaves
@@ -221,7 +222,7 @@ def test_sync_now_button(world, db_url):
         r = hp.post("/lists/sync", data={"csrf_token": t}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/lists?msg=")
         # 和平 (120101): E1 enters the red list; E5 (西青, grade C) is not 和平's to re-check
-        today = dt.date.today()
+        today = clock.today()  # the route syncs as of today in Beijing, not in UTC
         assert set(_members(world, "red_honest", today)) == {"E1"}
         assert _members(world, "focus_watch", today) == {}
         assert "已按规则同步" in hp.get(r.headers["location"]).text
