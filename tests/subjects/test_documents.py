@@ -70,6 +70,15 @@ def test_birth_date_not_in_the_future():
     assert check_citizen_id(code, as_of=dt.date(2031, 1, 1)).valid
 
 
+def test_without_as_of_the_future_begins_after_today_in_beijing(monkeypatch):
+    # 2020-01-01 17:00 UTC is 2020-01-02 01:00 in Beijing: a child born on the 2nd is born "today"
+    from xinyong import clock
+
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2020, 1, 1, 17, 0, tzinfo=dt.UTC))
+    assert check_citizen_id(gb11643("12010120200102123")).valid
+    assert not check_citizen_id(gb11643("12010120200103123")).valid
+
+
 def test_first_generation_15_digit_id_is_upgraded():
     assert check_citizen_id("120101880817003").value == gb11643("12010119880817003")
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from stdnum.cn import ric, uscc
 
+from xinyong import clock
+
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -114,7 +116,9 @@ PROVINCES = frozenset(
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    # A birth date is "not in the future" by the calendar in Beijing (xinyong.clock), not the UTC date:
+    # after 16:00 UTC a child born today in Tianjin would otherwise be refused as born tomorrow.
+    return clock.today()
 
 
 def _gb11643_body(raw: str, code: str, kind: str, as_of: dt.date | None) -> IdCheck | None:
